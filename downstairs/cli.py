@@ -1,0 +1,52 @@
+"""The `downstairs` command: one subcommand per job, each registered by the layer it drives.
+
+A subcommand module has `register(subparsers)`, which adds its parser and sets `func` to
+the function that runs it; that function returns the process's exit status.
+"""
+
+import argparse
+import importlib
+import sys
+
+from downstairs import __version__
+
+# Each entry: the module that owns a subcommand. Lower layers first.
+COMMAND_MODULES = [
+    "downstairs.machine.command",     # run
+    "downstairs.machine.bench",       # bench
+]
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="downstairs",
+        description="Downstairs: a RISC-V machine, a KVM microVM and a compiler, in Python.",
+    )
+    parser.add_argument("--version", action="version", version=f"downstairs {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except UsageError as err:
+        print(f"downstairs {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
