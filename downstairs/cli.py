@@ -9,16 +9,13 @@ import importlib
 import sys
 
 from downstairs import __version__
+from downstairs.errors import UsageError
 
 # Each entry: the module that owns a subcommand. Lower layers first.
 COMMAND_MODULES = [
     "downstairs.machine.command",     # run
     "downstairs.machine.bench",       # bench
 ]
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
