@@ -1,0 +1,103 @@
+"""`downstairs run`: boot the RISC-V machine, with QEMU's option names and meanings.
+
+    downstairs run -M virt -m 128M -bios none -kernel prog.elf -nographic
+
+runs the same guest as `qemu-system-riscv64` given the same options. The process exits
+with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C.
+"""
+
+import argparse
+import re
+import signal
+import sys
+
+from downstairs.errors import UsageError
+
+DEFAULT_MEMORY = "128M"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run", help="boot the RISC-V machine (QEMU's options)",
+        description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
+                    "With no -bios and no -kernel it boots the built-in demo.")
+    p.add_argument("-M", "-machine", dest="machine", default="virt", metavar="BOARD",
+                   help="board: virt (default) or spike")
+    p.add_argument("-m", dest="memory", default=DEFAULT_MEMORY, metavar="SIZE",
+                   help="RAM size, e.g. 128M or 1G (a bare number is MiB), default 128M")
+    p.add_argument("-bios", metavar="FILE", help="firmware at 0x80000000, or `none`")
+    p.add_argument("-kernel", metavar="FILE", help="kernel or bare-metal program (ELF or raw)")
+    p.add_argument("-append", default="", metavar="STR", help="kernel command line (/chosen/bootargs)")
+    p.add_argument("-smp", default="1", metavar="N", help="number of harts")
+    p.add_argument("-nographic", action="store_true",
+                   help="serial console on this terminal (the only display there is)")
+    p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
+                   help="the compiled core (default when built) or the plain-Python reference")
+    p.add_argument("--stats", action="store_true",
+                   help="print instructions retired and speed to stderr at exit")
+    p.set_defaults(func=main)
+
+
+def parse_size(text: str) -> int:
+    """QEMU's size syntax: a number with an optional K/M/G/T suffix; plain numbers are MiB."""
+    match = re.fullmatch(r"(\d+)([kKmMgGtT]?)[bB]?", text.strip())
+    if not match:
+        raise UsageError(f"invalid memory size {text!r} (examples: 128M, 1G)")
+    number, suffix = int(match.group(1)), match.group(2).upper() or "M"
+    size = number << {"K": 10, "M": 20, "G": 30, "T": 40}[suffix]
+    if size < (1 << 20):
+        raise UsageError(f"memory size {text!r} is too small: at least 1M")
+    if size > (16 << 30):
+        raise UsageError(f"memory size {text!r} is too large for this machine (at most 16G)")
+    return size
+
+
+def parse_board(text: str) -> str:
+    board = text.split(",")[0]
+    if board not in ("virt", "spike"):
+        raise UsageError(f"unknown machine {board!r}: choose virt or spike")
+    return board
+
+
+def parse_smp(text: str) -> int:
+    value = text.split(",")[0].removeprefix("cpus=")
+    if not value.isdigit() or not 1 <= int(value) <= 8:
+        raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8")
+    return int(value)
+
+
+def main(args: argparse.Namespace) -> int:
+    import time
+
+    from downstairs.guests import demo
+    from downstairs.machine import boards, engine
+    from downstairs.machine.console import Console, QuitRequested
+
+    config = boards.BootConfig(board=parse_board(args.machine), ram_size=parse_size(args.memory),
+                               bios=args.bios, kernel=args.kernel, append=args.append,
+                               harts=parse_smp(args.smp))
+    core = engine.load(args.engine)
+    console = Console(interactive=True)
+    try:
+        machine = boards.build(config, core, console.write, demo.image)
+        uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
+        console.sink = uart.receive
+        machine.poll = console.poll
+        signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
+        started = time.perf_counter()
+        try:
+            status = machine.run()
+        except QuitRequested:
+            status = 0
+        except KeyboardInterrupt:
+            console.restore()
+            print("\ndownstairs: interrupted", file=sys.stderr)
+            status = 130
+        if args.stats:
+            seconds = time.perf_counter() - started
+            print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
+                  f"({machine.instructions / max(seconds, 1e-9) / 1e6:.1f} MIPS, {core.name} engine)",
+                  file=sys.stderr)
+        return status
+    finally:
+        console.restore()

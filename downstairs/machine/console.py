@@ -1,0 +1,73 @@
+"""The host end of the serial line: guest output to stdout, keyboard input to the guest.
+
+With -nographic, QEMU's convention: the terminal goes into raw mode so every key reaches the
+guest (Ctrl-C included), and Ctrl-A is the escape: Ctrl-A x quits, Ctrl-A Ctrl-A sends one
+Ctrl-A. The terminal's settings come back on every way out (see `restore`). When stdin is
+not a terminal (a pipe, a test), whatever arrives on it is passed to the guest as typed.
+"""
+
+import os
+import select
+import sys
+import termios
+import tty
+
+CTRL_A = 0x01
+
+
+class QuitRequested(Exception):
+    """The user typed Ctrl-A x."""
+
+
+class Console:
+    def __init__(self, interactive: bool = True):
+        self.out = sys.stdout.buffer
+        self.fd = sys.stdin.fileno() if sys.stdin and not sys.stdin.closed else -1
+        self.saved = None
+        self.escape = False
+        self.sink = None                          # where typed bytes go (the UART's receive)
+        self.eof = False
+        if interactive and self.fd >= 0 and os.isatty(self.fd):
+            self.saved = termios.tcgetattr(self.fd)
+            tty.setraw(self.fd)
+
+    def write(self, data: bytes) -> None:
+        if self.saved is not None:
+            data = data.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
+        self.out.write(data)
+        self.out.flush()
+
+    def poll(self) -> None:
+        """Hand any typed bytes to the guest; raises QuitRequested on Ctrl-A x."""
+        if self.fd < 0 or self.eof or self.sink is None:
+            return
+        try:
+            ready, _, _ = select.select([self.fd], [], [], 0)
+        except (OSError, ValueError):
+            return
+        if not ready:
+            return
+        data = os.read(self.fd, 256)
+        if not data:
+            self.eof = True
+            return
+        keys = bytearray()
+        for byte in data:
+            if self.escape:
+                self.escape = False
+                if byte in (ord("x"), ord("X")):
+                    raise QuitRequested()
+                if byte == CTRL_A:
+                    keys.append(CTRL_A)
+                continue
+            if byte == CTRL_A and self.saved is not None:
+                self.escape = True
+                continue
+            keys.append(byte)
+        if keys:
+            self.sink(bytes(keys))
+
+    def restore(self) -> None:
+        if self.saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
+            self.saved = None

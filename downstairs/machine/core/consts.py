@@ -1,0 +1,114 @@
+"""Numbers the RISC-V privileged architecture (version 1.12) defines, in one place.
+
+Privilege levels (1.2), mstatus fields (3.1.6), interrupt bits of mip/mie (3.1.9),
+exception and interrupt causes (table 3.6), the CSR address map (chapter 2, tables 2.2-2.6),
+PMP configuration bits (3.7.1) and page-table-entry bits (4.3.1). Each core module declares
+in its .pxd the names it uses, so the compiled engine sees them as C constants.
+"""
+
+MASK64 = 0xFFFFFFFFFFFFFFFF
+MASK32 = 0xFFFFFFFF
+SIGN64 = 0x8000000000000000
+NO_ADDRESS = 0xFFFFFFFFFFFFFFFF   # "no physical address": translation failed, or no reservation
+
+# Privilege levels
+PRV_U, PRV_S, PRV_M = 0, 1, 3
+
+# mstatus (3.1.6); sstatus is the same register seen through SSTATUS_MASK
+MSTATUS_SIE = 1 << 1
+MSTATUS_MIE = 1 << 3
+MSTATUS_SPIE = 1 << 5
+MSTATUS_MPIE = 1 << 7
+MSTATUS_SPP = 1 << 8
+MSTATUS_MPP = 3 << 11
+MSTATUS_FS = 3 << 13
+MSTATUS_MPRV = 1 << 17
+MSTATUS_SUM = 1 << 18
+MSTATUS_MXR = 1 << 19
+MSTATUS_TVM = 1 << 20
+MSTATUS_TW = 1 << 21
+MSTATUS_TSR = 1 << 22
+MSTATUS_UXL = 3 << 32
+MSTATUS_SXL = 3 << 34
+MSTATUS_SD = 1 << 63
+MSTATUS_WRITABLE = (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP
+                    | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR
+                    | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
+SSTATUS_MASK = (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM
+                | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
+
+# misa (3.1.1): MXL = 2 (64-bit) and one bit per extension letter. F and D come later.
+MISA_RV64IMACSU = ((2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12)
+                   | (1 << 18) | (1 << 20))
+
+# Interrupt bits of mip/mie, which are also the interrupt cause numbers (3.1.9)
+IRQ_S_SOFT, IRQ_M_SOFT = 1, 3
+IRQ_S_TIMER, IRQ_M_TIMER = 5, 7
+IRQ_S_EXT, IRQ_M_EXT = 9, 11
+MIP_SSIP, MIP_MSIP = 1 << 1, 1 << 3
+MIP_STIP, MIP_MTIP = 1 << 5, 1 << 7
+MIP_SEIP, MIP_MEIP = 1 << 9, 1 << 11
+S_INTERRUPTS = MIP_SSIP | MIP_STIP | MIP_SEIP
+M_INTERRUPTS = MIP_MSIP | MIP_MTIP | MIP_MEIP
+ALL_INTERRUPTS = S_INTERRUPTS | M_INTERRUPTS
+INTERRUPT_FLAG = SIGN64            # mcause bit 63: "this trap is an interrupt"
+
+# Exception causes (table 3.6)
+EXC_INSN_MISALIGNED = 0
+EXC_INSN_ACCESS = 1
+EXC_ILLEGAL_INSN = 2
+EXC_BREAKPOINT = 3
+EXC_LOAD_MISALIGNED = 4
+EXC_LOAD_ACCESS = 5
+EXC_STORE_MISALIGNED = 6
+EXC_STORE_ACCESS = 7
+EXC_ECALL_U = 8
+EXC_ECALL_S = 9
+EXC_ECALL_M = 11
+EXC_INSN_PAGE_FAULT = 12
+EXC_LOAD_PAGE_FAULT = 13
+EXC_STORE_PAGE_FAULT = 15
+MEDELEG_WRITABLE = 0xB3FF            # every exception but ecall-from-M and the reserved ones
+
+# Kinds of memory access; also the index of each access's TLB
+ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE = 0, 1, 2
+
+# Page-table entry bits (4.3.1) and satp modes (4.1.11)
+PTE_V, PTE_R, PTE_W, PTE_X = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+PTE_U, PTE_G, PTE_A, PTE_D = 1 << 4, 1 << 5, 1 << 6, 1 << 7
+PTE_PPN_MASK = (1 << 44) - 1          # bits 53:10 hold the physical page number
+PTE_RESERVED = 0xFFC0000000000000     # bits 63:54: Svnapot, Svpbmt and reserved, all unsupported
+SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48 = 0, 8, 9
+SATP_PPN_MASK = (1 << 44) - 1
+SATP_ASID_MASK = 0xFFFF << 44
+
+# PMP configuration bits (3.7.1)
+PMP_R, PMP_W, PMP_X, PMP_L = 1, 2, 4, 0x80
+PMP_A_SHIFT = 3
+PMP_OFF, PMP_TOR, PMP_NA4, PMP_NAPOT = 0, 1, 2, 3
+PMP_COUNT = 16
+
+# The software TLB: direct-mapped, one per access kind
+TLB_SIZE = 256
+TLB_INDEX_MASK = TLB_SIZE - 1
+TLB_EMPTY = 0xFFFFFFFFFFFFFFFF        # no virtual page number is this large
+
+# CSR addresses (chapter 2)
+CSR_FFLAGS, CSR_FRM, CSR_FCSR = 0x001, 0x002, 0x003
+CSR_CYCLE, CSR_TIME, CSR_INSTRET = 0xC00, 0xC01, 0xC02
+CSR_HPMCOUNTER3, CSR_HPMCOUNTER31 = 0xC03, 0xC1F
+CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SCOUNTEREN = 0x100, 0x104, 0x105, 0x106
+CSR_SENVCFG = 0x10A
+CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SIP = 0x140, 0x141, 0x142, 0x143, 0x144
+CSR_SATP = 0x180
+CSR_MVENDORID, CSR_MARCHID, CSR_MIMPID, CSR_MHARTID, CSR_MCONFIGPTR = 0xF11, 0xF12, 0xF13, 0xF14, 0xF15
+CSR_MSTATUS, CSR_MISA, CSR_MEDELEG, CSR_MIDELEG = 0x300, 0x301, 0x302, 0x303
+CSR_MIE, CSR_MTVEC, CSR_MCOUNTEREN = 0x304, 0x305, 0x306
+CSR_MENVCFG = 0x30A
+CSR_MCOUNTINHIBIT = 0x320
+CSR_MHPMEVENT3, CSR_MHPMEVENT31 = 0x323, 0x33F
+CSR_MSCRATCH, CSR_MEPC, CSR_MCAUSE, CSR_MTVAL, CSR_MIP = 0x340, 0x341, 0x342, 0x343, 0x344
+CSR_PMPCFG0, CSR_PMPCFG2 = 0x3A0, 0x3A2
+CSR_PMPADDR0, CSR_PMPADDR15 = 0x3B0, 0x3BF
+CSR_MCYCLE, CSR_MINSTRET = 0xB00, 0xB02
+CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31 = 0xB03, 0xB1F

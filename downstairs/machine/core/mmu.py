@@ -1,0 +1,118 @@
+"""Virtual memory: the Sv39 and Sv48 page-table walk (privileged spec 4.3, 4.4, 4.5).
+
+satp selects the mode and the root table. A virtual address is split into 9-bit virtual
+page numbers, one per level (three for Sv39, four for Sv48), and a 12-bit page offset. The
+walk reads one 8-byte PTE per level (4.3.2, "Virtual Address Translation Process"): a PTE
+with R or X set is a leaf (at a higher level, a superpage of 2 MiB, 1 GiB or 512 GiB);
+otherwise it points to the next table. On the way: V must be set, W without R is reserved,
+the reserved high bits must be zero, superpages must be aligned, and the leaf's R/W/X/U bits
+must allow the access given mstatus.SUM and mstatus.MXR. This hart updates A and D in
+hardware (Svadu behaviour, as QEMU does).
+
+Walk accesses are S-mode physical reads checked by PMP; a failed one is an access fault of
+the original access type.
+"""
+
+import cython
+
+from downstairs.machine.core import physmem, pmp, trap
+from downstairs.machine.core.consts import (
+    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, EXC_INSN_ACCESS, EXC_INSN_PAGE_FAULT,
+    EXC_LOAD_ACCESS, EXC_LOAD_PAGE_FAULT, EXC_STORE_ACCESS, EXC_STORE_PAGE_FAULT,
+    MSTATUS_MXR, MSTATUS_SUM, NO_ADDRESS, PRV_M, PRV_S, PRV_U, PTE_A, PTE_D, PTE_PPN_MASK,
+    PTE_R, PTE_RESERVED, PTE_U, PTE_V, PTE_W, PTE_X, SATP_MODE_SV39, SATP_MODE_SV48,
+    SATP_PPN_MASK,
+)
+from downstairs.machine.core.state import Hart
+
+
+def page_fault(access: cython.int) -> cython.ulonglong:
+    if access == ACCESS_FETCH:
+        return EXC_INSN_PAGE_FAULT
+    return EXC_LOAD_PAGE_FAULT if access == ACCESS_LOAD else EXC_STORE_PAGE_FAULT
+
+
+def access_fault(access: cython.int) -> cython.ulonglong:
+    if access == ACCESS_FETCH:
+        return EXC_INSN_ACCESS
+    return EXC_LOAD_ACCESS if access == ACCESS_LOAD else EXC_STORE_ACCESS
+
+
+def translate(h: Hart, vaddr: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.ulonglong:
+    """The physical address for `vaddr`, or NO_ADDRESS after raising the fault."""
+    mode: cython.ulonglong = h.satp >> 60
+    if priv == PRV_M or mode == 0:
+        return vaddr
+    levels: cython.int = 3 if mode == SATP_MODE_SV39 else 4
+    va_bits: cython.int = 12 + 9 * levels
+    # Bits above the top VPN must all equal its highest bit ("canonical" addresses).
+    top: cython.ulonglong = vaddr >> (va_bits - 1)
+    if top != 0 and top != (cython.cast(cython.ulonglong, 0xFFFFFFFFFFFFFFFF) >> (va_bits - 1)):
+        trap.exception(h, page_fault(access), vaddr)
+        return NO_ADDRESS
+    table: cython.ulonglong = (h.satp & SATP_PPN_MASK) << 12
+    level: cython.int = levels - 1
+    pte: cython.ulonglong = 0
+    pte_addr: cython.ulonglong = 0
+    while True:
+        vpn: cython.ulonglong = (vaddr >> (12 + 9 * level)) & 0x1FF
+        pte_addr = table + vpn * 8
+        if not read_pte(h, pte_addr):
+            trap.exception(h, access_fault(access), vaddr)
+            return NO_ADDRESS
+        pte = h.walk_pte
+        if not pte & PTE_V or (pte & (PTE_R | PTE_W)) == PTE_W or pte & PTE_RESERVED:
+            trap.exception(h, page_fault(access), vaddr)
+            return NO_ADDRESS
+        if pte & (PTE_R | PTE_X):
+            break                            # a leaf
+        if level == 0:
+            trap.exception(h, page_fault(access), vaddr)
+            return NO_ADDRESS
+        table = ((pte >> 10) & PTE_PPN_MASK) << 12
+        level -= 1
+    if not leaf_allows(h, pte, access, priv):
+        trap.exception(h, page_fault(access), vaddr)
+        return NO_ADDRESS
+    ppn: cython.ulonglong = (pte >> 10) & PTE_PPN_MASK
+    low_mask: cython.ulonglong = (cython.cast(cython.ulonglong, 1) << (9 * level)) - 1
+    if ppn & low_mask:
+        trap.exception(h, page_fault(access), vaddr)     # a misaligned superpage
+        return NO_ADDRESS
+    wanted: cython.ulonglong = PTE_A | (PTE_D if access == ACCESS_STORE else 0)
+    if pte & wanted != wanted:
+        if not write_pte(h, pte_addr, pte | wanted):
+            trap.exception(h, access_fault(access), vaddr)
+            return NO_ADDRESS
+    ppn |= (vaddr >> 12) & low_mask
+    return (ppn << 12) | (vaddr & 0xFFF)
+
+
+def leaf_allows(h: Hart, pte: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.bint:
+    if pte & PTE_U:
+        if priv == PRV_S and (access == ACCESS_FETCH or not h.mstatus & MSTATUS_SUM):
+            return False
+    elif priv == PRV_U:
+        return False
+    if access == ACCESS_FETCH:
+        return (pte & PTE_X) != 0
+    if access == ACCESS_LOAD:
+        return (pte & PTE_R) != 0 or ((pte & PTE_X) != 0 and (h.mstatus & MSTATUS_MXR) != 0)
+    return (pte & PTE_W) != 0
+
+
+def read_pte(h: Hart, paddr: cython.ulonglong) -> cython.bint:
+    """Read a page-table entry into h.walk_pte; False if PMP or the bus says no."""
+    if not pmp.check(h, paddr, 8, ACCESS_LOAD, PRV_S) & 1:
+        return False
+    h.bus_error = 0
+    h.walk_pte = physmem.read(h, paddr, 8)
+    return not h.bus_error
+
+
+def write_pte(h: Hart, paddr: cython.ulonglong, pte: cython.ulonglong) -> cython.bint:
+    if not pmp.check(h, paddr, 8, ACCESS_STORE, PRV_S) & 1:
+        return False
+    h.bus_error = 0
+    physmem.write(h, paddr, 8, pte)
+    return not h.bus_error

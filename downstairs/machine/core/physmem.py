@@ -1,0 +1,65 @@
+"""Physical memory as one hart sees it: RAM, and the bus for everything else.
+
+RAM is a bytearray the board owns; the compiled engine reads it through a raw pointer
+(little-endian, like RISC-V, and like the x86 hosts this runs on). Any other physical address
+goes to the board's bus, whose devices answer loads and stores (privileged spec 3.6, "Physical
+Memory Attributes": here, RAM is idempotent main memory and devices are I/O regions). An
+address no device claims sets `h.bus_error`: the caller raises an access fault.
+"""
+
+import cython
+
+from downstairs.machine.core.state import Hart
+
+
+def ram_read(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulonglong:
+    """Read `size` bytes of RAM at byte `offset` (the caller checked the bounds)."""
+    if cython.compiled:
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 8:
+            return cython.cast(cython.p_ulonglong, p)[0]
+        if size == 4:
+            return cython.cast(cython.p_uint, p)[0]
+        if size == 2:
+            return cython.cast(cython.p_ushort, p)[0]
+        return p[0]
+    return int.from_bytes(h.ram[offset:offset + size], "little")
+
+
+def ram_write(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    if cython.compiled:
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 8:
+            cython.cast(cython.p_ulonglong, p)[0] = value
+        elif size == 4:
+            cython.cast(cython.p_uint, p)[0] = cython.cast(cython.uint, value)
+        elif size == 2:
+            cython.cast(cython.p_ushort, p)[0] = cython.cast(cython.ushort, value)
+        else:
+            p[0] = cython.cast(cython.uchar, value)
+    else:
+        h.ram[offset:offset + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+
+def in_ram(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong) -> cython.bint:
+    """Plain RAM: inside the RAM range and outside any device hole."""
+    if paddr < h.ram_base or paddr - h.ram_base + size > h.ram_size:
+        return False
+    return paddr + size <= h.hole_start or paddr >= h.hole_end
+
+
+def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
+    if in_ram(h, paddr, size):
+        return ram_read(h, paddr - h.ram_base, size)
+    value = h.bus.read(paddr, size)
+    if value is None:
+        h.bus_error = 1
+        return 0
+    return value
+
+
+def write(h: Hart, paddr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    if in_ram(h, paddr, size):
+        ram_write(h, paddr - h.ram_base, size, value)
+    elif not h.bus.write(paddr, size, value):
+        h.bus_error = 1

@@ -1,0 +1,46 @@
+# C types of state.py for the compiled engine (Cython pure-Python mode).
+
+ctypedef unsigned long long u64
+
+cdef u64 MISA_RV64IMACSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
+cdef int PMP_COUNT, PRV_M, TLB_SIZE
+
+cdef class Hart:
+    # Unprivileged state
+    cdef u64 x[32]
+    cdef public u64 pc
+    cdef public int priv
+    cdef public u64 instret          # instructions retired; cycle = instret + cycle_delta
+    cdef public u64 cycle_delta
+
+    # Machine- and supervisor-level CSRs
+    cdef public u64 mstatus, misa, medeleg, mideleg, mie, mip
+    cdef public u64 mtvec, stvec, mepc, sepc, mcause, scause, mtval, stval
+    cdef public u64 mscratch, sscratch, mcounteren, scounteren, menvcfg, senvcfg
+    cdef public u64 satp, mhartid
+    cdef unsigned char pmpcfg[16]
+    cdef u64 pmpaddr[16]
+    cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)
+
+    # LR/SC: the reserved physical address and the value LR read there
+    cdef public u64 reserve_addr, reserve_value
+
+    # Run-loop signals: a trap was taken mid-instruction; the hart sleeps in wfi
+    cdef public int trapped, waiting
+    # Scratch results of slow paths: a bus access nobody answered; the PTE just read
+    cdef public int bus_error
+    cdef public u64 walk_pte
+
+    # What the hart is wired to
+    cdef public object ram
+    cdef unsigned char *ram_ptr
+    cdef public u64 ram_base, ram_size
+    cdef public u64 hole_start, hole_end
+    cdef public object bus, timer
+
+    # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page
+    cdef u64 tlb_vpn[3][256]
+    cdef u64 tlb_off[3][256]
+
+    cpdef void reset(self, u64 pc)
+    cpdef void flush_tlb(self)

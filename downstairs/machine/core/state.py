@@ -1,0 +1,107 @@
+"""The state of one RISC-V hart: what a snapshot of the processor would have to save.
+
+The integer registers and pc (Unprivileged ISA 2.1), the current privilege level and the
+machine- and supervisor-level CSRs (privileged spec chapters 3 and 4), the PMP entries
+(3.7), the LR/SC reservation (Unprivileged 8.2), and two things a real core keeps in
+hardware structures: the TLBs and a pointer to the RAM it is wired to.
+
+The other core modules are functions over a `Hart`: execute.py runs instructions, csr.py
+reads and writes CSRs, trap.py takes traps, mmu.py translates addresses, pmp.py checks
+physical accesses. Types for the compiled engine are in state.pxd beside this file.
+"""
+
+import cython
+
+from downstairs.machine.core.consts import (
+    MISA_RV64IMACSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M, TLB_EMPTY, TLB_SIZE,
+)
+
+
+class Hart:
+    def __init__(self, hartid: int, ram: bytearray, ram_base: int, ram_size: int, bus, timer):
+        """`ram` is the board's RAM (with 8 spare bytes at the end, so that a 4-byte fetch
+        of a 2-byte instruction at the very end stays inside the buffer). `bus` answers
+        physical accesses outside RAM; `timer.mtime()` gives the current `time`."""
+        if not cython.compiled:
+            self.x = [0] * 32
+            self.pmpcfg = [0] * PMP_COUNT
+            self.pmpaddr = [0] * PMP_COUNT
+            self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
+            self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
+        self.ram = ram
+        self.ram_ptr = ram
+        self.ram_base = ram_base
+        self.ram_size = ram_size
+        self.hole_start = 0
+        self.hole_end = 0
+        self.bus = bus
+        self.timer = timer
+        self.mhartid = hartid
+        self.reset(0x1000)
+
+    def reset(self, pc) -> None:
+        """The reset state (privileged spec 3.4): M-mode, MIE and MPRV clear, misa at its
+        widest, everything else zero; execution starts at the board's reset vector."""
+        i: cython.int
+        for i in range(32):
+            self.x[i] = 0
+        self.pc = pc
+        self.priv = PRV_M
+        self.mstatus = MSTATUS_UXL & (2 << 32) | MSTATUS_SXL & (2 << 34)
+        self.misa = MISA_RV64IMACSU
+        self.medeleg = self.mideleg = 0
+        self.mie = self.mip = 0
+        self.mtvec = self.stvec = 0
+        self.mepc = self.sepc = 0
+        self.mcause = self.scause = 0
+        self.mtval = self.stval = 0
+        self.mscratch = self.sscratch = 0
+        self.mcounteren = self.scounteren = 0
+        self.menvcfg = self.senvcfg = 0
+        self.satp = 0
+        self.instret = 0
+        self.cycle_delta = 0
+        for i in range(PMP_COUNT):
+            self.pmpcfg[i] = 0
+            self.pmpaddr[i] = 0
+        self.pmp_entries = 0
+        self.reserve_addr = NO_ADDRESS
+        self.reserve_value = 0
+        self.trapped = 0
+        self.bus_error = 0
+        self.walk_pte = 0
+        self.waiting = 0
+        self.flush_tlb()
+
+    def flush_tlb(self) -> None:
+        """Forget every cached translation (sfence.vma, and any change of satp, privilege
+        or the mstatus bits that decide how an access is checked)."""
+        kind: cython.int
+        i: cython.int
+        for kind in range(3):
+            for i in range(TLB_SIZE):
+                self.tlb_vpn[kind][i] = TLB_EMPTY
+
+    def set_hole(self, start: int, end: int) -> None:
+        """Part of RAM's address range that a device answers instead (HTIF's tohost on
+        Spike). Its pages never enter the TLB, so every access reaches the bus."""
+        self.hole_start = start
+        self.hole_end = end
+        self.flush_tlb()
+
+    def set_pending(self, mask: int, level: bool) -> None:
+        """An interrupt wire from a device (CLINT, PLIC) sets or clears bits of mip."""
+        if level:
+            self.mip |= mask
+        else:
+            self.mip &= ~mask
+
+    def reg(self, n: int) -> int:
+        return self.x[n]
+
+    def set_reg(self, n: int, value: int) -> None:
+        if n:
+            self.x[n] = value & 0xFFFFFFFFFFFFFFFF
+
+    def registers(self) -> list:
+        return [self.x[i] for i in range(32)]

@@ -1,0 +1,101 @@
+"""Which engine runs the hart: the Cython-compiled core, or the same source as plain Python.
+
+The core modules (core/*.py) are one source. `pip install` compiles them into extension
+modules that sit beside the .py files; Python then imports those. The reference engine is
+the .py files themselves: `load("reference")` imports them afresh under the same names with
+the extensions hidden, keeps those module objects, and puts the compiled ones back, so both
+engines can live in one process (the tests compare them).
+"""
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+
+from downstairs.errors import UsageError
+
+CORE = "downstairs.machine.core"
+CORE_DIR = os.path.join(os.path.dirname(__file__), "core")
+_cache: dict[str, "Engine"] = {}
+
+
+@dataclass
+class Engine:
+    name: str            # "compiled" or "reference"
+    Hart: type
+    execute: ModuleType
+    trap: ModuleType
+    csr: ModuleType
+
+    def run(self, hart, budget: int) -> int:
+        return self.execute.run(hart, budget)
+
+
+def compiled_available() -> bool:
+    return _is_extension(importlib.import_module(f"{CORE}.execute"))
+
+
+def _is_extension(module: ModuleType) -> bool:
+    return not (module.__file__ or "").endswith(".py")
+
+
+def _engine(name: str, modules: dict[str, ModuleType]) -> Engine:
+    return Engine(name, modules["state"].Hart, modules["execute"], modules["trap"], modules["csr"])
+
+
+def _import_core() -> dict[str, ModuleType]:
+    names = ["state", "execute", "trap", "csr"]
+    return {n: importlib.import_module(f"{CORE}.{n}") for n in names}
+
+
+class _SourceOnly:
+    """An import hook that finds core modules as .py files, never as extensions."""
+
+    def find_spec(self, name, path=None, target=None):
+        if not name.startswith(CORE + "."):
+            return None
+        source = os.path.join(CORE_DIR, name.rsplit(".", 1)[1] + ".py")
+        return importlib.util.spec_from_file_location(name, source) if os.path.exists(source) else None
+
+
+def _load_reference() -> Engine:
+    saved = {k: m for k, m in sys.modules.items() if k.startswith(CORE + ".")}
+    for key in saved:
+        del sys.modules[key]
+    hook = _SourceOnly()
+    sys.meta_path.insert(0, hook)
+    try:
+        modules = _import_core()
+    finally:
+        sys.meta_path.remove(hook)
+        for key in [k for k in sys.modules if k.startswith(CORE + ".")]:
+            del sys.modules[key]
+        sys.modules.update(saved)
+    return _engine("reference", modules)
+
+
+def load(kind: str = "auto") -> Engine:
+    """`compiled`, `reference`, or `auto` (compiled when built, else the reference with a
+    note on stderr). Also settable with the DOWNSTAIRS_ENGINE environment variable."""
+    if kind == "auto":
+        kind = os.environ.get("DOWNSTAIRS_ENGINE", "auto")
+    if kind in _cache:
+        return _cache[kind]
+    if kind == "reference":
+        engine = _load_reference()
+    elif kind in ("compiled", "auto"):
+        if compiled_available():
+            engine = _engine("compiled", _import_core())
+        elif kind == "compiled":
+            raise UsageError("the compiled engine is not built (pip install . builds it); "
+                             "use --engine reference")
+        else:
+            print("downstairs: note: the compiled engine is not built; running the reference "
+                  "engine (about 100x slower)", file=sys.stderr)
+            engine = _load_reference()
+    else:
+        raise UsageError(f"unknown engine {kind!r}: choose compiled, reference or auto")
+    _cache[kind] = engine
+    return engine

@@ -1,0 +1,95 @@
+"""The flattened device tree: how a board tells its firmware and kernel what hardware it has.
+
+Devicetree Specification v0.4, chapter 5 ("Flattened Devicetree (DTB) Format"): a header,
+a memory-reservation block, a structure block of tokens (BEGIN_NODE name, PROP len nameoff
+value, END_NODE, END) and a strings block holding each property name once. Everything is
+big-endian and 4-byte aligned. A node here is a `Node(name, props, children)`; property
+values are bytes, strings, or lists of 32-bit cells (see `cells`).
+"""
+
+import struct
+from dataclasses import dataclass, field
+
+FDT_MAGIC = 0xD00DFEED
+FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_END = 1, 2, 3, 9
+
+
+@dataclass
+class Node:
+    name: str
+    props: dict = field(default_factory=dict)
+    children: list = field(default_factory=list)
+
+    def child(self, name: str) -> "Node":
+        for node in self.children:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+
+def cells(*values: int) -> bytes:
+    """A list of 32-bit cells; 64-bit numbers are given as two cells (high, low)."""
+    return b"".join(struct.pack(">I", v & 0xFFFFFFFF) for v in values)
+
+
+def u64_cells(*values: int) -> bytes:
+    return b"".join(struct.pack(">Q", v) for v in values)
+
+
+def strings(*values: str) -> bytes:
+    """A string-list property ("compatible"): each string NUL-terminated."""
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+def encode_value(value) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode() + b"\0"
+    if isinstance(value, bool):
+        return b""                                   # a flag property: present, empty
+    if isinstance(value, int):
+        return cells(value)
+    raise TypeError(f"unsupported property value {value!r}")
+
+
+def build(root: Node, boot_cpu: int = 0) -> bytes:
+    """Serialise a tree into a DTB blob."""
+    struct_block = bytearray()
+    string_block = bytearray()
+    offsets: dict[str, int] = {}
+
+    def name_offset(name: str) -> int:
+        if name not in offsets:
+            offsets[name] = len(string_block)
+            string_block.extend(name.encode() + b"\0")
+        return offsets[name]
+
+    def pad() -> None:
+        while len(struct_block) % 4:
+            struct_block.append(0)
+
+    def emit(node: Node) -> None:
+        struct_block.extend(struct.pack(">I", FDT_BEGIN_NODE))
+        struct_block.extend(node.name.encode() + b"\0")
+        pad()
+        for key, value in node.props.items():
+            data = encode_value(value)
+            struct_block.extend(struct.pack(">III", FDT_PROP, len(data), name_offset(key)))
+            struct_block.extend(data)
+            pad()
+        for child in node.children:
+            emit(child)
+        struct_block.extend(struct.pack(">I", FDT_END_NODE))
+
+    emit(root)
+    struct_block.extend(struct.pack(">I", FDT_END))
+    header_size = 40
+    rsvmap_offset = header_size
+    rsvmap = bytes(16)                                # no reservations: one (0, 0) terminator
+    struct_offset = rsvmap_offset + len(rsvmap)
+    strings_offset = struct_offset + len(struct_block)
+    total = strings_offset + len(string_block)
+    header = struct.pack(">10I", FDT_MAGIC, total, struct_offset, strings_offset, rsvmap_offset,
+                         17, 16, boot_cpu, len(string_block), len(struct_block))
+    return header + rsvmap + bytes(struct_block) + bytes(string_block)
