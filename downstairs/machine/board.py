@@ -34,13 +34,16 @@ class HostClock:
 
 
 class Machine:
-    def __init__(self, engine, ram_size: int, harts: int = 1):
+    def __init__(self, engine, ram_size: int, harts: int = 1, time_csr: bool = True):
+        """`time_csr`: whether reading the `time` CSR works (QEMU's spike, like Spike itself,
+        leaves it to firmware to emulate)."""
         self.engine = engine
         self.ram_size = ram_size
         self.ram = bytearray(ram_size + 8)       # 8 spare bytes: see core/state.py
         self.bus = Bus()
         self.clock = HostClock()
-        self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, self.clock)
+        timer = self.clock if time_csr else None
+        self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, timer)
                       for i in range(harts)]
         self.images: list[Image] = []
         self.clint = None

@@ -51,7 +51,7 @@ def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
     `demo_image()` gives the firmware to run when neither -bios nor -kernel is given."""
     if config.board not in ("virt", "spike"):
         raise UsageError(f"unknown machine {config.board!r}: choose virt or spike")
-    machine = Machine(engine, config.ram_size, config.harts)
+    machine = Machine(engine, config.ram_size, config.harts, time_csr=config.board == "virt")
     firmware, kernel = load_guests(machine, config, demo_image)
     machine.clint = Clint(config.harts, machine.clock.mtime, machine.clock.set_mtime)
     machine.bus.map(CLINT_BASE, machine.clint)

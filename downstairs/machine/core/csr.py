@@ -147,6 +147,9 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
     if number == CSR_INSTRET or number == CSR_MINSTRET:
         return h.instret
     if number == CSR_TIME:
+        if h.timer is None:                              # a board without a time source (Spike)
+            h.bus_error = 1
+            return 0
         return h.timer.mtime()
     if CSR_HPMCOUNTER3 <= number <= CSR_HPMCOUNTER31 or CSR_MHPMCOUNTER3 <= number <= CSR_MHPMCOUNTER31 \
             or CSR_MHPMEVENT3 <= number <= CSR_MHPMEVENT31:

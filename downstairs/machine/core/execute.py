@@ -336,7 +336,7 @@ def system(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong, npc: cython.u
     if insn == 0x00000073:                                        # ecall
         trap.exception(h, EXC_ECALL_U + h.priv, 0)
     elif insn == 0x00100073:                                      # ebreak
-        trap.exception(h, EXC_BREAKPOINT, h.pc)
+        trap.exception(h, EXC_BREAKPOINT, 0)                      # tval 0, as QEMU reports it
     elif insn == 0x30200073:                                      # mret
         if h.priv != PRV_M:
             illegal(h, raw)

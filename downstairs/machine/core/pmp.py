@@ -33,7 +33,7 @@ def entry_range(h: Hart, i: cython.int) -> tuple:
         ones: cython.ulonglong = 0           # trailing ones of pmpaddr give the size
         while ones < 54 and (addr >> ones) & 1:
             ones += 1
-        size: cython.ulonglong = 1 << (ones + 3)
+        size: cython.ulonglong = cython.cast(cython.ulonglong, 1) << (ones + 3)
         start = (addr << 2) & ~(size - 1)
         return start, start + size
     return 0, 0
