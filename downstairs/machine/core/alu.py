@@ -9,7 +9,7 @@ the one overflow, most-negative / -1, gives the dividend back with remainder 0.
 
 import cython
 
-from downstairs.machine.core.consts import MASK32, MASK64, SIGN64
+from downstairs.machine.core.consts import MASK32, MASK64, SIGN32, SIGN64
 
 
 def mulhu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
@@ -76,7 +76,7 @@ def magnitude(a: cython.ulonglong) -> cython.ulonglong:
 
 def sext32(value: cython.ulonglong) -> cython.ulonglong:
     """Sign-extend the low 32 bits: how every *W instruction writes its result."""
-    return (((value & MASK32) ^ 0x80000000) - 0x80000000) & MASK64
+    return (((value & MASK32) ^ SIGN32) - SIGN32) & MASK64
 
 
 def divw(a: cython.ulonglong, b: cython.ulonglong, unsigned: cython.bint, remainder: cython.bint) -> cython.ulonglong:
@@ -91,6 +91,6 @@ def divw(a: cython.ulonglong, b: cython.ulonglong, unsigned: cython.bint, remain
         return sext32(rem(x, y))
     if b & MASK32 == 0:
         return MASK64
-    if x == sext32(0x80000000) and y == MASK64:
+    if x == sext32(SIGN32) and y == MASK64:
         return x                                  # overflow of the 32-bit division
     return sext32(div(x, y))

@@ -9,6 +9,7 @@ in its .pxd the names it uses, so the compiled engine sees them as C constants.
 MASK64 = 0xFFFFFFFFFFFFFFFF
 MASK32 = 0xFFFFFFFF
 SIGN64 = 0x8000000000000000
+SIGN32 = 0x80000000
 NO_ADDRESS = 0xFFFFFFFFFFFFFFFF   # "no physical address": translation failed, or no reservation
 
 # Privilege levels

@@ -1,5 +1,6 @@
 # C types of csr.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
+from downstairs.machine.core cimport pmp, trap
 
 cdef unsigned long long ALL_INTERRUPTS, EXC_ILLEGAL_INSN, MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP
 cdef unsigned long long MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD

@@ -28,14 +28,46 @@ from downstairs.machine.core.state import Hart
 LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
 STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
 BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
+UPPER20 = 0xFFFFF000               # the U-type immediate field
 
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
+RVC_ILLEGAL = compressed.ILLEGAL
 if cython.compiled:
     RVC_EMPTY: cython.int
     for RVC_EMPTY in range(65536):
         RVC[RVC_EMPTY] = 0
 else:
     RVC = [0] * 65536
+
+
+def ram_load(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulonglong:
+    """A TLB hit reads RAM in place: physmem.ram_read, inlined into the hot loop."""
+    if cython.compiled:
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 4:
+            return cython.cast(cython.p_uint, p)[0]
+        if size == 8:
+            return cython.cast(cython.p_ulonglong, p)[0]
+        if size == 2:
+            return cython.cast(cython.p_ushort, p)[0]
+        return p[0]
+    return physmem.ram_read(h, offset, size)
+
+
+def ram_store(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    """A TLB hit writes RAM in place: physmem.ram_write, inlined into the hot loop."""
+    if cython.compiled:
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 8:
+            cython.cast(cython.p_ulonglong, p)[0] = value
+        elif size == 4:
+            cython.cast(cython.p_uint, p)[0] = cython.cast(cython.uint, value)
+        elif size == 2:
+            cython.cast(cython.p_ushort, p)[0] = cython.cast(cython.ushort, value)
+        else:
+            p[0] = cython.cast(cython.uchar, value)
+    else:
+        physmem.ram_write(h, offset, size, value)
 
 
 def sext(value: cython.ulonglong, bits: cython.int) -> cython.ulonglong:
@@ -95,7 +127,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         vpn = pc >> 12
         index = vpn & TLB_INDEX_MASK
         if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
-            raw = physmem.ram_read(h, h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF), 4)
+            raw = ram_load(h, h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF), 4)
         else:
             raw = memory.fetch(h, pc)
             if h.trapped:
@@ -107,7 +139,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if insn == 0:
                 insn = compressed.expand(raw)
                 RVC[raw] = insn
-            if insn == compressed.ILLEGAL:
+            if insn == RVC_ILLEGAL:
                 illegal(h, raw)
                 continue
             npc = pc + 2
@@ -159,7 +191,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             vpn = addr >> 12
             index = vpn & TLB_INDEX_MASK
             if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-                value = physmem.ram_read(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
+                value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
             else:
                 value = memory.load(h, addr, size)
                 if h.trapped:
@@ -177,7 +209,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             vpn = addr >> 12
             index = vpn & TLB_INDEX_MASK
             if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-                physmem.ram_write(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[rs2])
+                ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[rs2])
             else:
                 memory.store(h, addr, size, h.x[rs2])
                 if h.trapped:
@@ -228,9 +260,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, raw)
                 continue
         elif opcode == LUI:
-            h.x[rd] = sext(insn & 0xFFFFF000, 32)
+            h.x[rd] = sext(insn & UPPER20, 32)
         elif opcode == AUIPC:
-            h.x[rd] = (pc + sext(insn & 0xFFFFF000, 32)) & MASK64
+            h.x[rd] = (pc + sext(insn & UPPER20, 32)) & MASK64
         elif opcode == JAL:
             imm = sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
                        | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)

@@ -1,8 +1,8 @@
 # C types of physmem.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
 
-cpdef unsigned long long ram_read(Hart h, unsigned long long offset, int size)
-cpdef void ram_write(Hart h, unsigned long long offset, int size, unsigned long long value)
-cpdef bint in_ram(Hart h, unsigned long long paddr, unsigned long long size)
+cpdef unsigned long long ram_read(Hart h, unsigned long long offset, int size) noexcept
+cpdef void ram_write(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
+cpdef bint in_ram(Hart h, unsigned long long paddr, unsigned long long size) noexcept
 cpdef unsigned long long read(Hart h, unsigned long long paddr, int size)
 cpdef void write(Hart h, unsigned long long paddr, int size, unsigned long long value)

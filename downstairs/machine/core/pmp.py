@@ -19,24 +19,38 @@ from downstairs.machine.core.consts import (
 from downstairs.machine.core.state import Hart
 
 
-def entry_range(h: Hart, i: cython.int) -> tuple:
-    """The [start, end) physical byte range entry i covers (empty when OFF)."""
-    cfg: cython.uint = h.pmpcfg[i]
-    mode: cython.int = (cfg >> PMP_A_SHIFT) & 3
+def napot_size(addr: cython.ulonglong) -> cython.ulonglong:
+    """A NAPOT region's size: 8 bytes times two to the number of trailing ones in pmpaddr."""
+    ones: cython.int = 0
+    while ones < 54 and (addr >> ones) & 1:
+        ones += 1
+    return cython.cast(cython.ulonglong, 1) << (ones + 3)
+
+
+def entry_start(h: Hart, i: cython.int) -> cython.ulonglong:
+    """First byte entry i covers (with entry_end: an empty range when OFF)."""
+    mode: cython.int = (h.pmpcfg[i] >> PMP_A_SHIFT) & 3
     addr: cython.ulonglong = h.pmpaddr[i]
     if mode == PMP_TOR:
-        start: cython.ulonglong = h.pmpaddr[i - 1] << 2 if i > 0 else 0
-        return start, addr << 2
+        return h.pmpaddr[i - 1] << 2 if i > 0 else 0
     if mode == PMP_NA4:
-        return addr << 2, (addr << 2) + 4
+        return addr << 2
     if mode == PMP_NAPOT:
-        ones: cython.ulonglong = 0           # trailing ones of pmpaddr give the size
-        while ones < 54 and (addr >> ones) & 1:
-            ones += 1
-        size: cython.ulonglong = cython.cast(cython.ulonglong, 1) << (ones + 3)
-        start = (addr << 2) & ~(size - 1)
-        return start, start + size
-    return 0, 0
+        return (addr << 2) & ~(napot_size(addr) - 1)
+    return 0
+
+
+def entry_end(h: Hart, i: cython.int) -> cython.ulonglong:
+    """One past the last byte entry i covers."""
+    mode: cython.int = (h.pmpcfg[i] >> PMP_A_SHIFT) & 3
+    addr: cython.ulonglong = h.pmpaddr[i]
+    if mode == PMP_TOR:
+        return addr << 2
+    if mode == PMP_NA4:
+        return (addr << 2) + 4
+    if mode == PMP_NAPOT:
+        return entry_start(h, i) + napot_size(addr)
+    return 0
 
 
 def check(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong, access: cython.int,
@@ -51,9 +65,8 @@ def check(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong, access: cyth
         cfg: cython.uint = h.pmpcfg[i]
         if (cfg >> PMP_A_SHIFT) & 3 == PMP_OFF:
             continue
-        start, end = entry_range(h, i)
-        lo: cython.ulonglong = start
-        hi: cython.ulonglong = end
+        lo: cython.ulonglong = entry_start(h, i)
+        hi: cython.ulonglong = entry_end(h, i)
         if lo >= hi:
             continue
         if not (page >= hi or page_end <= lo or (page >= lo and page_end <= hi)):

@@ -42,5 +42,5 @@ cdef class Hart:
     cdef u64 tlb_vpn[3][256]
     cdef u64 tlb_off[3][256]
 
-    cpdef void reset(self, u64 pc)
-    cpdef void flush_tlb(self)
+    cpdef void reset(self, u64 pc) noexcept
+    cpdef void flush_tlb(self) noexcept

@@ -18,10 +18,6 @@ from downstairs.machine.core.consts import (
 )
 from downstairs.machine.core.state import Hart
 
-# Interrupt causes from highest to lowest priority (3.1.9)
-PRIORITY = (IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER)
-
-
 def enter(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
     """Take a trap at the current pc. `cause` has bit 63 set for an interrupt."""
     interrupt: cython.bint = (cause & INTERRUPT_FLAG) != 0
@@ -81,10 +77,18 @@ def pending(h: Hart) -> cython.int:
     chosen: cython.ulonglong = m_ready if m_ready else s_ready
     if chosen == 0:
         return -1
-    irq: cython.int
-    for irq in PRIORITY:
-        if (chosen >> irq) & 1:
-            return irq
+    if (chosen >> IRQ_M_EXT) & 1:                    # the fixed priority order of 3.1.9
+        return IRQ_M_EXT
+    if (chosen >> IRQ_M_SOFT) & 1:
+        return IRQ_M_SOFT
+    if (chosen >> IRQ_M_TIMER) & 1:
+        return IRQ_M_TIMER
+    if (chosen >> IRQ_S_EXT) & 1:
+        return IRQ_S_EXT
+    if (chosen >> IRQ_S_SOFT) & 1:
+        return IRQ_S_SOFT
+    if (chosen >> IRQ_S_TIMER) & 1:
+        return IRQ_S_TIMER
     return -1
 
 
