@@ -41,7 +41,6 @@ void mmu_identity_setup(void)
     dev_l1[UART_BASE >> 21] = PTE_PPN(uart_l0) | PTE_V;
     root[0] = PTE_PPN(dev_l1) | PTE_V;
 
-    pmp_allow_all();
     csr_write(satp, SATP_SV39 | ((u64)root >> 12));
     sfence_vma();
 }
