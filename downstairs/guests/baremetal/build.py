@@ -71,7 +71,7 @@ def build(name: str, board: str = "virt", mmu: bool = False) -> pathlib.Path:
         raise UsageError(f"{CC} not found: install Debian's gcc-riscv64-unknown-elf")
     sources = [RUNTIME / s for s in RUNTIME_SOURCES] + [RUNTIME / f"board_{board}.c", KINDS[kind] / f"{name}.c"]
     script = RUNTIME / f"{board}.ld"
-    flags = CFLAGS + (["-DBARE_MMU=1"] if mmu else [])
+    flags = CFLAGS + [f"-DBOARD_{board.upper()}=1"] + (["-DBARE_MMU=1"] if mmu else [])
 
     key = hashlib.sha256()
     key.update(_compiler_version(cc).encode())

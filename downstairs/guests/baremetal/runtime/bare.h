@@ -88,6 +88,14 @@ extern int checks_failed;
 #define TEST_BASE 0x00100000ul      /* virt only: sifive_test */
 #define UNMAPPED_ADDR 0x90000000ul  /* past 128 MiB of RAM; nothing lives there on either board */
 
+/* The `time` CSR: QEMU's virt board provides it (from the CLINT's mtime); QEMU 7.2's spike
+ * board does not, so reading it raises an illegal instruction there. */
+#ifdef BOARD_VIRT
+#define HAS_TIME_CSR 1
+#else
+#define HAS_TIME_CSR 0
+#endif
+
 #define mmio32(addr) (*(volatile u32 *)(addr))
 #define mmio64(addr) (*(volatile u64 *)(addr))
 
