@@ -59,8 +59,11 @@ def _compiler_version(cc: str) -> str:
     return out.splitlines()[0] if out else cc
 
 
-def build(name: str, board: str = "virt", mmu: bool = False) -> pathlib.Path:
-    """Compile and link program `name` for `board`; return the path of the ELF file."""
+def build(name: str, board: str = "virt", mmu: bool = False, defines: tuple[str, ...] = ()) -> pathlib.Path:
+    """Compile and link program `name` for `board`; return the path of the ELF file.
+
+    `defines` are extra preprocessor symbols, e.g. ("REPORT_INSTRET",) to print minstret at exit.
+    """
     kind = program_kind(name)
     if board not in BOARDS:
         raise UsageError(f"unknown board {board!r} for bare-metal programs (use virt or spike)")
@@ -71,14 +74,14 @@ def build(name: str, board: str = "virt", mmu: bool = False) -> pathlib.Path:
         raise UsageError(f"{CC} not found: install Debian's gcc-riscv64-unknown-elf")
     sources = [RUNTIME / s for s in RUNTIME_SOURCES] + [RUNTIME / f"board_{board}.c", KINDS[kind] / f"{name}.c"]
     script = RUNTIME / f"{board}.ld"
-    flags = CFLAGS + [f"-DBOARD_{board.upper()}=1"] + (["-DBARE_MMU=1"] if mmu else [])
+    flags = CFLAGS + [f"-DBOARD_{board.upper()}=1"] + (["-DBARE_MMU=1"] if mmu else []) + [f"-D{d}" for d in defines]
 
     key = hashlib.sha256()
     key.update(_compiler_version(cc).encode())
     key.update("\0".join(flags).encode())
     for path in sorted(RUNTIME.glob("*")) + [sources[-1]]:
         key.update(path.name.encode() + b"\0" + path.read_bytes())
-    variant = f"{name}-{board}" + ("-mmu" if mmu else "")
+    variant = f"{name}-{board}" + ("-mmu" if mmu else "") + "".join(f"-{d.lower()}" for d in defines)
     out = cache_dir() / f"{variant}-{key.hexdigest()[:16]}.elf"
     if out.is_file():
         return out
