@@ -95,7 +95,7 @@ def test_build_errors(tmp_path, monkeypatch):
 
 def test_list_programs():
     assert bm.list_programs("bench") == ["crc32", "matmul", "qsort", "sieve"]
-    assert {"arith", "atomics", "rvc", "traps", "priv", "csr", "sv39", "pmp", "irq"} <= set(bm.list_programs("tests"))
+    assert {"arith", "atomics", "rvc", "traps", "priv", "csr", "sv39", "pmp", "irq", "fencei"} <= set(bm.list_programs("tests"))
 
 
 def test_command_line():

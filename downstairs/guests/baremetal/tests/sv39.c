@@ -7,7 +7,8 @@
  *   VA 0x40000000 + 4K*i   i=0 RW with A=D=0 (hardware sets A on access, D on store; QEMU
  *                          does), 1 invalid, 2 read-only, 3 execute-only (holds code),
  *                          4 user page, 5 alias of page 0, 6 W without R (reserved),
- *                          7 RW with A=1 D=0, 8 remapped at run time (needs sfence.vma)
+ *                          7 RW with A=1 D=0, 8 remapped at run time (needs sfence.vma),
+ *                          9-14 code at page ends (12 and 14 invalid, see build_tables)
  *   VA 0x40200000          a 2 MiB megapage onto PA 0x80600000
  *   VA 0x40400000          a misaligned megapage (ppn[0] != 0): page fault
  *   VA 0xc0000000          a 1 GiB gigapage onto RAM at 0x80000000
@@ -30,7 +31,7 @@ static u64 root[512] __attribute__((aligned(4096)));
 static u64 root48[512] __attribute__((aligned(4096)));
 static u64 test_l1[512] __attribute__((aligned(4096)));
 static u64 test_l0[512] __attribute__((aligned(4096)));
-static u8 pages[8][4096] __attribute__((aligned(4096)));
+static u8 pages[12][4096] __attribute__((aligned(4096)));
 
 #define LEAF(pa, bits) (PTE_PPN(pa) | PTE_V | (bits))
 #define RWAD (PTE_R | PTE_W | PTE_A | PTE_D)
@@ -53,7 +54,22 @@ static void build_tables(void)
     test_l0[6] = LEAF(pages[4], PTE_W | PTE_A | PTE_D);
     test_l0[7] = LEAF(pages[5], PTE_R | PTE_W | PTE_A);
     test_l0[8] = LEAF(pages[6], RWAD);
+    test_l0[9] = LEAF(pages[8], PTE_R | PTE_X | PTE_A);
+    test_l0[10] = LEAF(pages[9], PTE_R | PTE_X | PTE_A);
+    test_l0[11] = LEAF(pages[10], PTE_R | PTE_X | PTE_A);
+    test_l0[12] = 0;
+    test_l0[13] = LEAF(pages[11], PTE_R | PTE_X | PTE_A);
+    test_l0[14] = 0;
 
+    /* instructions that end a page: addi a0, zero, 77 (0x04d00513) split over pages 9 and 10,
+     * then ret; c.li a0, 9 and c.jr ra in the last 4 bytes of page 11 (page 12 is invalid);
+     * the same split addi at the end of page 13 (page 14 is invalid). */
+    *(u16 *)(pages[8] + 0xffe) = 0x0513;
+    *(u16 *)(pages[9]) = 0x04d0;
+    *(u32 *)(pages[9] + 2) = 0x00008067;
+    *(u16 *)(pages[10] + 0xffc) = 0x4525;
+    *(u16 *)(pages[10] + 0xffe) = 0x8082;
+    *(u16 *)(pages[11] + 0xffe) = 0x0513;
     *(u64 *)(pages[1] + 0x10) = 0x1111222233334444ul;
     u32 *code = (u32 *)(pages[2] + 0x40);
     code[0] = 0x04d00513;                               /* addi a0, zero, 77 */
@@ -153,6 +169,17 @@ static long s_tests(long arg)
     test_l0[8] = LEAF(pages[7], RWAD);
     asm volatile("sfence.vma %0" :: "r"(VA(8)) : "memory");
     check("sv39.after_remap", ld64(VA(8) + 8), 0x7777777777777777ul);
+
+    /* instruction fetch across page ends */
+    check("sv39.insn_across_pages", ((long (*)(void))(VA(9) + 0xffe))(), 77);
+    n = strap.count;
+    check("sv39.rvc_at_page_end", ((long (*)(void))(VA(11) + 0xffc))(), 9);
+    check("sv39.rvc_at_page_end_no_fault", strap.count - n, 0);
+    n = strap.count;
+    ((void (*)(void))(VA(13) + 0xffe))();
+    /* sepc is the instruction's address; stval the part that faulted: the second page */
+    expect_fault("sv39.insn_split_fetch_fault", n, CAUSE_FETCH_PAGE, VA(14));
+    check("sv39.insn_split_sepc", strap.epc, VA(13) + 0xffe);
 
     /* superpages */
     check("sv39.megapage", ld64(VA_MEGA + 0x12340), 0x0123456789abcdeful);
