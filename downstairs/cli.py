@@ -14,6 +14,7 @@ from downstairs.errors import UsageError
 # Each entry: the module that owns a subcommand. Lower layers first.
 COMMAND_MODULES = [
     "downstairs.machine.command",     # run
+    "downstairs.machine.bench",       # bench
     "downstairs.guests.command",      # demo
 ]
 

@@ -61,9 +61,16 @@ class _SourceOnly:
 
 
 def _load_reference() -> Engine:
+    # `from downstairs.machine.core import trap` reads the package's attribute first, so the
+    # compiled modules must be hidden there too, not only in sys.modules.
+    package = importlib.import_module(CORE)
     saved = {k: m for k, m in sys.modules.items() if k.startswith(CORE + ".")}
+    saved_attrs = {k.rsplit(".", 1)[1]: m for k, m in saved.items()}
     for key in saved:
         del sys.modules[key]
+    for name in saved_attrs:
+        if hasattr(package, name):
+            delattr(package, name)
     hook = _SourceOnly()
     sys.meta_path.insert(0, hook)
     try:
@@ -73,6 +80,8 @@ def _load_reference() -> Engine:
         for key in [k for k in sys.modules if k.startswith(CORE + ".")]:
             del sys.modules[key]
         sys.modules.update(saved)
+        for name, module in saved_attrs.items():
+            setattr(package, name, module)
     return _engine("reference", modules)
 
 

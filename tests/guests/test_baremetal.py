@@ -10,6 +10,7 @@ prefix to EMULATORS, e.g. "downstairs": [sys.executable, "-m", "downstairs", "ru
 
 import pathlib
 import shutil
+import sys
 
 import pytest
 
@@ -17,7 +18,7 @@ from downstairs.errors import UsageError
 from downstairs.guests.baremetal import build as bm
 from downstairs.guests.baremetal.runner import QEMU, command_line, run
 
-EMULATORS = {"qemu": QEMU}
+EMULATORS = {"qemu": QEMU, "downstairs": [sys.executable, "-m", "downstairs", "run"]}
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 EXIT_STATUS = {"exitcode": 42}
 TIMEOUT = 60
@@ -33,13 +34,13 @@ def tag(name: str, board: str, mmu: bool) -> str:
 def emulator(key: str) -> list[str]:
     prefix = EMULATORS[key]
     if shutil.which(prefix[0]) is None:
-        pytest.skip(f"{prefix[0]} is not installed")
+        pytest.fail(f"{prefix[0]} is not installed (.ci/run installs it)")
     return prefix
 
 
 def build_or_skip(name: str, board: str, mmu: bool = False) -> pathlib.Path:
     if shutil.which(bm.CC) is None:
-        pytest.skip(f"{bm.CC} is not installed")
+        pytest.fail(f"{bm.CC} is not installed (.ci/run installs it)")
     return bm.build(name, board, mmu)
 
 

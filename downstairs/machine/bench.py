@@ -1,0 +1,86 @@
+"""`downstairs bench`: how fast the machine runs real programs, next to QEMU in the same run.
+
+The programs are the C benchmarks in guests/baremetal/bench (sieve, CRC32, matrix multiply,
+quicksort), built -O2 for rv64imac by Debian's gcc, each with the MMU off (M-mode) and on
+(S-mode under Sv39). Every one runs three ways with the same command line:
+  compiled   `downstairs run`, the Cython engine, as a process (start-up included)
+  qemu       `qemu-system-riscv64`, as a process (start-up included)
+  reference  the plain-Python engine in this process, for a short slice (it is ~100x slower)
+Guest instruction counts are exact (our instret); MIPS = instructions / wall seconds. The
+ratio is our MIPS over QEMU's. Nothing here is a pass/fail test: it measures.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from downstairs.errors import UsageError
+
+PROGRAMS = ["sieve", "crc32", "matmul", "qsort"]
+REFERENCE_SLICE = 2_000_000
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="measure the machine against QEMU on C benchmarks",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--programs", default=",".join(PROGRAMS), help="comma-separated subset")
+    p.add_argument("--no-reference", action="store_true", help="skip the plain-Python engine")
+    p.set_defaults(func=main)
+
+
+def wall(command: list[str]) -> tuple[float, str, int]:
+    started = time.perf_counter()
+    proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+    return time.perf_counter() - started, proc.stdout.decode() + proc.stderr.decode(), proc.returncode
+
+
+def reference_mips(elf: str) -> float:
+    from downstairs.guests import demo
+    from downstairs.machine import boards, engine
+
+    config = boards.BootConfig(bios="none", kernel=elf)
+    machine = boards.build(config, engine.load("reference"), lambda data: None, demo.image)
+    started = time.perf_counter()
+    machine.run(limit=REFERENCE_SLICE)
+    return machine.instructions / (time.perf_counter() - started) / 1e6
+
+
+def main(args: argparse.Namespace) -> int:
+    from downstairs.guests.baremetal import build as bm
+    from downstairs.machine import engine
+
+    if not engine.compiled_available():
+        raise UsageError("the compiled engine is not built: pip install . first")
+    if shutil.which("qemu-system-riscv64") is None:
+        raise UsageError("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)")
+    names = [n for n in args.programs.split(",") if n]
+    unknown = set(names) - set(PROGRAMS)
+    if unknown:
+        raise UsageError(f"unknown program(s) {', '.join(sorted(unknown))}: choose from {', '.join(PROGRAMS)}")
+    print(f"{'program':<14}{'instructions':>14}{'ours s':>9}{'ours MIPS':>11}{'qemu s':>9}"
+          f"{'qemu MIPS':>11}{'ratio':>8}{'ref MIPS':>10}")
+    ratios = {False: [], True: []}
+    for name in names:
+        for mmu in (False, True):
+            elf = str(bm.build(name, "virt", mmu))
+            options = ["-M", "virt", "-m", "128M", "-bios", "none", "-kernel", elf, "-nographic"]
+            ours_s, out, status = wall([sys.executable, "-m", "downstairs", "run", *options, "--stats"])
+            match = re.search(r"downstairs: (\d+) instructions", out)
+            if status != 0 or not match:
+                print(f"{name}: our run failed (status {status}):\n{out}", file=sys.stderr)
+                return 1
+            count = int(match.group(1))
+            qemu_s, _, _ = wall(["qemu-system-riscv64", *options])
+            ours, qemu = count / ours_s / 1e6, count / qemu_s / 1e6
+            ratios[mmu].append(ours / qemu)
+            ref = "" if args.no_reference else f"{reference_mips(elf):10.2f}"
+            label = name + (" +mmu" if mmu else "")
+            print(f"{label:<14}{count:>14,}{ours_s:>9.3f}{ours:>11.1f}{qemu_s:>9.3f}{qemu:>11.1f}"
+                  f"{ours / qemu:>8.3f}{ref}", flush=True)
+    for mmu, values in ratios.items():
+        if values:
+            print(f"mean ratio to QEMU, MMU {'on' if mmu else 'off'}: {sum(values) / len(values):.3f}")
+    return 0

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up Downstairs on a fresh Debian 12 machine and boot the default guest.
+#   Debian packages: the RISC-V cross compiler and QEMU (the peers our machine is checked
+#   against), a C compiler and Python headers for the compiled engine, and what later layers use.
+#   Python: a virtual environment in .venv with Downstairs installed (this builds the
+#   Cython engine) and the test tools.
+set -euo pipefail
+cd "$(dirname "$0")"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+    python3 python3-venv python3-dev gcc make \
+    qemu-system-misc qemu-system-x86 qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
+    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs >/dev/null
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python setup.py -q build_ext --inplace >/dev/null   # the engine beside its sources
+if [ "${1:-}" != "--no-run" ]; then
+    .venv/bin/downstairs run -M virt -nographic
+fi
