@@ -61,9 +61,16 @@ class _SourceOnly:
 
 
 def _load_reference() -> Engine:
+    # `from downstairs.machine.core import trap` looks at the package's attributes before
+    # sys.modules, so both have to be set aside: otherwise one engine picks up the other
+    # engine's modules (a compiled execute calling a Python trap, or the reverse).
+    package = importlib.import_module(CORE)
     saved = {k: m for k, m in sys.modules.items() if k.startswith(CORE + ".")}
+    saved_attrs = {k: v for k, v in vars(package).items() if isinstance(v, ModuleType)}
     for key in saved:
         del sys.modules[key]
+    for name in saved_attrs:
+        delattr(package, name)
     hook = _SourceOnly()
     sys.meta_path.insert(0, hook)
     try:
@@ -72,7 +79,11 @@ def _load_reference() -> Engine:
         sys.meta_path.remove(hook)
         for key in [k for k in sys.modules if k.startswith(CORE + ".")]:
             del sys.modules[key]
+        for name in [k for k, v in vars(package).items() if isinstance(v, ModuleType)]:
+            delattr(package, name)
         sys.modules.update(saved)
+        for name, module in saved_attrs.items():
+            setattr(package, name, module)
     return _engine("reference", modules)
 
 
