@@ -8,7 +8,9 @@ The layout every test shares (RAM starts at 0x80000000, as on QEMU's boards):
     0x80010000  TABLES   room for page tables (tests/machine/paging.py)
 
 Runs go one instruction at a time through `engine.run(hart, 1)`, so a run stops exactly on
-a sentinel address and an interrupt is considered before every instruction.
+a sentinel address and an interrupt is considered before every instruction. (A budget of 1
+counts retired instructions: when the instruction traps, the first instruction of the
+handler runs in the same call - at a parked vector that is the `j .` itself.)
 """
 
 import pytest
