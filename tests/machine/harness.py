@@ -105,6 +105,13 @@ class Bench:
     def csr_write(self, number: int, value: int) -> None:
         self.engine.csr.write(self.hart, number, u64(value))
 
+    def open_pmp(self) -> None:
+        """PMP entry 0 as TOR from 0 to the top of the 56-bit physical space with R, W
+        and X: S and U may then touch all memory (with no entry at all, PMP denies them
+        everything). test_pmp.py checks the NAPOT spelling of the same thing."""
+        self.csr_write(0x3B0, (1 << 54) - 1)          # pmpaddr0: address bits 55:2
+        self.csr_write(0x3A0, 0x0F)                   # pmpcfg0: A = TOR, X, W, R
+
     def step(self) -> int:
         return self.engine.run(self.hart, 1)
 
@@ -147,9 +154,11 @@ def run_program(engine, words: list[int], regs: dict[int, int] | None = None) ->
     return bench
 
 
-def enter_mode(bench: Bench, priv: int, words: list[int]) -> None:
-    """Start `words` at CODE in privilege `priv`: a prologue at the start (set MPP, mepc,
-    mret) drops from M-mode into the program, which is placed after it."""
+def enter_mode(bench: Bench, priv: int, words: list[int], open_pmp: bool = True) -> None:
+    """Start `words` at CODE + 0x100 in privilege `priv`: an mret at CODE (with MPP and mepc
+    set) drops from M-mode into the program. Opens PMP for S and U unless told not to."""
+    if open_pmp:
+        bench.open_pmp()
     body = CODE + 0x100
     bench.program(words, body)
     status = bench.hart.mstatus & ~(3 << 11) | (priv << 11)
