@@ -46,7 +46,7 @@ def test_ebreak(engine):
     bench.run_to_trap()
     assert bench.hart.mcause == 3
     assert bench.hart.mepc == BODY
-    assert bench.hart.mtval == BODY          # this hart reports the pc, as QEMU does
+    assert bench.hart.mtval == 0                 # QEMU 7.2 reports 0 (see tests/guests golden traps output)
 
 
 # ---- delegation (3.1.8) ------------------------------------------------------------------------
