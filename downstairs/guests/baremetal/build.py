@@ -95,3 +95,29 @@ def build(name: str, board: str = "virt", mmu: bool = False, defines: tuple[str,
             raise UsageError(f"building {variant} failed:\n{result.stderr.strip()}")
         os.replace(elf, out)
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 -m downstairs.guests.baremetal.build NAME [--board B] [--mmu]`: print the ELF path."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python3 -m downstairs.guests.baremetal.build",
+                                     description="Build a bare-metal guest program and print the ELF's path.")
+    parser.add_argument("name", nargs="?", help="program name; without it, list the programs")
+    parser.add_argument("--board", default="virt", choices=BOARDS)
+    parser.add_argument("--mmu", action="store_true", help="benchmarks: run main in S-mode under Sv39")
+    args = parser.parse_args(argv)
+    try:
+        if args.name is None:
+            print("\n".join(list_programs()))
+        else:
+            print(build(args.name, args.board, args.mmu))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
