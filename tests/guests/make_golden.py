@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-from downstairs.guests.baremetal.build import BOARDS, build, list_programs  # noqa: E402
+from downstairs.guests.baremetal.build import build, variant_name, variants  # noqa: E402
 from downstairs.guests.baremetal.runner import QEMU, run  # noqa: E402
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
@@ -15,14 +15,11 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 
 def main() -> int:
     GOLDEN.mkdir(exist_ok=True)
-    benches = set(list_programs("bench"))
-    for name in list_programs():
-        for board in BOARDS:
-            for mmu in (False, True) if name in benches else (False,):
-                out, status = run(QEMU, build(name, board, mmu), board, timeout=60)
-                tag = f"{name}-{board}" + ("-mmu" if mmu else "")
-                (GOLDEN / f"{tag}.txt").write_text(out)
-                print(f"{tag}: status {status}, {out.count('FAIL')} FAIL")
+    for name, board, mmu, defines in variants():
+        out, status = run(QEMU, build(name, board, mmu, defines), board, timeout=60)
+        tag = variant_name(name, board, mmu, defines)
+        (GOLDEN / f"{tag}.txt").write_text(out)
+        print(f"{tag}: status {status}, {out.count('FAIL')} FAIL")
     return 0
 
 
