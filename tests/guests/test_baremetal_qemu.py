@@ -1,9 +1,9 @@
 """The bare-metal guest programs (downstairs/guests/baremetal) on an emulator, against golden output.
 
-Every test program and every benchmark (MMU off and on, full and small size) is built for both boards and run
-with QEMU's command line (runner.command_line); its console output must equal the golden file
-in tests/guests/golden/, recorded from QEMU 7.2, and its exit status must be 0 (42 for
-`exitcode`).  The golden text holds a PASS line per check, so a check that silently stopped
+Every test program and every benchmark (MMU off and on, full and small size) is built for both
+boards and run with QEMU's command line (runner.command_line); its console output must equal the
+golden file in tests/guests/golden/ (recorded from QEMU 7.2 by make_golden.py), and its exit
+status must be 0 (42 for `exitcode`).  The golden text holds a PASS line per check, so a check that silently stopped
 running also shows up.  To judge another emulator with the same programs, add its command
 prefix to EMULATORS, e.g. "downstairs": [sys.executable, "-m", "downstairs", "run"].
 """
