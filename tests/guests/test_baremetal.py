@@ -1,9 +1,9 @@
 """The bare-metal guest programs (downstairs/guests/baremetal) on an emulator, against golden output.
 
-Every test program and every benchmark (in both MMU variants) is built for both boards and run
-with QEMU's command line (runner.command_line); its console output must equal the golden file
-in tests/guests/golden/, recorded from QEMU 7.2, and its exit status must be 0 (42 for
-`exitcode`).  The golden text holds a PASS line per check, so a check that silently stopped
+Every test program and every benchmark (MMU off and on, full and small size) is built for both
+boards and run with QEMU's command line (runner.command_line); its console output must equal the
+golden file in tests/guests/golden/ (recorded from QEMU 7.2 by make_golden.py), and its exit
+status must be 0 (42 for `exitcode`).  The golden text holds a PASS line per check, so a check that silently stopped
 running also shows up.  To judge another emulator with the same programs, add its command
 prefix to EMULATORS, e.g. "downstairs": [sys.executable, "-m", "downstairs", "run"].
 """
@@ -23,12 +23,7 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 EXIT_STATUS = {"exitcode": 42}
 TIMEOUT = 60
 
-VARIANTS = [(name, board, False) for name in bm.list_programs("tests") for board in bm.BOARDS]
-VARIANTS += [(name, board, mmu) for name in bm.list_programs("bench") for board in bm.BOARDS for mmu in (False, True)]
-
-
-def tag(name: str, board: str, mmu: bool) -> str:
-    return f"{name}-{board}" + ("-mmu" if mmu else "")
+VARIANTS = bm.variants()
 
 
 def emulator(key: str) -> list[str]:
@@ -38,24 +33,24 @@ def emulator(key: str) -> list[str]:
     return prefix
 
 
-def build_or_skip(name: str, board: str, mmu: bool = False) -> pathlib.Path:
+def build_or_skip(name: str, board: str, mmu: bool = False, defines: tuple[str, ...] = ()) -> pathlib.Path:
     if shutil.which(bm.CC) is None:
         pytest.fail(f"{bm.CC} is not installed (.ci/run installs it)")
-    return bm.build(name, board, mmu)
+    return bm.build(name, board, mmu, defines)
 
 
 @pytest.mark.parametrize("key", EMULATORS)
-@pytest.mark.parametrize("name,board,mmu", VARIANTS, ids=[tag(*v) for v in VARIANTS])
-def test_program_matches_golden(key, name, board, mmu):
-    elf = build_or_skip(name, board, mmu)
+@pytest.mark.parametrize("name,board,mmu,defines", VARIANTS, ids=[bm.variant_name(*v) for v in VARIANTS])
+def test_program_matches_golden(key, name, board, mmu, defines):
+    elf = build_or_skip(name, board, mmu, defines)
     out, status = run(emulator(key), elf, board, timeout=TIMEOUT)
     assert status == EXIT_STATUS.get(name, 0), out
     assert "FAIL" not in out
-    assert out == (GOLDEN / f"{tag(name, board, mmu)}.txt").read_text()
+    assert out == (GOLDEN / f"{bm.variant_name(name, board, mmu, defines)}.txt").read_text()
 
 
 def test_every_program_has_golden_output():
-    expected = {tag(*v) + ".txt" for v in VARIANTS}
+    expected = {bm.variant_name(*v) + ".txt" for v in VARIANTS}
     assert expected == {p.name for p in GOLDEN.glob("*.txt")}
 
 
@@ -80,6 +75,7 @@ def test_build_is_cached(tmp_path, monkeypatch):
     assert again == first and again.stat().st_mtime_ns == stamp
     assert bm.build("hello", "spike") != first
     assert bm.build("sieve", "virt", mmu=True) != bm.build("sieve", "virt", mmu=False)
+    assert bm.build("sieve", "virt", defines=("BENCH_SMALL",)).name.startswith("sieve-virt-bench_small-")
 
 
 def test_build_errors(tmp_path, monkeypatch):

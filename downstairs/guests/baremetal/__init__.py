@@ -29,8 +29,10 @@ Layout:
                then "N checks, M failed" and "RESULT PASS|FAIL"; exit status 0 or 1
                (exitcode.c exits with 42 on purpose)
     bench/     benchmarks: print a checksum, check it, exit 0; also built "MMU on" (main runs
-               in S-mode under Sv39, 2 MiB pages for RAM, 4 KiB pages for the UART and test device)
-    build.py   build(name, board="virt", mmu=False) -> cached ELF path; list_programs()
+               in S-mode under Sv39, 2 MiB pages for RAM, 4 KiB pages for the UART and test
+               device), and in a small size (defines=("BENCH_SMALL",), about 1 M instructions)
+    build.py   build(name, board="virt", mmu=False, defines=()) -> cached ELF path;
+               list_programs(); variants() = every build the tests run; variant_name()
     runner.py  run(emulator_prefix, elf, board, timeout) -> (output, exit status or None)
 
 QEMU 7.2 behaviours the programs rely on or work around (the emulator should match):

@@ -21,7 +21,10 @@ def command_line(emulator: list[str], elf: pathlib.Path, board: str = "virt") ->
 
 
 def run(emulator: list[str], elf: pathlib.Path, board: str = "virt", timeout: float = 60) -> tuple[str, int | None]:
-    """Run `elf` on `board`; return (console output, exit status), status None on a timeout."""
+    """Run `elf` on `board`; return (console output, exit status), status None on a timeout.
+
+    The output is stdout and stderr together: an emulator warning is a difference too.
+    """
     proc = subprocess.Popen(command_line(emulator, elf, board), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -4,8 +4,15 @@
  * Expected: Python's zlib.crc32 over the same bytes. */
 #include "bench.h"
 
+#ifdef BENCH_SMALL                 /* the small size, for slow emulators */
+#define SIZE (16 * 1024)
+#define PASSES 4
+#define EXPECTED 0x9dd24b3b
+#else
 #define SIZE (256 * 1024)
 #define PASSES 40
+#define EXPECTED 0x6e67b634
+#endif
 static u8 buffer[SIZE];
 static u32 table[256];
 
@@ -36,5 +43,5 @@ int main(void)
     u32 crc = 0;
     for (int pass = 0; pass < PASSES; pass++)
         crc = crc32_update(crc, buffer, SIZE);
-    return bench_report("crc32", crc, 0x6e67b634);
+    return bench_report("crc32", crc, EXPECTED);
 }

@@ -10,7 +10,8 @@
  * vectored mode (mtvec = m_vector_table | 1) sends exceptions to slot 0 and interrupt
  * cause N to slot N (base + 4*N).  Each slot records its number in frame.vector.
  */
-#define FRAME 304
+#define SYS_DONE 0x444f4e45           /* as in bare.h: "return from run_in_mode" */
+#define FRAME 304                       /* sizeof(struct frame) in bare.h */
 #define F_CAUSE 256
 #define F_EPC 264
 #define F_TVAL 272
@@ -183,7 +184,7 @@ run_in_mode:
 mode_trampoline:                        /* a1 = fn, a2 = arg, running in the lower mode */
     mv      a0, a2
     jalr    a1
-    li      a7, 0x444f4e45
+    li      a7, SYS_DONE
     ecall
 1:  j       1b
 
