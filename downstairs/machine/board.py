@@ -7,6 +7,7 @@ instructions, then the loop delivers device interrupt lines (the CLINT's timer a
 interrupts) and, when every hart waits in wfi, sleeps until the next timer deadline.
 """
 
+import mmap
 import time
 
 from downstairs.errors import UsageError
@@ -39,7 +40,9 @@ class Machine:
         leaves it to firmware to emulate)."""
         self.engine = engine
         self.ram_size = ram_size
-        self.ram = bytearray(ram_size + 8)       # 8 spare bytes: see core/state.py
+        # Anonymous memory: the host kernel hands out zeroed pages only when the guest first
+        # touches them, so a large -m costs nothing up front. 8 spare bytes: see core/state.py.
+        self.ram = mmap.mmap(-1, ram_size + 8)
         self.bus = Bus()
         self.clock = HostClock()
         timer = self.clock if time_csr else None
@@ -105,7 +108,7 @@ class Machine:
     def reset(self) -> None:
         """A warm reset: RAM gets its images back, every hart restarts at the ROM."""
         self.reset_requested = False
-        self.ram[:] = bytes(len(self.ram))
+        self.ram.madvise(mmap.MADV_DONTNEED)      # private anonymous pages read as zero again
         for image in self.images:
             self.copy_in(image)
         for hart in self.harts:

@@ -90,7 +90,7 @@ PMP_OFF, PMP_TOR, PMP_NA4, PMP_NAPOT = 0, 1, 2, 3
 PMP_COUNT = 16
 
 # The software TLB: direct-mapped, one per access kind
-TLB_SIZE = 256
+TLB_SIZE = 1024
 TLB_INDEX_MASK = TLB_SIZE - 1
 TLB_EMPTY = 0xFFFFFFFFFFFFFFFF        # no virtual page number is this large
 

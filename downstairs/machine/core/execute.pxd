@@ -5,8 +5,21 @@ from downstairs.machine.core cimport alu, atomic, csr, memory, physmem, trap
 cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, PRV_S, PRV_U, TLB_INDEX_MASK
 cdef unsigned long long EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MASK32, MASK64
 cdef unsigned long long MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, SIGN64
-cdef int LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32, STORE, AMO, OP, LUI, OP_32
-cdef int BRANCH, JALR, JAL, SYSTEM
+cdef enum:                       # major opcodes, as in execute.py
+    LOAD = 0x03
+    MISC_MEM = 0x0F
+    OP_IMM = 0x13
+    AUIPC = 0x17
+    OP_IMM_32 = 0x1B
+    STORE = 0x23
+    AMO = 0x2F
+    OP = 0x33
+    LUI = 0x37
+    OP_32 = 0x3B
+    BRANCH = 0x63
+    JALR = 0x67
+    JAL = 0x6F
+    SYSTEM = 0x73
 cdef unsigned long long UPPER20
 cdef unsigned int RVC[65536]
 cdef unsigned long long RVC_ILLEGAL

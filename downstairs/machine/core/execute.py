@@ -24,10 +24,12 @@ from downstairs.machine.core.consts import (
 )
 from downstairs.machine.core.state import Hart
 
-# Major opcodes (table 24.1)
-LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
-STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
-BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
+# Major opcodes (table 24.1). The compiled engine sees them as a C enum (execute.pxd), so the
+# dispatch below becomes a jump table; the reference engine needs the same names as values.
+if not cython.compiled:
+    LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
+    STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
+    BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
 UPPER20 = 0xFFFFF000               # the U-type immediate field
 
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
@@ -100,6 +102,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         h.waiting = 0
     trap.take_interrupt(h)
     retired: cython.ulonglong = 0
+    h.device_access = 0
     pc: cython.ulonglong
     npc: cython.ulonglong
     insn: cython.ulonglong
@@ -196,7 +199,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 value = memory.load(h, addr, size)
                 if h.trapped:
                     continue
-                stop = True                  # a device may have raised an interrupt
+                stop = h.device_access != 0  # a device may have raised an interrupt
             if funct3 < 3:
                 value = sext(value, 8 * size)
             h.x[rd] = value
@@ -214,7 +217,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 memory.store(h, addr, size, h.x[rs2])
                 if h.trapped:
                     continue
-                stop = True
+                stop = h.device_access != 0
         elif opcode == OP:
             b = h.x[rs2]
             funct7 = insn >> 25

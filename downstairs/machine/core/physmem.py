@@ -4,7 +4,9 @@ RAM is a bytearray the board owns; the compiled engine reads it through a raw po
 (little-endian, like RISC-V, and like the x86 hosts this runs on). Any other physical address
 goes to the board's bus, whose devices answer loads and stores (privileged spec 3.6, "Physical
 Memory Attributes": here, RAM is idempotent main memory and devices are I/O regions). An
-address no device claims sets `h.bus_error`: the caller raises an access fault.
+address no device claims sets `h.bus_error`: the caller raises an access fault. Any access
+that reached a device sets `h.device_access`, so the run loop can look for interrupts the
+device may have raised.
 """
 
 import cython
@@ -51,6 +53,7 @@ def in_ram(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong) -> cython.b
 def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
     if in_ram(h, paddr, size):
         return ram_read(h, paddr - h.ram_base, size)
+    h.device_access = 1
     value = h.bus.read(paddr, size)
     if value is None:
         h.bus_error = 1
@@ -61,5 +64,7 @@ def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong
 def write(h: Hart, paddr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
     if in_ram(h, paddr, size):
         ram_write(h, paddr - h.ram_base, size, value)
-    elif not h.bus.write(paddr, size, value):
+        return
+    h.device_access = 1
+    if not h.bus.write(paddr, size, value):
         h.bus_error = 1

@@ -28,7 +28,7 @@ cdef class Hart:
     # Run-loop signals: a trap was taken mid-instruction; the hart sleeps in wfi
     cdef public int trapped, waiting
     # Scratch results of slow paths: a bus access nobody answered; the PTE just read
-    cdef public int bus_error
+    cdef public int bus_error, device_access
     cdef public u64 walk_pte
 
     # What the hart is wired to
@@ -39,8 +39,8 @@ cdef class Hart:
     cdef public object bus, timer
 
     # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page
-    cdef u64 tlb_vpn[3][256]
-    cdef u64 tlb_off[3][256]
+    cdef u64 tlb_vpn[3][1024]
+    cdef u64 tlb_off[3][1024]
 
     cpdef void reset(self, u64 pc) noexcept
     cpdef void flush_tlb(self) noexcept

@@ -18,8 +18,8 @@ from downstairs.machine.core.consts import (
 
 
 class Hart:
-    def __init__(self, hartid: int, ram: bytearray, ram_base: int, ram_size: int, bus, timer):
-        """`ram` is the board's RAM (with 8 spare bytes at the end, so that a 4-byte fetch
+    def __init__(self, hartid, ram, ram_base, ram_size, bus, timer):
+        """`ram` is the board's RAM, any writable buffer (with 8 spare bytes at the end, so that a 4-byte fetch
         of a 2-byte instruction at the very end stays inside the buffer). `bus` answers
         physical accesses outside RAM; `timer.mtime()` gives the current `time`."""
         if not cython.compiled:
@@ -29,7 +29,9 @@ class Hart:
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
         self.ram = ram
-        self.ram_ptr = ram
+        if cython.compiled:
+            view: cython.uchar[::1] = ram
+            self.ram_ptr = cython.address(view[0])
         self.ram_base = ram_base
         self.ram_size = ram_size
         self.hole_start = 0
@@ -69,6 +71,7 @@ class Hart:
         self.reserve_value = 0
         self.trapped = 0
         self.bus_error = 0
+        self.device_access = 0
         self.walk_pte = 0
         self.waiting = 0
         self.flush_tlb()
