@@ -4,7 +4,7 @@ from downstairs.machine.core cimport alu, atomic, csr, memory, physmem, trap
 
 cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, PRV_S, PRV_U, TLB_INDEX_MASK
 cdef unsigned long long EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MASK32, MASK64
-cdef unsigned long long MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, SIGN64
+cdef unsigned long long MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, SIGN64, TLB_EMPTY
 cdef enum:                       # major opcodes, as in execute.py
     LOAD = 0x03
     MISC_MEM = 0x0F

@@ -20,7 +20,7 @@ from downstairs.machine.core import alu, atomic, compressed, csr, memory, physme
 from downstairs.machine.core.consts import (
     ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN,
     MASK32, MASK64, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, PRV_M, PRV_S, PRV_U, SIGN64,
-    TLB_INDEX_MASK,
+    TLB_EMPTY, TLB_INDEX_MASK,
 )
 from downstairs.machine.core.state import Hart
 
@@ -102,7 +102,13 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         h.waiting = 0
     trap.take_interrupt(h)
     retired: cython.ulonglong = 0
+    base: cython.ulonglong = h.instret     # instret is h.instret at entry + retired so far
     h.device_access = 0
+    h.trapped = 0
+    # The page the last fetch came from, as (virtual page number, RAM offset): most
+    # instructions follow one another on the same page, so most fetches skip the TLB lookup.
+    fetch_vpn: cython.ulonglong = TLB_EMPTY
+    fetch_off: cython.ulonglong = 0
     pc: cython.ulonglong
     npc: cython.ulonglong
     insn: cython.ulonglong
@@ -123,18 +129,28 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     shamt: cython.int
     size: cython.int
     stop: cython.bint = False
+    pc = h.pc                                # kept in a register; h.pc is written for the slow paths
     while retired < budget:
-        h.trapped = 0
-        pc = h.pc
-        # ---- fetch: TLB hit unless the instruction might straddle a page -----------------
+        if h.trapped:                        # the last instruction trapped: new pc, new TLBs
+            h.trapped = 0
+            fetch_vpn = TLB_EMPTY
+            pc = h.pc
+        h.pc = pc
+        # ---- fetch: RAM in place unless the instruction might straddle a page -------------
         vpn = pc >> 12
-        index = vpn & TLB_INDEX_MASK
-        if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
-            raw = ram_load(h, h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF), 4)
+        if vpn == fetch_vpn and (pc & 0xFFF) != 0xFFE:
+            raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
         else:
-            raw = memory.fetch(h, pc)
-            if h.trapped:
-                continue
+            index = vpn & TLB_INDEX_MASK
+            if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
+                fetch_vpn = vpn
+                fetch_off = h.tlb_off[ACCESS_FETCH][index]
+                raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
+            else:
+                h.instret = base + retired
+                raw = memory.fetch(h, pc)
+                if h.trapped:
+                    continue
         # ---- decode ----------------------------------------------------------------------
         if raw & 3 != 3:
             raw &= 0xFFFF
@@ -196,6 +212,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
                 value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
             else:
+                h.instret = base + retired
                 value = memory.load(h, addr, size)
                 if h.trapped:
                     continue
@@ -214,6 +231,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
                 ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[rs2])
             else:
+                h.instret = base + retired
                 memory.store(h, addr, size, h.x[rs2])
                 if h.trapped:
                     continue
@@ -331,6 +349,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, raw)
                 continue
         elif opcode == AMO:
+            h.instret = base + retired
             atomic.execute(h, insn)
             if h.trapped:
                 continue
@@ -342,12 +361,14 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, raw)
                 continue
         elif opcode == SYSTEM:
+            h.instret = base + retired
             if funct3 == 0:
                 npc = system(h, insn, raw, npc)
             elif funct3 == 4:
                 illegal(h, raw)
             else:
                 csr.execute(h, insn)
+                base = h.instret - retired       # minstret may have been written
             if h.trapped:
                 continue
             stop = True
@@ -356,11 +377,15 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             continue
         # ---- retire ----------------------------------------------------------------------
         h.x[0] = 0
-        h.pc = npc
-        h.instret += 1
+        pc = npc
         retired += 1
         if stop:
             break
+    if h.trapped:
+        h.trapped = 0
+    else:
+        h.pc = pc
+    h.instret = base + retired
     return retired
 
 
