@@ -246,3 +246,25 @@ def test_sie_sip_see_only_delegated_bits(engine):
     assert bench.reg(5) == 0x020
     assert bench.reg(6) == 0
     assert bench.reg(7) == 0x080                  # SSIP is not delegated: sip cannot set it
+
+
+def test_minstret_wraps_at_64_bits(engine):
+    bench = run_program(engine, [e.csr("csrrw", 0, MINSTRET, 10), e.c_nop(), e.c_nop(),
+                                 e.csr("csrrs", 5, MINSTRET, 0)], {10: 0xFFFFFFFFFFFFFFFF})
+    assert bench.reg(5) == 1
+    assert bench.hart.instret == 2
+
+
+def test_mcycle_wraps_at_64_bits(engine):
+    bench = run_program(engine, [e.csr("csrrw", 0, MCYCLE, 10), e.c_nop(), e.c_nop(),
+                                 e.csr("csrrs", 5, MCYCLE, 0), e.csr("csrrs", 6, CYCLE, 0)],
+                        {10: 0xFFFFFFFFFFFFFFFF})
+    assert bench.reg(5) == 1
+    assert bench.reg(6) == 2
+
+
+def test_mcycle_write_keeps_counting(engine):
+    bench = run_program(engine, [e.c_nop(), e.c_nop(), e.csr("csrrw", 0, MCYCLE, 10), e.c_nop(),
+                                 e.csr("csrrs", 5, MCYCLE, 0), e.csr("csrrs", 6, MINSTRET, 0)], {10: 100})
+    assert bench.reg(5) == 101
+    assert bench.reg(6) == 5                      # instret is not affected by an mcycle write
