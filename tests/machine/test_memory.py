@@ -251,3 +251,13 @@ def test_reserved_amo_encodings_are_illegal(engine, word):
     bench.run_to_trap()
     assert bench.hart.mcause == 2
     assert bench.hart.mtval == word
+
+
+def test_self_modifying_code_with_fence_i(engine):
+    """Store a new instruction over a later one, fence.i, then run it."""
+    bench = Bench(engine)
+    target = CODE + 12
+    bench.program([e.s("sw", 6, 10, 0), e.FENCE_I, e.c_nop(), e.c_nop(), e.i("addi", 5, 0, 1)])
+    bench.set_regs({10: target, 6: e.i("addi", 5, 0, 77)})
+    bench.run_to_end()
+    assert bench.reg(5) == 77

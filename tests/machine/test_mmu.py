@@ -369,3 +369,42 @@ def test_bare_mode_in_s_is_physical(engine):
     bench.set_regs({10: PA})
     bench.run_to_end()
     assert bench.reg(5) == 0x5A
+
+
+def test_leaf_pointing_at_nothing_is_an_access_fault(engine):
+    bench, tables = paged(engine)
+    tables.map(VA, 0x40000000, V | R | W | A | D)       # no RAM or device there
+    run_s(bench, [e.i("ld", 5, 10, 8)], {10: VA})
+    expect_fault(bench, 5, VA + 8)
+    bench, tables = paged(engine)
+    tables.map(VA, 0x40000000, V | R | W | A | D)
+    run_s(bench, [e.s("sd", 5, 10, 8)], {10: VA})
+    expect_fault(bench, 7, VA + 8)
+
+
+def test_mprv_applies_to_atomics(engine):
+    bench, tables = paged(engine)
+    tables.map(VA, PA, V | R | W | A | D)
+    bench.hart.mstatus |= MPRV | (PRV_S << 11)
+    bench.write_u64(PA + 8, 40)
+    bench.program([e.amo("amoadd", "d", 5, 10, 11), e.amo("lr", "d", 6, 10), e.amo("sc", "d", 7, 10, 11)])
+    bench.set_regs({10: VA + 8, 11: 2})
+    bench.run_to_end()
+    assert (bench.reg(5), bench.reg(6), bench.reg(7)) == (40, 42, 0)
+    assert bench.read_u64(PA + 8) == 2
+
+
+def test_amo_on_a_read_only_page_is_a_store_page_fault(engine):
+    bench, tables = paged(engine)
+    tables.map(VA, PA, V | R | A | D)
+    run_s(bench, [e.amo("amoor", "w", 5, 10, 6)], {10: VA + 4, 5: 7})
+    expect_fault(bench, 15, VA + 4)
+    assert bench.reg(5) == 7
+
+
+def test_amo_sets_dirty(engine):
+    bench, tables = paged(engine)
+    slot = tables.map(VA, PA, V | R | W)
+    run_s(bench, [e.amo("amoadd", "d", 5, 10, 6)], {10: VA})
+    assert bench.hart.pc == bench.end
+    assert bench.read_u64(slot) & (A | D) == A | D
