@@ -34,9 +34,12 @@ AMOS = ["amoswap", "amoadd", "amoxor", "amoand", "amoor", "amomin", "amomax", "a
 BRANCHES = sorted(e.B_OPS)
 
 
+PATTERN = bytes((i * 151 + (i >> 8) * 29 + 7) & 0xFF for i in range(SCRATCH_SIZE))
+
+
 def scratch_pattern() -> bytes:
     """The scratch area's starting bytes: every value, both signs, no obvious structure."""
-    return bytes((i * 151 + (i >> 8) * 29 + 7) & 0xFF for i in range(SCRATCH_SIZE))
+    return PATTERN
 
 
 def value(rng: Random) -> int:

@@ -10,15 +10,13 @@ and these streams use: RV64I, M, A (AMOs, LR/SC), C, misaligned scalar loads and
 
 from random import Random
 
-import pytest
+import unicorn                           # a test dependency (pyproject extras "test")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from unicorn import riscv_const as rv
 
 from tests.machine import streams
 from tests.machine.harness import CODE, ENGINES, Bench, load_engine
-
-unicorn = pytest.importorskip("unicorn")     # a test dependency in pyproject (extras "test")
-from unicorn import riscv_const as rv       # noqa: E402
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=250, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -42,7 +40,7 @@ def run_unicorn(code: bytes, regs: dict[int, int], stop: int, count_instructions
 
 
 def run_engine(name: str, code: bytes, regs: dict[int, int]):
-    bench = Bench(load_engine(name))
+    bench = Bench(load_engine(name), ram_size=1 << 20)
     bench.write(streams.SCRATCH, streams.scratch_pattern())
     bench.write(CODE, code)
     bench.end = CODE + len(code)
@@ -59,12 +57,15 @@ def differ(rng: Random, length: int, kinds: list[str]) -> None:
     regs = streams.registers(rng)
     code = streams.e.to_bytes(words)
     expected_regs, expected_memory, _ = run_unicorn(code, regs, CODE + len(code))
+    retired = set()
     for name in ENGINES:
-        got_regs, got_memory, _ = run_engine(name, code, regs)
+        got_regs, got_memory, instret = run_engine(name, code, regs)
+        retired.add(instret)
         diff = {f"x{n}": (hex(expected_regs[n]), hex(got_regs[n])) for n in range(32)
                 if expected_regs[n] != got_regs[n]}
         assert not diff, f"{name}: registers differ (unicorn, ours) {diff}\ncode {[hex(w) for w in words]}"
         assert got_memory == expected_memory, f"{name}: scratch memory differs\ncode {[hex(w) for w in words]}"
+    assert len(retired) == 1, f"the engines retired different counts: {retired}"
 
 
 @SETTINGS
