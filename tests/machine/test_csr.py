@@ -106,6 +106,7 @@ def test_s_mode_may_use_s_csrs(engine):
     bench.run_to_end()
     assert bench.reg(6) == 0x5A5A
     assert bench.reg(7) & (1 << 3) == 0           # sstatus does not show MIE
+    assert (bench.reg(7) >> 32) & 3 == 2          # but shows UXL = 64-bit
 
 
 @pytest.mark.parametrize("word", [

@@ -408,3 +408,12 @@ def test_amo_sets_dirty(engine):
     run_s(bench, [e.amo("amoadd", "d", 5, 10, 6)], {10: VA})
     assert bench.hart.pc == bench.end
     assert bench.read_u64(slot) & (A | D) == A | D
+
+
+@pytest.mark.parametrize("word,cause", [(e.s("sd", 5, 10, 0), 15), (e.i("jalr", 0, 10, 0), 12),
+                                        (e.amo("amoswap", "d", 5, 10, 5), 15)])
+def test_non_canonical_store_and_fetch(engine, word, cause):
+    va = 0x0000004000000000
+    bench, tables = paged(engine)
+    run_s(bench, [word], {10: va})
+    expect_fault(bench, cause, va)
