@@ -142,3 +142,48 @@ def test_long_stream_agrees_across_engines_and_unicorn():
         assert memory == expected_memory, name
         assert instret == retired == count + 1, name          # + the wfi itself
     assert count > 40 * 150          # the loop really ran: forward branches skip some of the body
+
+
+def test_long_stream_in_s_mode_through_4k_pages():
+    """The same looped program in S-mode, every page reached through a 4 KiB Sv39 leaf
+    (identity-mapped, so addresses and auipc results match unicorn's M-mode run): the TLB
+    fast paths must give the same registers and memory, and the walks must set A and D."""
+    from tests.machine.paging import A, D, R, V, W, X, PageTables
+    from tests.machine.harness import M_TRAP
+    words = looped_program(seed=99, body_length=200, rounds=30)
+    code = streams.e.to_bytes(words)
+    regs = streams.registers(Random(11))
+    regs.pop(9, None)
+    wfi = CODE + len(code) - 4
+    expected_regs, expected_memory, count = run_unicorn(code, regs, wfi, count_instructions=True)
+    pages = [CODE + 0x1000 * i for i in range(4)]       # code, trap vectors, scratch x2
+    for name in ENGINES:
+        bench = Bench(load_engine(name), ram_size=1 << 20)
+        bench.open_pmp()
+        tables = PageTables(bench)
+        slots = {page: tables.map(page, page, V | R | W | X) for page in pages}
+        tables.install()
+        bench.write(streams.SCRATCH, streams.scratch_pattern())
+        bench.write(CODE, code)
+        launch = M_TRAP + 0x40                           # an mret, run in M-mode (physical)
+        bench.write_words(launch, [streams.e.MRET])
+        bench.hart.mepc = CODE
+        bench.hart.mstatus = (bench.hart.mstatus & ~(3 << 11)) | (1 << 11)
+        bench.hart.pc = launch
+        bench.set_regs(regs)
+        for _ in range(100_000):
+            bench.engine.run(bench.hart, 1_000_000)
+            if bench.hart.waiting or bench.hart.pc in (M_TRAP, bench.hart.stvec):
+                break
+        assert bench.hart.priv == 1 and bench.hart.waiting, f"{name}: pc={bench.hart.pc:#x} mcause={bench.hart.mcause}"
+        assert bench.hart.registers() == expected_regs, name
+        assert bench.read(streams.SCRATCH, streams.SCRATCH_SIZE) == expected_memory, name
+        assert bench.hart.instret == count + 2, name     # + the mret and the wfi
+        assert bench.read_u64(slots[CODE]) & (A | D) == A      # fetched, never written
+        changed = 0
+        for page in pages[2:]:
+            offset = page - streams.SCRATCH
+            if expected_memory[offset:offset + 0x1000] != streams.PATTERN[offset:offset + 0x1000]:
+                assert bench.read_u64(slots[page]) & (A | D) == A | D, f"{name}: {page:#x} not dirty"
+                changed += 1
+        assert changed == 2                                     # the program stored to both pages
