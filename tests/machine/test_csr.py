@@ -11,7 +11,7 @@ mtval.
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, M_TRAP, PRV_M, PRV_S, PRV_U, Bench, enter_mode, run_program
+from tests.machine.harness import M_TRAP, PRV_M, PRV_S, PRV_U, Bench, enter_mode, run_program
 
 MSTATUS, MISA, MEDELEG, MIDELEG, MIE, MTVEC, MCOUNTEREN = 0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306
 MSCRATCH, MEPC, MCAUSE, MTVAL, MIP = 0x340, 0x341, 0x342, 0x343, 0x344

@@ -8,7 +8,7 @@ QEMU, including ones that cross a page), chapter 8 (A: LR/SC and the AMOs). Priv
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, DATA, M_TRAP, Bench, run_program, u64
+from tests.machine.harness import CODE, DATA, Bench, u64
 
 ALL = (1 << 64) - 1
 PATTERN = bytes([0x80, 0x01, 0xFF, 0x7F, 0x00, 0x00, 0x00, 0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])

@@ -10,7 +10,7 @@ leaf permissions with SUM and MXR, misaligned superpages, A and D), 4.4 (Sv48), 
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, DATA, M_TRAP, PRV_M, PRV_S, PRV_U, S_TRAP, Bench, enter_mode
+from tests.machine.harness import CODE, M_TRAP, PRV_M, PRV_S, PRV_U, S_TRAP, Bench, enter_mode
 from tests.machine.paging import A, D, R, SV39, SV48, U, V, W, X, PageTables
 
 VA = 0x40000000                    # a test page's virtual address

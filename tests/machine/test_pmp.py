@@ -11,7 +11,7 @@ A failed check is an access fault (1, 5, 7) with the address in tval.
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, DATA, M_TRAP, PRV_M, PRV_S, PRV_U, Bench, enter_mode
+from tests.machine.harness import CODE, DATA, M_TRAP, PRV_S, PRV_U, Bench, enter_mode
 
 PMPCFG0, PMPADDR0 = 0x3A0, 0x3B0
 R, W, X, L = 1, 2, 4, 0x80
