@@ -39,10 +39,6 @@ def load_engine(name: str):
     return engines.load(name)
 
 
-def signed(value: int) -> int:
-    return value - (1 << 64) if value >> 63 else value
-
-
 def u64(value: int) -> int:
     return value & MASK64
 

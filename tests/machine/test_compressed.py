@@ -9,7 +9,7 @@ encodings are checked on their own.
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, DATA, M_TRAP, Bench, u64
+from tests.machine.harness import CODE, DATA, Bench
 
 REGS = {1: 0x11, 2: DATA + 0x200, 5: 0x8000000000000123, 6: 0xFFFFFFFF,
         8: 0x7FFFFFFF, 9: 0xFFFFFFFF80000000, 10: DATA, 11: 0xFFFFFFFFFFFFFFFF,

@@ -11,7 +11,7 @@ mtval.
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, M_TRAP, PRV_M, PRV_S, PRV_U, Bench, enter_mode, run_program
+from tests.machine.harness import M_TRAP, PRV_M, PRV_S, PRV_U, Bench, enter_mode, run_program
 
 MSTATUS, MISA, MEDELEG, MIDELEG, MIE, MTVEC, MCOUNTEREN = 0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306
 MSCRATCH, MEPC, MCAUSE, MTVAL, MIP = 0x340, 0x341, 0x342, 0x343, 0x344
@@ -106,6 +106,7 @@ def test_s_mode_may_use_s_csrs(engine):
     bench.run_to_end()
     assert bench.reg(6) == 0x5A5A
     assert bench.reg(7) & (1 << 3) == 0           # sstatus does not show MIE
+    assert (bench.reg(7) >> 32) & 3 == 2          # but shows UXL = 64-bit
 
 
 @pytest.mark.parametrize("word", [
@@ -246,3 +247,25 @@ def test_sie_sip_see_only_delegated_bits(engine):
     assert bench.reg(5) == 0x020
     assert bench.reg(6) == 0
     assert bench.reg(7) == 0x080                  # SSIP is not delegated: sip cannot set it
+
+
+def test_minstret_wraps_at_64_bits(engine):
+    bench = run_program(engine, [e.csr("csrrw", 0, MINSTRET, 10), e.c_nop(), e.c_nop(),
+                                 e.csr("csrrs", 5, MINSTRET, 0)], {10: 0xFFFFFFFFFFFFFFFF})
+    assert bench.reg(5) == 1
+    assert bench.hart.instret == 2
+
+
+def test_mcycle_wraps_at_64_bits(engine):
+    bench = run_program(engine, [e.csr("csrrw", 0, MCYCLE, 10), e.c_nop(), e.c_nop(),
+                                 e.csr("csrrs", 5, MCYCLE, 0), e.csr("csrrs", 6, CYCLE, 0)],
+                        {10: 0xFFFFFFFFFFFFFFFF})
+    assert bench.reg(5) == 1
+    assert bench.reg(6) == 2
+
+
+def test_mcycle_write_keeps_counting(engine):
+    bench = run_program(engine, [e.c_nop(), e.c_nop(), e.csr("csrrw", 0, MCYCLE, 10), e.c_nop(),
+                                 e.csr("csrrs", 5, MCYCLE, 0), e.csr("csrrs", 6, MINSTRET, 0)], {10: 100})
+    assert bench.reg(5) == 101
+    assert bench.reg(6) == 5                      # instret is not affected by an mcycle write

@@ -8,7 +8,7 @@ QEMU, including ones that cross a page), chapter 8 (A: LR/SC and the AMOs). Priv
 import pytest
 
 from downstairs.isa import encode as e
-from tests.machine.harness import CODE, DATA, M_TRAP, Bench, run_program, u64
+from tests.machine.harness import CODE, DATA, Bench, u64
 
 ALL = (1 << 64) - 1
 PATTERN = bytes([0x80, 0x01, 0xFF, 0x7F, 0x00, 0x00, 0x00, 0x80, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])
@@ -251,3 +251,13 @@ def test_reserved_amo_encodings_are_illegal(engine, word):
     bench.run_to_trap()
     assert bench.hart.mcause == 2
     assert bench.hart.mtval == word
+
+
+def test_self_modifying_code_with_fence_i(engine):
+    """Store a new instruction over a later one, fence.i, then run it."""
+    bench = Bench(engine)
+    target = CODE + 12
+    bench.program([e.s("sw", 6, 10, 0), e.FENCE_I, e.c_nop(), e.c_nop(), e.i("addi", 5, 0, 1)])
+    bench.set_regs({10: target, 6: e.i("addi", 5, 0, 77)})
+    bench.run_to_end()
+    assert bench.reg(5) == 77

@@ -361,3 +361,60 @@ def test_tvm_does_not_affect_m_mode(engine):
     bench.hart.mstatus |= TVM | TW | TSR
     bench.program([e.sfence_vma(), e.csr("csrrs", 5, 0x180, 0)])
     bench.run_to_end()
+
+
+def test_interrupt_taken_right_after_mret_enables_it(engine):
+    bench = Bench(engine)
+    bench.hart.mie = MSIP
+    bench.hart.mip = MSIP
+    bench.hart.mstatus |= MPIE | (PRV_M << 11)
+    bench.hart.mepc = CODE + 0x200
+    bench.write_words(CODE + 0x200, [e.c_nop()])
+    bench.program([e.MRET])
+    bench.run(stops=[M_TRAP])
+    assert bench.hart.mcause == INTERRUPT | 3
+    assert bench.hart.mepc == CODE + 0x200
+
+
+def test_wfi_with_interrupts_enabled_traps_to_the_next_instruction(engine):
+    bench = Bench(engine)
+    bench.hart.mie = MTIP
+    bench.hart.mstatus |= MIE_BIT
+    bench.program([e.WFI, e.c_nop()])
+    bench.step()
+    assert bench.hart.waiting and bench.step() == 0
+    bench.hart.set_pending(MTIP, True)
+    bench.run_to_trap()
+    assert bench.hart.mcause == INTERRUPT | 7
+    assert bench.hart.mepc == CODE + 4
+    assert not bench.hart.waiting
+
+
+def test_trapping_instruction_does_not_retire(engine):
+    bench = Bench(engine)
+    bench.program([e.c_nop(), e.ECALL])
+    bench.run(stops=[M_TRAP])
+    assert bench.hart.instret == 2           # the nop and the vector's `j .`, not the ecall
+
+
+def test_run_returns_after_a_csr_write_so_the_interrupt_is_seen(engine):
+    """engine.run(hart, n) ends after an instruction that can unmask an interrupt, and the
+    next run takes it before anything else executes."""
+    bench = Bench(engine)
+    bench.hart.mie = MTIP
+    bench.hart.mip = MTIP
+    bench.program([e.c_nop(), e.c_nop(), e.csr("csrrsi", 0, 0x300, 8)] + [e.c_nop()] * 20)
+    assert bench.engine.run(bench.hart, 1000) == 3
+    assert bench.hart.pc == CODE + 8
+    bench.engine.run(bench.hart, 1)
+    assert bench.hart.mcause == INTERRUPT | 7 and bench.hart.mepc == CODE + 8
+
+
+def test_run_returns_after_mret(engine):
+    bench = Bench(engine)
+    bench.hart.mstatus |= (PRV_M << 11)
+    bench.hart.mepc = CODE + 0x200
+    bench.write_words(CODE + 0x200, [e.c_nop()] * 8)
+    bench.program([e.c_nop(), e.MRET])
+    assert bench.engine.run(bench.hart, 1000) == 2
+    assert bench.hart.pc == CODE + 0x200
