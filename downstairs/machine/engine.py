@@ -80,6 +80,8 @@ def _load_reference() -> Engine:
         for key in [k for k in sys.modules if k.startswith(CORE + ".")]:
             del sys.modules[key]
         sys.modules.update(saved)
+        for name in [n for n, m in vars(package).items() if isinstance(m, ModuleType)]:
+            delattr(package, name)               # the reference modules this import attached
         for name, module in saved_attrs.items():
             setattr(package, name, module)
     return _engine("reference", modules)

@@ -22,7 +22,7 @@ from downstairs.machine.core.consts import (
     CSR_MSCRATCH, CSR_MSTATUS, CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0,
     CSR_PMPADDR15, CSR_PMPCFG0, CSR_PMPCFG2, CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN,
     CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC,
-    CSR_TIME, EXC_ILLEGAL_INSN, MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP,
+    CSR_TIME, EXC_ILLEGAL_INSN, MASK64, MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP,
     MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD, MSTATUS_TVM, MSTATUS_WRITABLE,
     PRV_M, PRV_S, PRV_U, S_INTERRUPTS, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48,
     SSTATUS_MASK,
@@ -143,7 +143,7 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
     if number in (CSR_MVENDORID, CSR_MARCHID, CSR_MIMPID, CSR_MCONFIGPTR, CSR_MCOUNTINHIBIT):
         return 0
     if number == CSR_CYCLE or number == CSR_MCYCLE:
-        return h.instret + h.cycle_delta                 # one instruction per cycle
+        return (h.instret + h.cycle_delta) & MASK64      # one instruction per cycle
     if number == CSR_INSTRET or number == CSR_MINSTRET:
         return h.instret
     if number == CSR_TIME:
@@ -224,10 +224,10 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
     elif number == CSR_SENVCFG:
         h.senvcfg = value & 1
     elif number == CSR_MCYCLE:
-        h.cycle_delta = value - h.instret - 1            # the writing instruction still retires
+        h.cycle_delta = (value - h.instret - 1) & MASK64  # the writing instruction still retires
     elif number == CSR_MINSTRET:
-        h.cycle_delta += h.instret + 1 - value
-        h.instret = value - 1
+        h.cycle_delta = (h.cycle_delta + h.instret + 1 - value) & MASK64
+        h.instret = (value - 1) & MASK64
     elif number == CSR_PMPCFG0 or number == CSR_PMPCFG2:
         first: cython.int = (number - CSR_PMPCFG0) * 4
         for i in range(8):

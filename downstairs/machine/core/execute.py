@@ -147,7 +147,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 fetch_off = h.tlb_off[ACCESS_FETCH][index]
                 raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
             else:
-                h.instret = base + retired
+                h.instret = (base + retired) & MASK64
                 raw = memory.fetch(h, pc)
                 if h.trapped:
                     continue
@@ -212,7 +212,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
                 value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
             else:
-                h.instret = base + retired
+                h.instret = (base + retired) & MASK64
                 value = memory.load(h, addr, size)
                 if h.trapped:
                     continue
@@ -231,7 +231,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
                 ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[rs2])
             else:
-                h.instret = base + retired
+                h.instret = (base + retired) & MASK64
                 memory.store(h, addr, size, h.x[rs2])
                 if h.trapped:
                     continue
@@ -349,7 +349,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, raw)
                 continue
         elif opcode == AMO:
-            h.instret = base + retired
+            h.instret = (base + retired) & MASK64
             atomic.execute(h, insn)
             if h.trapped:
                 continue
@@ -361,14 +361,14 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, raw)
                 continue
         elif opcode == SYSTEM:
-            h.instret = base + retired
+            h.instret = (base + retired) & MASK64
             if funct3 == 0:
                 npc = system(h, insn, raw, npc)
             elif funct3 == 4:
                 illegal(h, raw)
             else:
                 csr.execute(h, insn)
-                base = h.instret - retired       # minstret may have been written
+                base = (h.instret - retired) & MASK64   # minstret may have been written
             if h.trapped:
                 continue
             stop = True
@@ -385,7 +385,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         h.trapped = 0
     else:
         h.pc = pc
-    h.instret = base + retired
+    h.instret = (base + retired) & MASK64
     return retired
 
 
