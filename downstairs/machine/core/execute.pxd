@@ -2,9 +2,21 @@
 from downstairs.machine.core.state cimport Hart
 from downstairs.machine.core cimport alu, atomic, csr, memory, physmem, trap
 
-cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, PRV_S, PRV_U, TLB_INDEX_MASK
-cdef unsigned long long EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MASK32, MASK64
-cdef unsigned long long MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, SIGN64, TLB_EMPTY
+cdef int PRV_M, PRV_S, PRV_U
+cdef unsigned long long EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN
+cdef unsigned long long MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW
+
+# Hot-loop constants as C literals (same values as consts.py), so gcc folds them away.
+cdef extern from *:
+    const int ACCESS_FETCH "0"
+    const int ACCESS_LOAD "1"
+    const int ACCESS_STORE "2"
+    const int TLB_INDEX_MASK "1023"
+    const unsigned long long MASK32 "0xFFFFFFFFULL"
+    const unsigned long long MASK64 "0xFFFFFFFFFFFFFFFFULL"
+    const unsigned long long SIGN64 "0x8000000000000000ULL"
+    const unsigned long long TLB_EMPTY "0xFFFFFFFFFFFFFFFFULL"
+    const unsigned long long UPPER20 "0xFFFFF000ULL"
 cdef enum:                       # major opcodes, as in execute.py
     LOAD = 0x03
     MISC_MEM = 0x0F
@@ -20,7 +32,6 @@ cdef enum:                       # major opcodes, as in execute.py
     JALR = 0x67
     JAL = 0x6F
     SYSTEM = 0x73
-cdef unsigned long long UPPER20
 cdef unsigned int RVC[65536]
 cdef unsigned long long RVC_ILLEGAL
 

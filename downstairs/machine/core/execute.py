@@ -18,11 +18,17 @@ import cython
 
 from downstairs.machine.core import alu, atomic, compressed, csr, memory, physmem, trap
 from downstairs.machine.core.consts import (
-    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN,
-    MASK32, MASK64, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, PRV_M, PRV_S, PRV_U, SIGN64,
-    TLB_EMPTY, TLB_INDEX_MASK,
+    EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
+    PRV_M, PRV_S, PRV_U,
 )
 from downstairs.machine.core.state import Hart
+
+# The constants of the hot loop. The compiled engine has them as C compile-time constants
+# (execute.pxd), so masks like `& MASK64` cost nothing there; CPython needs their values.
+if not cython.compiled:
+    from downstairs.machine.core.consts import (
+        ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, MASK32, MASK64, SIGN64, TLB_EMPTY, TLB_INDEX_MASK,
+    )
 
 # Major opcodes (table 24.1). The compiled engine sees them as a C enum (execute.pxd), so the
 # dispatch below becomes a jump table; the reference engine needs the same names as values.
@@ -30,7 +36,7 @@ if not cython.compiled:
     LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
     STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
     BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
-UPPER20 = 0xFFFFF000               # the U-type immediate field
+    UPPER20 = 0xFFFFF000               # the U-type immediate field
 
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
 RVC_ILLEGAL = compressed.ILLEGAL
