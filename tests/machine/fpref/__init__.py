@@ -225,7 +225,24 @@ def operands(rng: random.Random, i: int, d: int) -> tuple:
         eb = ea - target if name == "fdiv" else target - ea + 2 * bias
         if 1 <= eb < (2047 if d else 255):
             b = (b & ~(((1 << (11 if d else 8)) - 1) << fbits)) | (eb << fbits)
+    if name in ("fmul", "fdiv", "fmadd") and 0.3 <= roll < 0.5 or kind == "cvt" and roll < 0.3:
+        # results a hair below the smallest normal: tininess is decided after rounding
+        t = 2.0 ** (1 - bias) * (1 - rng.randint(0, 6) * 2.0 ** -(p + 1))
+        fa = rng.uniform(1, 2) * 2.0 ** rng.randint(0, 8)
+        fa, fb = (t * fa, fa) if name == "fdiv" else (fa, t / fa)     # a / b or a * b near t
+        if kind == "cvt":                             # the double t, narrowed to single
+            return boxed(rng, encode(t, 1), 1), 0, 0
+        a, b = encode(fa, d), encode(fb, d)
+        if kind == "f3":
+            c = encode(rng.choice([0.0, -0.0, 2.0 ** (-bias - p), -(2.0 ** (-bias - p))]), d)
     return boxed(rng, a, d), boxed(rng, b, d), boxed(rng, c, d)
+
+
+def encode(x: float, d: int) -> int:
+    """A Python float as a double pattern, or rounded to the nearest single."""
+    if d:
+        return struct.unpack("<Q", struct.pack("<d", x))[0]
+    return struct.unpack("<I", struct.pack("<f", x))[0]
 
 
 def cases(seed: int, per_op: int) -> list:
