@@ -350,3 +350,46 @@ def test_load_fault_leaves_register(engine):
     assert bench.hart.mcause == 5 and bench.hart.mtval == 0x10        # load access fault
     assert bench.hart.freg(1) == 1234
     assert bench.hart.mstatus & FS_MASK == FS_INITIAL
+
+
+# ---- compiled code: what gcc makes of ordinary floating-point C ------------------------------
+
+KERNEL_FLAGS = ["-O2", "-fno-math-errno", "-march=rv64gc", "-mabi=lp64d", "-mcmodel=medany",
+                "-nostdlib", "-static", "-ffreestanding", "-Wl,--no-relax"]
+KERNEL_TEXT = CODE + 0x4000
+KERNEL_WORDS = 11
+
+
+def test_compiled_c_matches_qemu(engine, tmp_path):
+    """fpref/kernel.c (harmonic sums, Newton's square root, a Mandelbrot count, a float dot
+    product by fused multiply-adds, int/float conversions both ways, compares, fmin/fmax,
+    the accrued fflags) as gcc compiles it: bare metal on the hart, Linux user mode on QEMU."""
+    import struct
+    import subprocess
+
+    from elftools.elf.elffile import ELFFile
+
+    fpref.build(tmp_path)                                             # skips without the tools
+    source = str(fpref.HERE / "kernel.c")
+    user, bare = tmp_path / "user", tmp_path / "bare"
+    subprocess.run(["riscv64-unknown-elf-gcc", *KERNEL_FLAGS, "-DUSER", "-o", str(user), source],
+                   check=True, capture_output=True)
+    subprocess.run(["riscv64-unknown-elf-gcc", *KERNEL_FLAGS, f"-Wl,-Ttext={KERNEL_TEXT:#x}",
+                    "-Wl,-e,_start", "-o", str(bare), source], check=True, capture_output=True)
+    out = subprocess.run(["qemu-riscv64", str(user)], capture_output=True, check=True).stdout
+    expected = list(struct.unpack(f"<{KERNEL_WORDS}Q", out))
+
+    bench = fp_bench(engine)
+    with open(bare, "rb") as f:
+        elf = ELFFile(f)
+        for segment in elf.iter_segments():
+            if segment["p_type"] == "PT_LOAD":
+                bench.write(segment["p_paddr"], segment.data())
+        bench.hart.pc = elf["e_entry"]
+    for _ in range(2000):
+        if bench.hart.pc == M_TRAP:
+            break
+        engine.run(bench.hart, 5000)
+    assert bench.hart.pc == M_TRAP and bench.hart.mcause == 3         # the final ebreak
+    got = [bench.read_u64(DATA + 8 * k) for k in range(KERNEL_WORDS)]
+    assert [hex(v) for v in got] == [hex(v) for v in expected]
