@@ -98,7 +98,7 @@ SLOT = CODE + 20                        # the sixth word of the program below
 @pytest.fixture(scope="module")
 def hart_cases(tmp_path_factory):
     exe = fpref.build(tmp_path_factory.mktemp("fpref"))
-    cases = fpref.cases(7, 6)
+    cases = fpref.cases(7, 12)
     return cases, fpref.run_qemu(exe, cases)
 
 

@@ -16,7 +16,7 @@ import pytest
 from tests.machine import fpref
 
 SEED = 20261124
-PER_OP = 90
+PER_OP = 200
 
 
 @pytest.fixture(scope="module")
