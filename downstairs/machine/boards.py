@@ -33,7 +33,7 @@ ROM_BASE, ROM_SIZE = 0x1000, 0xF000
 TEST_BASE = 0x100000
 CLINT_BASE = 0x2000000
 UART_BASE, UART_SIZE, UART_CLOCK = 0x10000000, 0x100, 3686400
-ISA = "rv64imac_zicsr_zifencei_zihintpause"
+ISA = "rv64imafdc_zicsr_zifencei_zihintpause"
 
 
 @dataclass

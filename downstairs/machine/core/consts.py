@@ -33,14 +33,14 @@ MSTATUS_UXL = 3 << 32
 MSTATUS_SXL = 3 << 34
 MSTATUS_SD = 1 << 63
 MSTATUS_WRITABLE = (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP
-                    | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR
+                    | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR
                     | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
 SSTATUS_MASK = (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM
                 | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
 
-# misa (3.1.1): MXL = 2 (64-bit) and one bit per extension letter. F and D come later.
-MISA_RV64IMACSU = ((2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12)
-                   | (1 << 18) | (1 << 20))
+# misa (3.1.1): MXL = 2 (64-bit) and one bit per extension letter: A, C, D, F, I, M, S, U.
+MISA_RV64IMAFDCSU = ((2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8)
+                     | (1 << 12) | (1 << 18) | (1 << 20))
 
 # Interrupt bits of mip/mie, which are also the interrupt cause numbers (3.1.9)
 IRQ_S_SOFT, IRQ_M_SOFT = 1, 3

@@ -5,7 +5,8 @@ csrrs/csrrc with x0 (or a zero immediate) read without writing and csrrw to x0 w
 without reading. Which CSRs exist, who may touch them and what each bit does is the
 privileged spec: the address map with its access rules (2.1: bits 11:10 = 0b11 is read-only,
 bits 9:8 are the lowest privilege allowed), then chapter 3 for M-mode and chapter 4 for
-S-mode. Registers are WARL ("write any, read legal"): a write of an unsupported value is
+S-mode. The F extension's fcsr and its fflags and frm views (Unprivileged 11.2) are
+here too: inaccessible while mstatus.FS is Off, and a write makes FS Dirty. Registers are WARL ("write any, read legal"): a write of an unsupported value is
 turned into a supported one, never an error. Touching a CSR that does not exist, or one the
 current mode may not, is an illegal-instruction exception whose tval is the instruction
 (firmware such as OpenSBI probes for CSRs this way).
@@ -15,7 +16,7 @@ import cython
 
 from downstairs.machine.core import pmp, trap
 from downstairs.machine.core.consts import (
-    ALL_INTERRUPTS, CSR_CYCLE, CSR_HPMCOUNTER3, CSR_HPMCOUNTER31, CSR_INSTRET, CSR_MARCHID,
+    ALL_INTERRUPTS, CSR_CYCLE, CSR_FCSR, CSR_FFLAGS, CSR_FRM, CSR_HPMCOUNTER3, CSR_HPMCOUNTER31, CSR_INSTRET, CSR_MARCHID,
     CSR_MCAUSE, CSR_MCONFIGPTR, CSR_MCOUNTEREN, CSR_MCOUNTINHIBIT, CSR_MCYCLE, CSR_MEDELEG,
     CSR_MENVCFG, CSR_MEPC, CSR_MHARTID, CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31, CSR_MHPMEVENT3,
     CSR_MHPMEVENT31, CSR_MIDELEG, CSR_MIE, CSR_MIMPID, CSR_MINSTRET, CSR_MIP, CSR_MISA,
@@ -65,6 +66,8 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
 
 
 def allowed(h: Hart, number: cython.int, writes: cython.bint) -> cython.bint:
+    if CSR_FFLAGS <= number <= CSR_FCSR and h.mstatus & MSTATUS_FS == 0:
+        return False                                     # the FPU is switched off
     if writes and (number >> 10) & 3 == 3:
         return False                                     # a read-only CSR
     if h.priv < (number >> 8) & 3:
@@ -92,6 +95,12 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
     """The value software reads; sets h.bus_error when there is no such CSR."""
     if number == CSR_MSTATUS:
         return status_read(h)
+    if number == CSR_FFLAGS:
+        return h.fflags
+    if number == CSR_FRM:
+        return h.frm
+    if number == CSR_FCSR:
+        return (h.frm << 5) | h.fflags
     if number == CSR_SSTATUS:
         return status_read(h) & SSTATUS_MASK
     if number == CSR_MISA:
@@ -175,6 +184,16 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
     elif number == CSR_SSTATUS:
         mask: cython.ulonglong = SSTATUS_MASK & MSTATUS_WRITABLE
         write_status(h, (h.mstatus & ~mask) | (value & mask))
+    elif number == CSR_FFLAGS:
+        h.fflags = value & 0x1F
+        h.mstatus |= MSTATUS_FS
+    elif number == CSR_FRM:
+        h.frm = value & 7                                # 5-7 are kept; using them is illegal
+        h.mstatus |= MSTATUS_FS
+    elif number == CSR_FCSR:
+        h.fflags = value & 0x1F
+        h.frm = (value >> 5) & 7
+        h.mstatus |= MSTATUS_FS
     elif number == CSR_MEDELEG:
         h.medeleg = value & MEDELEG_WRITABLE
     elif number == CSR_MIDELEG:

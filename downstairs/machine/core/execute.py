@@ -16,7 +16,7 @@ looks at interrupts before the next instruction.
 
 import cython
 
-from downstairs.machine.core import alu, atomic, compressed, csr, memory, physmem, trap
+from downstairs.machine.core import alu, atomic, compressed, csr, fpu, memory, physmem, trap
 from downstairs.machine.core.consts import (
     EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
     PRV_M, PRV_S, PRV_U,
@@ -379,8 +379,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 continue
             stop = True
         else:
-            illegal(h, raw)                   # LOAD-FP, STORE-FP, OP-FP ... come with F and D
-            continue
+            fpu.execute(h, insn, raw)         # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP (F, D)
+            if h.trapped:
+                continue
         # ---- retire ----------------------------------------------------------------------
         h.x[0] = 0
         pc = npc

@@ -2,7 +2,7 @@
 
 ctypedef unsigned long long u64
 
-cdef u64 MISA_RV64IMACSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
+cdef u64 MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
 cdef int PMP_COUNT, PRV_M, TLB_SIZE
 
 cdef class Hart:
@@ -12,6 +12,8 @@ cdef class Hart:
     cdef public int priv
     cdef public u64 instret          # instructions retired; cycle = instret + cycle_delta
     cdef public u64 cycle_delta
+    cdef u64 f[32]                   # F and D registers; singles NaN-boxed
+    cdef public unsigned int fflags, frm   # fcsr's two fields
 
     # Machine- and supervisor-level CSRs
     cdef public u64 mstatus, misa, medeleg, mideleg, mie, mip

@@ -1,7 +1,8 @@
 """The state of one RISC-V hart: what a snapshot of the processor would have to save.
 
-The integer registers and pc (Unprivileged ISA 2.1), the current privilege level and the
-machine- and supervisor-level CSRs (privileged spec chapters 3 and 4), the PMP entries
+The integer registers and pc (Unprivileged ISA 2.1), the f registers (64 bits wide, for D)
+and fcsr (11.1-11.2), the current privilege level and the machine- and supervisor-level
+CSRs (privileged spec chapters 3 and 4), the PMP entries
 (3.7), the LR/SC reservation (Unprivileged 8.2), and two things a real core keeps in
 hardware structures: the TLBs and a pointer to the RAM it is wired to.
 
@@ -13,7 +14,7 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    MISA_RV64IMACSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M, TLB_EMPTY, TLB_SIZE,
+    MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M, TLB_EMPTY, TLB_SIZE,
 )
 
 
@@ -24,6 +25,7 @@ class Hart:
         physical accesses outside RAM; `timer.mtime()` gives the current `time`."""
         if not cython.compiled:
             self.x = [0] * 32
+            self.f = [0] * 32
             self.pmpcfg = [0] * PMP_COUNT
             self.pmpaddr = [0] * PMP_COUNT
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
@@ -47,10 +49,13 @@ class Hart:
         i: cython.int
         for i in range(32):
             self.x[i] = 0
+            self.f[i] = 0
+        self.fflags = 0
+        self.frm = 0
         self.pc = pc
         self.priv = PRV_M
         self.mstatus = MSTATUS_UXL & (2 << 32) | MSTATUS_SXL & (2 << 34)
-        self.misa = MISA_RV64IMACSU
+        self.misa = MISA_RV64IMAFDCSU
         self.medeleg = self.mideleg = 0
         self.mie = self.mip = 0
         self.mtvec = self.stvec = 0
@@ -105,6 +110,12 @@ class Hart:
     def set_reg(self, n: int, value: int) -> None:
         if n:
             self.x[n] = value & 0xFFFFFFFFFFFFFFFF
+
+    def freg(self, n: int) -> int:
+        return self.f[n]
+
+    def set_freg(self, n: int, value: int) -> None:
+        self.f[n] = value & 0xFFFFFFFFFFFFFFFF
 
     def registers(self) -> list:
         return [self.x[i] for i in range(32)]
