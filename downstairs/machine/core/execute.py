@@ -1,10 +1,10 @@
 """The instruction cycle: fetch, decode, execute, retire, one instruction at a time.
 
 RV64I (Unprivileged ISA chapters 2 and 5), M (7), A (8, in atomic.py), C (16, expanded by
-compressed.py), Zicsr (9, in csr.py), Zifencei (3) and the privileged instructions ecall,
-ebreak, mret, sret, wfi and sfence.vma (privileged spec 3.3). Instruction fields follow the
-base formats of 2.2-2.3; the opcode map is table 24.1. F and D will take the LOAD-FP,
-STORE-FP, FMADD..FNMADD and OP-FP opcodes, which are illegal instructions until then.
+compressed.py), F and D (11, 12, in fpu.py over softfloat.py), Zicsr (9, in csr.py),
+Zifencei (3) and the privileged instructions ecall, ebreak, mret, sret, wfi and sfence.vma
+(privileged spec 3.3). Instruction fields follow the base formats of 2.2-2.3; the opcode map
+is table 24.1.
 
 This is the hot path. A fetch, load or store whose page is in the TLB goes straight to RAM
 here; anything else (a TLB miss, a device, a fault) goes to memory.py. When something
