@@ -11,8 +11,8 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     python3 python3-venv python3-dev gcc make \
-    qemu-system-misc qemu-system-x86 qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
-    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs >/dev/null
+    qemu-system-misc qemu-system-x86 qemu-user qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
+    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 >/dev/null
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'

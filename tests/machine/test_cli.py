@@ -1,0 +1,92 @@
+"""`downstairs run` with bad input: one line on stderr, a non-zero exit, never a traceback;
+and `--help` on every command."""
+
+import glob
+import subprocess
+import sys
+
+import pytest
+
+from downstairs.cli import COMMAND_MODULES, build_parser
+from downstairs.guests.baremetal import build as bm
+
+RUN = [sys.executable, "-m", "downstairs", "run"]
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, words: str) -> None:
+    assert proc.returncode == 2, proc
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0], proc.stderr
+
+
+@pytest.fixture(scope="module")
+def hello() -> str:
+    return str(bm.build("hello", "virt"))
+
+
+def test_missing_file():
+    assert_one_line_error(run(*RUN, "-bios", "none", "-kernel", "/nonexistent/prog.elf"), "no such file")
+
+
+def test_elf_for_another_architecture():
+    assert_one_line_error(run(*RUN, "-bios", "none", "-kernel", sys.executable), "not RISC-V")
+
+
+def test_x86_bzimage_refused():
+    kernels = glob.glob("/boot/vmlinuz-*")
+    assert kernels, "linux-image-cloud-amd64 provides /boot/vmlinuz-* (.ci/run installs it)"
+    assert_one_line_error(run(*RUN, "-bios", "none", "-kernel", kernels[0]), "bzImage")
+
+
+def test_truncated_elf(tmp_path, hello):
+    cut = tmp_path / "cut.elf"
+    cut.write_bytes(open(hello, "rb").read()[:200])
+    assert_one_line_error(run(*RUN, "-bios", "none", "-kernel", str(cut)), "not a usable ELF")
+
+
+def test_corrupt_elf(tmp_path):
+    bad = tmp_path / "bad.elf"
+    bad.write_bytes(b"\x7fELF" + bytes(range(256)) * 4)
+    assert_one_line_error(run(*RUN, "-bios", "none", "-kernel", str(bad)), str(bad))
+
+
+def test_kernel_larger_than_ram(tmp_path):
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(3 << 20))
+    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", "none", "-kernel", str(big)), "outside RAM")
+
+
+def test_overlapping_images(hello):
+    assert_one_line_error(run(*RUN, "-bios", hello, "-kernel", hello), "overlaps")
+
+
+@pytest.mark.parametrize("args,words", [
+    (["-M", "pc"], "unknown machine"),
+    (["-m", "lots"], "invalid memory size"),
+    (["-smp", "0"], "invalid -smp"),
+    (["--engine", "turbo"], "invalid choice"),
+    (["-frobnicate"], "unrecognized arguments"),
+])
+def test_bad_options(args, words):
+    proc = run(*RUN, *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert words in proc.stderr
+
+
+def test_guest_exit_status_is_the_process_status():
+    exitcode = str(bm.build("exitcode", "virt"))
+    assert run(*RUN, "-bios", "none", "-kernel", exitcode, "-nographic").returncode == 42
+
+
+def test_every_command_has_help():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert len(commands) >= len(COMMAND_MODULES)
+    for name in [None, *commands]:
+        proc = run(sys.executable, "-m", "downstairs", *([name] if name else []), "--help")
+        assert proc.returncode == 0 and "usage:" in proc.stdout, (name, proc.stderr)
