@@ -241,7 +241,7 @@ class Checker:
             ty = self.storage(node.value)
             if declared is not None and declared != ty:
                 raise self.err(node, f"declared {declared!r} but initialised with {ty!r}")
-            init = None
+            init = self.record_bytes(ty, node.value.args) if node.value.args and isinstance(ty, T.RecordType) else None
         else:
             if declared is None:
                 raise self.err(node, "internal: unannotated global")
@@ -254,6 +254,15 @@ class Checker:
         var.module = self.module
         self.program.globals.append(var)
         self.module.names[target.id] = var
+
+    def record_bytes(self, rec, args):
+        """The initial bytes of a global record built from constants (little-endian fields)."""
+        blob = bytearray(rec.size)
+        for arg, (ftype, offset) in zip(args, rec.fields.values()):
+            if arg.const is None:
+                raise self.err(arg, "a global record's fields must be constants")
+            blob[offset:offset + ftype.size] = (arg.const & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
+        return bytes(blob)
 
     def storage(self, call):
         """The type of an `array(T, n)` or `Record(...)` initialiser (zero filled)."""
@@ -349,6 +358,18 @@ class Checker:
             if not isinstance(node.value, ast.Call):
                 raise self.err(node, "an expression statement must be a call")
             self.expr(node.value)
+        elif kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            names, values = node.targets[0].elts, node.value
+            if not (isinstance(values, ast.Tuple) and len(values.elts) == len(names)
+                    and all(isinstance(n, ast.Name) and n.id in self.func.locals for n in names)):
+                raise self.err(node, "tuple assignment is only 'a, b = x, y' between existing local variables")
+            for name, value in zip(names, values.elts):
+                var = self.func.locals[name.id]
+                if not T.is_scalar(var.ty):
+                    raise self.err(name, "tuple assignment moves integers only")
+                name.sym, name.ty, name.const = var, var.ty, None
+                self.expr(value, var.ty)
+                self.coerce(value, var.ty)
         elif kind is ast.Assign:
             if len(node.targets) != 1:
                 raise self.err(node, "chained assignment is not supported")
@@ -439,8 +460,12 @@ class Checker:
         if isinstance(target, ast.Name) and target.id in self.assigned and target.id not in self.globals_declared:
             var = self.func.locals.get(target.id)
             if var is None:
+                kind = "local"
                 if isinstance(value, ast.Call) and self.is_storage(value):
                     ty = self.storage(value)
+                elif isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                        not T.is_scalar(self.expr(value)) and value.ty is not T.BYTES:
+                    ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
                 else:
                     self.expr(value, declared)
                     ty = declared or (T.I64 if value.ty is LIT else value.ty)
@@ -448,7 +473,7 @@ class Checker:
                         raise self.err(value, f"a {value.ty!r} cannot be copied into a new variable")
                 if declared is not None and declared != ty:
                     raise self.err(node, f"declared {declared!r} but given {ty!r}")
-                var = self.func.locals[target.id] = Var(target.id, ty, "local")
+                var = self.func.locals[target.id] = Var(target.id, ty, kind)
                 target.sym, target.ty, target.const = var, ty, None
                 if T.is_scalar(ty) or ty is T.BYTES:
                     self.coerce(value, ty)
@@ -456,6 +481,10 @@ class Checker:
             if declared is not None and declared != var.ty:
                 raise self.err(node, f"{target.id!r} is already a {var.ty!r}")
         ty = self.target(target)
+        if isinstance(target, ast.Name) and target.sym.kind == "ref":
+            if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) or self.expr(value) != ty:
+                raise self.err(value, f"{target.id!r} names a {ty!r} elsewhere: give it another one")
+            return
         if not T.is_scalar(ty):
             if isinstance(value, ast.Call) and self.is_storage(value):
                 if self.storage(value) != ty:

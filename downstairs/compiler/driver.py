@@ -124,7 +124,10 @@ def compile_file(path: str, options: Options | None = None) -> Image:
         if var.init:
             asm.align(var.ty.align)
             asm.label(var.symbol)
-            asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
+            if isinstance(var.init, bytes):
+                asm.data(var.init)
+            else:
+                asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
         else:
             bss.append(var)
     asm.align(16)

@@ -11,7 +11,8 @@ class CompileError(Exception):
         self.message, self.path, self.line, self.col, self.source = message, path, line, col, source
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}:{self.col + 1}: error: {self.message}"
+        where = f"{self.path}:{self.line}:{self.col + 1}" if self.line else self.path
+        text = f"{where}: error: {self.message}"
         if self.line and self.source:
             lines = self.source.splitlines()
             if 0 < self.line <= len(lines):

@@ -81,6 +81,14 @@ class Lowerer:
         if kind is ast.Expr:
             if isinstance(node.value, ast.Call):
                 self.value(node.value, want_result=False)
+        elif kind is ast.Assign and isinstance(node.targets[0], ast.Tuple):
+            temps = []
+            for value in node.value.elts:          # all values first, as Python does
+                temp = self.ir.new()
+                self.emit("mov", temp, self.value(value))
+                temps.append(temp)
+            for target, temp in zip(node.targets[0].elts, temps):
+                self.emit("mov", self.vars.setdefault(target.sym, self.ir.new()), temp)
         elif kind in (ast.Assign, ast.AnnAssign):
             target = node.targets[0] if kind is ast.Assign else node.target
             self.assign(target, node.value)
@@ -160,9 +168,9 @@ class Lowerer:
         self.loops.pop()
         self.line = node.lineno
         self.emit("label", cont)
-        self.emit("bin", "+nowrap", ty, var, var, Imm(canon(ty, step)))
+        self.emit("bin", "+nowrap", ty, var, var, Imm(step))
         self.emit("br", test, ty, var, stop, top)
-        self.emit("bin", "+nowrap", ty, var, var, Imm(canon(ty, -step)))
+        self.emit("bin", "+nowrap", ty, var, var, Imm(-step))
         self.emit("label", done)
         self.emit("label", skip)
 
@@ -171,6 +179,9 @@ class Lowerer:
         if isinstance(target, ast.Name) and target.sym in self.func.locals.values() \
                 and target.sym.kind != "global":
             var = target.sym
+            if var.kind == "ref":
+                self.emit("mov", self.vars.setdefault(var, self.ir.new()), self.addr_of(value))
+                return
             if var in self.slots or (not T.is_scalar(ty) and ty is not T.BYTES):
                 self.init_storage(self.place(target), ty, value)
                 return

@@ -219,11 +219,12 @@ class Selector:
         self.emit("xor", fix, rem, rb)
         self.emit("srai", fix, fix, 63)
         self.emit("sltu", nz, "zero", rem)
-        self.emit("and", fix, fix, nz)            # -1 when a correction is due, else 0
+        self.emit("and", fix, fix, nz)            # 1 when a correction is due, else 0
         if op == "//":
             self.emit("divw" if w else "div", d, ra, rb)
-            self.emit("add", d, d, fix)
+            self.emit("sub", d, d, fix)
         else:
+            self.emit("sub", fix, "zero", fix)
             self.emit("and", fix, fix, rb)
             self.emit("add", d, rem, fix)
 
