@@ -452,6 +452,13 @@ class Checker:
         if var is None:
             var = self.func.locals[node.target.id] = Var(node.target.id, ty, "local")
         node.target.sym, node.target.ty, node.target.const = var, ty, None
+        for sub in ast.walk(ast.Module(node.body, [])):
+            targets = sub.targets if isinstance(sub, ast.Assign) else \
+                [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+            for t in targets:
+                for name in t.elts if isinstance(t, ast.Tuple) else [t]:
+                    if isinstance(name, ast.Name) and name.id == node.target.id:
+                        raise self.err(name, f"{name.id!r} counts this loop: it cannot be assigned inside it")
         self.loops += 1
         self.block(node.body)
         self.loops -= 1

@@ -40,6 +40,7 @@ class Lowerer:
         self.labels = 0
         self.line = 0
         self.loops: list[tuple[str, str]] = []
+        self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
         self.trap_label = self.label()
 
     def label(self) -> str:
@@ -164,7 +165,11 @@ class Lowerer:
         self.emit("mov", var, first)
         self.emit("label", top)
         self.loops.append((cont, done))
+        if isinstance(start, Imm) and isinstance(stop, Imm):
+            # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
+            self.ranges[node.target.sym] = (start.value, stop.value - 1) if step > 0 else (stop.value + 1, start.value)
         self.block(node.body)
+        self.ranges.pop(node.target.sym, None)
         self.loops.pop()
         self.line = node.lineno
         self.emit("label", cont)
@@ -241,7 +246,10 @@ class Lowerer:
             if length is None:
                 length = self.ir.new()
                 self.emit("load", T.U64, length, base, 0)
-            self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length), self.trap_label)
+            known = self.ranges.get(getattr(node.slice, "sym", None))
+            if not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
+                self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length),
+                          self.trap_label)
             if size != 1:
                 scaled = self.ir.new()
                 if size & (size - 1) == 0:
