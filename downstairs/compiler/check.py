@@ -355,6 +355,8 @@ class Checker:
         if kind is ast.Expr:
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 return      # a docstring or comment string
+            if type(node.value) in UNSUPPORTED:
+                raise self.err(node.value, self.unsupported(node.value, "here"))
             if not isinstance(node.value, ast.Call):
                 raise self.err(node, "an expression statement must be a call")
             self.expr(node.value)
@@ -591,6 +593,8 @@ class Checker:
             raise self.err(node, f"{ast.unparse(node)!r} is not a value")
         if kind is ast.Attribute:
             rec = self.expr(node.value)
+            if not isinstance(rec, T.RecordType):
+                raise self.err(node, f"a {rec!r} has no fields: cannot take .{node.attr}")
             if node.attr not in rec.fields:
                 raise self.err(node, f"record {rec.name} has no field {node.attr!r}")
             node.field = rec.fields[node.attr]
