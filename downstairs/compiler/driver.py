@@ -18,6 +18,7 @@ from downstairs.compiler import types as T
 from downstairs.compiler.asm import Assembler
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
+from downstairs.compiler.licm import hoist
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
 from downstairs.compiler.regalloc import allocate
@@ -92,6 +93,8 @@ def compile_file(path: str, options: Options | None = None) -> Image:
         listing += [f"{l[1]}:" if l[0] == "label" else "        " + format_ins(l[0], l[1:])
                     for l in start_code(asm, entry_symbol, trap_symbol)]
     irfs = lower_program(program)
+    for irf in irfs:
+        hoist(irf)
     placed = sorted((f for f in irfs if f.address is not None), key=lambda f: f.address)
     for irf in [f for f in irfs if f.address is None] + placed:
         code = allocate(select_function(irf), irf.frame_size)

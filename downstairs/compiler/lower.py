@@ -18,6 +18,16 @@ NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
+def assigned_names(body) -> set[str]:
+    names = set()
+    for sub in ast.walk(ast.Module(body, [])):
+        targets = sub.targets if isinstance(sub, ast.Assign) else \
+            [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+        for t in targets:
+            names |= {n.id for n in (t.elts if isinstance(t, ast.Tuple) else [t]) if isinstance(n, ast.Name)}
+    return names
+
+
 def canon(ty, value: int) -> int:
     """A constant as the 64-bit register holds it (signed view): 32-bit values sign-extended."""
     bits = 8 if ty is T.BOOL else ty.bits
@@ -41,6 +51,7 @@ class Lowerer:
         self.line = 0
         self.loops: list[tuple[str, str]] = []
         self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
+        self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
         self.trap_label = self.label()
 
     def label(self) -> str:
@@ -125,7 +136,9 @@ class Lowerer:
             self.branch(node.test, end, False)
             self.emit("label", top)
             self.loops.append((cont, end))
+            self.loop_writes.append(assigned_names(node.body))
             self.block(node.body)
+            self.loop_writes.pop()
             self.loops.pop()
             self.line = node.lineno
             self.emit("label", cont)
@@ -168,7 +181,9 @@ class Lowerer:
         if isinstance(start, Imm) and isinstance(stop, Imm):
             # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
             self.ranges[node.target.sym] = (start.value, stop.value - 1) if step > 0 else (stop.value + 1, start.value)
+        self.loop_writes.append(assigned_names(node.body) | {node.target.id})
         self.block(node.body)
+        self.loop_writes.pop()
         self.ranges.pop(node.target.sym, None)
         self.loops.pop()
         self.line = node.lineno
@@ -191,7 +206,10 @@ class Lowerer:
                 self.init_storage(self.place(target), ty, value)
                 return
             reg = self.vars.setdefault(var, self.ir.new())
-            self.emit("mov", reg, self.value(value))
+            if isinstance(value, ast.BinOp) and value.const is None:
+                self.value(value, into=reg)       # compute straight into the variable's register
+            else:
+                self.emit("mov", reg, self.value(value))
             return
         if not T.is_scalar(ty):
             self.init_storage(self.place(target), ty, value)
@@ -217,36 +235,47 @@ class Lowerer:
     # ---- places (addresses) ---------------------------------------------------------------
 
     def place(self, node):
-        """The address of a variable, field or element: (base register, constant offset)."""
+        """The address of a variable, field or element: (base register, constant offset).
+        Index terms that do not change in the innermost loop are added first, so that their
+        sum is loop-invariant and licm.py can take it out of the loop."""
+        base, off, terms = self.place_terms(node)
+        terms.sort(key=lambda term: not term[1])
+        for reg, _ in terms:
+            addr = self.ir.new()
+            self.emit("bin", "+", T.U64, addr, base, reg)
+            base = addr
+        return base, off
+
+    def place_terms(self, node):
         if isinstance(node, (ast.Name, ast.Attribute)) and hasattr(node, "sym"):
             var = node.sym
             if var in self.slots:
                 reg = self.ir.new()
                 self.emit("frame", reg, self.slots[var])
-                return reg, 0
+                return reg, 0, []
             if var.kind == "global":
                 reg = self.ir.new()
                 self.emit("addr", reg, var.symbol)
-                return reg, 0
-            return self.vars[var], 0          # a record or array parameter: its address
+                return reg, 0, []
+            return self.vars[var], 0, []          # a record or array parameter or name: its address
         if isinstance(node, ast.Attribute):
-            base, off = self.place(node.value)
-            return base, off + node.field[1]
+            base, off, terms = self.place_terms(node.value)
+            return base, off + node.field[1], terms
         if isinstance(node, ast.Subscript):
             aty = node.value.ty
             if aty is T.BYTES:
-                base = self.reg(self.value(node.value))
-                size, length, off = 1, None, 8
+                base, off, terms = self.value(node.value), 8, []
+                size, length = 1, None
             else:
-                base, off = self.place(node.value)
+                base, off, terms = self.place_terms(node.value)
                 size, length = aty.elem.size, aty.length
             if node.slice.const is not None:
-                return base, off + node.slice.const * size
-            index = self.reg(self.value(node.slice))
+                return base, off + node.slice.const * size, terms
+            index = self.value(node.slice)
             if length is None:
                 length = self.ir.new()
                 self.emit("load", T.U64, length, base, 0)
-            known = self.ranges.get(getattr(node.slice, "sym", None))
+            known = self.known_range(node.slice)
             if not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
                 self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length),
                           self.trap_label)
@@ -257,10 +286,30 @@ class Lowerer:
                 else:
                     self.emit("bin", "*", T.U64, scaled, index, Imm(size))
                 index = scaled
-            addr = self.ir.new()
-            self.emit("bin", "+", T.U64, addr, base, index)
-            return addr, off
+            return base, off, terms + [(index, self.invariant(node.slice))]
         raise AssertionError(f"not a place: {ast.dump(node)}")
+
+    def known_range(self, node):
+        """Bounds an index is sure to lie within, or None: a range loop's counter, `x & C`,
+        `x % C` for unsigned x, any u8 or u16 value."""
+        sym = getattr(node, "sym", None)
+        if sym in self.ranges:
+            return self.ranges[sym]
+        if isinstance(node, ast.BinOp) and node.opname == "&":
+            c = node.right.const if node.right.const is not None else node.left.const
+            if c is not None and c >= 0:
+                return 0, c
+        if isinstance(node, ast.BinOp) and node.opname == "%" and not node.ty.signed and node.right.const:
+            return 0, node.right.const - 1
+        if node.ty in (T.U8, T.U16):
+            return 0, (1 << node.ty.bits) - 1
+        return None
+
+    def invariant(self, node) -> bool:
+        """Whether no variable in the expression is assigned in the innermost loop."""
+        if not self.loop_writes:
+            return True
+        return not any(isinstance(n, ast.Name) and n.id in self.loop_writes[-1] for n in ast.walk(node))
 
     # ---- values ---------------------------------------------------------------------------
 
@@ -274,7 +323,7 @@ class Lowerer:
             self.emit("br", "==", ty, self.reg(b), Imm(0), self.trap_label)
         self.emit("bin", op, ty, dest, a, b)
 
-    def value(self, node, want_result=True):
+    def value(self, node, want_result=True, into=None):
         if getattr(node, "const", None) is not None:
             return Imm(canon(node.ty, node.const))
         kind = type(node)
@@ -294,9 +343,7 @@ class Lowerer:
         if kind is ast.BinOp:
             a = self.value(node.left)
             b = self.value(node.right)
-            if node.opname in ("<<", ">>") and node.right.ty is not node.ty and isinstance(b, V):
-                pass        # the shift amount's own width does not matter: only its low bits are used
-            dest = self.ir.new()
+            dest = into or self.ir.new()
             self.binop(node.opname, node.ty, dest, a, b)
             return dest
         if kind is ast.UnaryOp:

@@ -109,9 +109,36 @@ def intervals(code):
     return start, end
 
 
+def hints(code):
+    """Registers each value would best live in, so that moves become no-ops: the psABI
+    argument and result registers around calls, returns and parameters, and the register of
+    the other side of a `mv`."""
+    found: dict[int, list] = {}
+
+    def hint(x, want):
+        if isinstance(x, V):
+            found.setdefault(x.n, []).append(want)
+
+    for mi in code:
+        if mi.op == "params":
+            for k, p in enumerate(mi.args[0]):
+                hint(p, ARGS[k])
+        elif mi.op == "call":
+            for k, a in enumerate(mi.args[2]):
+                hint(a, ARGS[k])
+            hint(mi.args[0], "a0")
+        elif mi.op == "ret":
+            hint(mi.args[0], "a0")
+        elif mi.op == "mv" and isinstance(mi.args[0], V) and isinstance(mi.args[1], V):
+            hint(mi.args[0], mi.args[1].n)
+            hint(mi.args[1], mi.args[0].n)
+    return found
+
+
 def linear_scan(code):
     """vreg number -> register name or spill slot number (int)."""
     start, end = intervals(code)
+    wants = hints(code)
     calls = [2 * i for i, mi in enumerate(code) if mi.op in CALLS]
     order = sorted(start, key=lambda v: (start[v], v))
     where: dict[int, object] = {}
@@ -126,7 +153,8 @@ def linear_scan(code):
         k = bisect.bisect_right(calls, start[v])
         crosses = k < len(calls) and calls[k] + 1 < end[v]
         pool = CALLEE if crosses else CALLER + CALLEE
-        reg = next((r for r in pool if r in free), None)
+        preferred = [where.get(h) if isinstance(h, int) else h for h in wants.get(v, [])]
+        reg = next((r for r in preferred + pool if r in free and r in pool), None)
         if reg is not None:
             free.discard(reg)
             where[v] = reg
@@ -220,7 +248,7 @@ def allocate(code, frame_storage):
             if args[0] is not None:
                 if isinstance(loc(args[0]), int):
                     emit("ld", "a0", "sp", slot(args[0]), line=line)
-                else:
+                elif loc(args[0]) != "a0":
                     emit("mv", "a0", loc(args[0]), line=line)
             for r in saved:
                 emit("ld", r, "sp", save_at[r], line=line)

@@ -240,7 +240,7 @@ class Selector:
             else:
                 self.emit("mv", d, a)
         elif db == 32:
-            self.emit("addiw" if sb == 64 else "addi", d, a, 0)
+            self.emit("addiw" if sb == 64 else "mv", d, a, *([0] if sb == 64 else []))
         else:
             fits = src is T.BOOL or (sb < db and (not signed(src) or signed(dst))) \
                 or (sb == db and signed(src) == signed(dst))
