@@ -4,7 +4,8 @@ A loop is found from its back edge: a `br`/`jmp` to a label earlier in the code;
 emits structured loops only, so everything between the label and the last branch back to it
 is the loop. An instruction moves to just before the loop's label (the preheader: reached
 once, when the loop is entered) when
-  - it is pure and cannot trap (arithmetic other than // and %, a comparison, a conversion),
+  - it is pure and cannot trap (arithmetic other than // and %, a comparison, a conversion,
+    a copy, the address of a global or of stack storage),
   - its result register is written nowhere else in the function (a temporary), and
   - none of its operands is written anywhere inside the loop.
 Innermost loops go first, and the search repeats until nothing moves, so an address like
@@ -13,7 +14,7 @@ Innermost loops go first, and the search repeats until nothing moves, so an addr
 
 from downstairs.compiler.ir import V
 
-PURE = {"bin", "set", "conv"}
+PURE = {"bin", "set", "conv", "mov", "addr", "frame"}
 
 
 def dest_of(ins):
@@ -31,7 +32,8 @@ def dest_of(ins):
 
 
 def operands(ins):
-    return [x for x in ins.args[3:] if isinstance(x, V)]
+    args = ins.args[1:2] if ins.op == "mov" else [] if ins.op in ("addr", "frame") else ins.args[3:]
+    return [x for x in args if isinstance(x, V)]
 
 
 def target_of(ins):

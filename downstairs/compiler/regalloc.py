@@ -67,7 +67,8 @@ def blocks_of(code):
     return blocks, succs
 
 
-def intervals(code):
+def liveness(code):
+    """Per basic block: its instruction span, and the virtual registers live out of it."""
     blocks, succs = blocks_of(code)
     info = [defs_uses(mi) for mi in code]
     use_b, def_b = [], []
@@ -90,6 +91,35 @@ def intervals(code):
             if out != live_out[k] or inn != live_in[k]:
                 live_out[k], live_in[k] = out, inn
                 changed = True
+    return blocks, info, live_in, live_out
+
+
+PURE = {"li", "la", "mv", "frame"} | {op for op, fmt in FORMAT.items() if fmt == "dss"} \
+    | {"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw", "sraiw"}
+
+
+def remove_dead(code):
+    """Drop pure instructions whose result is never read (such as a loop counter's final
+    adjustment when the counter is not used after the loop); repeat until none is left."""
+    while True:
+        blocks, info, _, live_out = liveness(code)
+        dead = set()
+        for k, (first, last) in enumerate(blocks):
+            live = set(live_out[k])
+            for i in range(last, first - 1, -1):
+                defs, uses = info[i]
+                if code[i].op in PURE and defs and not (set(defs) & live):
+                    dead.add(i)
+                    continue
+                live -= set(defs)
+                live |= set(uses)
+        if not dead:
+            return code
+        code = [mi for i, mi in enumerate(code) if i not in dead]
+
+
+def intervals(code):
+    blocks, info, live_in, live_out = liveness(code)
     start, end = {}, {}
 
     def extend(v, pos):
@@ -191,6 +221,7 @@ def parallel_move(moves, line):
 
 
 def allocate(code, frame_storage):
+    code = remove_dead(code)
     where, nslots = linear_scan(code)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
     leaf = not any(mi.op == "call" for mi in code)
