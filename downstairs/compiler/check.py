@@ -626,7 +626,9 @@ class Checker:
                     self.coerce(node.left, expect if expect is not None and expect.is_int() else T.I64)
                     ty = node.left.ty
             else:
-                self.expr(node.right, expect)
+                self.expr(node.right, node.left.ty if node.left.ty.is_int() else expect)
+                if node.left.ty.is_int() and node.right.ty.is_int() and node.left.ty is not node.right.ty:
+                    self.expr(node.left, node.right.ty)   # a constant's type was guessed too early
                 ty = self.unify(node.left, node.right, node)
             if not (ty is LIT or ty.is_int()):
                 raise self.err(node, f"arithmetic needs integers, not {ty!r}")

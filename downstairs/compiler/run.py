@@ -10,7 +10,7 @@ The intrinsics act on `runtime.host.MACHINE` (UART output collected, sifive_test
 same arguments (such as `python3 -m downstairs run`) can be given instead. Both return a
 `Result(output, status)`: status 0 for pass, the sifive_test code for fail, "timeout" if the
 machine never stopped. A trap on the host (failed assert, bad index, division by zero) maps
-to the status the corpus's trap handler reports for ebreak: 0x80 | 3.
+to the status the corpus's trap handler reports for ebreak: 0x80 | 3; an ecall to 0x80 | 11.
 """
 
 import ast
@@ -54,7 +54,7 @@ class Wrapper(ast.NodeTransformer):
     @staticmethod
     def needs(node):
         ty = getattr(node, "ty", None)
-        return ty is not None and ty is not LIT and ty.is_int() and getattr(node, "const", None) is None
+        return ty is not None and ty is not LIT and ty.is_int()
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -99,6 +99,8 @@ def run_host(path: str, entry: str = "main", search_path=()) -> Result:
             status = done.status
         except (AssertionError, IndexError, ZeroDivisionError):
             status = TRAP_STATUS
+        except host.HostTrap as trap:
+            status = 0x80 | trap.cause
         except RecursionError:
             status = "stack overflow"
     finally:
