@@ -76,9 +76,11 @@ class Lowerer:
                 self.slots[var] = size
                 self.ir.frame_size = size + var.ty.size
         self.block(node.body)
-        self.emit("ret", None)
-        self.emit("label", self.trap_label)
-        self.emit("trap")
+        if not (node.body and isinstance(node.body[-1], ast.Return)):
+            self.emit("ret", None)
+        if any(self.trap_label in ins.args for ins in self.ir.code if ins.op == "br"):
+            self.emit("label", self.trap_label)
+            self.emit("trap")
         return self.ir
 
     # ---- statements -----------------------------------------------------------------------
