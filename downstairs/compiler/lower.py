@@ -72,7 +72,7 @@ class Lowerer:
         self.emit("params", params)
         for var in self.func.locals.values():
             if var.kind == "local" and not T.is_scalar(var.ty) and var.ty is not T.BYTES:
-                size = (self.ir.frame_size + var.ty.align - 1) // var.ty.align * var.ty.align
+                size = (self.ir.frame_size + 7) // 8 * 8      # every slot 8-aligned
                 self.slots[var] = size
                 self.ir.frame_size = size + var.ty.size
         self.block(node.body)
@@ -221,15 +221,23 @@ class Lowerer:
         self.emit("store", ty, val, base, off)
 
     def init_storage(self, where, ty, call):
-        """`x = array(T, n)` or `x = Record(a, b)`: zero the storage, then set given fields."""
+        """`x = array(T, n)` or `x = Record(a, b)`: zero the storage, then set given fields.
+        Small storage is zeroed by straight-line stores, big storage by a loop."""
         base, off = where
         size = ty.size
-        pos = 0
-        while pos < size:
-            width = 8 if size - pos >= 8 and (off + pos) % 8 == 0 and ty.align >= 8 else 1
-            wty = {8: T.U64, 1: T.U8}[width]
-            self.emit("store", wty, self.reg(Imm(0)), base, off + pos)
-            pos += width
+        wide = ty.align >= 8 and size % 8 == 0 and off % 8 == 0
+        step, sty = (8, T.U64) if wide else (1, T.U8)
+        if size <= 64:
+            for pos in range(0, size, step):
+                self.emit("store", sty, Imm(0), base, off + pos)
+        else:
+            ptr, end, top = self.ir.new(), self.ir.new(), self.label()
+            self.emit("bin", "+", T.U64, ptr, base, Imm(off))
+            self.emit("bin", "+", T.U64, end, ptr, Imm(size))
+            self.emit("label", top)
+            self.emit("store", sty, Imm(0), ptr, 0)
+            self.emit("bin", "+", T.U64, ptr, ptr, Imm(step))
+            self.emit("br", "<", T.U64, ptr, end, top)
         if isinstance(ty, T.RecordType):
             for arg, (fty, foff) in zip(call.args, ty.fields.values()):
                 self.emit("store", fty, self.reg(self.value(arg)), base, off + foff)

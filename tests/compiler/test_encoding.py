@@ -197,3 +197,21 @@ def test_compiled_programs_decode_cleanly(tmp_path, name):
     for start, size in functions:
         decoded = list(md.disasm(image.text[start:start + size], 0))
         assert sum(i.size for i in decoded) == size      # every byte of every function is an instruction
+
+
+def test_far_branches_are_relaxed(tmp_path):
+    """A conditional branch beyond +-4 KiB becomes the inverted branch over a jal."""
+    asm = Assembler(compressed=False)
+    asm.label("top")
+    asm.ins("beq", "a0", "a1", "far")
+    for _ in range(1500):
+        asm.ins("addi", "a0", "a0", 1)
+    asm.ins("bne", "a2", "a3", "top")
+    asm.label("far")
+    symbols = {}
+    asm.layout(0, symbols)
+    blob = asm.encode(0, symbols)
+    lines = objdump_lines(tmp_path, blob)
+    assert lines[0][2] == "bne a0,a1,0x8" and lines[1][2] == f"jal zero,{hex(symbols['far'])}"
+    assert lines[-2][2] == "beq a2,a3," + hex(lines[-1][0] + 4)
+    assert lines[-1][2] == "jal zero,0x0"
