@@ -14,7 +14,6 @@ where its reset code jumps with -bios none):
 import struct
 from dataclasses import dataclass, field
 
-from downstairs.compiler import types as T
 from downstairs.compiler.asm import Assembler
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
@@ -71,7 +70,6 @@ def format_ins(op, args) -> str:
 def compile_file(path: str, options: Options | None = None) -> Image:
     options = options or Options()
     program = check_program(load_program(path, options.search_path))
-    funcs = {f.symbol: f for f in program.funcs}
     by_name = {f.name: f for f in program.funcs}
     asm = Assembler(compressed=options.compressed)
     listing = []
@@ -163,6 +161,3 @@ def compile_file(path: str, options: Options | None = None) -> Image:
                  bss_end - bss_addr + options.stack_size, entry, elf_symbols, options.compressed,
                  "\n".join(listing) + "\n")
 
-
-def scalar_types():
-    return [t for t in T.TYPE_NAMES.values() if T.is_scalar(t)]

@@ -20,7 +20,6 @@ import sys
 import types as pytypes
 from dataclasses import dataclass
 
-from downstairs.compiler import types as T
 from downstairs.compiler.check import check_program, LIT
 from downstairs.compiler.modules import load_program
 from downstairs.compiler.runtime import host

@@ -2,7 +2,6 @@
 caret under the column; never a Python traceback."""
 
 import argparse
-import textwrap
 
 import pytest
 
