@@ -464,24 +464,21 @@ class Lowerer:
                 self.emit("label", skip)
             return
         if isinstance(node, ast.Compare):
-            operands = [self.value(node.left)]
-            pairs = []
-            for op, right in zip(node.ops, node.comparators):
-                operands.append(self.value(right))
-                pairs.append((CMP[type(op)], operands[-2], operands[-1]))
-            ty = node.left.ty
-            if len(pairs) == 1 or not when:
-                for cmp, a, b in pairs:
-                    if when:
-                        self.emit("br", cmp, ty, a, b, target)
-                    else:
-                        self.emit("br", NEGATE[cmp], ty, a, b, target)
-            else:
-                skip = self.label()
-                for cmp, a, b in pairs[:-1]:
-                    self.emit("br", NEGATE[cmp], ty, a, b, skip)
-                cmp, a, b = pairs[-1]
-                self.emit("br", cmp, ty, a, b, target)
+            # a < b < c is a < b and b < c, with b evaluated once and c only if a < b holds
+            ty, left = node.left.ty, self.value(node.left)
+            pairs = list(zip(node.ops, node.comparators))
+            skip = self.label() if when and len(pairs) > 1 else None
+            for k, (op, right_node) in enumerate(pairs):
+                right = self.value(right_node)
+                cmp = CMP[type(op)]
+                if not when:
+                    self.emit("br", NEGATE[cmp], ty, left, right, target)
+                elif k < len(pairs) - 1:
+                    self.emit("br", NEGATE[cmp], ty, left, right, skip)
+                else:
+                    self.emit("br", cmp, ty, left, right, target)
+                left = right
+            if skip:
                 self.emit("label", skip)
             return
         v = self.value(node)

@@ -13,6 +13,12 @@ def noisy(v: bool) -> bool:
     return v
 
 
+def bump() -> u64:
+    global calls
+    calls += 1
+    return calls
+
+
 def collatz(n: u64) -> u64:
     steps: u64 = 0
     while n != 1:
@@ -74,6 +80,13 @@ def main() -> None:
         putc(63)
     if not (noisy(False) or noisy(False)) and noisy(True):
         putc(43)
+    put_u64(calls)
+    newline()
+    high: u64 = 1000
+    if high < bump() < bump():
+        putc(33)
+    if 0 < bump() < bump() < high:
+        putc(61)
     put_u64(calls)
     newline()
     x: i64 = 5
