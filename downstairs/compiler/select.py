@@ -162,6 +162,8 @@ class Selector:
         op = op.replace("nowrap", "")
         if op in ("+", "&", "|", "^", "*") and isinstance(a, Imm) and not isinstance(b, Imm):
             a, b = b, a
+        if op == "*" and isinstance(b, Imm) and b.value > 0 and b.value & (b.value - 1) == 0:
+            op, b = "<<", Imm(b.value.bit_length() - 1)         # multiply by 2**k: shift
         if op == "-" and isinstance(b, Imm) and fits12(-b.value):
             op, b = "+", Imm(-b.value)
         if op == "+":

@@ -76,7 +76,6 @@ def record(cls):
 
     cls.__init__ = __init__
     cls.__record_fields__ = fields
-    cls.__slots__ = ()
     return cls
 
 
