@@ -76,3 +76,16 @@ def test_flat_binary_boots_the_same(tmp_path):
     machine = run_machine(str(flat), MACHINE, timeout=60)
     host = run_host(path)
     assert (machine.output, machine.status) == (host.output, 0)
+
+
+@pytest.mark.parametrize("name", ["arith", "records", "recursion"])
+def test_without_compressed_instructions(name, tmp_path):
+    """--no-rvc: only 32-bit encodings; same behaviour."""
+    path = os.path.join(EXAMPLES, name + ".py")
+    image = compile_file(path, Options(compressed=False))
+    assert len(image.text) % 4 == 0 and not image.rvc
+    elf = tmp_path / "prog.elf"
+    elf.write_bytes(write_elf(image))
+    machine = run_machine(str(elf), MACHINE, timeout=60)
+    host = run_host(path)
+    assert (machine.output, machine.status) == (host.output, 0)
