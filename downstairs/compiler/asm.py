@@ -7,7 +7,8 @@ csrr/csrw (csrrs/csrrw with x0). Where an instruction has a compressed form with
 effect (c.mv, c.addi, c.li, c.ldsp, c.sdsp, c.add, ...), that form is used (RVC).
 
 Layout is iterative: a conditional branch whose target is beyond +-4 KiB becomes the inverted
-branch over a `jal`, and the layout is redone until nothing grows.
+branch over a `jal`, a call beyond +-1 MiB becomes auipc + jalr, and the layout is redone until
+nothing grows.
 """
 
 from downstairs.isa import encode as E
@@ -156,8 +157,10 @@ class Assembler:
                 elif item.kind == "ins":
                     if item.op in BRANCHES:
                         item.size = 8 if item.long else 4
-                    elif item.op in ("j", "call"):
+                    elif item.op == "j":
                         item.size = 4
+                    elif item.op == "call":
+                        item.size = 8 if item.long else 4
                     elif item.op == "la":
                         item.size = 8
                     pc += item.size
@@ -165,6 +168,10 @@ class Assembler:
                 if item.kind == "ins" and item.op in BRANCHES and not item.long:
                     target = symbols.get(item.args[2])
                     if target is not None and not -4096 <= target - item.addr < 4096:
+                        item.long = grew = True
+                if item.kind == "ins" and item.op == "call" and not item.long:
+                    target = symbols.get(item.args[0])
+                    if target is not None and not -(1 << 20) <= target - item.addr < (1 << 20):
                         item.long = grew = True
             if not grew:
                 return pc
@@ -192,6 +199,10 @@ class Assembler:
             if item.long:
                 return [E.b(INVERT[op], reg(a[0]), reg(a[1]), 8), E.jal(0, target(a[2]) - pc - 4)]
             return [E.b(op, reg(a[0]), reg(a[1]), target(a[2]) - pc)]
+        if op == "call" and item.long:          # beyond jal's +-1 MiB: auipc ra + jalr ra
+            offset = target(a[0]) - pc
+            hi = (offset + 0x800) >> 12
+            return [E.auipc(1, hi), E.i("jalr", 1, 1, offset - (hi << 12))]
         if op in ("j", "call"):
             return [E.jal(0 if op == "j" else 1, target(a[0]) - pc)]
         if op == "la":

@@ -29,6 +29,7 @@ class Program:
         self.funcs: list[Func] = []
         self.globals: list[Var] = []
         self.bytes_consts: list[bytes] = []
+        self.externals: list[Func] = []
 
 
 class Checker(ExprChecker):
@@ -53,8 +54,11 @@ class Checker(ExprChecker):
     def name_symbols(self):
         """ELF symbol names: the plain name where it is unique, else module.name."""
         counts: dict[str, int] = {}
-        for item in self.program.funcs + self.program.globals:
+        for item in self.program.funcs + self.program.globals + self.program.externals:
             counts[item.name] = counts.get(item.name, 0) + 1
+        for func in self.program.externals:
+            if counts[func.name] > 1:
+                raise self.err(func.node, f"external function {func.name!r} clashes with another {func.name!r}")
         for item in self.program.funcs + self.program.globals:
             mod = item.module.name if isinstance(item, Func) else item.symbol
             item.symbol = item.name if counts[item.name] == 1 else f"{mod}.{item.name}"
@@ -141,9 +145,14 @@ class Checker(ExprChecker):
                 if d.args[0].const is None:
                     raise self.err(d, "@at needs a constant address")
                 func.address = d.args[0].const
+            elif isinstance(d, ast.Name) and d.id == "external":
+                func.external = True          # defined elsewhere (C, ROM): its body runs on the host only
             else:
-                raise self.err(d, "the only function decorator is @at(ADDRESS)")
-        self.program.funcs.append(func)
+                raise self.err(d, "function decorators are @at(ADDRESS) and @external")
+        if func.external:
+            self.program.externals.append(func)
+        else:
+            self.program.funcs.append(func)
         return func
 
     def is_storage(self, value):

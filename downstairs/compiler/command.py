@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--trap", help="function that mtvec points at (default: trap_handler, if there is one)")
     p.add_argument("--stack-size", default="0x10000", help="bytes of stack after .bss (default 64 KiB)")
     p.add_argument("--no-rvc", action="store_true", help="do not use compressed instructions")
+    p.add_argument("--symbol", action="append", default=[], metavar="NAME=ADDRESS",
+                   help="address of an @external function (repeatable)")
     p.add_argument("-I", dest="include", action="append", default=[], help="another folder to import modules from")
     p.set_defaults(func=run)
 
@@ -43,7 +45,13 @@ def run(args) -> int:
 
     if not args.file.endswith(".py"):
         raise UsageError(f"expected a .py file, got {args.file!r}")
-    options = Options(base=parse_int(args.base), entry=None if args.entry == "none" else args.entry,
+    symbols = {}
+    for item in args.symbol:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--symbol wants NAME=ADDRESS, got {item!r}")
+        symbols[name] = parse_int(value)
+    options = Options(symbols=symbols, base=parse_int(args.base), entry=None if args.entry == "none" else args.entry,
                       trap=args.trap, stack_size=parse_int(args.stack_size), compressed=not args.no_rvc,
                       search_path=args.include)
     try:

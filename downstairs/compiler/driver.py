@@ -32,6 +32,7 @@ class Options:
     stack_size: int = 0x10000
     compressed: bool = True
     search_path: list = field(default_factory=list)
+    symbols: dict = field(default_factory=dict)     # addresses of @external functions
 
 
 @dataclass
@@ -134,6 +135,11 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     asm.align(16)
     asm.label("__data_end")
     symbols: dict[str, int] = {}
+    for func in program.externals:
+        if func.symbol not in options.symbols:
+            raise CompileError(f"external function {func.name!r} needs its address: --symbol {func.name}=ADDRESS",
+                               func.module.path, func.node.lineno, func.node.col_offset, func.module.source)
+        symbols[func.symbol] = options.symbols[func.symbol]
     end = asm.layout(options.base, symbols)
     bss_addr = (end + 15) // 16 * 16
     pos = bss_addr

@@ -35,6 +35,7 @@ class Func:
         self.name, self.module, self.node, self.ftype = name, module, node, ftype
         self.symbol = name
         self.address = None          # @at(ADDR): fixed placement
+        self.external = False        # @external: defined outside the program, found by --symbol
         self.locals: dict[str, Var] = {}
 
 
@@ -59,7 +60,7 @@ INTRINSICS = {
     "ecall": ([T.U64, T.U64, T.U64, T.U64], T.U64),
     "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
 }
-BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "len", "range"}
+BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range"}
 PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python
 ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
          ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}

@@ -86,6 +86,12 @@ def at(address: int):
     return mark
 
 
+def external(func):
+    """A function defined outside the program (in C, in ROM): compiled code calls the address
+    given with `--symbol NAME=ADDRESS`; on the host the Python body runs as its model."""
+    return func
+
+
 # ---- hardware intrinsics ----------------------------------------------------------------
 
 def load8(address: int) -> int:
