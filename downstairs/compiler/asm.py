@@ -91,6 +91,9 @@ def encode_fixed(op, a) -> list[int]:
         return [E.csr("csrrs", reg(a[0]), a[1], 0)]
     if op == "csrw":
         return [E.csr("csrrw", 0, a[0], reg(a[1]))]
+    if op.startswith("amo"):             # amoadd.w rd, value, (addr): aq and rl both set
+        name, width = op.split(".")
+        return [E.amo(name, width, reg(a[0]), reg(a[1]), reg(a[2]), aq=True, rl=True)]
     fixed = {"ebreak": E.EBREAK, "ecall": E.ECALL, "wfi": E.WFI, "fence": E.fence(), "fence_i": E.FENCE_I,
              "mret": E.MRET}
     if op in fixed:

@@ -22,6 +22,9 @@ def dest_of(ins):
     op, a = ins.op, ins.args
     if op in ("mov", "addr", "frame", "call", "csrr", "ecall"):
         return [a[0]] if isinstance(a[0], V) else []
+    if op == "amo":
+        return [a[2]]
+        return [a[0]] if isinstance(a[0], V) else []
     if op in ("bin", "set", "conv"):
         return [a[2]]
     if op == "load":

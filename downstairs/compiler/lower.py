@@ -427,6 +427,8 @@ class Lowerer:
             self.emit("csrw", args[0].value, self.reg(args[1]))
         elif name == "ecall":
             self.emit("ecall", dest, *[self.reg(a) for a in args])
+        elif name.startswith("amo"):
+            self.emit("amo", name[:-2], "w" if name.endswith("32") else "d", dest, args[0], args[1])
         else:
             self.emit(name)
         return dest

@@ -27,7 +27,7 @@ FORMAT = {**{op: "dss" for op in R3}, **{op: "dsi" for op in I3},
           **{op: "ssi" for op in ["sb", "sh", "sw", "sd"]},
           **{op: "ssl" for op in ["beq", "bne", "blt", "bge", "bltu", "bgeu"]},
           "j": "l", "label": "l", "li": "di", "la": "dl", "mv": "ds", "frame": "di",
-          "csrr": "di", "csrw": "is", "ebreak": "", "wfi": "", "fence": "", "fence_i": ""}
+          "csrr": "di", "csrw": "is", **{f"{n}.{w}": "dss" for n in ("amoswap", "amoadd") for w in "wd"}, "ebreak": "", "wfi": "", "fence": "", "fence_i": ""}
 LOADS = {(8, False): "lbu", (8, True): "lb", (16, False): "lhu", (16, True): "lh",
          (32, False): "lw", (32, True): "lw", (64, False): "ld", (64, True): "ld"}
 STORES = {8: "sb", 16: "sh", 32: "sw", 64: "sd"}
@@ -309,6 +309,9 @@ class Selector:
 
     def op_ecall(self, d, a7, a0, a1, a2):
         self.emit("ecall", d, [self.r(x) for x in (a7, a0, a1, a2)])
+
+    def op_amo(self, name, width, d, addr, value):
+        self.emit(f"{name}.{width}", d, self.r(addr), self.r(value))
 
     def op_wfi(self):
         self.emit("wfi")

@@ -58,6 +58,9 @@ INTRINSICS = {
     "store32": ([T.U64, T.U32], T.VOID), "store64": ([T.U64, T.U64], T.VOID),
     "csr_read": (["csr"], T.U64), "csr_write": (["csr", T.U64], T.VOID),
     "ecall": ([T.U64, T.U64, T.U64, T.U64], T.U64),
+    # A extension, with aq and rl set (sequentially consistent): the old value comes back
+    "amoswap32": ([T.U64, T.U32], T.U32), "amoswap64": ([T.U64, T.U64], T.U64),
+    "amoadd32": ([T.U64, T.U32], T.U32), "amoadd64": ([T.U64, T.U64], T.U64),
     "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
 }
 BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range"}

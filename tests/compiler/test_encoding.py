@@ -56,6 +56,8 @@ def cases(rng):
         out.append(("csrr", [rng.choice(REGS), csr]))
         out.append(("csrw", [csr, rng.choice(REGS)]))
     out += [("ebreak", []), ("ecall", []), ("wfi", []), ("fence_i", [])]
+    for op in ["amoswap.w", "amoswap.d", "amoadd.w", "amoadd.d"]:
+        out.append((op, [rng.choice(REGS) for _ in range(3)]))
     # compressible shapes
     r, c1, c2 = rng.choice(REGS[2:]), rng.choice(CREGS), rng.choice(CREGS)
     out += [("mv", [r, rng.choice(REGS[2:])]), ("li", [r, rng.randint(-32, 31)]), ("add", [r, r, rng.choice(REGS[2:])]),
@@ -97,6 +99,8 @@ def expected(op, args, short):
         return f"csrrs {args[0]},{CSRS[args[1]]},zero"
     if op == "csrw":
         return f"csrrw zero,{CSRS[args[0]]},{args[1]}"
+    if op.startswith("amo"):
+        return f"{op}.aqrl {args[0]},{args[2]},({args[1]})"
     if op == "mv":
         return f"addi {args[0]},{args[1]},0"
     if op == "li":

@@ -7,7 +7,8 @@ definitions make the same source run on the host:
 - u8 .. u64, i8 .. i64: conversions that wrap a Python int to the width (two's complement).
 - `record`: a class decorator for plain-data records (C struct layout in compiled code).
 - `Array[T, n]` names an array type, `array(T, n)` makes one (zero filled).
-- load8 .. store64, csr_read/csr_write, ecall, wfi, fence, fence_i: the hardware intrinsics.
+- load8 .. store64, csr_read/csr_write, ecall, wfi, fence, fence_i, amoswap32/64, amoadd32/64:
+  the hardware intrinsics.
   On the host they act on `host.MACHINE`, a tiny model of QEMU's `virt` board: a 16550 UART
   at 0x10000000 whose output is collected, a sifive_test exit device at 0x100000, and plain
   memory everywhere else.
@@ -136,6 +137,28 @@ def csr_write(number: int, value: int) -> None:
 
 def ecall(a7: int, a0: int = 0, a1: int = 0, a2: int = 0) -> int:
     return host.MACHINE.ecall(a7, a0, a1, a2)
+
+
+def _amo(address: int, size: int, value: int, combine) -> int:
+    old = host.MACHINE.load(address, size)
+    host.MACHINE.store(address, size, combine(old, value))
+    return old if size == 8 else u32(old)
+
+
+def amoswap32(address: int, value: int) -> int:
+    return _amo(address, 4, value, lambda old, new: new)
+
+
+def amoswap64(address: int, value: int) -> int:
+    return _amo(address, 8, value, lambda old, new: new)
+
+
+def amoadd32(address: int, value: int) -> int:
+    return _amo(address, 4, value, lambda old, new: old + new)
+
+
+def amoadd64(address: int, value: int) -> int:
+    return _amo(address, 8, value, lambda old, new: old + new)
 
 
 def wfi() -> None:
