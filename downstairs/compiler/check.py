@@ -91,8 +91,11 @@ class Checker(ExprChecker):
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], ast.Name) and not self.is_storage(node.value):
                 self.expr(node.value)
+                if node.value.ty is T.BYTES and isinstance(node.value, ast.Constant):
+                    names[node.targets[0].id] = Const(node.targets[0].id, None, node.value.bytes_index)
+                    continue
                 if node.value.const is None or node.value.ty not in (LIT, T.BOOL):
-                    raise self.err(node.value, "a module-level constant must be an integer known at compile time")
+                    raise self.err(node.value, "a module-level constant must be an integer known at compile time, or bytes")
                 names[node.targets[0].id] = Const(node.targets[0].id, node.value.const)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and i == 0:
                 pass          # the module docstring

@@ -86,6 +86,9 @@ class ExprChecker:
         if kind in (ast.Name, ast.Attribute) and not (kind is ast.Attribute and self.is_field(node)):
             sym = self.lookup(node)
             node.sym = sym
+            if isinstance(sym, Const) and sym.bytes_index is not None:
+                node.bytes_index = sym.bytes_index
+                return T.BYTES
             if isinstance(sym, Const):
                 node.const = sym.value
                 return LIT

@@ -337,7 +337,7 @@ class Lowerer:
         if getattr(node, "const", None) is not None:
             return Imm(canon(node.ty, node.const))
         kind = type(node)
-        if kind is ast.Constant and isinstance(node.value, bytes):
+        if getattr(node, "bytes_index", None) is not None:       # b"..." or a name for one
             reg = self.ir.new()
             self.emit("addr", reg, f".bytes.{node.bytes_index}")
             return reg

@@ -19,8 +19,10 @@ LIT = LiteralType()
 
 
 class Const:
-    def __init__(self, name, value):
-        self.name, self.value = name, value
+    """A compile-time integer, or (bytes_index set) a byte-string constant in read-only data."""
+
+    def __init__(self, name, value, bytes_index=None):
+        self.name, self.value, self.bytes_index = name, value, bytes_index
 
 
 class Var:

@@ -58,8 +58,8 @@ def test_emit_asm_has_source_lines_as_comments(capsys):
     assert run_command([os.path.join(EXAMPLES, "hello.py"), "--emit", "asm"]) == 0
     listing = capsys.readouterr().out
     assert "\nadd:\n" in listing
-    assert "hello.py:10: return a + b\n" in listing
-    after = listing.split("hello.py:10: return a + b\n")[1].splitlines()[0]
+    assert "hello.py:13: return a + b\n" in listing
+    after = listing.split("hello.py:13: return a + b\n")[1].splitlines()[0]
     assert after.split()[0] == "add"
     assert "_start:" in listing and "csrw" in listing
 

@@ -6,12 +6,15 @@ from virt import exit
 from virt import trap_handler
 
 
+GREETING = b"hello\n"
+
+
 def add(a: u64, b: u64) -> u64:
     return a + b
 
 
 def main() -> None:
-    puts(b"hello\n")
+    puts(GREETING)
     put_u64(add(40, 2))
     newline()
     put_i64(-12345)
