@@ -4,8 +4,9 @@
 2. One interval per virtual register, from its first to its last live position (position 2i is
    where instruction i reads, 2i+1 where it writes).
 3. Linear scan in order of start. An interval that lives across a call gets a callee-saved
-   register (s0..s11, psABI); others prefer the caller-saved t0..t4, a0..a7. When none is free,
-   the interval that ends last is spilled to a stack slot.
+   register (s0..s11, psABI); others prefer the caller-saved t0..t4, a0..a7, and first of all
+   the register a move or the calling convention hints at. When none is free, the interval
+   that ends last is spilled to a stack slot (slots are reused once their interval is over).
 4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
    become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0, a
    prologue that saves ra and the callee-saved registers used, an epilogue at each return.
@@ -175,11 +176,23 @@ def linear_scan(code):
     active: list[int] = []
     free = set(CALLER + CALLEE)
     slots = 0
+    spilled: list[int] = []            # spilled intervals still holding their slot
+    free_slots: list[int] = []
+
+    def fresh_slot():
+        nonlocal slots
+        slots += 1
+        return slots - 1
+
     for v in order:
         for a in list(active):
             if end[a] < start[v]:
                 active.remove(a)
                 free.add(where[a])
+        for a in list(spilled):
+            if end[a] < start[v]:
+                spilled.remove(a)
+                free_slots.append(where[a])
         k = bisect.bisect_right(calls, start[v])
         crosses = k < len(calls) and calls[k] + 1 < end[v]
         pool = CALLEE if crosses else CALLER + CALLEE
@@ -193,19 +206,23 @@ def linear_scan(code):
         victims = [a for a in active if where[a] in pool]
         victim = max(victims, key=lambda a: end[a]) if victims else None
         if victim is not None and end[victim] > end[v]:
+            # the victim lived in a register since its start: it needs a slot free all along
             where[v] = where[victim]
-            where[victim] = slots
+            where[victim] = fresh_slot()
             active.remove(victim)
             active.append(v)
+            spilled.append(victim)
         else:
-            where[v] = slots
-        slots += 1
+            where[v] = free_slots.pop() if free_slots else fresh_slot()
+            spilled.append(v)
     return where, slots
 
 
 def parallel_move(moves, line):
-    """Sequential `mv`s that do the moves (dst, src) as if all at once; t6 breaks cycles."""
-    moves = [(d, s) for d, s in moves if d != s]
+    """Sequential `mv`s that do the moves (dst, src) as if all at once; t6 breaks cycles.
+    Zeros are written last, as `li` (nothing reads a destination after that)."""
+    zeros = [d for d, s in moves if s == "zero"]
+    moves = [(d, s) for d, s in moves if d != s and s != "zero"]
     out = []
     while moves:
         for k, (d, s) in enumerate(moves):
@@ -217,7 +234,7 @@ def parallel_move(moves, line):
             d, s = moves[0]
             out.append(MI("mv", "t6", s, line=line))
             moves = [(d2, "t6" if s2 == s else s2) for d2, s2 in moves]
-    return out
+    return out + [MI("li", d, 0, line=line) for d in zeros]
 
 
 def allocate(code, frame_storage):
