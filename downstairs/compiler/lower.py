@@ -180,9 +180,11 @@ class Lowerer:
         self.emit("mov", var, first)
         self.emit("label", top)
         self.loops.append((cont, done))
-        if isinstance(start, Imm) and isinstance(stop, Imm):
+        lo = args[0].const if len(args) > 1 else 0
+        hi = args[1].const if len(args) > 1 else args[0].const
+        if lo is not None and hi is not None:
             # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
-            self.ranges[node.target.sym] = (start.value, stop.value - 1) if step > 0 else (stop.value + 1, start.value)
+            self.ranges[node.target.sym] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
         self.loop_writes.append(assigned_names(node.body) | {node.target.id})
         self.block(node.body)
         self.loop_writes.pop()
