@@ -64,8 +64,19 @@ def start_code(asm, entry_symbol, trap_symbol):
     return lines
 
 
+MEMORY = {"lb", "lh", "lw", "ld", "lbu", "lhu", "lwu", "sb", "sh", "sw", "sd"}
+
+
 def format_ins(op, args) -> str:
-    return f"{op:8}{', '.join(hex(a) if isinstance(a, int) and abs(a) > 4096 else str(a) for a in args)}"
+    """One instruction in the usual assembler syntax (`ld a0, 8(sp)`, `amoadd.w a0, a1, (a2)`)."""
+    text = [hex(a) if isinstance(a, int) and abs(a) > 4096 else str(a) for a in args]
+    if op in MEMORY:
+        text = [text[0], f"{text[2]}({text[1]})"]
+    elif op.startswith("amo"):
+        text = [text[0], text[2], f"({text[1]})"]
+    elif op == "fence_i":
+        op = "fence.i"
+    return f"{op:8}{', '.join(text)}".rstrip()
 
 
 def compile_file(path: str, options: Options | None = None) -> Image:

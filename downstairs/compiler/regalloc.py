@@ -290,7 +290,7 @@ def allocate(code, frame_storage):
             if dest is not None and dest.n in where:
                 if isinstance(loc(dest), int):
                     emit("sd", "a0", "sp", slot(dest), line=line)
-                else:
+                elif loc(dest) != "a0":
                     emit("mv", loc(dest), "a0", line=line)
         elif op == "ret":
             if args[0] is not None:
