@@ -38,6 +38,7 @@ class Checker(ExprChecker):
         self.module = None
         self.func = None
         self.loops = 0
+        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
 
     # ---- module level ---------------------------------------------------------------------
 
@@ -49,6 +50,7 @@ class Checker(ExprChecker):
             self.module = func.module
             self.check_function(func)
         self.name_symbols()
+        self.program.uses = self.uses
         return self.program
 
     def name_symbols(self):
@@ -404,18 +406,21 @@ class Checker(ExprChecker):
                 kind = "local"
                 if isinstance(value, ast.Call) and self.is_storage(value):
                     ty = self.storage(value)
-                elif isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                        not T.is_scalar(self.expr(value)) and value.ty is not T.BYTES:
-                    ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
                 else:
                     self.expr(value, declared)
                     ty = declared or (T.I64 if value.ty is LIT else value.ty)
-                    if not T.is_scalar(ty) and ty is not T.BYTES:
+                    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                            not T.is_scalar(value.ty) and value.ty is not T.BYTES:
+                        ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
+                        if isinstance(getattr(value, "sym", None), Var):
+                            self.note_use(value.sym, value, "borrow")
+                    elif not T.is_scalar(ty) and ty is not T.BYTES:
                         raise self.err(value, f"a {value.ty!r} cannot be copied into a new variable")
                 if declared is not None and declared != ty:
                     raise self.err(node, f"declared {declared!r} but given {ty!r}")
                 var = self.func.locals[target.id] = Var(target.id, ty, kind)
                 target.sym, target.ty, target.const = var, ty, None
+                self.note_use(var, target, "write")
                 if T.is_scalar(ty) or ty is T.BYTES:
                     self.coerce(value, ty)
                 return
@@ -446,6 +451,7 @@ class Checker(ExprChecker):
                 if node.id not in self.globals_declared and T.is_scalar(var.ty):
                     raise self.err(node, f"assigning global {node.id!r} needs 'global {node.id}'")
             node.sym, node.ty, node.const = var, var.ty, None
+            self.note_use(var, node, "write")
             return var.ty
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             ty = self.expr(node)

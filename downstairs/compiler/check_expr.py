@@ -17,7 +17,14 @@ from downstairs.compiler.symbols import (
 
 
 class ExprChecker:
-    """Needs from its subclass: module, func (or None), program, assigned, globals_declared."""
+    """Needs from its subclass: module, func (or None), program, assigned, globals_declared,
+    uses."""
+
+    def note_use(self, var, node, how):
+        """Every use of a variable, in source order: "read", "write" or "borrow" (a record or
+        array passed to a function, or given a second name). The ownership rules of a later
+        issue (moves, borrows for non-copyable types) check this sequence against var.state."""
+        self.uses.append((var, how, node))
 
     def err(self, node, message):
         return error_at(node, message, self.module)
@@ -93,6 +100,7 @@ class ExprChecker:
                 node.const = sym.value
                 return LIT
             if isinstance(sym, Var):
+                self.note_use(sym, node, "read")
                 return sym.ty
             raise self.err(node, f"{ast.unparse(node)!r} is not a value")
         if kind is ast.Attribute:
@@ -244,6 +252,8 @@ class ExprChecker:
             for arg, (pname, pty) in zip(args, params):
                 self.expr(arg, pty)
                 self.coerce(arg, pty)
+                if not pty.copyable and isinstance(getattr(arg, "sym", None), Var):
+                    self.note_use(arg.sym, arg, "borrow")      # the callee sees the caller's storage
             node.target = callee
             return result
         if isinstance(callee, T.RecordType) or (isinstance(callee, Builtin) and callee.name == "array"):
