@@ -42,6 +42,7 @@ def run(args) -> int:
     from downstairs.compiler.elf import flat_binary, write_elf
     from downstairs.compiler.errors import CompileError
     from downstairs.compiler.asm import AsmError
+    from downstairs.isa.encode import EncodeError
 
     if not args.file.endswith(".py"):
         raise UsageError(f"expected a .py file, got {args.file!r}")
@@ -59,8 +60,8 @@ def run(args) -> int:
     except CompileError as err:
         print(err, file=sys.stderr)
         return 1
-    except AsmError as err:
-        print(f"{args.file}: error: {err}", file=sys.stderr)
+    except (AsmError, EncodeError) as err:          # a layout the program asked for that cannot be
+        print(f"{args.file}: error: {err}", file=sys.stderr)      # (an @at address already passed)
         return 1
     if args.emit == "asm":
         if args.output:

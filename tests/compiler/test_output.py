@@ -93,3 +93,12 @@ def test_help_works(capsys):
         parser.parse_args(["compile", "--help"])
     assert done.value.code == 0
     assert "--emit" in capsys.readouterr().out
+
+
+def test_impossible_placement_is_an_error_message(tmp_path, capsys):
+    prog = tmp_path / "placed.py"
+    prog.write_text("from downstairs.compiler.runtime import u64, at\n\n"
+                    "def main() -> None:\n    pass\n\n"
+                    "@at(0x80000004)\ndef early(x: u64) -> u64:\n    return x\n")
+    assert run_command([str(prog), "-o", str(tmp_path / "p.elf")]) == 1
+    assert "past the fixed address 0x80000004" in capsys.readouterr().err
