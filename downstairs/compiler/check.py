@@ -10,8 +10,9 @@ explicit conversion, records and fixed-size arrays passed by reference, static s
 Anything else is a CompileError at the offending node. This file checks modules, functions and
 statements; check_expr.py checks expressions, symbols.py names what a name can stand for.
 
-Each Var records how it is bound (`kind`) and keeps a `state` slot: the ownership checker of a
-later issue (move, borrow) will track it there for the types whose `copyable` flag is False.
+Each Var records how it is bound (`kind`) and keeps a `state` slot, and every use of a variable
+is noted in order (`note_use`, `program.uses`): the ownership checker of a later issue (move,
+borrow) will work there for the types whose `copyable` flag is False.
 """
 
 import ast

@@ -10,6 +10,7 @@ import ast
 
 from downstairs.compiler import types as T
 
+
 class LiteralType(T.Type):
     def __repr__(self) -> str:
         return "int"
@@ -27,7 +28,7 @@ class Const:
 
 class Var:
     def __init__(self, name, ty, kind, symbol=None, init=None):
-        self.name, self.ty, self.kind = name, ty, kind       # kind: param, local, global
+        self.name, self.ty, self.kind = name, ty, kind       # kind: param, local, ref, global
         self.symbol, self.init = symbol, init                # globals: ELF symbol, initial value
         self.state = "live"                                  # for the ownership checker to come
 
