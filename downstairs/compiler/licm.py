@@ -68,16 +68,19 @@ def hoist(irf) -> int:
                 writes[d.n] = writes.get(d.n, 0) + 1
         for top, bottom in loops(code):
             inside = {d.n for ins in code[top + 1:bottom + 1] for d in dest_of(ins)}
-            found = None
+            chosen = []
             for k in range(top + 1, bottom + 1):
                 ins = code[k]
                 if ins.op in PURE and not (ins.op == "bin" and ins.args[0] in ("//", "%")) \
                         and writes[dest_of(ins)[0].n] == 1 and all(x.n not in inside for x in operands(ins)):
-                    found = k
-                    break
-            if found is not None:
-                code.insert(top, code.pop(found))
-                moved += 1
-                break
+                    chosen.append(k)
+                    inside.discard(dest_of(ins)[0].n)      # now invariant: its users may follow it out
+            if chosen:
+                taken = [code[k] for k in chosen]
+                chosen_set = set(chosen)
+                rest = [ins for k, ins in enumerate(code[top:bottom + 1], top) if k not in chosen_set]
+                code[top:bottom + 1] = taken + rest
+                moved += len(taken)
+                break               # positions changed: find the loops again
         else:
             return moved
