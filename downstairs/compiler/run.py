@@ -14,7 +14,6 @@ to the status the corpus's trap handler reports for ebreak: 0x80 | 3; an ecall t
 """
 
 import ast
-import copy
 import subprocess
 import sys
 import types as pytypes
@@ -67,11 +66,14 @@ class Wrapper(ast.NodeTransformer):
 
     def visit_AugAssign(self, node):
         self.generic_visit(node)
-        ty = node.target.ty
-        load = copy.deepcopy(node.target)
-        for sub in ast.walk(load):
-            if hasattr(sub, "ctx"):
-                sub.ctx = ast.Load()
+        ty, t = node.target.ty, node.target
+        # the target read as a value (its sub-expressions are shared: they only load)
+        if isinstance(t, ast.Name):
+            load = ast.Name(t.id, ast.Load())
+        elif isinstance(t, ast.Attribute):
+            load = ast.Attribute(t.value, t.attr, ast.Load())
+        else:
+            load = ast.Subscript(t.value, t.slice, ast.Load())
         value = self.wrapped(ast.copy_location(ast.BinOp(load, node.op, node.value), node), ty)
         return ast.copy_location(ast.Assign([node.target], value), node)
 
