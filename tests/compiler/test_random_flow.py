@@ -78,7 +78,7 @@ class Gen:
             else:
                 self.lines.append(f"{pad}show({self.expr()})")
 
-    def program(self):
+    def program(self, blocks=1):
         self.lines = [
             "from downstairs.compiler.runtime import u64, array",
             "from uart import put_u64, putc, newline",
@@ -97,17 +97,18 @@ class Gen:
         ]
         for k, v in enumerate(VARS):
             self.lines.append(f"    {v}: u64 = seed * {k + 3} + {self.rng.randint(0, 99)}")
-        self.block(1, 3)
+        for _ in range(blocks):
+            self.block(1, 3)
         self.lines.append("    return " + " ^ ".join(VARS))
         self.lines += ["", "def main() -> None:", "    for s in range(3):", "        show(body(u64(s)))",
                        "    newline()", "    exit(0)"]
         return "\n".join(self.lines) + "\n"
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_random_programs_match_cpython(tmp_path, seed):
+@pytest.mark.parametrize("seed,blocks", [(seed, 1) for seed in range(12)] + [(100, 60)])
+def test_random_programs_match_cpython(tmp_path, seed, blocks):
     path = tmp_path / f"flow{seed}.py"
-    path.write_text(Gen(seed).program())
+    path.write_text(Gen(seed).program(blocks))
     host = run_host(str(path), search_path=[EXAMPLES])
     elf = tmp_path / "flow.elf"
     elf.write_bytes(write_elf(compile_file(str(path), Options(search_path=[EXAMPLES]))))
