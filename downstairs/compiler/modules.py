@@ -26,10 +26,14 @@ def parse_file(path: str, name: str) -> Module:
             source = f.read()
     except OSError as err:
         raise CompileError(f"cannot read {path}: {err.strerror}", path)
+    except UnicodeDecodeError as err:
+        raise CompileError(f"not UTF-8 text: {err.reason} at byte {err.start}", path)
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as err:
         raise CompileError(f"syntax error: {err.msg}", path, err.lineno or 0, (err.offset or 1) - 1, source)
+    except ValueError as err:              # such as a NUL byte in the source
+        raise CompileError(f"not Python source: {err}", path)
     return Module(name, path, source, tree)
 
 

@@ -102,3 +102,12 @@ def test_impossible_placement_is_an_error_message(tmp_path, capsys):
                     "@at(0x80000004)\ndef early(x: u64) -> u64:\n    return x\n")
     assert run_command([str(prog), "-o", str(tmp_path / "p.elf")]) == 1
     assert "past the fixed address 0x80000004" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not text", b"x = 1\x00\n"])
+def test_corrupt_source_is_an_error_message(tmp_path, capsys, content):
+    bad = tmp_path / "bad.py"
+    bad.write_bytes(content)
+    assert run_command([str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
