@@ -94,7 +94,7 @@ class Lowerer:
         kind = type(node)
         if kind is ast.Expr:
             if isinstance(node.value, ast.Call):
-                self.value(node.value, want_result=False)
+                self.value(node.value)
         elif kind is ast.Assign and isinstance(node.targets[0], ast.Tuple):
             temps = []
             for value in node.value.elts:          # all values first, as Python does
@@ -335,7 +335,7 @@ class Lowerer:
             self.emit("br", "==", ty, self.reg(b), Imm(0), self.trap_label)
         self.emit("bin", op, ty, dest, a, b)
 
-    def value(self, node, want_result=True, into=None):
+    def value(self, node, into=None):
         if getattr(node, "const", None) is not None:
             return Imm(canon(node.ty, node.const))
         kind = type(node)
@@ -359,9 +359,9 @@ class Lowerer:
             self.binop(node.opname, node.ty, dest, a, b)
             return dest
         if kind is ast.UnaryOp:
-            dest = self.ir.new()
             if isinstance(node.op, ast.Not):
                 return self.boolean(node)
+            dest = self.ir.new()
             a = self.value(node.operand)
             if isinstance(node.op, ast.USub):
                 self.emit("bin", "-", node.ty, dest, Imm(0), a)
@@ -387,7 +387,7 @@ class Lowerer:
             self.emit("label", end)
             return dest
         if kind is ast.Call:
-            return self.call(node, want_result)
+            return self.call(node)
         raise AssertionError(f"cannot lower {ast.dump(node)}")
 
     def boolean(self, node):
@@ -398,7 +398,7 @@ class Lowerer:
         self.emit("label", end)
         return dest
 
-    def call(self, node, want_result):
+    def call(self, node):
         target = node.target
         if isinstance(target, Func):
             args = [self.reg(self.value(a)) if T.is_scalar(a.ty) or a.ty is T.BYTES else self.addr_of(a)
