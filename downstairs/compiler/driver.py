@@ -18,6 +18,7 @@ from downstairs.compiler.asm import Assembler
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
 from downstairs.compiler.licm import hoist
+from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
 from downstairs.compiler.regalloc import allocate
@@ -105,6 +106,7 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     irfs = lower_program(program)
     for irf in irfs:
         hoist(irf)
+        reduce(irf)
     placed = sorted((f for f in irfs if f.address is not None), key=lambda f: f.address)
     for irf in [f for f in irfs if f.address is None] + placed:
         code = allocate(select_function(irf), irf.frame_size)

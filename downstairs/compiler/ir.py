@@ -52,6 +52,7 @@ class IRFunction:
         self.nregs = 0
         self.frame_size = 0          # bytes of records/arrays kept on the stack
         self.has_loops = False
+        self.counters: list = []     # range loops: (counter, step, top label, increment Ins)
         self.address = None
 
     def new(self) -> V:

@@ -193,6 +193,7 @@ class Lowerer:
         self.line = node.lineno
         self.emit("label", cont)
         self.emit("bin", "+nowrap", ty, var, var, Imm(step))
+        self.ir.counters.append((var, step, top, self.ir.code[-1]))
         self.emit("br", test, ty, var, stop, top)
         self.emit("bin", "+nowrap", ty, var, var, Imm(-step))
         self.emit("label", done)

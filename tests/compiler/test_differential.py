@@ -48,7 +48,8 @@ def test_example_runs_the_same_compiled(name, tmp_path):
 
 
 @pytest.mark.parametrize("name,status", [("trap_assert", TRAP_STATUS), ("trap_index", TRAP_STATUS),
-                                         ("trap_divide", TRAP_STATUS), ("trap_range", TRAP_STATUS), ("fail_exit", 7),
+                                         ("trap_divide", TRAP_STATUS), ("trap_range", TRAP_STATUS), ("trap_counted", TRAP_STATUS),
+                                         ("fail_exit", 7),
                                          ("trap_ecall", 0x80 | 11)])
 def test_failures_end_the_same_way(name, status, tmp_path):
     host, machine = both_ways(os.path.join(PROGRAMS, name + ".py"), tmp_path)
