@@ -60,6 +60,8 @@ class Gen:
                 var = f"i{self.counter}"
                 self.lines.append(f"{pad}for {var} in range({r.randint(0, 3)}, {r.randint(3, 9)}):")
                 self.lines.append(f"{pad}    x{r.randint(0, 9)} += u64({var})")
+                if r.random() < 0.5:          # an element address that strength.py reduces
+                    self.lines.append(f"{pad}    buf[{var}] ^= x{r.randint(0, 9)} + buf[{var} + 1]")
                 self.loop_depth += 1
                 self.block(indent + 1, depth - 1)
                 self.loop_depth -= 1
