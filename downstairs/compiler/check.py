@@ -1,0 +1,466 @@
+"""The type checker: resolves names and gives every expression of the program a type.
+
+Works on Python's `ast` and annotates it in place for the later passes:
+  expr.ty     its Type (LIT for an integer constant not yet given a type by its context)
+  expr.const  its value when known at compile time (constant folding), else None
+  Name/Attribute.sym   the Var, Const or Func it names;  Attribute.field  (type, offset)
+  Call.target  a Func, ("conv", type), ("intrinsic", name) or ("len", None)
+The language (docs/compiler-language.md): fixed-width integers that never mix without an
+explicit conversion, records and fixed-size arrays passed by reference, static storage only.
+Anything else is a CompileError at the offending node. This file checks modules, functions and
+statements; check_expr.py checks expressions, symbols.py names what a name can stand for.
+
+Each Var records how it is bound (`kind`) and keeps a `state` slot, and every use of a variable
+is noted in order (`note_use`, `program.uses`): the ownership checker of a later issue (move,
+borrow) will work there for the types whose `copyable` flag is False.
+"""
+
+import ast
+
+from downstairs.compiler import types as T
+from downstairs.compiler.check_expr import ExprChecker
+from downstairs.compiler.modules import RUNTIME
+from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are used by the later passes)
+    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED)
+
+
+class Program:
+    def __init__(self, modules):
+        self.modules = modules
+        self.funcs: list[Func] = []
+        self.globals: list[Var] = []
+        self.bytes_consts: list[bytes] = []
+        self.externals: list[Func] = []
+
+
+class Checker(ExprChecker):
+    def __init__(self, modules):
+        self.program = Program(modules)
+        self.module = None
+        self.func = None
+        self.loops = 0
+        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
+
+    # ---- module level ---------------------------------------------------------------------
+
+    def run(self) -> Program:
+        for module in self.program.modules:
+            self.module = module
+            self.declare(module)
+        for func in self.program.funcs:
+            self.module = func.module
+            self.check_function(func)
+        self.name_symbols()
+        self.program.uses = self.uses
+        return self.program
+
+    def name_symbols(self):
+        """ELF symbol names: the plain name where it is unique, else module.name."""
+        counts: dict[str, int] = {}
+        for item in self.program.funcs + self.program.globals + self.program.externals:
+            counts[item.name] = counts.get(item.name, 0) + 1
+        for func in self.program.externals:
+            if counts[func.name] > 1:
+                raise self.err(func.node, f"external function {func.name!r} clashes with another {func.name!r}")
+        for item in self.program.funcs + self.program.globals:
+            mod = item.module.name if isinstance(item, Func) else item.symbol
+            item.symbol = item.name if counts[item.name] == 1 else f"{mod}.{item.name}"
+
+    def declare(self, module):
+        names = module.names
+        later = []
+        for i, node in enumerate(module.tree.body):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == RUNTIME:
+                        raise self.err(node, f"use 'from {RUNTIME} import ...'")
+                    target = next(m for m in self.program.modules if m.name == alias.name)
+                    names[alias.asname or alias.name] = ModuleRef(target)
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == "*":
+                        raise self.err(node, "'import *' is not supported: name what you import")
+                    if node.module == RUNTIME:
+                        if alias.name not in BUILTINS:
+                            raise self.err(node, f"{RUNTIME} has no built-in {alias.name!r}")
+                        names[alias.asname or alias.name] = Builtin(alias.name)
+                    else:
+                        other = next(m for m in self.program.modules if m.name == node.module)
+                        if alias.name not in other.names:
+                            raise self.err(node, f"module {node.module!r} has no name {alias.name!r}")
+                        names[alias.asname or alias.name] = other.names[alias.name]
+            elif isinstance(node, ast.ClassDef):
+                names[node.name] = self.declare_record(node)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name) and not self.is_storage(node.value):
+                self.expr(node.value)
+                if node.value.ty is T.BYTES and isinstance(node.value, ast.Constant):
+                    names[node.targets[0].id] = Const(node.targets[0].id, None, node.value.bytes_index)
+                    continue
+                if node.value.const is None or node.value.ty not in (LIT, T.BOOL):
+                    raise self.err(node.value, "a module-level constant must be an integer known at compile time, or bytes")
+                names[node.targets[0].id] = Const(node.targets[0].id, node.value.const)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and i == 0:
+                pass          # the module docstring
+            elif isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'":
+                pass          # how the file runs under CPython: ignored when compiling
+            else:
+                later.append(node)
+        for node in later:
+            if isinstance(node, ast.FunctionDef):
+                names[node.name] = self.declare_function(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self.declare_global(node)
+            else:
+                raise self.err(node, self.unsupported(node, "at module level"))
+
+    def declare_record(self, node):
+        decorators = [ast.unparse(d) for d in node.decorator_list]
+        if decorators != ["record"] or node.bases or node.keywords:
+            raise self.err(node, "classes are records only: '@record' and typed fields, no bases")
+        fields = []
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is None:
+                fields.append((item.target.id, self.type_of(item.annotation)))
+            elif isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):
+                pass
+            elif isinstance(item, ast.FunctionDef):
+                raise self.err(item, "records have fields only: methods are not supported")
+            else:
+                raise self.err(item, "a record body holds typed fields ('name: type') only")
+        return T.RecordType(node.name, fields)
+
+    def declare_function(self, node):
+        args = node.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+            raise self.err(node, "functions take plain positional parameters only")
+        params = []
+        for a in args.args:
+            if a.annotation is None:
+                raise self.err(a, f"parameter {a.arg!r} needs a type annotation")
+            params.append((a.arg, self.type_of(a.annotation)))
+        result = T.VOID if node.returns is None else self.type_of(node.returns)
+        if not (result is T.VOID or T.is_scalar(result)):
+            raise self.err(node.returns, "functions return integers, bool or None only")
+        if len(params) > 8:
+            raise self.err(node, "at most 8 parameters (they travel in a0..a7)")
+        func = Func(node.name, self.module, node, T.FuncType(params, result))
+        for d in node.decorator_list:
+            if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "at" and len(d.args) == 1:
+                self.expr(d.args[0])
+                if d.args[0].const is None:
+                    raise self.err(d, "@at needs a constant address")
+                func.address = d.args[0].const
+            elif isinstance(d, ast.Name) and d.id == "external":
+                func.external = True          # defined elsewhere (C, ROM): its body runs on the host only
+            else:
+                raise self.err(d, "function decorators are @at(ADDRESS) and @external")
+        if func.external:
+            self.program.externals.append(func)
+        else:
+            self.program.funcs.append(func)
+        return func
+
+    def is_storage(self, value):
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and (
+            value.func.id == "array" or isinstance(self.module.names.get(value.func.id), T.RecordType))
+
+    def declare_global(self, node):
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+        if (isinstance(node, ast.Assign) and len(node.targets) != 1) or not isinstance(target, ast.Name):
+            raise self.err(node, "module-level assignment to one name only")
+        declared = self.type_of(node.annotation) if isinstance(node, ast.AnnAssign) else None
+        if node.value is None:
+            raise self.err(node, "a global needs an initial value")
+        if self.is_storage(node.value):
+            ty = self.storage(node.value)
+            if declared is not None and declared != ty:
+                raise self.err(node, f"declared {declared!r} but initialised with {ty!r}")
+            init = self.record_bytes(ty, node.value.args) if node.value.args and isinstance(ty, T.RecordType) else None
+        else:
+            if declared is None:
+                raise self.err(node, "internal: unannotated global")
+            self.expr(node.value, declared)
+            self.coerce(node.value, declared)
+            if node.value.const is None:
+                raise self.err(node.value, "a global's initial value must be known at compile time")
+            ty, init = declared, node.value.const
+        var = Var(target.id, ty, "global", symbol=self.module.name, init=init)
+        var.module = self.module
+        self.program.globals.append(var)
+        self.module.names[target.id] = var
+
+    def record_bytes(self, rec, args):
+        """The initial bytes of a global record built from constants (little-endian fields)."""
+        blob = bytearray(rec.size)
+        for arg, (ftype, offset) in zip(args, rec.fields.values()):
+            if arg.const is None:
+                raise self.err(arg, "a global record's fields must be constants")
+            blob[offset:offset + ftype.size] = (arg.const & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
+        return bytes(blob)
+
+    def storage(self, call):
+        """The type of an `array(T, n)` or `Record(...)` initialiser (zero filled)."""
+        if call.keywords:
+            raise self.err(call, "keyword arguments are not supported")
+        if call.func.id == "array":
+            if len(call.args) != 2:
+                raise self.err(call, "array(T, n) takes an element type and a length")
+            elem = self.type_of(call.args[0])
+            self.expr(call.args[1])
+            n = call.args[1].const
+            if n is None or n <= 0:
+                raise self.err(call.args[1], "an array length must be a positive constant")
+            return T.ArrayType(elem, n)
+        rec = self.module.names[call.func.id]
+        if len(call.args) > len(rec.fields):
+            raise self.err(call, f"{rec.name} has {len(rec.fields)} fields")
+        for arg, (ftype, _) in zip(call.args, rec.fields.values()):
+            if not T.is_scalar(ftype):
+                raise self.err(arg, "only integer fields can be given in a record constructor")
+            self.expr(arg, ftype)
+            self.coerce(arg, ftype)
+        return rec
+
+    def type_of(self, node):
+        """The type an annotation names."""
+        if isinstance(node, ast.Constant) and node.value is None:
+            return T.VOID
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Array":
+            if not (isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2):
+                raise self.err(node, "Array[T, n] names an element type and a length")
+            elem = self.type_of(node.slice.elts[0])
+            self.expr(node.slice.elts[1])
+            n = node.slice.elts[1].const
+            if n is None or n <= 0:
+                raise self.err(node.slice.elts[1], "an array length must be a positive constant")
+            return T.ArrayType(elem, n)
+        sym = None
+        if isinstance(node, ast.Name):
+            if node.id in T.TYPE_NAMES and isinstance(self.module.names.get(node.id, Builtin(node.id)), Builtin):
+                return T.TYPE_NAMES[node.id]
+            sym = self.module.names.get(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and isinstance(self.module.names.get(node.value.id), ModuleRef):
+            sym = self.module.names[node.value.id].module.names.get(node.attr)
+        if isinstance(sym, T.RecordType):
+            return sym
+        raise self.err(node, f"{ast.unparse(node)!r} is not a type of the language")
+
+    # ---- functions ------------------------------------------------------------------------
+
+    def check_function(self, func):
+        self.func = func
+        node = func.node
+        self.globals_declared = set()
+        self.assigned = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                self.assigned |= {t.id for t in targets if isinstance(t, ast.Name)}
+            elif isinstance(sub, ast.Global):
+                self.globals_declared |= set(sub.names)
+        for name, ty in func.ftype.params:
+            func.locals[name] = Var(name, ty, "param")
+        self.block(node.body)
+        if func.ftype.result is not T.VOID and not self.terminates(node.body):
+            raise self.err(node, f"function {func.name!r} can end without returning a {func.ftype.result!r}")
+
+    def terminates(self, body):
+        if not body:
+            return False
+        last = body[-1]
+        if isinstance(last, ast.Return):
+            return True
+        if isinstance(last, ast.If):
+            return self.terminates(last.body) and self.terminates(last.orelse)
+        if isinstance(last, ast.While):
+            return last.test.const is not None and bool(last.test.const) and \
+                not any(isinstance(n, ast.Break) for n in ast.walk(last))
+        if isinstance(last, ast.Assert):
+            return last.test.const is not None and not last.test.const
+        return False
+
+    def block(self, body):
+        for stmt in body:
+            self.stmt(stmt)
+
+    def stmt(self, node):
+        kind = type(node)
+        if kind is ast.Expr:
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return      # a docstring or comment string
+            if type(node.value) in UNSUPPORTED:
+                raise self.err(node.value, self.unsupported(node.value, "here"))
+            if not isinstance(node.value, ast.Call):
+                raise self.err(node, "an expression statement must be a call")
+            self.expr(node.value)
+        elif kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            names, values = node.targets[0].elts, node.value
+            if not (isinstance(values, ast.Tuple) and len(values.elts) == len(names)
+                    and all(isinstance(n, ast.Name) and n.id in self.func.locals for n in names)):
+                raise self.err(node, "tuple assignment is only 'a, b = x, y' between existing local variables")
+            for name, value in zip(names, values.elts):
+                var = self.func.locals[name.id]
+                if not T.is_scalar(var.ty):
+                    raise self.err(name, "tuple assignment moves integers only")
+                name.sym, name.ty, name.const = var, var.ty, None
+                self.expr(value, var.ty)
+                self.coerce(value, var.ty)
+        elif kind is ast.Assign:
+            if len(node.targets) != 1:
+                raise self.err(node, "chained assignment is not supported")
+            self.assign(node.targets[0], node.value, None, node)
+        elif kind is ast.AnnAssign:
+            if node.value is None:
+                raise self.err(node, "a variable needs an initial value")
+            self.assign(node.target, node.value, self.type_of(node.annotation), node)
+        elif kind is ast.AugAssign:
+            if type(node.op) not in ARITH:
+                raise self.err(node, "'/' is not supported: integers divide with '//'")
+            ty = self.target(node.target)
+            if not ty.is_int():
+                raise self.err(node.target, f"augmented assignment needs an integer, not {ty!r}")
+            self.expr(node.value, ty)
+            if ARITH[type(node.op)] in ("<<", ">>"):
+                self.shift_amount(node.value)
+            else:
+                self.coerce(node.value, ty)
+        elif kind in (ast.If, ast.While):
+            self.condition(node.test)
+            if kind is ast.While:
+                if node.orelse:
+                    raise self.err(node, "'while ... else' is not supported")
+                self.loops += 1
+                self.block(node.body)
+                self.loops -= 1
+            else:
+                self.block(node.body)
+                self.block(node.orelse)
+        elif kind is ast.For:
+            self.for_range(node)
+        elif kind in (ast.Break, ast.Continue):
+            if not self.loops:
+                raise self.err(node, f"'{'break' if kind is ast.Break else 'continue'}' outside a loop")
+        elif kind is ast.Return:
+            want = self.func.ftype.result
+            if node.value is None:
+                if want is not T.VOID:
+                    raise self.err(node, f"return needs a {want!r} value")
+            else:
+                if want is T.VOID:
+                    raise self.err(node.value, f"function {self.func.name!r} returns None")
+                self.expr(node.value, want)
+                self.coerce(node.value, want)
+        elif kind is ast.Assert:
+            self.condition(node.test)
+            if node.msg is not None and not isinstance(node.msg, ast.Constant):
+                raise self.err(node.msg, "an assert message must be a constant")
+        elif kind is ast.Pass:
+            pass
+        elif kind is ast.Global:
+            for name in node.names:
+                var = self.module.names.get(name)
+                if not (isinstance(var, Var) and T.is_scalar(var.ty)):
+                    raise self.err(node, f"{name!r} is not a module-level integer variable")
+        else:
+            raise self.err(node, self.unsupported(node, "in a function"))
+
+    def for_range(self, node):
+        call = node.iter
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
+                and isinstance(node.target, ast.Name) and 1 <= len(call.args) <= 3 and not call.keywords):
+            raise self.err(node, "loops are 'for NAME in range(...)' only")
+        if node.orelse:
+            raise self.err(node, "'for ... else' is not supported")
+        var = self.func.locals.get(node.target.id)
+        ty = var.ty if var else None
+        for arg in call.args:
+            self.expr(arg, ty)
+            if ty is None and arg.ty is not LIT:
+                ty = arg.ty
+        ty = ty or T.I64
+        if not ty.is_int():
+            raise self.err(node.target, "a range loop counts with an integer")
+        for arg in call.args:
+            self.coerce(arg, ty)
+        if len(call.args) == 3 and not call.args[2].const:
+            raise self.err(call.args[2], "a range step must be a nonzero constant")
+        if var is None:
+            var = self.func.locals[node.target.id] = Var(node.target.id, ty, "local")
+        node.target.sym, node.target.ty, node.target.const = var, ty, None
+        for sub in ast.walk(ast.Module(node.body, [])):
+            targets = sub.targets if isinstance(sub, ast.Assign) else \
+                [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+            for t in targets:
+                for name in t.elts if isinstance(t, ast.Tuple) else [t]:
+                    if isinstance(name, ast.Name) and name.id == node.target.id:
+                        raise self.err(name, f"{name.id!r} counts this loop: it cannot be assigned inside it")
+        self.loops += 1
+        self.block(node.body)
+        self.loops -= 1
+
+    def assign(self, target, value, declared, node):
+        if isinstance(target, ast.Name) and target.id in self.assigned and target.id not in self.globals_declared:
+            var = self.func.locals.get(target.id)
+            if var is None:
+                kind = "local"
+                if isinstance(value, ast.Call) and self.is_storage(value):
+                    ty = self.storage(value)
+                else:
+                    self.expr(value, declared)
+                    ty = declared or (T.I64 if value.ty is LIT else value.ty)
+                    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                            not T.is_scalar(value.ty) and value.ty is not T.BYTES:
+                        ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
+                        if isinstance(getattr(value, "sym", None), Var):
+                            self.note_use(value.sym, value, "borrow")
+                    elif not T.is_scalar(ty) and ty is not T.BYTES:
+                        raise self.err(value, f"a {value.ty!r} cannot be copied into a new variable")
+                if declared is not None and declared != ty:
+                    raise self.err(node, f"declared {declared!r} but given {ty!r}")
+                var = self.func.locals[target.id] = Var(target.id, ty, kind)
+                target.sym, target.ty, target.const = var, ty, None
+                self.note_use(var, target, "write")
+                if T.is_scalar(ty) or ty is T.BYTES:
+                    self.coerce(value, ty)
+                return
+            if declared is not None and declared != var.ty:
+                raise self.err(node, f"{target.id!r} is already a {var.ty!r}")
+        ty = self.target(target)
+        if isinstance(target, ast.Name) and target.sym.kind == "ref":
+            if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) or self.expr(value) != ty:
+                raise self.err(value, f"{target.id!r} names a {ty!r} elsewhere: give it another one")
+            return
+        if not T.is_scalar(ty):
+            if isinstance(value, ast.Call) and self.is_storage(value):
+                if self.storage(value) != ty:
+                    raise self.err(value, f"expected {ty!r}")
+                return
+            raise self.err(value, f"a {ty!r} is stored in place: assign its fields or elements")
+        self.expr(value, ty)
+        self.coerce(value, ty)
+
+    def target(self, node):
+        """The type of an assignment target (a variable, a field or an element)."""
+        if isinstance(node, ast.Name):
+            var = self.func.locals.get(node.id)
+            if var is None:
+                var = self.module.names.get(node.id)
+                if not isinstance(var, Var):
+                    raise self.err(node, f"cannot assign to {node.id!r}")
+                if node.id not in self.globals_declared and T.is_scalar(var.ty):
+                    raise self.err(node, f"assigning global {node.id!r} needs 'global {node.id}'")
+            node.sym, node.ty, node.const = var, var.ty, None
+            self.note_use(var, node, "write")
+            return var.ty
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            ty = self.expr(node)
+            if isinstance(node, ast.Subscript) and node.value.ty is T.BYTES:
+                raise self.err(node, "byte strings are constant")
+            return ty
+        raise self.err(node, "cannot assign to this (one name, field or element at a time)")
+
+
+def check_program(modules) -> Program:
+    return Checker(modules).run()

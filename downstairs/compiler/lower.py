@@ -1,0 +1,494 @@
+"""Lowering: the checked Python tree of each function to IR (ir.py).
+
+Scalar locals and parameters live in virtual registers; records and arrays that are locals get
+space in the function's stack storage, globals are named by their ELF symbol. Conditions compile
+to jumps (`branch`), so `and`/`or` short-circuit and `if a < b:` is one compare-and-branch.
+Loops are rotated: the test sits at the bottom and runs once more at the top to enter.
+Array indexing checks the bounds (an out-of-range index traps, as IndexError would stop
+CPython); division checks for zero; `assert` traps. All traps go to one `ebreak` per function.
+"""
+
+import ast
+
+from downstairs.compiler import types as T
+from downstairs.compiler.check import Var, Func
+from downstairs.compiler.ir import IRFunction, Ins, Imm, V
+
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def assigned_names(body) -> set[str]:
+    names = set()
+    for sub in ast.walk(ast.Module(body, [])):
+        targets = sub.targets if isinstance(sub, ast.Assign) else \
+            [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+        for t in targets:
+            names |= {n.id for n in (t.elts if isinstance(t, ast.Tuple) else [t]) if isinstance(n, ast.Name)}
+    return names
+
+
+def canon(ty, value: int) -> int:
+    """A constant as the 64-bit register holds it (signed view): 32-bit values sign-extended."""
+    bits = 8 if ty is T.BOOL else ty.bits
+    value &= (1 << bits) - 1
+    if bits == 32 or (ty is not T.BOOL and ty.signed):
+        if value >> (bits - 1):
+            value -= 1 << bits
+    if value >= 1 << 63:
+        value -= 1 << 64
+    return value
+
+
+class Lowerer:
+    def __init__(self, func: Func):
+        self.func = func
+        self.ir = IRFunction(func.name, func.symbol, func.module)
+        self.ir.address = func.address
+        self.vars: dict[Var, V] = {}
+        self.slots: dict[Var, int] = {}
+        self.labels = 0
+        self.line = 0
+        self.loops: list[tuple[str, str]] = []
+        self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
+        self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
+        self.trap_label = self.label()
+
+    def label(self) -> str:
+        self.labels += 1
+        return f".L{self.func.symbol}.{self.labels}"
+
+    def emit(self, op, *args):
+        self.ir.code.append(Ins(op, *args, line=self.line))
+
+    def lower(self) -> IRFunction:
+        node = self.func.node
+        self.line = node.lineno
+        params = []
+        for name, ty in self.func.ftype.params:
+            var = self.func.locals[name]
+            self.vars[var] = self.ir.new()
+            params.append(self.vars[var])
+        self.emit("params", params)
+        for var in self.func.locals.values():
+            if var.kind == "local" and not T.is_scalar(var.ty) and var.ty is not T.BYTES:
+                size = (self.ir.frame_size + 7) // 8 * 8      # every slot 8-aligned
+                self.slots[var] = size
+                self.ir.frame_size = size + var.ty.size
+        self.block(node.body)
+        if not (node.body and isinstance(node.body[-1], ast.Return)):
+            self.emit("ret", None)
+        if any(self.trap_label in ins.args for ins in self.ir.code if ins.op == "br"):
+            self.emit("label", self.trap_label)
+            self.emit("trap")
+        return self.ir
+
+    # ---- statements -----------------------------------------------------------------------
+
+    def block(self, body):
+        for stmt in body:
+            self.line = stmt.lineno
+            self.stmt(stmt)
+
+    def stmt(self, node):
+        kind = type(node)
+        if kind is ast.Expr:
+            if isinstance(node.value, ast.Call):
+                self.value(node.value)
+        elif kind is ast.Assign and isinstance(node.targets[0], ast.Tuple):
+            temps = []
+            for value in node.value.elts:          # all values first, as Python does
+                temp = self.ir.new()
+                self.emit("mov", temp, self.value(value))
+                temps.append(temp)
+            for target, temp in zip(node.targets[0].elts, temps):
+                self.emit("mov", self.vars.setdefault(target.sym, self.ir.new()), temp)
+        elif kind in (ast.Assign, ast.AnnAssign):
+            target = node.targets[0] if kind is ast.Assign else node.target
+            self.assign(target, node.value)
+        elif kind is ast.AugAssign:
+            ty = node.target.ty
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&",
+                  ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}[type(node.op)]
+            if isinstance(node.target, ast.Name) and node.target.sym in self.vars:
+                reg = self.vars[node.target.sym]
+                self.binop(op, ty, reg, reg, self.value(node.value))
+            else:
+                base, off = self.place(node.target)
+                cur = self.ir.new()
+                self.emit("load", ty, cur, base, off)
+                res = self.ir.new()
+                self.binop(op, ty, res, cur, self.value(node.value))
+                self.emit("store", ty, res, base, off)
+        elif kind is ast.If:
+            orelse = self.label()
+            self.branch(node.test, orelse, False)
+            self.block(node.body)
+            if node.orelse:
+                end = self.label()
+                self.emit("jmp", end)
+                self.emit("label", orelse)
+                self.block(node.orelse)
+                self.emit("label", end)
+            else:
+                self.emit("label", orelse)
+        elif kind is ast.While:
+            self.ir.has_loops = True
+            top, cont, end = self.label(), self.label(), self.label()
+            self.branch(node.test, end, False)
+            self.emit("label", top)
+            self.loops.append((cont, end))
+            self.loop_writes.append(assigned_names(node.body))
+            self.block(node.body)
+            self.loop_writes.pop()
+            self.loops.pop()
+            self.line = node.lineno
+            self.emit("label", cont)
+            self.branch(node.test, top, True)
+            self.emit("label", end)
+        elif kind is ast.For:
+            self.for_range(node)
+        elif kind is ast.Break:
+            self.emit("jmp", self.loops[-1][1])
+        elif kind is ast.Continue:
+            self.emit("jmp", self.loops[-1][0])
+        elif kind is ast.Return:
+            self.emit("ret", None if node.value is None else self.reg(self.value(node.value)))
+        elif kind is ast.Assert:
+            self.branch(node.test, self.trap_label, False)
+
+    def for_range(self, node):
+        """for i in range(a, b, s): i runs a, a+s, ... while i < b (i > b for s < 0); after a
+        normal exit i keeps the last value it took, and a loop that runs zero times leaves
+        i alone, as in CPython."""
+        self.ir.has_loops = True
+        args = node.iter.args
+        ty = node.target.ty
+        var = self.vars.setdefault(node.target.sym, self.ir.new())
+        start = self.value(args[0]) if len(args) > 1 else Imm(0)
+        stop = self.value(args[1] if len(args) > 1 else args[0])
+        if isinstance(stop, V):
+            copy = self.ir.new()
+            self.emit("mov", copy, stop)
+            stop = copy
+        step = args[2].const if len(args) == 3 else 1
+        test = "<" if step > 0 else ">"
+        top, cont, done, skip = self.label(), self.label(), self.label(), self.label()
+        first = self.ir.new()
+        self.emit("mov", first, start)
+        self.emit("br", NEGATE[test], ty, first, stop, skip)
+        self.emit("mov", var, first)
+        self.emit("label", top)
+        self.loops.append((cont, done))
+        lo = args[0].const if len(args) > 1 else 0
+        hi = args[1].const if len(args) > 1 else args[0].const
+        if lo is not None and hi is not None:
+            # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
+            self.ranges[node.target.sym] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
+        self.loop_writes.append(assigned_names(node.body) | {node.target.id})
+        self.block(node.body)
+        self.loop_writes.pop()
+        self.ranges.pop(node.target.sym, None)
+        self.loops.pop()
+        self.line = node.lineno
+        self.emit("label", cont)
+        self.emit("bin", "+nowrap", ty, var, var, Imm(step))
+        self.ir.counters.append((var, step, top, self.ir.code[-1]))
+        self.emit("br", test, ty, var, stop, top)
+        self.emit("bin", "+nowrap", ty, var, var, Imm(-step))
+        self.emit("label", done)
+        self.emit("label", skip)
+
+    def assign(self, target, value):
+        ty = target.ty
+        if isinstance(target, ast.Name) and target.sym in self.func.locals.values() \
+                and target.sym.kind != "global":
+            var = target.sym
+            if var.kind == "ref":
+                self.emit("mov", self.vars.setdefault(var, self.ir.new()), self.addr_of(value))
+                return
+            if var in self.slots or (not T.is_scalar(ty) and ty is not T.BYTES):
+                self.init_storage(self.place(target), ty, value)
+                return
+            reg = self.vars.setdefault(var, self.ir.new())
+            if isinstance(value, ast.BinOp) and value.const is None:
+                self.value(value, into=reg)       # compute straight into the variable's register
+            else:
+                self.emit("mov", reg, self.value(value))
+            return
+        if not T.is_scalar(ty):
+            self.init_storage(self.place(target), ty, value)
+            return
+        val = self.reg(self.value(value))
+        base, off = self.place(target)
+        self.emit("store", ty, val, base, off)
+
+    def init_storage(self, where, ty, call):
+        """`x = array(T, n)` or `x = Record(a, b)`: zero the storage, then set given fields.
+        Small storage is zeroed by straight-line stores, big storage by a loop."""
+        base, off = where
+        size = ty.size
+        wide = ty.align >= 8 and size % 8 == 0 and off % 8 == 0
+        step, sty = (8, T.U64) if wide else (1, T.U8)
+        if size <= 64:
+            for pos in range(0, size, step):
+                self.emit("store", sty, Imm(0), base, off + pos)
+        else:
+            ptr, end, top = self.ir.new(), self.ir.new(), self.label()
+            self.emit("bin", "+", T.U64, ptr, base, Imm(off))
+            self.emit("bin", "+", T.U64, end, ptr, Imm(size))
+            self.emit("label", top)
+            self.emit("store", sty, Imm(0), ptr, 0)
+            self.emit("bin", "+", T.U64, ptr, ptr, Imm(step))
+            self.emit("br", "<", T.U64, ptr, end, top)
+        if isinstance(ty, T.RecordType):
+            for arg, (fty, foff) in zip(call.args, ty.fields.values()):
+                self.emit("store", fty, self.reg(self.value(arg)), base, off + foff)
+
+    # ---- places (addresses) ---------------------------------------------------------------
+
+    def place(self, node):
+        """The address of a variable, field or element: (base register, constant offset).
+        Index terms that do not change in the innermost loop are added first, so that their
+        sum is loop-invariant and licm.py can take it out of the loop."""
+        base, off, terms = self.place_terms(node)
+        terms.sort(key=lambda term: not term[1])
+        for reg, _ in terms:
+            addr = self.ir.new()
+            self.emit("bin", "+", T.U64, addr, base, reg)
+            base = addr
+        return base, off
+
+    def place_terms(self, node):
+        if isinstance(node, (ast.Name, ast.Attribute)) and hasattr(node, "sym"):
+            var = node.sym
+            if var in self.slots:
+                reg = self.ir.new()
+                self.emit("frame", reg, self.slots[var])
+                return reg, 0, []
+            if var.kind == "global":
+                reg = self.ir.new()
+                self.emit("addr", reg, var.symbol)
+                return reg, 0, []
+            return self.vars[var], 0, []          # a record or array parameter or name: its address
+        if isinstance(node, ast.Attribute):
+            base, off, terms = self.place_terms(node.value)
+            return base, off + node.field[1], terms
+        if isinstance(node, ast.Subscript):
+            aty = node.value.ty
+            if aty is T.BYTES:
+                base, off, terms = self.value(node.value), 8, []
+                size, length = 1, None
+            else:
+                base, off, terms = self.place_terms(node.value)
+                size, length = aty.elem.size, aty.length
+            if node.slice.const is not None:
+                return base, off + node.slice.const * size, terms
+            index = self.value(node.slice)
+            if length is None:
+                length = self.ir.new()
+                self.emit("load", T.U64, length, base, 0)
+            known = self.known_range(node.slice)
+            if not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
+                self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length),
+                          self.trap_label)
+            if size != 1:
+                scaled = self.ir.new()
+                if size & (size - 1) == 0:
+                    self.emit("bin", "<<", T.U64, scaled, index, Imm(size.bit_length() - 1))
+                else:
+                    self.emit("bin", "*", T.U64, scaled, index, Imm(size))
+                index = scaled
+            return base, off, terms + [(index, self.invariant(node.slice))]
+        raise AssertionError(f"not a place: {ast.dump(node)}")
+
+    def known_range(self, node):
+        """Bounds an index is sure to lie within, or None: a range loop's counter, `x & C`,
+        `x % C` for unsigned x, any u8 or u16 value."""
+        sym = getattr(node, "sym", None)
+        if sym in self.ranges:
+            return self.ranges[sym]
+        if isinstance(node, ast.BinOp) and node.opname == "&":
+            c = node.right.const if node.right.const is not None else node.left.const
+            if c is not None and c >= 0:
+                return 0, c
+        if isinstance(node, ast.BinOp) and node.opname == "%" and not node.ty.signed and node.right.const:
+            return 0, node.right.const - 1
+        if node.ty in (T.U8, T.U16):
+            return 0, (1 << node.ty.bits) - 1
+        return None
+
+    def invariant(self, node) -> bool:
+        """Whether no variable in the expression is assigned in the innermost loop."""
+        if not self.loop_writes:
+            return True
+        return not any(isinstance(n, ast.Name) and n.id in self.loop_writes[-1] for n in ast.walk(node))
+
+    # ---- values ---------------------------------------------------------------------------
+
+    def reg(self, operand):
+        """An operand where a register is expected: `select` puts constants in registers
+        (x0 for zero), so a constant passes through as it is."""
+        return operand
+
+    def binop(self, op, ty, dest, a, b):
+        if op in ("//", "%") and not (isinstance(b, Imm) and b.value != 0):
+            self.emit("br", "==", ty, self.reg(b), Imm(0), self.trap_label)
+        self.emit("bin", op, ty, dest, a, b)
+
+    def value(self, node, into=None):
+        if getattr(node, "const", None) is not None:
+            return Imm(canon(node.ty, node.const))
+        kind = type(node)
+        if getattr(node, "bytes_index", None) is not None:       # b"..." or a name for one
+            reg = self.ir.new()
+            self.emit("addr", reg, f".bytes.{node.bytes_index}")
+            return reg
+        if kind in (ast.Name, ast.Attribute, ast.Subscript):
+            if kind is not ast.Subscript and getattr(node, "sym", None) in self.vars:
+                return self.vars[node.sym]
+            if kind is ast.Name and node.sym not in self.slots and node.sym.kind != "global":
+                return self.vars.setdefault(node.sym, self.ir.new())
+            base, off = self.place(node)
+            reg = self.ir.new()
+            self.emit("load", node.ty, reg, base, off)
+            return reg
+        if kind is ast.BinOp:
+            a = self.value(node.left)
+            b = self.value(node.right)
+            dest = into or self.ir.new()
+            self.binop(node.opname, node.ty, dest, a, b)
+            return dest
+        if kind is ast.UnaryOp:
+            if isinstance(node.op, ast.Not):
+                return self.boolean(node)
+            dest = self.ir.new()
+            a = self.value(node.operand)
+            if isinstance(node.op, ast.USub):
+                self.emit("bin", "-", node.ty, dest, Imm(0), a)
+            elif isinstance(node.op, ast.Invert):
+                self.emit("bin", "^", node.ty, dest, a, Imm(canon(node.ty, -1)))
+            else:
+                return a
+            return dest
+        if kind is ast.Compare and len(node.ops) == 1:
+            dest = self.ir.new()
+            self.emit("set", CMP[type(node.ops[0])], node.left.ty, dest, self.value(node.left),
+                      self.value(node.comparators[0]))
+            return dest
+        if kind in (ast.Compare, ast.BoolOp):
+            return self.boolean(node)
+        if kind is ast.IfExp:
+            dest, other, end = self.ir.new(), self.label(), self.label()
+            self.branch(node.test, other, False)
+            self.emit("mov", dest, self.value(node.body))
+            self.emit("jmp", end)
+            self.emit("label", other)
+            self.emit("mov", dest, self.value(node.orelse))
+            self.emit("label", end)
+            return dest
+        if kind is ast.Call:
+            return self.call(node)
+        raise AssertionError(f"cannot lower {ast.dump(node)}")
+
+    def boolean(self, node):
+        dest, end = self.ir.new(), self.label()
+        self.emit("mov", dest, Imm(0))
+        self.branch(node, end, False)
+        self.emit("mov", dest, Imm(1))
+        self.emit("label", end)
+        return dest
+
+    def call(self, node):
+        target = node.target
+        if isinstance(target, Func):
+            args = [self.reg(self.value(a)) if T.is_scalar(a.ty) or a.ty is T.BYTES else self.addr_of(a)
+                    for a in node.args]
+            dest = self.ir.new() if target.ftype.result is not T.VOID else None
+            self.emit("call", dest, target.symbol, args)
+            return dest
+        kind, what = target
+        if kind == "conv":
+            a = self.value(node.args[0])
+            dest = self.ir.new()
+            self.emit("conv", node.args[0].ty, what, dest, a)
+            return dest
+        if kind == "len":
+            dest = self.ir.new()
+            self.emit("load", T.U64, dest, self.reg(self.value(node.args[0])), 0)
+            return dest
+        name = what
+        args = [self.value(a) for a in node.args]
+        dest = self.ir.new()
+        if name.startswith("load"):
+            self.emit("load", node.ty, dest, self.reg(args[0]), 0)
+        elif name.startswith("store"):
+            self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), 0)
+        elif name == "csr_read":
+            self.emit("csrr", dest, args[0].value)
+        elif name == "csr_write":
+            self.emit("csrw", args[0].value, self.reg(args[1]))
+        elif name == "ecall":
+            self.emit("ecall", dest, *[self.reg(a) for a in args])
+        elif name.startswith("amo"):
+            self.emit("amo", name[:-2], "w" if name.endswith("32") else "d", dest, args[0], args[1])
+        else:
+            self.emit(name)
+        return dest
+
+    def addr_of(self, arg):
+        """A record or array argument travels as its address in one register."""
+        base, off = self.place(arg)
+        if off == 0:
+            return base
+        dest = self.ir.new()
+        self.emit("bin", "+", T.U64, dest, base, Imm(off))
+        return dest
+
+    # ---- conditions -----------------------------------------------------------------------
+
+    def branch(self, node, target, when):
+        """Jump to `target` if the condition's truth equals `when`, else fall through."""
+        if getattr(node, "const", None) is not None:
+            if bool(node.const) == when:
+                self.emit("jmp", target)
+            return
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            self.branch(node.operand, target, not when)
+            return
+        if isinstance(node, ast.BoolOp):
+            is_and = isinstance(node.op, ast.And)
+            if is_and != when:        # and/jump-if-false or or/jump-if-true: any operand decides
+                for value in node.values:
+                    self.branch(value, target, when)
+            else:
+                skip = self.label()
+                for value in node.values[:-1]:
+                    self.branch(value, skip, not when)
+                self.branch(node.values[-1], target, when)
+                self.emit("label", skip)
+            return
+        if isinstance(node, ast.Compare):
+            # a < b < c is a < b and b < c, with b evaluated once and c only if a < b holds
+            ty, left = node.left.ty, self.value(node.left)
+            pairs = list(zip(node.ops, node.comparators))
+            skip = self.label() if when and len(pairs) > 1 else None
+            for k, (op, right_node) in enumerate(pairs):
+                right = self.value(right_node)
+                cmp = CMP[type(op)]
+                if not when:
+                    self.emit("br", NEGATE[cmp], ty, left, right, target)
+                elif k < len(pairs) - 1:
+                    self.emit("br", NEGATE[cmp], ty, left, right, skip)
+                else:
+                    self.emit("br", cmp, ty, left, right, target)
+                left = right
+            if skip:
+                self.emit("label", skip)
+            return
+        v = self.value(node)
+        self.emit("br", "!=" if when else "==", T.U64, self.reg(v), Imm(0), target)
+
+
+def lower_program(program) -> list[IRFunction]:
+    return [Lowerer(func).lower() for func in program.funcs]

@@ -1,0 +1,345 @@
+"""Register allocation: linear scan (Poletto & Sarkar 1999) over live intervals, then the frame.
+
+1. Liveness: basic blocks, then the usual backward data-flow to a fixed point.
+2. One interval per virtual register, from its first to its last live position (position 2i is
+   where instruction i reads, 2i+1 where it writes).
+3. Linear scan in order of start. An interval that lives across a call gets a callee-saved
+   register (s0..s11, psABI); others prefer the caller-saved t0..t4, a0..a7, and first of all
+   the register a move or the calling convention hints at. When none is free, the interval
+   that ends last is spilled to a stack slot (slots are reused once their interval is over).
+4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
+   become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0, a
+   prologue that saves ra and the callee-saved registers used, an epilogue at each return.
+
+Frame, from sp upwards: spill slots, saved registers, the function's records and arrays; the
+size is a multiple of 16 (psABI stack alignment).
+"""
+
+import bisect
+
+from downstairs.compiler.ir import V
+from downstairs.compiler.select import FORMAT, MI, fits12
+
+CALLER = ["t0", "t1", "t2", "t3", "t4", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
+CALLEE = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
+ARGS = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
+BRANCHES = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
+CALLS = {"call", "ecall"}
+
+
+def defs_uses(mi):
+    op, a = mi.op, mi.args
+    if op in CALLS:
+        defs, uses = [a[0]], a[-1]
+    elif op == "params":
+        defs, uses = a[0], []
+    elif op == "ret":
+        defs, uses = [], [a[0]]
+    else:
+        fmt = FORMAT[op]
+        defs = [x for ch, x in zip(fmt, a) if ch == "d"]
+        uses = [x for ch, x in zip(fmt, a) if ch == "s"]
+    return [x.n for x in defs if isinstance(x, V)], [x.n for x in uses if isinstance(x, V)]
+
+
+def blocks_of(code):
+    """Basic blocks as (first, last) instruction indexes, and their successor lists."""
+    starts = {0}
+    for i, mi in enumerate(code):
+        if mi.op == "label":
+            starts.add(i)
+        if mi.op in BRANCHES or mi.op in ("j", "ret", "ebreak"):
+            starts.add(i + 1)
+    starts = sorted(s for s in starts if s < len(code))
+    blocks = [(s, (starts[k + 1] if k + 1 < len(starts) else len(code)) - 1) for k, s in enumerate(starts)]
+    at_label = {code[s].args[0]: k for k, (s, _) in enumerate(blocks) if code[s].op == "label"}
+    succs = []
+    for k, (_, last) in enumerate(blocks):
+        mi = code[last]
+        nxt = [k + 1] if k + 1 < len(blocks) else []
+        if mi.op in BRANCHES:
+            succs.append([at_label[mi.args[2]]] + nxt)
+        elif mi.op == "j":
+            succs.append([at_label[mi.args[0]]])
+        elif mi.op in ("ret", "ebreak"):
+            succs.append([])
+        else:
+            succs.append(nxt)
+    return blocks, succs
+
+
+def liveness(code):
+    """Per basic block: its instruction span, and the virtual registers live out of it."""
+    blocks, succs = blocks_of(code)
+    info = [defs_uses(mi) for mi in code]
+    use_b, def_b = [], []
+    for first, last in blocks:
+        u, d = set(), set()
+        for i in range(first, last + 1):
+            defs, uses = info[i]
+            u |= {x for x in uses if x not in d}
+            d |= set(defs)
+        use_b.append(u)
+        def_b.append(d)
+    live_in = [set() for _ in blocks]
+    live_out = [set() for _ in blocks]
+    changed = True
+    while changed:
+        changed = False
+        for k in reversed(range(len(blocks))):
+            out = set().union(*(live_in[s] for s in succs[k])) if succs[k] else set()
+            inn = use_b[k] | (out - def_b[k])
+            if out != live_out[k] or inn != live_in[k]:
+                live_out[k], live_in[k] = out, inn
+                changed = True
+    return blocks, info, live_in, live_out
+
+
+PURE = {"li", "la", "mv", "frame"} | {op for op, fmt in FORMAT.items() if fmt == "dss"} \
+    | {"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw", "sraiw"}
+
+
+def remove_dead(code):
+    """Drop pure instructions whose result is never read (such as a loop counter's final
+    adjustment when the counter is not used after the loop); repeat until none is left."""
+    while True:
+        blocks, info, _, live_out = liveness(code)
+        dead = set()
+        for k, (first, last) in enumerate(blocks):
+            live = set(live_out[k])
+            for i in range(last, first - 1, -1):
+                defs, uses = info[i]
+                if code[i].op in PURE and defs and not (set(defs) & live):
+                    dead.add(i)
+                    continue
+                live -= set(defs)
+                live |= set(uses)
+        if not dead:
+            return code
+        code = [mi for i, mi in enumerate(code) if i not in dead]
+
+
+def intervals(code):
+    blocks, info, live_in, live_out = liveness(code)
+    start, end = {}, {}
+
+    def extend(v, pos):
+        start[v] = min(start.get(v, pos), pos)
+        end[v] = max(end.get(v, pos), pos)
+
+    for k, (first, last) in enumerate(blocks):
+        for v in live_in[k]:
+            extend(v, 2 * first)
+        for v in live_out[k]:
+            extend(v, 2 * last + 1)
+    for i, (defs, uses) in enumerate(info):
+        for v in uses:
+            extend(v, 2 * i)
+        for v in defs:
+            extend(v, 2 * i + 1)
+    return start, end
+
+
+def hints(code):
+    """Registers each value would best live in, so that moves become no-ops: the psABI
+    argument and result registers around calls, returns and parameters, and the register of
+    the other side of a `mv`."""
+    found: dict[int, list] = {}
+
+    def hint(x, want):
+        if isinstance(x, V):
+            found.setdefault(x.n, []).append(want)
+
+    for mi in code:
+        if mi.op == "params":
+            for k, p in enumerate(mi.args[0]):
+                hint(p, ARGS[k])
+        elif mi.op == "call":
+            for k, a in enumerate(mi.args[2]):
+                hint(a, ARGS[k])
+            hint(mi.args[0], "a0")
+        elif mi.op == "ret":
+            hint(mi.args[0], "a0")
+        elif mi.op == "mv" and isinstance(mi.args[0], V) and isinstance(mi.args[1], V):
+            hint(mi.args[0], mi.args[1].n)
+            hint(mi.args[1], mi.args[0].n)
+    return found
+
+
+def linear_scan(code):
+    """vreg number -> register name or spill slot number (int)."""
+    start, end = intervals(code)
+    wants = hints(code)
+    calls = [2 * i for i, mi in enumerate(code) if mi.op in CALLS]
+    order = sorted(start, key=lambda v: (start[v], v))
+    where: dict[int, object] = {}
+    active: list[int] = []
+    free = set(CALLER + CALLEE)
+    slots = 0
+    spilled: list[int] = []            # spilled intervals still holding their slot
+    free_slots: list[int] = []
+
+    def fresh_slot():
+        nonlocal slots
+        slots += 1
+        return slots - 1
+
+    for v in order:
+        for a in list(active):
+            if end[a] < start[v]:
+                active.remove(a)
+                free.add(where[a])
+        for a in list(spilled):
+            if end[a] < start[v]:
+                spilled.remove(a)
+                free_slots.append(where[a])
+        k = bisect.bisect_right(calls, start[v])
+        crosses = k < len(calls) and calls[k] + 1 < end[v]
+        pool = CALLEE if crosses else CALLER + CALLEE
+        preferred = [where.get(h) if isinstance(h, int) else h for h in wants.get(v, [])]
+        reg = next((r for r in preferred + pool if r in free and r in pool), None)
+        if reg is not None:
+            free.discard(reg)
+            where[v] = reg
+            active.append(v)
+            continue
+        victims = [a for a in active if where[a] in pool]
+        victim = max(victims, key=lambda a: end[a]) if victims else None
+        if victim is not None and end[victim] > end[v]:
+            # the victim lived in a register since its start: it needs a slot free all along
+            where[v] = where[victim]
+            where[victim] = fresh_slot()
+            active.remove(victim)
+            active.append(v)
+            spilled.append(victim)
+        else:
+            where[v] = free_slots.pop() if free_slots else fresh_slot()
+            spilled.append(v)
+    return where, slots
+
+
+def parallel_move(moves, line):
+    """Sequential `mv`s that do the moves (dst, src) as if all at once; t6 breaks cycles.
+    Zeros are written last, as `li` (nothing reads a destination after that)."""
+    zeros = [d for d, s in moves if s == "zero"]
+    moves = [(d, s) for d, s in moves if d != s and s != "zero"]
+    out = []
+    while moves:
+        for k, (d, s) in enumerate(moves):
+            if all(s2 != d for _, s2 in moves):
+                out.append(MI("mv", d, s, line=line))
+                moves.pop(k)
+                break
+        else:
+            d, s = moves[0]
+            out.append(MI("mv", "t6", s, line=line))
+            moves = [(d2, "t6" if s2 == s else s2) for d2, s2 in moves]
+    return out + [MI("li", d, 0, line=line) for d in zeros]
+
+
+def allocate(code, frame_storage):
+    code = remove_dead(code)
+    where, nslots = linear_scan(code)
+    used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
+    leaf = not any(mi.op == "call" for mi in code)
+    saved = ([] if leaf else ["ra"]) + used
+    save_at = {r: 8 * (nslots + k) for k, r in enumerate(saved)}
+    storage_base = (8 * (nslots + len(saved)) + 15) // 16 * 16
+    total = (storage_base + frame_storage + 15) // 16 * 16
+    out: list[MI] = []
+
+    def loc(x):
+        return where.get(x.n, "zero") if isinstance(x, V) else x
+
+    def slot(x):
+        return 8 * where[x.n]
+
+    def emit(op, *args, line=0):
+        out.append(MI(op, *args, line=line))
+
+    def adjust_sp(amount, line):
+        if fits12(amount):
+            emit("addi", "sp", "sp", amount, line=line)
+        else:
+            emit("li", "t0", abs(amount), line=line)
+            emit("sub" if amount < 0 else "add", "sp", "sp", "t0", line=line)
+
+    for mi in code:
+        op, args, line = mi.op, mi.args, mi.line
+        if op == "params":
+            if total:
+                adjust_sp(-total, line)
+            for r in saved:
+                emit("sd", r, "sp", save_at[r], line=line)
+            regs = []
+            for k, p in enumerate(args[0]):
+                if isinstance(loc(p), int):
+                    emit("sd", ARGS[k], "sp", slot(p), line=line)
+                elif p.n in where:
+                    regs.append((loc(p), ARGS[k]))
+            out.extend(parallel_move(regs, line))
+        elif op in CALLS:
+            dest, srcs = args[0], args[-1]
+            targets = ARGS[:len(srcs)] if op == "call" else ["a7", "a0", "a1", "a2"]
+            regs = [(t, loc(s)) for t, s in zip(targets, srcs) if not isinstance(loc(s), int)]
+            out.extend(parallel_move(regs, line))
+            for t, s in zip(targets, srcs):
+                if isinstance(loc(s), int):
+                    emit("ld", t, "sp", slot(s), line=line)
+            emit("call", args[1], line=line) if op == "call" else emit("ecall", line=line)
+            if dest is not None and dest.n in where:
+                if isinstance(loc(dest), int):
+                    emit("sd", "a0", "sp", slot(dest), line=line)
+                elif loc(dest) != "a0":
+                    emit("mv", loc(dest), "a0", line=line)
+        elif op == "ret":
+            if args[0] is not None:
+                if isinstance(loc(args[0]), int):
+                    emit("ld", "a0", "sp", slot(args[0]), line=line)
+                elif loc(args[0]) != "a0":
+                    emit("mv", "a0", loc(args[0]), line=line)
+            for r in saved:
+                emit("ld", r, "sp", save_at[r], line=line)
+            if total:
+                adjust_sp(total, line)
+            emit("ret", line=line)
+        else:
+            fmt = FORMAT[op]
+            new = list(args)
+            scratch = ["t5", "t6"]
+            loaded = {}
+            store = None
+            for k, ch in enumerate(fmt):
+                x = args[k]
+                if not isinstance(x, V):
+                    continue
+                place = loc(x)
+                if ch == "s":
+                    if isinstance(place, int):
+                        if x.n not in loaded:
+                            loaded[x.n] = scratch.pop(0)
+                            emit("ld", loaded[x.n], "sp", slot(x), line=line)
+                        place = loaded[x.n]
+                    new[k] = place
+                elif ch == "d":
+                    if x.n not in where:          # a value never used: write it to x0
+                        new[k] = "zero"
+                    elif isinstance(place, int):
+                        new[k] = "t6"
+                        store = MI("sd", "t6", "sp", slot(x), line=line)
+                    else:
+                        new[k] = place
+            if op == "frame":
+                offset = storage_base + new[1]
+                if fits12(offset):
+                    emit("addi", new[0], "sp", offset, line=line)
+                else:
+                    emit("li", new[0], offset, line=line)
+                    emit("add", new[0], "sp", new[0], line=line)
+            elif op == "mv" and new[0] == new[1]:
+                pass
+            else:
+                out.append(MI(op, *new, line=line))
+            if store is not None:
+                out.append(store)
+    return out

@@ -1,0 +1,94 @@
+"""The checker's vocabulary: symbols a name can stand for, and the built-in names and operators.
+
+A name resolves to a `Const` (compile-time integer), a `Var` (parameter, local, reference or
+global), a `Func`, a `Builtin` (from downstairs.compiler.runtime) or a `ModuleRef`. `LIT` is
+the type of an integer constant that its context has not typed yet (docs/compiler-language.md,
+"Untyped constants").
+"""
+
+import ast
+
+from downstairs.compiler import types as T
+
+
+class LiteralType(T.Type):
+    def __repr__(self) -> str:
+        return "int"
+
+
+LIT = LiteralType()
+
+
+class Const:
+    """A compile-time integer, or (bytes_index set) a byte-string constant in read-only data."""
+
+    def __init__(self, name, value, bytes_index=None):
+        self.name, self.value, self.bytes_index = name, value, bytes_index
+
+
+class Var:
+    def __init__(self, name, ty, kind, symbol=None, init=None):
+        self.name, self.ty, self.kind = name, ty, kind       # kind: param, local, ref, global
+        self.symbol, self.init = symbol, init                # globals: ELF symbol, initial value
+        self.state = "live"                                  # for the ownership checker to come
+
+
+class Func:
+    def __init__(self, name, module, node, ftype):
+        self.name, self.module, self.node, self.ftype = name, module, node, ftype
+        self.symbol = name
+        self.address = None          # @at(ADDR): fixed placement
+        self.external = False        # @external: defined outside the program, found by --symbol
+        self.locals: dict[str, Var] = {}
+
+
+class Builtin:
+    def __init__(self, name):
+        self.name = name
+
+
+class ModuleRef:
+    def __init__(self, module):
+        self.module = module
+
+
+CONVERSIONS = {n: t for n, t in T.TYPE_NAMES.items() if t.is_int() or t is T.BOOL}
+# intrinsic -> (parameter types, result type); "csr" marks a compile-time CSR number
+INTRINSICS = {
+    "load8": ([T.U64], T.U8), "load16": ([T.U64], T.U16), "load32": ([T.U64], T.U32),
+    "load64": ([T.U64], T.U64),
+    "store8": ([T.U64, T.U8], T.VOID), "store16": ([T.U64, T.U16], T.VOID),
+    "store32": ([T.U64, T.U32], T.VOID), "store64": ([T.U64, T.U64], T.VOID),
+    "csr_read": (["csr"], T.U64), "csr_write": (["csr", T.U64], T.VOID),
+    "ecall": ([T.U64, T.U64, T.U64, T.U64], T.U64),
+    # A extension, with aq and rl set (sequentially consistent): the old value comes back
+    "amoswap32": ([T.U64, T.U32], T.U32), "amoswap64": ([T.U64, T.U64], T.U64),
+    "amoadd32": ([T.U64, T.U32], T.U32), "amoadd64": ([T.U64, T.U64], T.U64),
+    "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
+}
+BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range"}
+PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python
+ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
+         ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+UNSUPPORTED = {
+    ast.Try: "exceptions are not supported", ast.Raise: "exceptions are not supported",
+    ast.With: "'with' is not supported", ast.Lambda: "lambdas are not supported",
+    ast.Dict: "dicts are not supported", ast.DictComp: "dicts are not supported",
+    ast.Set: "sets are not supported", ast.List: "lists are not supported: use array(T, n)",
+    ast.ListComp: "list comprehensions are not supported", ast.Tuple: "tuples are not supported",
+    ast.GeneratorExp: "generators are not supported", ast.Yield: "generators are not supported",
+    ast.YieldFrom: "generators are not supported", ast.Await: "async is not supported",
+    ast.JoinedStr: "f-strings are not supported", ast.Delete: "'del' is not supported",
+    ast.Nonlocal: "nested functions are not supported", ast.AsyncFunctionDef: "async is not supported",
+    ast.FunctionDef: "nested functions are not supported", ast.ClassDef: "classes inside functions are not supported",
+    ast.Import: "imports belong at module level", ast.ImportFrom: "imports belong at module level",
+    ast.Starred: "starred expressions are not supported", ast.NamedExpr: "':=' is not supported",
+    ast.Match: "'match' is not supported", ast.Slice: "slices are not supported",
+}
+FOLD = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+        "//": lambda a, b: a // b, "%": lambda a, b: a % b, "&": lambda a, b: a & b,
+        "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b,
+        ">>": lambda a, b: a >> b}
+COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+CMP_FOLD = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
