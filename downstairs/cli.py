@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "downstairs.machine.command",     # run
     "downstairs.machine.bench",       # bench
     "downstairs.guests.command",      # demo
+    "downstairs.compiler.command",    # compile
 ]
 
 

@@ -1,13 +1,12 @@
 """Differential tests: every example program prints the same and ends the same way under CPython
 (with the host shims) and compiled, booted bare-metal on QEMU's virt board.
 
-The machine is one parameter: DOWNSTAIRS_MACHINE (a command line with {elf} where the ELF goes)
-replaces the default `qemu-system-riscv64 -M virt -bios none -kernel {elf} -nographic`, so the
-same corpus can run on Downstairs' own machine (`python3 -m downstairs run ...`) once it lands.
+Every program runs on two machines with the same command line: QEMU's `qemu-system-riscv64`
+and Downstairs' own (`python3 -m downstairs run`): our software must run on both.
 """
 
 import os
-import shlex
+import sys
 
 import pytest
 
@@ -17,7 +16,7 @@ from downstairs.compiler.run import QEMU, TRAP_STATUS, run_host, run_machine
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "downstairs", "compiler", "examples")
 PROGRAMS = os.path.join(os.path.dirname(__file__), "programs")
-MACHINE = shlex.split(os.environ["DOWNSTAIRS_MACHINE"]) if os.environ.get("DOWNSTAIRS_MACHINE") else QEMU
+MACHINES = {"qemu": QEMU, "downstairs": [sys.executable, "-m", "downstairs", "run", *QEMU[1:]]}
 
 
 def mains(folder):
@@ -30,17 +29,18 @@ def without_counts(output: bytes) -> bytes:
     return b"".join(line for line in output.splitlines(keepends=True) if not line.startswith(b"instret "))
 
 
-def both_ways(path, tmp_path):
+def both_ways(path, tmp_path, machine_name="qemu"):
     host = run_host(path, search_path=[EXAMPLES])
     elf = tmp_path / "prog.elf"
     elf.write_bytes(write_elf(compile_file(str(path), Options(search_path=[EXAMPLES]))))
-    machine = run_machine(str(elf), MACHINE, timeout=60)
+    machine = run_machine(str(elf), MACHINES[machine_name], timeout=120)
     return host, machine
 
 
+@pytest.mark.parametrize("machine_name", MACHINES)
 @pytest.mark.parametrize("name", mains(EXAMPLES))
-def test_example_runs_the_same_compiled(name, tmp_path):
-    host, machine = both_ways(os.path.join(EXAMPLES, name + ".py"), tmp_path)
+def test_example_runs_the_same_compiled(name, machine_name, tmp_path):
+    host, machine = both_ways(os.path.join(EXAMPLES, name + ".py"), tmp_path, machine_name)
     assert host.status == 0
     assert machine.status == 0
     assert without_counts(machine.output) == without_counts(host.output)
@@ -51,17 +51,19 @@ def test_example_runs_the_same_compiled(name, tmp_path):
                                          ("trap_divide", TRAP_STATUS), ("trap_range", TRAP_STATUS), ("trap_counted", TRAP_STATUS),
                                          ("fail_exit", 7),
                                          ("trap_ecall", 0x80 | 11)])
-def test_failures_end_the_same_way(name, status, tmp_path):
-    host, machine = both_ways(os.path.join(PROGRAMS, name + ".py"), tmp_path)
+@pytest.mark.parametrize("machine_name", MACHINES)
+def test_failures_end_the_same_way(name, status, machine_name, tmp_path):
+    host, machine = both_ways(os.path.join(PROGRAMS, name + ".py"), tmp_path, machine_name)
     assert host.status == status
     assert machine.status == status
     assert machine.output == host.output
     assert host.output.endswith(b"before\n")
 
 
+@pytest.mark.parametrize("machine_name", MACHINES)
 @pytest.mark.parametrize("name", [n for n in mains(PROGRAMS) if not n.startswith(("trap_", "fail_"))])
-def test_program_corpus_runs_the_same(name, tmp_path):
-    host, machine = both_ways(os.path.join(PROGRAMS, name + ".py"), tmp_path)
+def test_program_corpus_runs_the_same(name, machine_name, tmp_path):
+    host, machine = both_ways(os.path.join(PROGRAMS, name + ".py"), tmp_path, machine_name)
     assert (machine.output, machine.status) == (host.output, host.status)
     assert host.status == 0
 
@@ -74,7 +76,7 @@ def test_flat_binary_boots_the_same(tmp_path):
     image = compile_file(path)
     flat = tmp_path / "prog.bin"
     flat.write_bytes(flat_binary(image))
-    machine = run_machine(str(flat), MACHINE, timeout=60)
+    machine = run_machine(str(flat), MACHINES["qemu"], timeout=60)
     host = run_host(path)
     assert (machine.output, machine.status) == (host.output, 0)
 
@@ -87,6 +89,6 @@ def test_without_compressed_instructions(name, tmp_path):
     assert len(image.text) % 4 == 0 and not image.rvc
     elf = tmp_path / "prog.elf"
     elf.write_bytes(write_elf(image))
-    machine = run_machine(str(elf), MACHINE, timeout=60)
+    machine = run_machine(str(elf), MACHINES["qemu"], timeout=120)
     host = run_host(path)
     assert (machine.output, machine.status) == (host.output, 0)
