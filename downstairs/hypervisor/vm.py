@@ -159,6 +159,7 @@ class Vm:
         self.status = 0
         self.error: str | None = None
         self.reset_status = 0          # what a guest reset means as an exit status
+        self.rsdp_addr = 0             # ACPI root pointer, if the board wrote ACPI tables
         self.vcpus = [Vcpu(self, i) for i in range(cpus)]
 
     # ---- interrupts -------------------------------------------------------------------------
