@@ -5,7 +5,8 @@ reduced", 4.1, so there are no PM1 blocks and no SCI, only a sleep control regis
 5.2.12 MADT (one local APIC per vCPU, the IOAPIC, the usual IRQ0 -> GSI2 override), 6.4
 resource descriptors, and 20 (AML encoding) for the DSDT, which declares:
 
-    Scope (\\_SB) { Device (VRnn) { _HID "LNRO0005", _UID n,
+    Scope (\\_SB) { Device (COM1) { _HID "PNP0501", _CRS { IO (0x3f8, 8), Interrupt (Edge, High) {4} } }
+                     Device (VRnn) { _HID "LNRO0005", _UID n,
                                    _CRS { Memory32Fixed (base, 0x1000), Interrupt (Level, High) {gsi} } } }
     Name (\\_S5, Package () { 5, 0 })
 
@@ -101,6 +102,17 @@ def virtio_device(n: int, base: int, size: int, gsi: int) -> bytes:
     return aml_device(f"VR{n:02X}", terms)
 
 
+def serial_device(port: int, gsi: int) -> bytes:
+    """COM1 as an ACPI device. Needed: a hardware-reduced ACPI kernel has no legacy PIC, so the
+    ISA IRQs are not mapped until a device's _CRS asks for them (this one: edge, active high)."""
+    resources = (struct.pack("<BBHHBB", 0x47, 1, port, port, 1, 8)      # I/O, 16-bit decode, 8 ports
+                 + struct.pack("<BHBBI", 0x89, 6, 0x03, 1, gsi)       # Interrupt: consumer, edge, high
+                 + b"\x79\x00")
+    terms = (aml_name("_HID", aml_string("PNP0501")) + aml_name("_UID", aml_int(1))
+             + aml_name("_CRS", aml_buffer(resources)))
+    return aml_device("COM1", terms)
+
+
 class SleepControl:
     """The FADT sleep control register (4.8.3.7): SLP_EN with SLP_TYP 5 (S5) powers off."""
     size = 2
@@ -123,7 +135,8 @@ class AcpiTables:
         self.sleep = SleepControl(on_sleep)
 
     def dsdt(self) -> bytes:
-        devices = b"".join(virtio_device(n, base, size, gsi) for n, (base, size, gsi) in enumerate(self.slots))
+        devices = serial_device(0x3F8, 4)
+        devices += b"".join(virtio_device(n, base, size, gsi) for n, (base, size, gsi) in enumerate(self.slots))
         aml = aml_scope("\\_SB_", devices) + aml_name("\\_S5_", aml_package([aml_int(5), aml_int(0)]))
         return table(b"DSDT", 2, aml)
 

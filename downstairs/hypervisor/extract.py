@@ -11,6 +11,7 @@ little-endian 32-bit compressed size and an LZ4 block), which `lz4_block` below 
 """
 
 import gzip
+import os
 import lzma
 import struct
 
@@ -106,3 +107,17 @@ def extract_vmlinux(image: bytes) -> bytes:
     if not elf.startswith(b"\x7fELF"):
         raise UsageError("the decompressed payload is not an ELF file")
     return elf
+
+
+def cached_vmlinux(bzimage_path: str) -> str:
+    """The vmlinux of a bzImage, extracted once into the cache (keyed by the image's hash)."""
+    import hashlib
+    from downstairs.hypervisor.initramfs import cache_dir
+    with open(bzimage_path, "rb") as f:
+        image = f.read()
+    path = cache_dir() / f"vmlinux-{hashlib.sha256(image).hexdigest()[:16]}"
+    if not path.exists():
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(extract_vmlinux(image))
+        tmp.rename(path)
+    return str(path)

@@ -163,7 +163,8 @@ def test_triple_fault_ends_vm_with_registers():
     vm.close()
     message = str(info.value)
     assert "triple-fault" in message or "emulation failure" in message
-    assert f"rip={BASE + 7:#x}" in message and "rbx=0x1234" in message
+    # PVM reports the faulting ud2 (BASE + 7); a hardware KVM may report where delivery stopped
+    assert "rip=0x" in message and "rbx=0x1234" in message and "cr3=0x9000" in message
 
 
 def test_timeout_stops_a_spinning_guest():
