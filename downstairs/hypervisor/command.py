@@ -74,10 +74,15 @@ def run(args) -> int:
         config = Config(kernel=args.kernel, initrd=args.initrd, cmdline=args.append,
                         mem=parse_size(args.mem), cpus=args.cpus,
                         drives=[parse_drive(d) for d in args.drive])
+    from downstairs.hypervisor.kvm import KvmError
+    config.kvm_device = args.kvm_device
     try:
         vm = MicroVm(config)
     except ValueError as err:
         raise UsageError(str(err))
+    except KvmError as err:
+        print(f"downstairs vm: error: KVM refused to set up the VM: {err.strerror}", file=sys.stderr)
+        return 1
     try:
         return vm.run(args.timeout)
     except VmError as err:
@@ -96,6 +101,7 @@ def register(subparsers) -> None:
     p.add_argument("--drive", action="append", default=[], metavar="FILE[,ro]",
                    help="a disk image as a virtio-blk device (repeatable)")
     p.add_argument("--config", help="Firecracker-style JSON configuration instead of the options")
+    p.add_argument("--kvm-device", default="/dev/kvm", help="the KVM device (default /dev/kvm)")
     p.add_argument("--timeout", type=float, default=None, help="end the VM with an error after this many seconds")
     p.set_defaults(func=run)
 

@@ -21,7 +21,7 @@ from downstairs.devices.virtio.mmio import VirtioMmio
 from downstairs.errors import UsageError
 from downstairs.hypervisor import acpi, boot
 from downstairs.hypervisor.legacy import Cmos, I8042, Sink
-from downstairs.hypervisor.vm import Vm
+from downstairs.hypervisor.vm import MAX_RAM, Vm
 
 VIRTIO_BASE = 0xD0000000
 VIRTIO_SIZE = 0x1000
@@ -45,6 +45,7 @@ class Config:
     cpus: int = 1
     drives: list[Drive] = field(default_factory=list)
     virtio_console: bool = True
+    kvm_device: str = "/dev/kvm"
 
 
 def _read(path: str, what: str) -> bytes:
@@ -63,6 +64,8 @@ class MicroVm:
     def __init__(self, config: Config, output=None):
         if config.mem < MIN_MEM:
             raise UsageError(f"too little memory: {config.mem >> 20} MiB (at least {MIN_MEM >> 20} MiB)")
+        if config.mem > MAX_RAM:
+            raise UsageError(f"too much memory: at most {MAX_RAM >> 20} MiB")
         if not 1 <= config.cpus <= 32:
             raise UsageError("--cpus must be between 1 and 32")
         kernel = _read(config.kernel, "kernel")
@@ -72,7 +75,7 @@ class MicroVm:
             if not os.path.isfile(d.path):
                 raise UsageError(f"drive {d.path} does not exist or is not a file")
         self.output = output or _stdout
-        self.vm = vm = Vm(config.mem, config.cpus)
+        self.vm = vm = Vm(config.mem, config.cpus, config.kvm_device)
         self.uart = Uart16550(self.output, vm.irq(UART_GSI))
         vm.io_bus.add(UART_PORT, self.uart)
         vm.io_bus.add(0x60, I8042(lambda: vm.exit(vm.reset_status)))

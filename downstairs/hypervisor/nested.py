@@ -58,6 +58,30 @@ class HarnessError(Exception):
     """The harness itself could not run (missing QEMU, virtiofsd, kernel ...)."""
 
 
+def direct_reason() -> str | None:
+    """Why this host's KVM can boot a stock Linux directly (a description), or None if it cannot.
+
+    It can if it is hardware virtualisation (the CPU shows vmx or svm, and the module is not
+    kvm_pvm), or if we are already inside this harness. The development machines' /dev/kvm
+    is nested PVM (no vmx/svm flag): stock kernels fail there (facts in docs/hypervisor.md)."""
+    if os.environ.get("DOWNSTAIRS_NESTED") == "1":
+        return "inside the nested harness (kvm_amd on QEMU TCG with +svm)"
+    if not os.path.exists("/dev/kvm"):
+        return None
+    try:
+        with open("/proc/modules") as f:
+            modules = f.read()
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return None
+    if "kvm_pvm" in modules:
+        return None
+    if re.search(r"^flags\s*:.*\b(vmx|svm)\b", flags, re.M):
+        return "directly on this host's hardware KVM"
+    return None
+
+
 def available() -> str | None:
     """None if the harness can run here, else the reason it cannot."""
     if not shutil.which(QEMU):

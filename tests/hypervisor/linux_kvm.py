@@ -1,11 +1,9 @@
 """Where Linux-booting tests run: directly on a KVM that can boot Linux, else inside the nested harness.
 
-A KVM can boot a stock kernel if it is hardware virtualisation (the CPU shows vmx or svm and
-the module is kvm_intel/kvm_amd), or if we are already inside the nested harness. The
-development machines' /dev/kvm is nested PVM (kvm_pvm, no vmx/svm flag): there the tests run
-once inside the harness (downstairs/hypervisor/nested.py) and each host-side test asserts
-its own outcome from that run. Nothing is skipped: if neither path can run, tests fail with
-the reason.
+`nested.direct_reason()` decides. Where it says no (the development machines' nested-PVM
+/dev/kvm), the test file runs once inside the harness (downstairs/hypervisor/nested.py) and
+each host-side test asserts its own outcome from that run. Nothing is skipped: if neither
+path can run, the tests fail with the reason.
 """
 
 import os
@@ -14,23 +12,7 @@ import sys
 
 from downstairs.hypervisor import nested
 
-
-def direct_reason() -> str | None:
-    """Why this host's KVM can boot Linux directly (a description), or None if it cannot."""
-    if os.environ.get("DOWNSTAIRS_NESTED") == "1":
-        return "inside the nested harness (kvm_amd on QEMU TCG with +svm)"
-    if not os.path.exists("/dev/kvm"):
-        return None
-    try:
-        modules = open("/proc/modules").read()
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return None
-    if "kvm_pvm" in modules:
-        return None
-    if re.search(r"^flags\s*:.*\b(vmx|svm)\b", flags, re.M):
-        return "directly on this host's hardware KVM"
-    return None
+direct_reason = nested.direct_reason
 
 
 def run_in_harness(test_file: str) -> tuple[dict[str, str], str]:
