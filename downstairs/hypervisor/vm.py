@@ -105,7 +105,10 @@ class Vcpu:
             elif reason == kvm.KVM_EXIT_HLT:
                 vm.fail(f"the guest halted with interrupts off; {self.state()}")
             elif reason == kvm.KVM_EXIT_SHUTDOWN:
-                vm.fail(f"the guest triple-faulted (KVM_EXIT_SHUTDOWN); {self.state()}")
+                state = self.state()
+                if "rip=0xfff0 " in state and "cs=0xf000" in state:
+                    state += " (the reset state: KVM on AMD resets the vCPU on a shutdown)"
+                vm.fail(f"the guest triple-faulted (KVM_EXIT_SHUTDOWN); {state}")
             elif reason == kvm.KVM_EXIT_INTERNAL_ERROR:
                 internal = run.exit.internal
                 data = " ".join(f"{internal.data[i]:#x}" for i in range(min(internal.ndata, 16)))

@@ -15,15 +15,15 @@ from downstairs.hypervisor import nested
 direct_reason = nested.direct_reason
 
 
-def run_in_harness(test_file: str) -> tuple[dict[str, str], str]:
-    """Run one test file inside the harness; returns ({test name: outcome}, console text)."""
-    rel = os.path.relpath(test_file, os.getcwd())
+def run_in_harness(test_path: str) -> tuple[dict[str, str], str]:
+    """Run a test file or directory inside the harness; returns ({file::test: outcome}, console text)."""
+    rel = os.path.relpath(test_path, os.getcwd())
     status, output, elapsed = nested.run(
         [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "--color=no", rel],
         timeout=900)
     text = output.decode(errors="replace")
     outcomes = {}
-    for outcome, name in re.findall(r"^(PASSED|FAILED|ERROR|SKIPPED)\s+\S*::(\w+)", text, re.M):
-        outcomes[name] = outcome
+    for outcome, name in re.findall(r"^(PASSED|FAILED|ERROR|SKIPPED)\s+(\S+)", text, re.M):
+        outcomes[name.split("/")[-1]] = outcome
     text += f"\n[nested harness: pytest status {status}, {elapsed:.1f} s wall]"
     return outcomes, text

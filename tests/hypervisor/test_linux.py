@@ -1,7 +1,9 @@
 """Debian's Linux in our microVM: PVH and bzImage boots, the virtio disk round trip, the JSON config.
 
 These need a KVM that boots stock kernels. See linux_kvm.py for how the path is chosen; the
-test output names it ("[kvm path] ...").
+test output names it ("[kvm path] ..."). Where the harness is used, it runs the whole
+tests/hypervisor directory on its real KVM, so the own-guest and bad-input tests are checked
+there too (test_whole_suite_passes_in_the_harness).
 """
 
 import json
@@ -24,7 +26,7 @@ def nested_results():
     reason = linux_kvm.nested.available()
     if reason:
         pytest.fail(f"this /dev/kvm cannot boot Linux and the nested harness cannot run: {reason}")
-    return linux_kvm.run_in_harness(__file__)
+    return linux_kvm.run_in_harness(os.path.dirname(__file__))
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def runs_here(request):
         print(f"[kvm path] {DIRECT}")
         return True
     outcomes, text = request.getfixturevalue("nested_results")
-    name = request.node.originalname
+    name = f"test_linux.py::{request.node.originalname}"
     print(f"[kvm path] inside the nested harness on this host (its /dev/kvm cannot boot Linux)")
     assert outcomes.get(name) == "PASSED", f"{name} inside the harness: {outcomes.get(name)}\n{text[-6000:]}"
     return False
@@ -98,3 +100,13 @@ def test_bzimage_boots_from_a_json_config(runs_here, guest, tmp_path):
     assert initramfs.MARKER in out
     assert "disk says: read-only disk" in out          # read through virtio-blk
     assert disk.read_bytes() == before                  # nothing written to a read-only drive
+
+
+if not DIRECT:
+    def test_whole_suite_passes_in_the_harness(nested_results):
+        """On a host whose KVM cannot boot Linux: every tests/hypervisor test passed on the harness's KVM."""
+        outcomes, text = nested_results
+        print("[kvm path] inside the nested harness on this host (its /dev/kvm cannot boot Linux)")
+        assert len(outcomes) >= 20, text[-6000:]
+        bad = {name: o for name, o in outcomes.items() if o != "PASSED"}
+        assert not bad, f"{bad}\n{text[-6000:]}"
