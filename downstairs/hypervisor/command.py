@@ -84,7 +84,7 @@ def run(args) -> int:
         print(f"downstairs vm: error: KVM refused to set up the VM: {err.strerror}", file=sys.stderr)
         return 1
     try:
-        return vm.run(args.timeout)
+        return vm.run(args.timeout, stdin=sys.stdin.isatty())
     except VmError as err:
         print(f"\ndownstairs vm: guest stopped: {err}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
     ports 0x3f8-0x3ff  16550 UART (downstairs/devices/uart16550.py), IRQ 4
     ports 0x60, 0x64   i8042: 0xFE on 0x64 resets, which ends the VM with status 0
     ports 0x70, 0x71   CMOS RTC (reads zero); port 0x80 POST codes (ignored)
-    0xd0000000 + 4 KiB * n   virtio-mmio slot n (block drives first, then the console), GSI 16 + n
+    0xd0000000 + 4 KiB * n   virtio-mmio slot n (block drives, the console, entropy), GSI 16 + n
     0xfec00000, 0xfee00000   IOAPIC and LAPIC, emulated inside KVM
 Devices are announced to Linux through ACPI tables (acpi.py) in the BIOS area, like QEMU's
 microvm: the Debian kernel is built without MP-table parsing and without
@@ -12,12 +12,14 @@ virtio_mmio.device= command-line devices, so ACPI is the one way it learns about
 
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 
 from downstairs.devices.uart16550 import Uart16550
 from downstairs.devices.virtio.block import Block
 from downstairs.devices.virtio.console import Console
 from downstairs.devices.virtio.mmio import VirtioMmio
+from downstairs.devices.virtio.rng import Entropy
 from downstairs.errors import UsageError
 from downstairs.hypervisor import acpi, boot
 from downstairs.hypervisor.legacy import Cmos, I8042, Sink
@@ -85,6 +87,7 @@ class MicroVm:
         models = [Block(d.path, d.read_only) for d in config.drives]
         if config.virtio_console:
             models.append(Console(self.output))
+        models.append(Entropy())
         slots = []
         for n, model in enumerate(models):
             base, gsi = VIRTIO_BASE + n * VIRTIO_SIZE, VIRTIO_FIRST_GSI + n
@@ -97,8 +100,44 @@ class MicroVm:
         self.protocol = boot.load_kernel(vm, kernel, initrd, config.cmdline)
         self.kind = kind
 
-    def run(self, timeout: float | None = None) -> int:
-        return self.vm.run(timeout)
+    def run(self, timeout: float | None = None, stdin: bool = False) -> int:
+        """Run the guest; with `stdin`, the terminal's keystrokes go to the serial port."""
+        if not stdin:
+            return self.vm.run(timeout)
+        restore = _raw_terminal(sys.stdin.fileno())
+        reader = threading.Thread(target=self._feed_serial, args=(sys.stdin.fileno(),), daemon=True)
+        reader.start()
+        try:
+            return self.vm.run(timeout)
+        finally:
+            restore()
+
+    def _feed_serial(self, fd: int) -> None:
+        """Host keyboard -> UART receive FIFO (the UART interrupts through KVM_IRQ_LINE)."""
+        while not self.vm.stopped:
+            try:
+                data = os.read(fd, 256)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.vm.lock:
+                self.uart.receive(data)
+
+
+def _raw_terminal(fd: int):
+    """Characters straight to the guest (it echoes them); Ctrl-C still stops the VMM."""
+    import termios
+    import tty
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error:
+        return lambda: None
+    tty.setcbreak(fd)
+    mode = termios.tcgetattr(fd)
+    mode[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, mode)
+    return lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def _stdout(data: bytes) -> None:

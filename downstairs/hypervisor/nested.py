@@ -14,6 +14,7 @@ power-off.
 
 import os
 import re
+import select
 import shlex
 import shutil
 import subprocess
@@ -144,14 +145,16 @@ def run(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = No
             output = bytearray()
             try:
                 while True:
+                    left = timeout - (time.monotonic() - start)
+                    if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+                        raise HarnessError(f"the nested harness took longer than {timeout} s; console tail:\n"
+                                           + bytes(output[-2000:]).decode(errors="replace"))
                     chunk = os.read(proc.stdout.fileno(), 65536)
                     if not chunk:
                         break
                     output += chunk
                     if echo:
                         echo(chunk)
-                    if time.monotonic() - start > timeout:
-                        raise HarnessError(f"the nested harness took longer than {timeout} s")
             finally:
                 if proc.poll() is None:
                     proc.kill()
