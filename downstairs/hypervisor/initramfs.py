@@ -35,6 +35,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo MARKER
+echo "cpus: $(grep -c ^processor /proc/cpuinfo)"
 for m in MODULES; do insmod /lib/modules/$m.ko 2>/dev/null; done
 if [ -b /dev/vda ]; then
     if mount /dev/vda /mnt; then

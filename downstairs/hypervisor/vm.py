@@ -80,6 +80,8 @@ class Vcpu:
                 if err.errno == 4:          # EINTR: a signal asked us to look at vm.stopped
                     run.immediate_exit = 0
                     continue
+                if err.errno == 11:         # EAGAIN: an AP got INIT/SIPI while waiting; run again
+                    continue
                 vm.fail(f"KVM_RUN failed: {err}; {self.state()}")
                 return
             reason = run.exit_reason

@@ -102,6 +102,15 @@ def test_bzimage_boots_from_a_json_config(runs_here, guest, tmp_path):
     assert disk.read_bytes() == before                  # nothing written to a read-only drive
 
 
+def test_two_vcpus_come_up(runs_here, guest):
+    if not runs_here:
+        return
+    rc, out, err = run_vm("--kernel", guest["vmlinux"], "--initrd", guest["initrd"],
+                          "--append", APPEND, "--mem", "256M", "--cpus", "2")
+    assert rc == 0, out[-3000:] + err
+    assert "cpus: 2" in out
+
+
 if not DIRECT:
     def test_whole_suite_passes_in_the_harness(nested_results):
         """On a host whose KVM cannot boot Linux: every tests/hypervisor test passed on the harness's KVM."""
@@ -110,3 +119,4 @@ if not DIRECT:
         assert len(outcomes) >= 20, text[-6000:]
         bad = {name: o for name, o in outcomes.items() if o != "PASSED"}
         assert not bad, f"{bad}\n{text[-6000:]}"
+
