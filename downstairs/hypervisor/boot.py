@@ -83,7 +83,7 @@ def _elf_pvh(image: bytes):
         p_type, _, p_offset, _, p_paddr, p_filesz, p_memsz, _ = \
             struct.unpack_from("<IIQQQQQQ", image, phoff + i * phentsize)
         if p_type == 1:
-            loads.append((p_paddr, image[p_offset:p_offset + p_filesz], p_memsz))
+            loads.append((p_paddr, memoryview(image)[p_offset:p_offset + p_filesz], p_memsz))
         elif p_type == 4:                        # PT_NOTE: walk the notes
             at, end = p_offset, p_offset + p_filesz
             while at + 12 <= end:
@@ -105,7 +105,7 @@ def load_pvh(vm, image: bytes, initrd: bytes | None, cmdline: str) -> None:
     for paddr, data, memsz in loads:
         if paddr + memsz > mem_size:
             raise UsageError(f"not enough memory: the kernel needs RAM up to {(paddr + memsz) >> 20} MiB")
-        memory.write(paddr, data + bytes(memsz - len(data)))
+        memory.write(paddr, data)       # the rest (.bss) is already zero: RAM is fresh anonymous memory
         kernel_end = max(kernel_end, paddr + memsz)
     write_cmdline(memory, cmdline)
     nr_modules = 0
