@@ -36,6 +36,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo MARKER
 echo "cpus: $(grep -c ^processor /proc/cpuinfo)"
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 for m in MODULES; do insmod /lib/modules/$m.ko 2>/dev/null; done
 if [ -b /dev/vda ]; then
     if mount /dev/vda /mnt; then

@@ -26,6 +26,10 @@ def nested_results():
     reason = linux_kvm.nested.available()
     if reason:
         pytest.fail(f"this /dev/kvm cannot boot Linux and the nested harness cannot run: {reason}")
+    # build the cached kernel and initramfs on the host, where the cache persists
+    kernel = initramfs.default_kernel()
+    extract.cached_vmlinux(kernel)
+    initramfs.vm_initramfs(initramfs.kernel_release(kernel))
     return linux_kvm.run_in_harness(os.path.dirname(__file__))
 
 
@@ -80,6 +84,7 @@ def test_pvh_vmlinux_boots_to_marker_and_round_trips_the_disk(runs_here, guest, 
     assert initramfs.MARKER in out
     assert "disk says: hello from the host" in out and "disk-done" in out
     assert "hello on hvc0" in out                      # the virtio console
+    assert "clocksource: kvm-clock" in out               # the paravirtual clock from CPUID leaf 0x40000001
     assert "written by the guest: 6." in read_from_disk(disk, "output.txt")
 
 
