@@ -50,6 +50,11 @@ if [ -b /dev/vda ]; then
     fi
 fi
 [ -e /dev/hvc0 ] && echo "hello on hvc0" > /dev/hvc0
+if grep -q downstairs.echo /proc/cmdline; then
+    echo "type a line:"
+    read -r line
+    echo "got: $line"
+fi
 echo downstairs-vm-bye
 sync
 poweroff -f 2>/dev/null

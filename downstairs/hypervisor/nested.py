@@ -45,6 +45,8 @@ mount -t tmpfs -o size=1g tmpfs /rw
 mkdir -p /rw/upper /rw/work
 mount -t overlay overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work /root
 mount --bind /dev /root/dev
+mkdir -p /root/dev/pts
+mount -t devpts devpts /root/dev/pts
 mount -t proc proc /root/proc
 mount -t sysfs sysfs /root/sys
 mount -t tmpfs tmpfs /root/tmp

@@ -116,6 +116,22 @@ def test_two_vcpus_come_up(runs_here, guest):
     assert "cpus: 2" in out
 
 
+def test_terminal_input_reaches_the_guest_through_the_uart(runs_here, guest):
+    if not runs_here:
+        return
+    import pexpect
+    child = pexpect.spawn(sys.executable, ["-m", "downstairs.hypervisor.command", "vm",
+                                           "--kernel", guest["vmlinux"], "--initrd", guest["initrd"],
+                                           "--append", APPEND + " downstairs.echo", "--timeout", "280"],
+                          timeout=300)
+    child.expect("type a line:")
+    child.sendline("typed at the host")
+    child.expect("got: typed at the host")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 if not DIRECT:
     def test_whole_suite_passes_in_the_harness(nested_results):
         """On a host whose KVM cannot boot Linux: every tests/hypervisor test passed on the harness's KVM."""
@@ -124,4 +140,5 @@ if not DIRECT:
         assert len(outcomes) >= 20, text[-6000:]
         bad = {name: o for name, o in outcomes.items() if o != "PASSED"}
         assert not bad, f"{bad}\n{text[-6000:]}"
+
 
