@@ -183,3 +183,18 @@ def test_missing_kvm_device_is_a_usage_error(tmp_path):
         kvm.open_kvm(str(tmp_path / "kvm"))
     with pytest.raises(UsageError, match="not a KVM device"):
         kvm.open_kvm("/dev/null")   # opens, but is not KVM
+
+
+@pytest.mark.parametrize("code", [
+    "mov $0xfe, %al\n out %al, $0x64",                    # i8042: pulse the reset line
+    "mov $0x600, %dx\n mov $0x34, %al\n out %al, %dx",    # ACPI sleep control: SLP_TYP=5 | SLP_EN
+])
+def test_guest_ends_the_vm_by_reset_or_acpi_power_off(code):
+    from downstairs.hypervisor.acpi import SLEEP_PORT, SleepControl
+    from downstairs.hypervisor.legacy import I8042
+    vm = start_vm(assemble(f".code64\n {code}\n1: jmp 1b\n"))
+    vm.io_bus.add(0x60, I8042(lambda: vm.exit(0)))
+    vm.io_bus.add(SLEEP_PORT, SleepControl(lambda: vm.exit(0)))
+    vm.status = 99
+    assert vm.run(timeout=60) == 0
+    vm.close()
