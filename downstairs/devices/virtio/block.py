@@ -1,0 +1,107 @@
+"""virtio-blk: a disk image file as a block device (read, write, flush, get ID; optionally read-only).
+
+VIRTIO 1.2 section 5.2: device ID 2, one request queue. A request is a chain of
+  struct virtio_blk_req { le32 type; le32 reserved; le64 sector; }   (device-readable)
+  data buffers                    (readable for OUT, writable for IN and GET_ID)
+  u8 status                       (the last device-writable byte)
+Sectors are 512 bytes whatever the block size. Every request is checked against the disk's
+size before the host file is touched, so a guest can never read or write outside the image.
+Writes go to the file with pwrite, so they are in the host's page cache (and in the file
+when the process ends) as soon as the request completes; FLUSH also fsyncs to the medium.
+"""
+
+import os
+
+from downstairs.devices.memory import GuestMemoryError
+from downstairs.devices.virtio.device import VirtioDevice
+from downstairs.devices.virtio.queue import VirtqueueError
+
+SECTOR = 512
+VIRTIO_BLK_F_SEG_MAX = 1 << 2
+VIRTIO_BLK_F_RO = 1 << 5
+VIRTIO_BLK_F_BLK_SIZE = 1 << 6
+VIRTIO_BLK_F_FLUSH = 1 << 9
+
+VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID = 0, 1, 4, 8
+VIRTIO_BLK_S_OK, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP = 0, 1, 2
+VIRTIO_BLK_ID_BYTES = 20
+MAX_REQUEST = 16 << 20            # refuse absurd transfer sizes instead of allocating them
+SEG_MAX = 126
+
+
+class Block(VirtioDevice):
+    device_id = 2
+    queue_sizes = (256,)
+
+    def __init__(self, path: str, read_only: bool = False, serial: str | None = None):
+        super().__init__()
+        self.fd = os.open(path, (os.O_RDONLY if read_only else os.O_RDWR) | os.O_CLOEXEC)
+        self.read_only = read_only
+        self.capacity = os.fstat(self.fd).st_size // SECTOR     # whole sectors only
+        self.serial = (serial or os.path.basename(path)).encode()[:VIRTIO_BLK_ID_BYTES]
+        self.features = VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX | \
+            (VIRTIO_BLK_F_RO if read_only else 0)
+
+    def config(self) -> bytes:
+        # capacity (le64), size_max (le32), seg_max (le32), geometry (4 bytes), blk_size (le32)
+        return (self.capacity.to_bytes(8, "little") + (0).to_bytes(4, "little")
+                + SEG_MAX.to_bytes(4, "little") + bytes(4) + SECTOR.to_bytes(4, "little"))
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def notify(self, index: int) -> None:
+        q = self.queue(0)
+        while (chain := q.pop(self.memory)) is not None:
+            written = self.handle(chain)
+            q.push(self.memory, chain, written)
+        self.transport.used(0)
+
+    def handle(self, chain) -> int:
+        """Carry out one request; returns the bytes written to the chain's writable buffers."""
+        if chain.writable_size() < 1:
+            raise VirtqueueError("block request without a status byte")
+        header = chain.read(0, 16)
+        data_in = chain.writable_size() - 1               # room before the status byte
+        try:
+            if len(header) < 16:
+                status, written = VIRTIO_BLK_S_IOERR, 0
+            else:
+                kind = int.from_bytes(header[0:4], "little")
+                sector = int.from_bytes(header[8:16], "little")
+                status, written = self.request(chain, kind, sector, data_in)
+        except (GuestMemoryError, OSError):
+            status, written = VIRTIO_BLK_S_IOERR, 0
+        chain.write(data_in, bytes((status,)))
+        return written + 1
+
+    def request(self, chain, kind: int, sector: int, data_in: int) -> tuple[int, int]:
+        data_out = chain.readable_size() - 16
+        if kind == VIRTIO_BLK_T_IN:
+            if data_out or not self._in_range(sector, data_in):
+                return VIRTIO_BLK_S_IOERR, 0
+            data = os.pread(self.fd, data_in, sector * SECTOR)
+            chain.write(0, data)
+            return VIRTIO_BLK_S_OK, data_in
+        if kind == VIRTIO_BLK_T_OUT:
+            if self.read_only:
+                return VIRTIO_BLK_S_IOERR, 0
+            if data_in or not self._in_range(sector, data_out):
+                return VIRTIO_BLK_S_IOERR, 0
+            data = chain.read(16, data_out)
+            os.pwrite(self.fd, data, sector * SECTOR)
+            return VIRTIO_BLK_S_OK, 0
+        if kind == VIRTIO_BLK_T_FLUSH:
+            if not self.read_only:
+                os.fsync(self.fd)
+            return VIRTIO_BLK_S_OK, 0
+        if kind == VIRTIO_BLK_T_GET_ID:
+            if data_in < VIRTIO_BLK_ID_BYTES:
+                return VIRTIO_BLK_S_IOERR, 0
+            chain.write(0, self.serial.ljust(VIRTIO_BLK_ID_BYTES, b"\0"))
+            return VIRTIO_BLK_S_OK, VIRTIO_BLK_ID_BYTES
+        return VIRTIO_BLK_S_UNSUPP, 0
+
+    def _in_range(self, sector: int, n: int) -> bool:
+        """A transfer of n bytes at `sector`: whole sectors, inside the disk, not absurdly big."""
+        return n % SECTOR == 0 and n <= MAX_REQUEST and sector + n // SECTOR <= self.capacity

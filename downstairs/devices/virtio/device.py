@@ -1,0 +1,43 @@
+"""The part every virtio device model shares: feature bits, configuration space, queues.
+
+VIRTIO 1.2 section 2 ("Basic Facilities of a Virtio Device"). A model sets `device_id`,
+`features` and `queue_sizes`; the transport (mmio.py) sets `self.transport` and calls
+`notify(index)` when the driver kicks a queue.
+"""
+
+
+class VirtioDevice:
+    device_id = 0
+    features = 0
+    queue_sizes: tuple[int, ...] = ()
+
+    def __init__(self):
+        self.transport = None
+        self.accepted = 0
+
+    def config(self) -> bytes:
+        """The device-specific configuration space (read at offset 0x100 of the window)."""
+        return b""
+
+    def config_write(self, offset: int, size: int, value: int) -> None:
+        pass
+
+    def features_accepted(self, features: int) -> None:
+        self.accepted = features
+
+    def reset(self) -> None:
+        self.accepted = 0
+
+    def poll(self) -> None:
+        pass
+
+    def notify(self, index: int) -> None:
+        raise NotImplementedError
+
+    # helpers for subclasses
+    @property
+    def memory(self):
+        return self.transport.memory
+
+    def queue(self, index: int):
+        return self.transport.queues[index]
