@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "downstairs.machine.bench",       # bench
     "downstairs.guests.command",      # demo
     "downstairs.compiler.command",    # compile
+    "downstairs.hypervisor.command",  # vm
 ]
 
 
