@@ -111,9 +111,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + retired so far
     h.device_access = 0
     h.trapped = 0
-    # The page the last fetch came from, as (virtual page number, RAM offset): most
+    # The page the last fetch came from, as (virtual page start, RAM offset): most
     # instructions follow one another on the same page, so most fetches skip the TLB lookup.
-    fetch_vpn: cython.ulonglong = TLB_EMPTY
+    fetch_page: cython.ulonglong = TLB_EMPTY
     fetch_off: cython.ulonglong = 0
     pc: cython.ulonglong
     npc: cython.ulonglong
@@ -139,17 +139,19 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     while retired < budget:
         if h.trapped:                        # the last instruction trapped: new pc, new TLBs
             h.trapped = 0
-            fetch_vpn = TLB_EMPTY
+            fetch_page = TLB_EMPTY
             pc = h.pc
         h.pc = pc
         # ---- fetch: RAM in place unless the instruction might straddle a page -------------
-        vpn = pc >> 12
-        if vpn == fetch_vpn and (pc & 0xFFF) != 0xFFE:
+        # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
+        # instruction would straddle into the next page).
+        if pc - fetch_page < 0xFFE:
             raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
         else:
+            vpn = pc >> 12
             index = vpn & TLB_INDEX_MASK
             if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
-                fetch_vpn = vpn
+                fetch_page = vpn << 12
                 fetch_off = h.tlb_off[ACCESS_FETCH][index]
                 raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
             else:
