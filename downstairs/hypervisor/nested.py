@@ -49,7 +49,6 @@ mkdir -p /root/dev/pts
 mount -t devpts devpts /root/dev/pts
 mount -t proc proc /root/proc
 mount -t sysfs sysfs /root/sys
-mount -t tmpfs tmpfs /root/tmp
 echo nested-ready
 chroot /root /bin/sh -c COMMAND
 echo "nested-exit-status=$?"
