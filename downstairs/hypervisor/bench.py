@@ -57,7 +57,7 @@ def bench(runs: int, kernel_kind: str) -> dict:
     bz = initramfs.default_kernel()
     kernel = bz if kernel_kind == "bzImage" else extract.cached_vmlinux(bz)
     initrd = str(initramfs.vm_initramfs(initramfs.kernel_release(bz)))
-    ours_cmd = [sys.executable, "-m", "downstairs.hypervisor.command", "vm", "--kernel", kernel,
+    ours_cmd = [sys.executable, "-m", "downstairs", "vm", "--kernel", kernel,
                 "--initrd", initrd, "--append", APPEND, "--mem", "256M", "--cpus", "1"]
     qemu_cmd = ["qemu-system-x86_64", "-enable-kvm", "-M", "microvm", "-m", "256", "-smp", "1",
                 "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd, "-append", APPEND]

@@ -104,23 +104,3 @@ def register(subparsers) -> None:
     p.add_argument("--kvm-device", default="/dev/kvm", help="the KVM device (default /dev/kvm)")
     p.add_argument("--timeout", type=float, default=None, help="end the VM with an error after this many seconds")
     p.set_defaults(func=run)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python3 -m downstairs.hypervisor.command vm ...`: the subcommand without the full CLI."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="downstairs")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.func(args)
-    except UsageError as err:
-        print(f"downstairs {args.command}: error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,7 @@ KERNEL = initramfs.default_kernel()
 
 
 def vm(*args):
-    proc = subprocess.run([sys.executable, "-m", "downstairs.hypervisor.command", "vm", *args],
+    proc = subprocess.run([sys.executable, "-m", "downstairs", "vm", *args],
                           capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stderr
 
@@ -65,7 +65,7 @@ def test_no_permission_on_kvm_device(tmp_path):
     if os.geteuid() == 0:
         # root ignores file modes; drop to an unprivileged user for this one check
         proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                               sys.executable, "-m", "downstairs.hypervisor.command", "vm",
+                               sys.executable, "-m", "downstairs", "vm",
                                "--kernel", KERNEL], capture_output=True, text=True, timeout=60,
                               cwd=os.getcwd())
         rc, err = proc.returncode, proc.stderr
@@ -86,6 +86,6 @@ def test_bad_config_files(tmp_path):
 
 
 def test_help_works():
-    proc = subprocess.run([sys.executable, "-m", "downstairs.hypervisor.command", "vm", "--help"],
+    proc = subprocess.run([sys.executable, "-m", "downstairs", "vm", "--help"],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "--kernel" in proc.stdout and "--config" in proc.stdout

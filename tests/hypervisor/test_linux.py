@@ -67,7 +67,7 @@ def read_from_disk(path, name: str) -> str:
 
 
 def run_vm(*args, timeout=300):
-    proc = subprocess.run([sys.executable, "-m", "downstairs.hypervisor.command", "vm", *args,
+    proc = subprocess.run([sys.executable, "-m", "downstairs", "vm", *args,
                            "--timeout", str(timeout - 20)],
                           capture_output=True, timeout=timeout)
     return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
@@ -120,7 +120,7 @@ def test_terminal_input_reaches_the_guest_through_the_uart(runs_here, guest):
     if not runs_here:
         return
     import pexpect
-    child = pexpect.spawn(sys.executable, ["-m", "downstairs.hypervisor.command", "vm",
+    child = pexpect.spawn(sys.executable, ["-m", "downstairs", "vm",
                                            "--kernel", guest["vmlinux"], "--initrd", guest["initrd"],
                                            "--append", APPEND + " downstairs.echo", "--timeout", "280"],
                           timeout=300)
