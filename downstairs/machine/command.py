@@ -125,9 +125,11 @@ def main(args: argparse.Namespace) -> int:
         uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
         console.sink = uart.receive
         machine.poll = console.poll
+        tracer = None
         if args.trace_stages:
             from downstairs.machine.stages import StageTracer
-            StageTracer(machine, sys.stderr).attach()
+            tracer = StageTracer(machine, sys.stderr)
+            tracer.attach()
         signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
         started = time.perf_counter()
         try:
@@ -138,6 +140,9 @@ def main(args: argparse.Namespace) -> int:
             console.restore()
             print("\ndownstairs: interrupted", file=sys.stderr)
             status = 130
+        if tracer is not None:
+            console.restore()
+            tracer.finish()
         if args.stats:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
