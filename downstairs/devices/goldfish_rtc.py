@@ -49,8 +49,15 @@ class GoldfishRtc:
             self.irq(level)
 
     def read(self, offset: int, size: int) -> int:
+        """Registers are 32-bit; a narrower load sees its bytes of the word, an 8-byte
+        load two words (the low one first, as two 32-bit loads would)."""
         self.update()
-        offset &= ~3
+        if size == 8:
+            return self.read_word(offset & ~3) | (self.read_word((offset & ~3) + 4) << 32)
+        word = self.read_word(offset & ~3)
+        return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
+
+    def read_word(self, offset: int) -> int:
         if offset == TIME_LOW:
             now = self.time()
             self.latched_high = now >> 32
