@@ -53,9 +53,14 @@ class BootConfig:
     icount: int | None = None        # QEMU's -icount shift: time follows instructions
 
 
+FIXED_SEED = bytes(range(32))        # /chosen/rng-seed when a run must be reproducible
+
+
 def device_tree_blob(config: BootConfig) -> bytes:
-    make = devicetree.virt if config.board == "virt" else devicetree.spike
-    return fdt.build(make(RAM_BASE, config.ram_size, config.harts, config.append))
+    if config.board == "spike":
+        return fdt.build(devicetree.spike(RAM_BASE, config.ram_size, config.harts, config.append))
+    seed = FIXED_SEED if config.icount is not None else None
+    return fdt.build(devicetree.virt(RAM_BASE, config.ram_size, config.harts, config.append, seed))
 
 
 def build(config: BootConfig, engine, output, demo_image=None) -> Machine:

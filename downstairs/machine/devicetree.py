@@ -8,8 +8,11 @@ properties and phandle numbering follow QEMU 7.2's hw/riscv/virt.c, so that
 `dtc -I dtb -O dts` of ours and of `qemu-system-riscv64 -M virt,dumpdtb=q.dtb` read alike.
 
 Left out, because this machine has no such hardware: /pmu, /fw-cfg, /flash (CFI), /platform-bus
-and /soc/pci, and /chosen/rng-seed (QEMU's random seed would make every tree different).
+and /soc/pci. /chosen/rng-seed is 32 random bytes, as in QEMU, except when `seed` is given
+(the board passes a fixed one under -icount, so that such runs are the same every time).
 """
+
+import os
 
 from downstairs.machine import fdt
 
@@ -26,7 +29,8 @@ ISA = "rv64imac_zicsr_zifencei_zihintpause_sstc"
 TIMEBASE_HZ = 10_000_000
 
 
-def virt(ram_base: int, ram_size: int, harts: int, bootargs: str = "") -> fdt.Node:
+def virt(ram_base: int, ram_size: int, harts: int, bootargs: str = "",
+         seed: bytes | None = None) -> fdt.Node:
     cpus, intcs = cpu_nodes(harts)
     plic_phandle = 2 * harts + 1
     test_phandle = plic_phandle + 1
@@ -66,6 +70,7 @@ def virt(ram_base: int, ram_size: int, harts: int, bootargs: str = "") -> fdt.No
         "compatible": fdt.strings("sifive,clint0", "riscv,clint0")}))
 
     chosen = {"bootargs": bootargs} if bootargs else {}
+    chosen["rng-seed"] = seed if seed is not None else os.urandom(32)
     chosen["stdout-path"] = f"/soc/serial@{UART_BASE:x}"
     syscon = {"offset": 0, "regmap": test_phandle}
     return fdt.Node("", {"#address-cells": 2, "#size-cells": 2,

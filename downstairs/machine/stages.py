@@ -116,7 +116,9 @@ class StageTracer:
 
     def record(self, name: str, count: int, hart) -> None:
         pc = hart.pc
-        where = symbolize(self.symbols, pc) or self.relocated_symbol(pc)
+        where = symbolize(self.symbols, pc)
+        if not where and not any(image.start <= pc < image.end for image in self.machine.images):
+            where = self.relocated_symbol(pc)
         mode = MODES.get(hart.priv, "?")
         self.stages.append((name, hart.mhartid, hart.priv, pc, count))
         self.out.write(f"[stage] {count:>12,} insns  hart {hart.mhartid} {mode}-mode "
