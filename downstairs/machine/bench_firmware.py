@@ -12,6 +12,7 @@ For the lead to wire into `downstairs bench` (bench.py): `firmware(rounds=3)` re
 Nothing here is a pass/fail test: it measures.
 """
 
+import io
 import re
 import statistics
 import sys
@@ -56,15 +57,17 @@ def stage_counts() -> list[tuple[str, int]]:
                "-bios", f"{FW}/fw_jump.elf", "-kernel", f"{SMODE}/uboot.elf"]
     child = pexpect.spawn(OURS[0], OURS[1:] + options, timeout=LIMIT, encoding="utf-8",
                           codec_errors="replace")
+    log = io.StringIO()
+    child.logfile_read = log
     try:
         child.expect("Hit any key to stop autoboot")
         child.send(" ")
         child.expect("=> ")
         child.sendline("poweroff")
         child.expect(pexpect.EOF)
-        text = child.before
     finally:
         child.close(force=True)
+    text = log.getvalue()
     stages = []
     summary = text[text.find("summary"):]
     for match in re.finditer(r"\[stage\]\s+([\d,]+)\s+([MSU])-mode\s+(0x[0-9a-f]+)\s+(.+?)\r?\n", summary):

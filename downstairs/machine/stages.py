@@ -60,6 +60,7 @@ class StageTracer:
         self.symbols = machine.symbols()
         self.output_tail = b""
         self.markers: list[tuple[str, int]] = []
+        self.waiting_lines: list[str] = []        # printed at the console's next newline
 
     def attach(self) -> None:
         m = self.machine
@@ -83,6 +84,10 @@ class StageTracer:
             def watched_output(data: bytes) -> None:
                 self.console(data)
                 output(data)
+                if self.waiting_lines and b"\n" in data:
+                    self.out.write("".join(self.waiting_lines))
+                    self.out.flush()
+                    self.waiting_lines.clear()
             uart.output = watched_output
 
     # ---- entries ----------------------------------------------------------------------
@@ -148,12 +153,12 @@ class StageTracer:
             if marker in self.output_tail and label not in dict(self.markers):
                 count = self.machine.executed()
                 self.markers.append((label, count))
-                self.out.write(f"[stage] {count:>12,} insns  console printed {label!r}\n")
-                self.out.flush()
+                self.waiting_lines.append(f"[stage] {count:>12,} insns  console printed {label!r}\n")
 
     # ---- the table ------------------------------------------------------------------
 
     def finish(self) -> None:
+        self.out.write("".join(self.waiting_lines))
         total = self.machine.instructions
         self.out.write(f"[stage] summary ({total:,} instructions in all):\n")
         for i, (name, hart, priv, pc, count) in enumerate(self.stages):
