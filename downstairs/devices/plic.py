@@ -32,6 +32,9 @@ class Plic:
 
     def __init__(self, harts: int):
         self.contexts = 2 * harts
+        self.reset()
+
+    def reset(self) -> None:
         self.priority = [0] * SOURCES
         self.pending = 0                  # one bit per source
         self.claimed = 0                  # sources whose claim is not completed yet

@@ -84,6 +84,8 @@ class Machine:
         self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, timer)
                       for i in range(harts)]
         self.images: list[Image] = []
+        self.blobs: list[tuple[int, bytes]] = []   # other bytes the board puts in RAM (the DTB)
+        self.resettable: list = []                # devices with a reset() for a warm reset
         self.clint = None
         self.plic = None
         self.tickers = []                         # devices with an update() to call now and then
@@ -144,11 +146,16 @@ class Machine:
         self.reset_requested = True
 
     def reset(self) -> None:
-        """A warm reset: RAM gets its images back, every hart restarts at the ROM."""
+        """A warm reset: RAM gets its images and device tree back, the interrupt
+        controllers their reset state, and every hart restarts at the ROM."""
         self.reset_requested = False
         self.ram[:] = bytes(len(self.ram))
         for image in self.images:
             self.copy_in(image)
+        for addr, blob in self.blobs:
+            self.write_memory(addr, blob)
+        for device in self.resettable:
+            device.reset()
         for hart in self.harts:
             hart.reset(self.reset_pc)
 

@@ -82,6 +82,8 @@ def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
     fdt_addr = fdt_address(config.ram_size, len(tree))
     check_room(machine, fdt_addr, len(tree))
     machine.write_memory(fdt_addr, tree)
+    machine.blobs.append((fdt_addr, tree))
+    machine.resettable.append(machine.clint)
     start = RAM_BASE
     next_addr = kernel.entry if kernel else 0
     machine.bus.map(ROM_BASE, Rom(bootrom.reset_vector(start, fdt_addr, next_addr), ROM_SIZE))
@@ -93,6 +95,7 @@ def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
 def attach_virt_devices(machine: Machine, config: BootConfig, output) -> None:
     plic = Plic(config.harts)
     machine.plic = plic
+    machine.resettable.append(plic)
     machine.bus.map(PLIC_BASE, plic)
     uart = Uart16550(output, plic.line(UART_IRQ))
     machine.uart = uart

@@ -103,3 +103,25 @@ def test_uboot_prompt_same_as_qemu(boot):
 def test_normalisation_keeps_real_differences():
     assert normal("Boot HART MIDELEG         : 0x222") == normal("Boot HART MIDELEG         : 0x1666")
     assert normal("DRAM:  128 MiB") != normal("DRAM:  256 MiB")
+
+
+@pytest.mark.slow
+def test_uboot_reset_boots_again():
+    """`reset`: U-Boot -> SBI SRST -> OpenSBI -> sifive_test 0x7777; the board resets with
+    its images and device tree back in RAM, and the whole boot happens again."""
+    child = pexpect.spawn(OURS[0], OURS[1:] + ["-M", "virt", "-nographic"] + BOOTS["fw_jump"],
+                          timeout=LIMIT, encoding="utf-8", codec_errors="replace")
+    try:
+        child.expect("Hit any key to stop autoboot")
+        child.send(" ")
+        child.expect("=> ")
+        child.sendline("reset")
+        child.expect("OpenSBI v1.1")
+        child.expect("Hit any key to stop autoboot")
+        child.send(" ")
+        child.expect("=> ")
+        child.sendline("poweroff")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
