@@ -5,6 +5,7 @@ CFI flash, marchid/mimpid 0, a smaller device tree at another address).
 
 Nothing here sleeps: each step waits for the text it needs (pexpect), with a generous limit."""
 
+import os
 import re
 import shutil
 import sys
@@ -27,16 +28,13 @@ DIFFERENT = ("Boot HART Base ISA", "Boot HART MHPM Count", "Boot HART MIDELEG",
              "  Implementation ID", "fdt_addr=", "fdtaddr=", "fdtcontroladdr=")
 
 
-def need(path):
-    if shutil.which(path) is None and not path.startswith("/"):
-        pytest.fail(f"{path} is not installed (.ci/run installs it)")
-    if path.startswith("/") and not pathlib_exists(path):
-        pytest.fail(f"{path} is missing: apt-get install opensbi u-boot-qemu")
-
-
-def pathlib_exists(path):
-    import os
-    return os.path.exists(path)
+def need(what):
+    """A program on PATH, or a firmware file (absolute path)."""
+    if what.startswith("/"):
+        if not os.path.exists(what):
+            pytest.fail(f"{what} is missing: apt-get install opensbi u-boot-qemu")
+    elif shutil.which(what) is None:
+        pytest.fail(f"{what} is not installed (.ci/run installs it)")
 
 
 def drive(prefix, args):
