@@ -88,6 +88,7 @@ class Machine:
         self.resettable: list = []                # devices with a reset() for a warm reset
         self.clint = None
         self.plic = None
+        self.plic_driven = [False] * harts       # whether the PLIC is what set each hart's SEIP
         self.tickers = []                         # devices with an update() to call now and then
         self.observer = None                      # called after each slice (the stage tracer)
         self.exit_status: int | None = None
@@ -171,9 +172,14 @@ class Machine:
         if self.clint is not None:
             hart.set_pending(MIP_MTIP, self.clint.timer_pending(index))
             hart.set_pending(MIP_MSIP, self.clint.software_pending(index))
-        if self.plic is not None and (self.plic.pending or hart.mip & (MIP_MEIP | MIP_SEIP)):
+        if self.plic is not None and (self.plic.pending or self.plic_driven[index]
+                                      or hart.mip & MIP_MEIP):
             hart.set_pending(MIP_MEIP, self.plic.asserted(2 * index))
-            hart.set_pending(MIP_SEIP, self.plic.asserted(2 * index + 1))
+            # mip.SEIP is also writable by M-mode software: the PLIC only clears what it set.
+            seip = self.plic.asserted(2 * index + 1)
+            if seip or self.plic_driven[index]:
+                hart.set_pending(MIP_SEIP, seip)
+            self.plic_driven[index] = seip
         if hart.menvcfg & MENVCFG_STCE and self.harts[0].timer is not None:
             hart.set_pending(MIP_STIP, self.clock.mtime() >= hart.stimecmp)
 

@@ -102,3 +102,24 @@ def test_uart_interrupt_reaches_the_hart_through_the_plic(tmp_path):
     plic.write(claim_reg(3), 4, 10)
     machine.deliver_interrupts(1, hart1)
     assert hart1.mip & MIP_SEIP == 0
+
+
+def test_software_seip_survives_the_plic(tmp_path):
+    """mip.SEIP is the OR of M-mode's writable bit and the PLIC's S-context line."""
+    from downstairs.machine import engine as engines
+    image = tmp_path / "loop.bin"
+    image.write_bytes(b"\x01\xa0" * 8)
+    core = engines.load("compiled")
+    machine = boards.build(boards.BootConfig(bios=str(image)), core, lambda data: None)
+    hart = machine.harts[0]
+    core.csr.write(hart, 0x344, MIP_SEIP)            # M-mode sets SEIP by hand
+    machine.deliver_interrupts(0, hart)
+    assert hart.mip & MIP_SEIP
+    plic = machine.plic
+    plic.write(PRIORITY + 4 * 11, 4, 1)
+    enable(plic, 1, 11)
+    plic.set_level(11, True)
+    machine.deliver_interrupts(0, hart)
+    plic.set_level(11, False)
+    machine.deliver_interrupts(0, hart)
+    assert not hart.mip & MIP_SEIP                   # the PLIC lowers the line it drove
