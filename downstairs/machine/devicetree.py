@@ -26,6 +26,7 @@ UART_IRQ, RTC_IRQ, VIRTIO_IRQ = 10, 11, 1          # virtio slot i has source 1 
 IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_M_EXT = 3, 7, 9, 11
 
 ISA = "rv64imac_zicsr_zifencei_zihintpause_sstc"
+SPIKE_ISA = "rv64imac_zicsr_zifencei_zihintpause"     # no `time` CSR on spike, so no Sstc
 TIMEBASE_HZ = 10_000_000
 
 
@@ -85,7 +86,7 @@ def virt(ram_base: int, ram_size: int, harts: int, bootargs: str = "",
 
 
 def spike(ram_base: int, ram_size: int, harts: int, bootargs: str = "") -> fdt.Node:
-    cpus, intcs = cpu_nodes(harts)
+    cpus, intcs = cpu_nodes(harts, SPIKE_ISA)
     clint_irqs = []
     for intc in intcs:
         clint_irqs += [intc, IRQ_M_SOFT, intc, IRQ_M_TIMER]
@@ -106,7 +107,7 @@ def memory(ram_base: int, ram_size: int) -> fdt.Node:
                                              "reg": fdt.u64_cells(ram_base, ram_size)})
 
 
-def cpu_nodes(harts: int) -> tuple[fdt.Node, list[int]]:
+def cpu_nodes(harts: int, isa: str = ISA) -> tuple[fdt.Node, list[int]]:
     """/cpus with one cpu@N per hart, each with its local interrupt controller (the mip/mie
     bits, "riscv,cpu-intc"), and the cpu-map topology. Returns the intc phandles."""
     cpus = fdt.Node("cpus", {"#address-cells": 1, "#size-cells": 0,
@@ -121,7 +122,7 @@ def cpu_nodes(harts: int) -> tuple[fdt.Node, list[int]]:
             "compatible": "riscv,cpu-intc", "phandle": intc_phandle})
         cpus.children.append(fdt.Node(f"cpu@{hart}", {
             "phandle": cpu_phandle, "device_type": "cpu", "reg": hart, "status": "okay",
-            "compatible": "riscv", "riscv,isa": ISA, "mmu-type": "riscv,sv48"}, [intc]))
+            "compatible": "riscv", "riscv,isa": isa, "mmu-type": "riscv,sv48"}, [intc]))
         cores.children.append(fdt.Node(f"core{hart}", {"cpu": cpu_phandle}))
     cpus.children.append(fdt.Node("cpu-map", {}, [cores]))
     return cpus, intcs
