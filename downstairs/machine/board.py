@@ -138,6 +138,12 @@ class Machine:
             merged.update(image.symbols)
         return merged
 
+    def symbol_sizes(self) -> dict[int, int]:
+        merged: dict[int, int] = {}
+        for image in self.images:
+            merged.update(image.sizes)
+        return merged
+
     # ---- power --------------------------------------------------------------------------
 
     def power_off(self, status: int) -> None:

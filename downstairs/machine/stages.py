@@ -58,6 +58,7 @@ class StageTracer:
         self.mmu_on = False
         self.user = False
         self.symbols = machine.symbols()
+        self.sizes = machine.symbol_sizes()
         self.output_tail = b""
         self.markers: list[tuple[str, int]] = []
         self.waiting_lines: list[str] = []        # printed at the console's next newline
@@ -121,7 +122,7 @@ class StageTracer:
 
     def record(self, name: str, count: int, hart) -> None:
         pc = hart.pc
-        where = symbolize(self.symbols, pc)
+        where = symbolize(self.symbols, pc, self.sizes)
         if not where and not any(image.start <= pc < image.end for image in self.machine.images):
             where = self.relocated_symbol(pc)
         mode = MODES.get(hart.priv, "?")
@@ -140,7 +141,7 @@ class StageTracer:
             for addr, data, _ in image.segments:
                 at = data.find(probe)
                 if at >= 0 and data.find(probe, at + 1) < 0:
-                    name = symbolize(self.symbols, addr + at)
+                    name = symbolize(self.symbols, addr + at, self.sizes)
                     return f"copy of {name}" if name else f"copy of {addr + at:#x}"
         return ""
 

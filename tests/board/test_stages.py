@@ -56,8 +56,8 @@ def test_opensbi_and_uboot_stage_counts_match_qemu():
     found = stages(log.getvalue())
     rom, firmware, uboot, relocated = found[:4]
     assert (rom[0], firmware[0], firmware[2], firmware[3]) == (0, 6, "M", 0x80000000)
-    assert (uboot[2], uboot[3]) == ("S", 0x80200000)
-    assert relocated[4].startswith("copy of 0x802")  # U-Boot's code, moved to the top of RAM
+    assert (uboot[2], uboot[3], uboot[4]) == ("S", 0x80200000, "_start")   # from .dynsym
+    assert relocated[4] == "copy of board_init_r"    # U-Boot's code, moved to the top of RAM
     opensbi = uboot[0] - firmware[0]
     before_relocation = relocated[0] - uboot[0]
     assert QEMU_OPENSBI * 0.999 <= opensbi <= QEMU_OPENSBI
