@@ -163,6 +163,7 @@ class Machine:
             self.write_memory(addr, blob)
         for device in self.resettable:
             device.reset()
+        self.plic_driven = [False] * len(self.harts)
         for hart in self.harts:
             hart.reset(self.reset_pc)
 

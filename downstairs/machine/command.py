@@ -26,13 +26,14 @@ def register(subparsers) -> None:
         description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
                     "With no -bios and no -kernel it boots the built-in demo.")
     p.add_argument("-M", "-machine", dest="machine", default="virt", metavar="BOARD",
-                   help="board: virt (default) or spike")
+                   help="board: virt (default) or spike; virt,dumpdtb=FILE writes the device tree "
+                        "to FILE and exits")
     p.add_argument("-m", dest="memory", default=DEFAULT_MEMORY, metavar="SIZE",
                    help="RAM size, e.g. 128M or 1G (a bare number is MiB), default 128M")
     p.add_argument("-bios", metavar="FILE", help="firmware at 0x80000000, or `none`")
     p.add_argument("-kernel", metavar="FILE", help="kernel or bare-metal program (ELF or raw)")
     p.add_argument("-append", default="", metavar="STR", help="kernel command line (/chosen/bootargs)")
-    p.add_argument("-smp", default="1", metavar="N", help="number of harts")
+    p.add_argument("-smp", default="1", metavar="N", help="number of harts, 1 to 8")
     p.add_argument("-icount", metavar="shift=N",
                    help="time follows the instruction count: 2^N ns per instruction "
                         "(QEMU's -icount shift=N,sleep=off)")
