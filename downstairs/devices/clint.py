@@ -25,6 +25,11 @@ class Clint:
         self.mtime = mtime
         self.set_mtime = set_mtime
 
+    def reset(self) -> None:
+        """msip clear, mtimecmp at its maximum (no timer interrupt); mtime keeps counting."""
+        self.msip = [0] * len(self.msip)
+        self.mtimecmp = [MASK64] * len(self.mtimecmp)
+
     def timer_pending(self, hart: int) -> bool:
         return self.mtime() >= self.mtimecmp[hart]
 

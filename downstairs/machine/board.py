@@ -1,10 +1,17 @@
 """A machine: RAM, a bus of devices, harts, and the loop that runs them.
 
-What every board has in common. The board files (virt.py, spike.py) decide the memory map
-and which devices sit on the bus; this file owns RAM (at 0x80000000 on both of QEMU's
-boards), the harts, the clock behind `mtime`, and the run loop: each hart runs a slice of
-instructions, then the loop delivers device interrupt lines (the CLINT's timer and software
-interrupts) and, when every hart waits in wfi, sleeps until the next timer deadline.
+What every board has in common. boards.py decides the memory map and which devices sit on
+the bus; this file owns RAM (at 0x80000000 on both of QEMU's boards), the harts, the clock
+behind `mtime` and the `time` CSR, and the run loop: the harts take turns, each running a
+slice of instructions, and before each slice the loop delivers the interrupt wires to the
+hart (CLINT timer and software interrupts, the PLIC's M- and S-context outputs, and Sstc's
+STIP, which is pending while time >= stimecmp). When every hart waits in wfi, the loop lets
+time pass until the next timer deadline.
+
+Two clocks. HostClock follows the host's monotonic clock, as QEMU does by default.
+InstructionClock is QEMU's `-icount shift=N,sleep=off`: every instruction retired (by any
+hart) is 2^N ns of guest time, so a run is the same on every host and every engine; a hart
+in wfi makes time jump to the next deadline instead of waiting for it.
 """
 
 import mmap
@@ -12,7 +19,9 @@ import time
 
 from downstairs.errors import UsageError
 from downstairs.machine.bus import Bus
-from downstairs.machine.core.consts import MIP_MSIP, MIP_MTIP
+from downstairs.machine.core.consts import (
+    MENVCFG_STCE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_STIP,
+)
 from downstairs.machine.loader import Image
 
 RAM_BASE = 0x80000000
@@ -34,22 +43,57 @@ class HostClock:
         self.offset += value - self.mtime()
 
 
+class InstructionClock:
+    """mtime from the instruction count: 2^shift ns per instruction, 100 ns per tick. The
+    count includes the instructions the running hart has retired in its current slice."""
+
+    def __init__(self, machine: "Machine", shift: int):
+        self.machine = machine
+        self.shift = shift
+        self.offset = 0
+
+    def mtime(self) -> int:
+        return ((self.machine.executed() << self.shift) // 100) + self.offset
+
+    def set_mtime(self, value: int) -> None:
+        self.offset += value - self.mtime()
+
+    def skip_to(self, deadline: int) -> None:
+        """A sleeping board jumps ahead: nothing happens until the deadline anyway."""
+        now = self.mtime()
+        if deadline > now:
+            self.offset += deadline - now
+
+
+NO_DEADLINE = (1 << 64) - 1
+
+
 class Machine:
-    def __init__(self, engine, ram_size: int, harts: int = 1, time_csr: bool = True):
+    def __init__(self, engine, ram_size: int, harts: int = 1, time_csr: bool = True,
+                 icount: int | None = None):
         """`time_csr`: whether reading the `time` CSR works (QEMU's spike, like Spike itself,
-        leaves it to firmware to emulate)."""
+        leaves it to firmware to emulate). `icount`: None for host time, or the shift N of
+        QEMU's -icount (time follows the instruction count)."""
         self.engine = engine
         self.ram_size = ram_size
         # Anonymous memory: the host kernel hands out zeroed pages only when the guest first
         # touches them, so a large -m costs nothing up front. 8 spare bytes: see core/state.py.
         self.ram = mmap.mmap(-1, ram_size + 8)
         self.bus = Bus()
-        self.clock = HostClock()
+        self.clock = HostClock() if icount is None else InstructionClock(self, icount)
+        self.current = None                      # the hart running a slice, and its instret
+        self.slice_start = 0
         timer = self.clock if time_csr else None
         self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, timer)
                       for i in range(harts)]
         self.images: list[Image] = []
+        self.blobs: list[tuple[int, bytes]] = []   # other bytes the board puts in RAM (the DTB)
+        self.resettable: list = []                # devices with a reset() for a warm reset
         self.clint = None
+        self.plic = None
+        self.plic_driven = [False] * harts       # whether the PLIC is what set each hart's SEIP
+        self.tickers = []                         # devices with an update() to call now and then
+        self.observer = None                      # called after each slice (the stage tracer)
         self.exit_status: int | None = None
         self.reset_requested = False
         self.reset_pc = 0x1000
@@ -97,6 +141,12 @@ class Machine:
             merged.update(image.symbols)
         return merged
 
+    def symbol_sizes(self) -> dict[int, int]:
+        merged: dict[int, int] = {}
+        for image in self.images:
+            merged.update(image.sizes)
+        return merged
+
     # ---- power --------------------------------------------------------------------------
 
     def power_off(self, status: int) -> None:
@@ -106,20 +156,42 @@ class Machine:
         self.reset_requested = True
 
     def reset(self) -> None:
-        """A warm reset: RAM gets its images back, every hart restarts at the ROM."""
+        """A warm reset: RAM gets its images and device tree back, the interrupt
+        controllers their reset state, and every hart restarts at the ROM."""
         self.reset_requested = False
         self.ram.madvise(mmap.MADV_DONTNEED)      # private anonymous pages read as zero again
         for image in self.images:
             self.copy_in(image)
+        for addr, blob in self.blobs:
+            self.write_memory(addr, blob)
+        for device in self.resettable:
+            device.reset()
+        self.plic_driven = [False] * len(self.harts)
         for hart in self.harts:
             hart.reset(self.reset_pc)
 
     # ---- running ------------------------------------------------------------------------
 
+    def executed(self) -> int:
+        """Instructions retired by all harts so far, counting the current slice."""
+        if self.current is None:
+            return self.instructions
+        return self.instructions + self.current.instret - self.slice_start
+
     def deliver_interrupts(self, index: int, hart) -> None:
         if self.clint is not None:
             hart.set_pending(MIP_MTIP, self.clint.timer_pending(index))
             hart.set_pending(MIP_MSIP, self.clint.software_pending(index))
+        if self.plic is not None and (self.plic.pending or self.plic_driven[index]
+                                      or hart.mip & MIP_MEIP):
+            hart.set_pending(MIP_MEIP, self.plic.asserted(2 * index))
+            # mip.SEIP is also writable by M-mode software: the PLIC only clears what it set.
+            seip = self.plic.asserted(2 * index + 1)
+            if seip or self.plic_driven[index]:
+                hart.set_pending(MIP_SEIP, seip)
+            self.plic_driven[index] = seip
+        if hart.menvcfg & MENVCFG_STCE and self.harts[0].timer is not None:
+            hart.set_pending(MIP_STIP, self.clock.mtime() >= hart.stimecmp)
 
     def run(self, limit: int | None = None) -> int:
         """Run until the guest powers off (returns its exit status) or, with `limit`, until
@@ -130,7 +202,12 @@ class Machine:
             busy = False
             for index, hart in enumerate(self.harts):
                 self.deliver_interrupts(index, hart)
-                self.instructions += run(hart, SLICE)
+                self.current, self.slice_start = hart, hart.instret
+                retired = run(hart, SLICE)
+                self.current = None
+                self.instructions += retired
+                if self.observer is not None:
+                    self.observer(index, hart, retired)
                 busy = busy or not hart.waiting
                 if self.exit_status is not None or self.reset_requested:
                     break
@@ -139,6 +216,8 @@ class Machine:
             now = time.monotonic()
             if now - last_poll > 0.01:
                 self.poll()
+                for device in self.tickers:
+                    device.update()
                 last_poll = now
             if not busy and self.exit_status is None:
                 self.sleep()
@@ -146,13 +225,32 @@ class Machine:
                 return -1
         return self.exit_status
 
+    def next_deadline(self) -> int:
+        """The earliest timer deadline an enabled interrupt waits for (mtimecmp of a hart
+        with mie.MTIE, stimecmp of a hart with Sstc on and mie.STIE)."""
+        deadline = NO_DEADLINE
+        for index, hart in enumerate(self.harts):
+            if self.clint is not None and hart.mie & MIP_MTIP:
+                deadline = min(deadline, self.clint.mtimecmp[index])
+            if hart.menvcfg & MENVCFG_STCE and hart.mie & MIP_STIP:
+                deadline = min(deadline, hart.stimecmp)
+        return deadline
+
     def sleep(self) -> None:
-        """Every hart waits for an interrupt: let host time pass up to the next timer
-        deadline (or 10 ms, to keep reading the console)."""
+        """Every hart waits for an interrupt. With host time: sleep up to the next timer
+        deadline (or 10 ms, to keep reading the console). With instruction time: jump to
+        the deadline at once (nothing could happen before it but typed input)."""
+        deadline = self.next_deadline()
+        if isinstance(self.clock, InstructionClock) and deadline != NO_DEADLINE:
+            self.clock.skip_to(deadline)
+            self.poll()
+            return
         seconds = 0.01
-        if self.clint is not None:
-            ticks = self.clint.next_deadline() - self.clock.mtime()
+        if deadline != NO_DEADLINE:
+            ticks = deadline - self.clock.mtime()
             seconds = min(seconds, max(ticks, 0) / TIMEBASE_HZ)
         if seconds > 0:
             time.sleep(seconds)
         self.poll()
+        for device in self.tickers:
+            device.update()

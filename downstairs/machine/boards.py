@@ -1,11 +1,14 @@
 """QEMU's two RISC-V boards as this machine builds them: `virt` and `spike`.
 
 virt (QEMU hw/riscv/virt.c memory map):
-    0x00001000  mask ROM with the reset vector (bootrom.py) and, in RAM, the device tree
+    0x00001000  mask ROM with the reset vector (bootrom.py)
     0x00100000  sifive_test: power off / reset
+    0x00101000  Goldfish RTC (PLIC source 11)
     0x02000000  CLINT: mtime, mtimecmp, msip
-    0x10000000  16550A UART
-    0x80000000  RAM
+    0x0c000000  PLIC: 96 sources, an M and an S context per hart
+    0x10000000  16550A UART (PLIC source 10)
+    0x10001000  eight virtio-mmio slots, 0x1000 apart (sources 1-8), empty for now
+    0x80000000  RAM, with the device tree at its top (devicetree.py)
 spike (the Spike simulator's layout, as QEMU's `spike` machine has it):
     0x00001000  mask ROM, 0x02000000 CLINT, 0x80000000 RAM, and HTIF at the ELF's
                 `tohost`/`fromhost` symbols.
@@ -20,20 +23,23 @@ rounded up to 2 MiB, and the ROM tells the firmware where it is (fw_dynamic, a2)
 from dataclasses import dataclass
 
 from downstairs.devices.clint import Clint
+from downstairs.devices.goldfish_rtc import GoldfishRtc
 from downstairs.devices.htif import Htif
+from downstairs.devices.plic import Plic
 from downstairs.devices.rom import Rom
 from downstairs.devices.sifive_test import SifiveTest
 from downstairs.devices.uart16550 import Uart16550
+from downstairs.devices.virtio_mmio_empty import VirtioMmioEmpty
 from downstairs.errors import UsageError
-from downstairs.machine import bootrom, fdt
-from downstairs.machine.board import RAM_BASE, TIMEBASE_HZ, Machine
+from downstairs.machine import bootrom, devicetree, fdt
+from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.devicetree import (
+    CLINT_BASE, PLIC_BASE, RTC_BASE, RTC_IRQ, TEST_BASE, UART_BASE, UART_IRQ, UART_SIZE,
+    VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_SIZE,
+)
 from downstairs.machine.loader import Image, load_image
 
 ROM_BASE, ROM_SIZE = 0x1000, 0xF000
-TEST_BASE = 0x100000
-CLINT_BASE = 0x2000000
-UART_BASE, UART_SIZE, UART_CLOCK = 0x10000000, 0x100, 3686400
-ISA = "rv64imafdc_zicsr_zifencei_zihintpause"
 
 
 @dataclass
@@ -44,6 +50,17 @@ class BootConfig:
     kernel: str | None = None
     append: str = ""
     harts: int = 1
+    icount: int | None = None        # QEMU's -icount shift: time follows instructions
+
+
+FIXED_SEED = bytes(range(32))        # /chosen/rng-seed when a run must be reproducible
+
+
+def device_tree_blob(config: BootConfig) -> bytes:
+    if config.board == "spike":
+        return fdt.build(devicetree.spike(RAM_BASE, config.ram_size, config.harts, config.append))
+    seed = FIXED_SEED if config.icount is not None else None
+    return fdt.build(devicetree.virt(RAM_BASE, config.ram_size, config.harts, config.append, seed))
 
 
 def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
@@ -51,26 +68,56 @@ def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
     `demo_image()` gives the firmware to run when neither -bios nor -kernel is given."""
     if config.board not in ("virt", "spike"):
         raise UsageError(f"unknown machine {config.board!r}: choose virt or spike")
-    machine = Machine(engine, config.ram_size, config.harts, time_csr=config.board == "virt")
+    machine = Machine(engine, config.ram_size, config.harts, time_csr=config.board == "virt",
+                      icount=config.icount)
     firmware, kernel = load_guests(machine, config, demo_image)
+    machine.firmware, machine.kernel = firmware, kernel
     machine.clint = Clint(config.harts, machine.clock.mtime, machine.clock.set_mtime)
     machine.bus.map(CLINT_BASE, machine.clint)
     if config.board == "virt":
-        uart = Uart16550(output)
-        machine.uart = uart
-        machine.bus.map(UART_BASE, uart, UART_SIZE)
-        machine.bus.map(TEST_BASE, SifiveTest(machine.power_off, machine.request_reset))
+        attach_virt_devices(machine, config, output)
     else:
         attach_htif(machine, output)
-    tree = fdt.build(device_tree(config))
+    tree = device_tree_blob(config)
     fdt_addr = fdt_address(config.ram_size, len(tree))
+    check_room(machine, fdt_addr, len(tree))
     machine.write_memory(fdt_addr, tree)
+    machine.blobs.append((fdt_addr, tree))
+    machine.resettable.append(machine.clint)
     start = RAM_BASE
     next_addr = kernel.entry if kernel else 0
     machine.bus.map(ROM_BASE, Rom(bootrom.reset_vector(start, fdt_addr, next_addr), ROM_SIZE))
     machine.fdt = tree
     machine.fdt_addr = fdt_addr
     return machine
+
+
+def attach_virt_devices(machine: Machine, config: BootConfig, output) -> None:
+    plic = Plic(config.harts)
+    machine.plic = plic
+    machine.resettable.append(plic)
+    machine.bus.map(PLIC_BASE, plic)
+    uart = Uart16550(output, plic.line(UART_IRQ))
+    machine.uart = uart
+    machine.bus.map(UART_BASE, uart, UART_SIZE)
+    machine.bus.map(TEST_BASE, SifiveTest(machine.power_off, machine.request_reset))
+    rtc = GoldfishRtc(plic.line(RTC_IRQ))
+    machine.bus.map(RTC_BASE, rtc)
+    machine.tickers.append(rtc)
+    for i in range(VIRTIO_COUNT):
+        machine.bus.map(VIRTIO_BASE + i * VIRTIO_SIZE, VirtioMmioEmpty())
+
+
+def check_room(machine: Machine, fdt_addr: int, size: int) -> None:
+    """The device tree goes at the top of RAM: it must not land on a loaded image."""
+    if fdt_addr < RAM_BASE:
+        raise UsageError("RAM is too small to hold the device tree")
+    for image in machine.images:
+        for addr, _, seg_size in image.segments:
+            if addr < fdt_addr + size and fdt_addr < addr + seg_size:
+                raise UsageError(f"{image.path}: RAM is too small: the image reaches "
+                                 f"{addr + seg_size:#x}, where the device tree goes "
+                                 f"({fdt_addr:#x}); try a larger -m")
 
 
 def load_guests(machine: Machine, config: BootConfig, demo_image) -> tuple[Image | None, Image | None]:
@@ -129,41 +176,3 @@ def fdt_address(ram_size: int, size: int) -> int:
     """Where QEMU puts the device tree: the top of RAM (below 3 GiB), aligned down to 2 MiB."""
     top = RAM_BASE + min(ram_size, (3 << 30) - RAM_BASE)
     return (top - size) // (2 << 20) * (2 << 20)
-
-
-def device_tree(config: BootConfig) -> fdt.Node:
-    ram = fdt.Node(f"memory@{RAM_BASE:x}", {"device_type": "memory",
-                                            "reg": fdt.u64_cells(RAM_BASE, config.ram_size)})
-    cpus = fdt.Node("cpus", {"#address-cells": 1, "#size-cells": 0,
-                             "timebase-frequency": TIMEBASE_HZ})
-    clint_irqs = []
-    for hart in range(config.harts):
-        phandle = 1 + hart
-        intc = fdt.Node("interrupt-controller", {
-            "#interrupt-cells": 1, "interrupt-controller": True,
-            "compatible": "riscv,cpu-intc", "phandle": phandle})
-        cpus.children.append(fdt.Node(f"cpu@{hart}", {
-            "device_type": "cpu", "reg": hart, "status": "okay", "compatible": "riscv",
-            "riscv,isa": ISA, "mmu-type": "riscv,sv48"}, [intc]))
-        clint_irqs += [phandle, 3, phandle, 7]    # machine software and timer interrupts
-    soc = fdt.Node("soc", {"#address-cells": 2, "#size-cells": 2,
-                           "compatible": "simple-bus", "ranges": True})
-    soc.children.append(fdt.Node(f"clint@{CLINT_BASE:x}", {
-        "interrupts-extended": fdt.cells(*clint_irqs),
-        "reg": fdt.u64_cells(CLINT_BASE, 0x10000),
-        "compatible": fdt.strings("sifive,clint0", "riscv,clint0")}))
-    chosen = {"bootargs": config.append} if config.append else {}
-    if config.board == "virt":
-        soc.children.append(fdt.Node(f"serial@{UART_BASE:x}", {
-            "clock-frequency": UART_CLOCK, "reg": fdt.u64_cells(UART_BASE, UART_SIZE),
-            "compatible": "ns16550a"}))
-        soc.children.append(fdt.Node(f"test@{TEST_BASE:x}", {
-            "reg": fdt.u64_cells(TEST_BASE, 0x1000),
-            "compatible": fdt.strings("sifive,test1", "sifive,test0", "syscon")}))
-        chosen["stdout-path"] = f"/soc/serial@{UART_BASE:x}"
-        model, compatible = "riscv-virtio,qemu", "riscv-virtio"
-    else:
-        model, compatible = "ucbbar,spike-bare,qemu", "ucbbar,spike-bare-dev"
-    return fdt.Node("", {"#address-cells": 2, "#size-cells": 2, "compatible": compatible,
-                         "model": model},
-                    [fdt.Node("chosen", chosen), ram, cpus, soc])

@@ -20,6 +20,9 @@ class Bus:
         self.windows.append((base, base + size, device))
         self.windows.sort(key=lambda w: w[0])
 
+    def unmap(self, device) -> None:
+        self.windows = [w for w in self.windows if w[2] is not device]
+
     def find(self, paddr: int, size: int):
         for start, end, device in self.windows:
             if start <= paddr and paddr + size <= end:

@@ -4,6 +4,10 @@
 
 runs the same guest as `qemu-system-riscv64` given the same options. The process exits
 with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C.
+
+Also as in QEMU: `-machine virt,dumpdtb=FILE` writes the device tree and exits, and
+`-icount shift=N` makes time follow the instruction count (2^N ns per instruction), so a
+run is the same every time. `--trace-stages` prints each boot stage as it starts.
 """
 
 import argparse
@@ -22,13 +26,20 @@ def register(subparsers) -> None:
         description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
                     "With no -bios and no -kernel it boots the built-in demo.")
     p.add_argument("-M", "-machine", dest="machine", default="virt", metavar="BOARD",
-                   help="board: virt (default) or spike")
+                   help="board: virt (default) or spike; virt,dumpdtb=FILE writes the device tree "
+                        "to FILE and exits")
     p.add_argument("-m", dest="memory", default=DEFAULT_MEMORY, metavar="SIZE",
                    help="RAM size, e.g. 128M or 1G (a bare number is MiB), default 128M")
     p.add_argument("-bios", metavar="FILE", help="firmware at 0x80000000, or `none`")
     p.add_argument("-kernel", metavar="FILE", help="kernel or bare-metal program (ELF or raw)")
     p.add_argument("-append", default="", metavar="STR", help="kernel command line (/chosen/bootargs)")
-    p.add_argument("-smp", default="1", metavar="N", help="number of harts")
+    p.add_argument("-smp", default="1", metavar="N", help="number of harts, 1 to 8")
+    p.add_argument("-icount", metavar="shift=N",
+                   help="time follows the instruction count: 2^N ns per instruction "
+                        "(QEMU's -icount shift=N,sleep=off)")
+    p.add_argument("--trace-stages", action="store_true",
+                   help="print each boot stage (ROM, firmware, next stage) to stderr: "
+                        "mode, address, symbol, instructions")
     p.add_argument("-nographic", action="store_true",
                    help="serial console on this terminal (the only display there is)")
     p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
@@ -52,11 +63,40 @@ def parse_size(text: str) -> int:
     return size
 
 
-def parse_board(text: str) -> str:
-    board = text.split(",")[0]
+def parse_board(text: str) -> tuple[str, str | None]:
+    """`virt` or `spike`, with QEMU's machine options; the one understood is dumpdtb=FILE.
+    Returns (board, dumpdtb path or None)."""
+    board, *options = text.split(",")
     if board not in ("virt", "spike"):
         raise UsageError(f"unknown machine {board!r}: choose virt or spike")
-    return board
+    dumpdtb = None
+    for option in options:
+        key, _, value = option.partition("=")
+        if key == "dumpdtb" and value:
+            dumpdtb = value
+        else:
+            raise UsageError(f"unknown machine option {option!r} (known: dumpdtb=FILE)")
+    return board, dumpdtb
+
+
+def parse_icount(text: str | None) -> int | None:
+    """QEMU's `-icount shift=N[,sleep=off]` or plain `-icount N`: N from 0 to 10."""
+    if text is None:
+        return None
+    shift = None
+    for option in text.split(","):
+        key, _, value = option.partition("=")
+        if not value and key.isdigit():
+            key, value = "shift", key
+        if key == "shift" and value.isdigit() and int(value) <= 10:
+            shift = int(value)
+        elif key == "sleep" and value in ("on", "off"):
+            pass                       # time never waits for the host here: always sleep=off
+        else:
+            raise UsageError(f"invalid -icount {text!r}: use shift=N with N from 0 to 10")
+    if shift is None:
+        raise UsageError(f"invalid -icount {text!r}: use shift=N with N from 0 to 10")
+    return shift
 
 
 def parse_smp(text: str) -> int:
@@ -73,9 +113,12 @@ def main(args: argparse.Namespace) -> int:
     from downstairs.machine import boards, engine
     from downstairs.machine.console import Console, QuitRequested
 
-    config = boards.BootConfig(board=parse_board(args.machine), ram_size=parse_size(args.memory),
+    board, dumpdtb = parse_board(args.machine)
+    config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
-                               harts=parse_smp(args.smp))
+                               harts=parse_smp(args.smp), icount=parse_icount(args.icount))
+    if dumpdtb:
+        return write_dtb(dumpdtb, boards.device_tree_blob(config))
     core = engine.load(args.engine)
     console = Console(interactive=True)
     try:
@@ -83,6 +126,11 @@ def main(args: argparse.Namespace) -> int:
         uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
         console.sink = uart.receive
         machine.poll = console.poll
+        tracer = None
+        if args.trace_stages:
+            from downstairs.machine.stages import StageTracer
+            tracer = StageTracer(machine, sys.stderr)
+            tracer.attach()
         signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
         started = time.perf_counter()
         try:
@@ -93,6 +141,9 @@ def main(args: argparse.Namespace) -> int:
             console.restore()
             print("\ndownstairs: interrupted", file=sys.stderr)
             status = 130
+        if tracer is not None:
+            console.restore()
+            tracer.finish()
         if args.stats:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
@@ -101,3 +152,13 @@ def main(args: argparse.Namespace) -> int:
         return status
     finally:
         console.restore()
+
+
+def write_dtb(path: str, blob: bytes) -> int:
+    try:
+        with open(path, "wb") as f:
+            f.write(blob)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write the device tree: {error.strerror}") from None
+    print(f"downstairs: dtb dumped to {path}. Exiting.", file=sys.stderr)
+    return 0

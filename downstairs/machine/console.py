@@ -30,10 +30,13 @@ class Console:
         if interactive and self.fd >= 0 and os.isatty(self.fd):
             self.saved = termios.tcgetattr(self.fd)
             tty.setraw(self.fd)
+            # Like QEMU's stdio backend, keep output processing on: the terminal still
+            # turns a bare "\n" into "\r\n", so guests that print only "\n" look right.
+            attrs = termios.tcgetattr(self.fd)
+            attrs[1] |= termios.OPOST | termios.ONLCR
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
 
     def write(self, data: bytes) -> None:
-        if self.saved is not None:
-            data = data.replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
         self.out.write(data)
         self.out.flush()
 

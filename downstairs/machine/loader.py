@@ -3,7 +3,9 @@
 ELF follows the System V ABI's "Object Files" chapter with the RISC-V psABI: a 64-bit
 little-endian file with e_machine = 243 (EM_RISCV). Each PT_LOAD segment is copied to its
 physical address (p_paddr), and the zero fill up to p_memsz is cleared. The symbol table is
-kept so that traces can name addresses.
+kept so that traces can name addresses: the full table (.symtab) when there is one, else
+the dynamic one (.dynsym), which stripped position-independent images such as Debian's
+OpenSBI and U-Boot ELF files still carry for their exported functions and objects.
 
 Anything else is a raw image, copied byte for byte to the address the board chooses.
 Linux's RISC-V "Image" header (Documentation/riscv/boot-image-header.rst) is recognised
@@ -20,6 +22,7 @@ from downstairs.errors import UsageError
 EM_RISCV = 243
 PT_LOAD = 1
 SHT_SYMTAB = 2
+SHT_DYNSYM = 11
 ELF_MACHINES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64", 8: "MIPS", 20: "PowerPC",
                 21: "PowerPC64", 22: "s390", 258: "LoongArch"}
 
@@ -31,6 +34,7 @@ class Image:
     segments: list[tuple[int, bytes, int]]      # (physical address, file bytes, memory size)
     symbols: dict[int, str] = field(default_factory=dict)
     is_elf: bool = False
+    sizes: dict[int, int] = field(default_factory=dict)     # symbol sizes, where known
 
     @property
     def start(self) -> int:
@@ -111,39 +115,48 @@ def parse_elf(path: str, data: bytes) -> Image:
         segments.append((p_paddr, data[p_offset:p_offset + p_filesz], p_memsz))
     if not segments:
         raise bad("no loadable segments")
-    symbols = parse_symbols(data, e_shoff, e_shnum, e_shentsize)
-    return Image(path, e_entry, segments, symbols, is_elf=True)
+    sizes: dict[int, int] = {}
+    symbols = parse_symbols(data, e_shoff, e_shnum, e_shentsize, SHT_SYMTAB, sizes) or \
+        parse_symbols(data, e_shoff, e_shnum, e_shentsize, SHT_DYNSYM, sizes)
+    return Image(path, e_entry, segments, symbols, is_elf=True, sizes=sizes)
 
 
-def parse_symbols(data: bytes, shoff: int, shnum: int, shentsize: int) -> dict[int, str]:
-    """Function and object symbols by address; an unreadable table just yields none."""
+def parse_symbols(data: bytes, shoff: int, shnum: int, shentsize: int, kind: int = SHT_SYMTAB,
+                  sizes: dict[int, int] | None = None) -> dict[int, str]:
+    """Function and object symbols by address from the tables of section type `kind` (their
+    sizes into `sizes`); an unreadable table just yields none."""
     if shoff == 0 or shentsize < 64 or shoff + shnum * shentsize > len(data):
         return {}
     sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
     symbols: dict[int, str] = {}
     for _, sh_type, _, _, offset, size, link, _, _, entsize in sections:
-        if sh_type != SHT_SYMTAB or entsize < 24 or link >= len(sections):
+        if sh_type != kind or entsize < 24 or link >= len(sections):
             continue
         str_offset, str_size = sections[link][4], sections[link][5]
         strings = data[str_offset:str_offset + str_size]
         for pos in range(offset, min(offset + size, len(data) - 23), entsize):
-            st_name, st_info, _, st_shndx, st_value, _ = struct.unpack_from("<IBBHQQ", data, pos)
+            st_name, st_info, _, st_shndx, st_value, st_size = struct.unpack_from("<IBBHQQ", data, pos)
             if st_name == 0 or st_shndx == 0 or st_info & 0xF > 2:
                 continue                          # undefined, or not a notype/object/function
             end = strings.find(b"\0", st_name)
             name = strings[st_name:end if end >= 0 else None].decode("utf-8", "replace")
             if name and not name.startswith("$") and not name.startswith(".L"):
                 symbols.setdefault(st_value, name)
+                if sizes is not None and st_size:
+                    sizes.setdefault(st_value, st_size)
     return symbols
 
 
-def symbolize(symbols: dict[int, str], addr: int) -> str:
-    """`name+0x12` for the nearest symbol at or below addr (empty if none)."""
+def symbolize(symbols: dict[int, str], addr: int, sizes: dict[int, int] | None = None) -> str:
+    """`name+0x12` for the nearest symbol at or below addr (empty if none, or if `sizes`
+    says that symbol ends before addr)."""
     best = None
     for sym_addr in symbols:
         if sym_addr <= addr and (best is None or sym_addr > best):
             best = sym_addr
     if best is None or addr - best > 0x100000:
+        return ""
+    if sizes is not None and best in sizes and addr - best >= sizes[best]:
         return ""
     offset = addr - best
     return symbols[best] + (f"+{offset:#x}" if offset else "")

@@ -23,7 +23,8 @@ from downstairs.machine.core.consts import (
     CSR_MSCRATCH, CSR_MSTATUS, CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0,
     CSR_PMPADDR15, CSR_PMPCFG0, CSR_PMPCFG2, CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN,
     CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC,
-    CSR_TIME, EXC_ILLEGAL_INSN, MASK64, MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP,
+    CSR_STIMECMP, CSR_TIME, EXC_ILLEGAL_INSN, MASK64, MENVCFG_FIOM, MENVCFG_STCE,
+    MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP,
     MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD, MSTATUS_TVM, MSTATUS_WRITABLE,
     PRV_M, PRV_S, PRV_U, S_INTERRUPTS, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48,
     SSTATUS_MASK,
@@ -80,6 +81,10 @@ def allowed(h: Hart, number: cython.int, writes: cython.bint) -> cython.bint:
             return False
     if number == CSR_SATP and h.priv == PRV_S and h.mstatus & MSTATUS_TVM:
         return False                                     # TVM traps S-mode satp accesses
+    if number == CSR_STIMECMP and h.priv != PRV_M:
+        # Sstc: below M, stimecmp exists only with menvcfg.STCE and mcounteren.TM set
+        if not h.menvcfg & MENVCFG_STCE or not h.mcounteren & 2:
+            return False
     return True
 
 
@@ -147,6 +152,8 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
         return h.menvcfg
     if number == CSR_SENVCFG:
         return h.senvcfg
+    if number == CSR_STIMECMP:
+        return h.stimecmp
     if number == CSR_MHARTID:
         return h.mhartid
     if number in (CSR_MVENDORID, CSR_MARCHID, CSR_MIMPID, CSR_MCONFIGPTR, CSR_MCOUNTINHIBIT):
@@ -203,7 +210,10 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
     elif number == CSR_SIE:
         h.mie = (h.mie & ~h.mideleg) | (value & h.mideleg)
     elif number == CSR_MIP:
-        h.mip = (h.mip & ~MIP_WRITABLE) | (value & MIP_WRITABLE)
+        mask = MIP_WRITABLE
+        if h.menvcfg & MENVCFG_STCE:
+            mask &= ~MIP_STIP                            # Sstc drives STIP: read-only
+        h.mip = (h.mip & ~mask) | (value & mask)
     elif number == CSR_SIP:
         mask = MIP_SSIP & h.mideleg
         h.mip = (h.mip & ~mask) | (value & mask)
@@ -239,7 +249,9 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
     elif number == CSR_SCOUNTEREN:
         h.scounteren = value & COUNTER_BITS
     elif number == CSR_MENVCFG:
-        h.menvcfg = value & 1                            # FIOM; no CBO, PBMT or Sstc yet
+        h.menvcfg = value & (MENVCFG_FIOM | MENVCFG_STCE)   # no CBO or PBMT
+    elif number == CSR_STIMECMP:
+        h.stimecmp = value
     elif number == CSR_SENVCFG:
         h.senvcfg = value & 1
     elif number == CSR_MCYCLE:

@@ -20,6 +20,7 @@ cdef class Hart:
     cdef public u64 mtvec, stvec, mepc, sepc, mcause, scause, mtval, stval
     cdef public u64 mscratch, sscratch, mcounteren, scounteren, menvcfg, senvcfg
     cdef public u64 satp, mhartid
+    cdef public u64 stimecmp         # Sstc: STIP is pending while time >= stimecmp (menvcfg.STCE)
     cdef unsigned char pmpcfg[16]
     cdef u64 pmpaddr[16]
     cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)

@@ -66,6 +66,7 @@ class Hart:
         self.mcounteren = self.scounteren = 0
         self.menvcfg = self.senvcfg = 0
         self.satp = 0
+        self.stimecmp = 0
         self.instret = 0
         self.cycle_delta = 0
         for i in range(PMP_COUNT):

@@ -1,0 +1,173 @@
+"""Seeing the boot: `--trace-stages` names each stage as the machine enters it.
+
+A boot is a chain of stages: the mask ROM's reset vector, the firmware (-bios, e.g. OpenSBI
+in M-mode), the next stage it jumps to (-kernel, e.g. U-Boot or Linux in S-mode), and then
+code that runs from RAM no file was loaded into (U-Boot relocates itself to the top of RAM),
+the kernel turning its MMU on, and the first instruction in U-mode. For each, one line as it
+happens: the hart, the privilege mode, the address, the symbol there (when the image is an
+ELF with a symbol table), and how many instructions all harts retired before it. At the end,
+a table of instructions per stage (from a stage's entry to the next stage's entry, so a
+stage's count includes the SBI calls it makes into the firmware).
+
+How entries are caught exactly, without slowing the machine down: the next region to watch
+is made a "hole" in RAM (state.py's set_hole: its pages never enter the TLB), served by a
+small device on the bus that reads and writes RAM for the hart. The first instruction fetch
+it serves (an access at the hart's pc) is the entry; then the watch moves on. Privilege
+drops (mret, sret) and satp writes end the engine's run slice, so after each slice the
+tracer sees those at the exact instruction too.
+
+Counts are comparable with QEMU's `-icount shift=0` runs when this machine runs with
+`-icount shift=0` too (the same instruction stream, since time then advances the same way).
+"""
+
+from downstairs.machine.board import RAM_BASE
+from downstairs.machine.loader import symbolize
+
+MODES = {0: "U", 1: "S", 3: "M"}
+MARKERS = (b"Hit any key", b"=> ")           # U-Boot's console milestones
+
+
+class Watch:
+    """RAM in [start, end) served through the bus, noticing the first fetch."""
+
+    def __init__(self, tracer: "StageTracer", name: str, start: int, end: int):
+        self.tracer, self.name, self.start, self.end = tracer, name, start, end
+        self.size = end - start
+        self.ram = tracer.machine.ram
+
+    def read(self, offset: int, size: int) -> int:
+        paddr = self.start + offset
+        hart = self.tracer.machine.current
+        if hart is not None and paddr == hart.pc and (hart.priv == 3 or hart.satp >> 60 == 0):
+            self.tracer.entered(self, hart)
+        at = paddr - RAM_BASE
+        return int.from_bytes(self.ram[at:at + size], "little")
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        at = self.start + offset - RAM_BASE
+        self.ram[at:at + size] = value.to_bytes(size, "little")
+
+
+class StageTracer:
+    def __init__(self, machine, out):
+        self.machine = machine
+        self.out = out
+        self.stages: list[tuple[str, int, int, int, int]] = []   # name, hart, mode, pc, count
+        self.watches: list[tuple[str, int, int]] = []
+        self.watch: Watch | None = None
+        self.mmu_on = False
+        self.user = False
+        self.symbols = machine.symbols()
+        self.sizes = machine.symbol_sizes()
+        self.output_tail = b""
+        self.markers: list[tuple[str, int]] = []
+        self.waiting_lines: list[str] = []        # printed at the console's next newline
+
+    def attach(self) -> None:
+        m = self.machine
+        ram_end = RAM_BASE + m.ram_size
+        firmware, kernel = getattr(m, "firmware", None), getattr(m, "kernel", None)
+        if firmware is not None:
+            self.watches.append((f"firmware {short(firmware.path)}", firmware.start, firmware.end))
+        if kernel is not None:
+            self.watches.append((f"kernel {short(kernel.path)}", kernel.start, kernel.end))
+        images_end = max((image.end for image in m.images), default=RAM_BASE)
+        if images_end < ram_end:
+            self.watches.append(("code outside the loaded images", images_end, ram_end))
+        self.record("reset ROM", 0, m.harts[0])
+        if getattr(m, "htif", None) is None:     # Spike's HTIF already uses the RAM hole
+            self.arm_next()
+        m.observer = self.after_slice
+        uart = getattr(m, "uart", None)
+        if uart is not None:
+            output = uart.output
+
+            def watched_output(data: bytes) -> None:
+                self.console(data)
+                output(data)
+                if self.waiting_lines and b"\n" in data:
+                    self.out.write("".join(self.waiting_lines))
+                    self.out.flush()
+                    self.waiting_lines.clear()
+            uart.output = watched_output
+
+    # ---- entries ----------------------------------------------------------------------
+
+    def arm_next(self) -> None:
+        m = self.machine
+        if self.watch is not None:
+            m.bus.unmap(self.watch)
+            self.watch = None
+        for hart in m.harts:
+            hart.set_hole(0, 0)
+        if not self.watches:
+            return
+        name, start, end = self.watches.pop(0)
+        self.watch = Watch(self, name, start, end)
+        m.bus.map(start, self.watch)
+        for hart in m.harts:
+            hart.set_hole(start, end)
+
+    def entered(self, watch: Watch, hart) -> None:
+        self.record(watch.name, self.machine.executed(), hart)
+        self.arm_next()
+
+    def after_slice(self, index: int, hart, retired: int) -> None:
+        if not self.mmu_on and hart.satp >> 60:
+            self.mmu_on = True
+            self.record("MMU on (satp)", self.machine.instructions, hart)
+        if not self.user and hart.priv == 0:
+            self.user = True
+            self.record("first U-mode code", self.machine.instructions, hart)
+
+    def record(self, name: str, count: int, hart) -> None:
+        pc = hart.pc
+        where = symbolize(self.symbols, pc, self.sizes)
+        if not where and not any(image.start <= pc < image.end for image in self.machine.images):
+            where = self.relocated_symbol(pc)
+        mode = MODES.get(hart.priv, "?")
+        self.stages.append((name, hart.mhartid, hart.priv, pc, count))
+        self.out.write(f"[stage] {count:>12,} insns  hart {hart.mhartid} {mode}-mode "
+                       f"pc {pc:#x}{' <' + where + '>' if where else ''}  {name}\n")
+        self.out.flush()
+
+    def relocated_symbol(self, pc: int) -> str:
+        """Code copied elsewhere (U-Boot's relocation): find its bytes in a loaded image
+        and name the symbol of the original."""
+        if not RAM_BASE <= pc < RAM_BASE + self.machine.ram_size - 32:
+            return ""
+        probe = self.machine.read_memory(pc, 32)
+        for image in self.machine.images:
+            for addr, data, _ in image.segments:
+                at = data.find(probe)
+                if at >= 0 and data.find(probe, at + 1) < 0:
+                    name = symbolize(self.symbols, addr + at, self.sizes)
+                    return f"copy of {name}" if name else f"copy of {addr + at:#x}"
+        return ""
+
+    # ---- console milestones -----------------------------------------------------------
+
+    def console(self, data: bytes) -> None:
+        self.output_tail = (self.output_tail + data)[-64:]
+        for marker in MARKERS:
+            label = marker.decode()
+            if marker in self.output_tail and label not in dict(self.markers):
+                count = self.machine.executed()
+                self.markers.append((label, count))
+                self.waiting_lines.append(f"[stage] {count:>12,} insns  console printed {label!r}\n")
+
+    # ---- the table ------------------------------------------------------------------
+
+    def finish(self) -> None:
+        self.out.write("".join(self.waiting_lines))
+        total = self.machine.instructions
+        self.out.write(f"[stage] summary ({total:,} instructions in all):\n")
+        for i, (name, hart, priv, pc, count) in enumerate(self.stages):
+            end = self.stages[i + 1][4] if i + 1 < len(self.stages) else total
+            self.out.write(f"[stage]   {end - count:>12,}  {MODES.get(priv, '?')}-mode  "
+                           f"{pc:#012x}  {name}\n")
+        self.out.flush()
+
+
+def short(path: str) -> str:
+    return path.rsplit("/", 1)[-1]

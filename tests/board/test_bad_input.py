@@ -1,0 +1,47 @@
+"""Bad command lines and bad files: one line on stderr, exit status 2, never a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+RUN = [sys.executable, "-m", "downstairs", "run", "-nographic"]
+FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic"
+UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+
+
+def x86_image(tmp_path):
+    path = tmp_path / "bz"
+    path.write_bytes(bytes(0x202) + b"HdrS" + bytes(64))
+    return str(path)
+
+
+CASES = {
+    "x86 ELF as firmware": (lambda t: ["-bios", sys.executable], "not RISC-V"),
+    "bzImage as kernel": (lambda t: ["-bios", "none", "-kernel", x86_image(t)], "x86 Linux bzImage"),
+    "missing file": (lambda t: ["-bios", str(t / "nope.bin")], "no such file"),
+    "kernel overlaps firmware": (lambda t: ["-bios", f"{FW}/fw_jump.bin", "-kernel", f"{FW}/fw_jump.elf"],
+                                 "overlaps"),
+    "kernel beyond RAM": (lambda t: ["-m", "2M", "-bios", f"{FW}/fw_jump.bin", "-kernel", UBOOT],
+                          "outside RAM"),
+    "no room for the device tree": (lambda t: ["-m", "3M", "-bios", f"{FW}/fw_jump.bin", "-kernel", UBOOT],
+                                    "RAM is too small"),
+    "smp zero": (lambda t: ["-smp", "0"], "invalid -smp"),
+    "smp word": (lambda t: ["-smp", "many"], "invalid -smp"),
+    "memory syntax": (lambda t: ["-m", "12Q"], "invalid memory size"),
+    "memory too large": (lambda t: ["-m", "64G"], "too large"),
+    "icount": (lambda t: ["-icount", "shift=99"], "invalid -icount"),
+    "machine option": (lambda t: ["-M", "virt,acpi=on"], "unknown machine option"),
+    "dumpdtb path": (lambda t: ["-M", f"virt,dumpdtb={t}/no/such/dir.dtb"], "cannot write"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line(tmp_path, case):
+    make_args, message = CASES[case]
+    result = subprocess.run(RUN + make_args(tmp_path), capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
