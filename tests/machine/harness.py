@@ -9,8 +9,7 @@ The layout every test shares (RAM starts at 0x80000000, as on QEMU's boards):
 
 Runs go one instruction at a time through `engine.run(hart, 1)`, so a run stops exactly on
 a sentinel address and an interrupt is considered before every instruction. (A budget of 1
-counts retired instructions: when the instruction traps, the first instruction of the
-handler runs in the same call - at a parked vector that is the `j .` itself.)
+is one instruction attempted: when it traps, the call ends with the pc at the vector.)
 """
 
 import pytest

@@ -101,13 +101,16 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 
 def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     """Run up to `budget` instructions; return how many retired. Takes a pending interrupt
-    first; returns at once while the hart sleeps in wfi with nothing to wake it."""
+    first; returns at once while the hart sleeps in wfi with nothing to wake it. A trapping
+    instruction counts against the budget too, so a hart stuck taking the same fault over and
+    over (a broken trap vector) still returns to the board, which stays responsive."""
     if h.waiting:
         if h.mip & h.mie == 0:
             return 0
         h.waiting = 0
     trap.take_interrupt(h)
     retired: cython.ulonglong = 0
+    steps: cython.ulonglong = 0
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + retired so far
     h.device_access = 0
     h.trapped = 0
@@ -136,7 +139,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     size: cython.int
     stop: cython.bint = False
     pc = h.pc                                # kept in a register; h.pc is written for the slow paths
-    while retired < budget:
+    while steps < budget:
+        steps += 1
         if h.trapped:                        # the last instruction trapped: new pc, new TLBs
             h.trapped = 0
             fetch_page = TLB_EMPTY
@@ -145,7 +149,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         # ---- fetch: RAM in place unless the instruction might straddle a page -------------
         # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
         # instruction would straddle into the next page).
-        if pc - fetch_page < 0xFFE:
+        if (pc - fetch_page) & MASK64 < 0xFFE:
             raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
         else:
             vpn = pc >> 12

@@ -87,9 +87,12 @@ class Hart:
         or the mstatus bits that decide how an access is checked)."""
         kind: cython.int
         i: cython.int
-        for kind in range(3):
-            for i in range(TLB_SIZE):
-                self.tlb_vpn[kind][i] = TLB_EMPTY
+        if cython.compiled:
+            for kind in range(3):
+                for i in range(TLB_SIZE):
+                    self.tlb_vpn[kind][i] = TLB_EMPTY
+        else:
+            self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
 
     def set_hole(self, start: int, end: int) -> None:
         """Part of RAM's address range that a device answers instead (HTIF's tohost on
