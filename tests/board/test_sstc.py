@@ -79,3 +79,15 @@ def test_wfi_under_icount_jumps_to_the_next_deadline(engine):
     machine.run(limit=50_000)
     assert machine.clock.mtime() >= 1_000_000
     assert hart.mcause == (1 << 63) | 5 and hart.pc == 0x80000004
+
+
+def test_sixteen_hpm_counters_hold_what_is_written(engine):
+    """mhpmcounter3..18 are writable like QEMU's 16 (OpenSBI counts them this way); they count
+    no event. mhpmcounter19..31 and every mhpmevent are zero."""
+    bench = Bench(engine)
+    for n in (3, 18, 19, 31):
+        bench.csr_write(0xB00 + n, 1000 + n)
+    assert [bench.csr_read(0xB00 + n) for n in (3, 18, 19, 31)] == [1003, 1018, 0, 0]
+    assert bench.csr_read(0xC03) == 1003              # hpmcounter3 is the same register
+    bench.csr_write(0x323, 5)
+    assert bench.csr_read(0x323) == 0

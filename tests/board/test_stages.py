@@ -3,7 +3,7 @@
 The firmware figures below were measured on QEMU 7.2 (`-singlestep -d exec` with
 `-icount shift=0,sleep=off`, counting instructions from each stage's first one to the next's),
 with the same device tree (`-dtb` of ours) and a CPU like ours (`-cpu rv64,h=false,f=false,
-d=false,zba=false,zbb=false,zbc=false,zbs=false,pmu-num=0`): see docs/board.md. Our counts
+d=false,zba=false,zbb=false,zbc=false,zbs=false,marchid=0,mimpid=0`): see docs/board.md. Our counts
 are a little lower because QEMU's trace logs an instruction that touches a device twice (it
 re-executes it after an icount I/O recompile); that is the whole difference."""
 
@@ -20,7 +20,7 @@ RUN = [sys.executable, "-m", "downstairs", "run", "-M", "virt", "-nographic", "-
        "--trace-stages"]
 FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
 UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
-QEMU_OPENSBI = 9_711_874            # fw_jump, first instruction to U-Boot's first
+QEMU_OPENSBI = 9_712_795            # fw_jump, first instruction to U-Boot's first
 QEMU_UBOOT_BEFORE_RELOCATION = 3_018_618
 STAGE = re.compile(r"\[stage\]\s+([\d,]+) insns\s+hart (\d) ([MSU])-mode pc (0x[0-9a-f]+)(?: <(.+?)>)?\s+(.+?)\r?\n")
 

@@ -117,3 +117,6 @@ CSR_PMPCFG0, CSR_PMPCFG2 = 0x3A0, 0x3A2
 CSR_PMPADDR0, CSR_PMPADDR15 = 0x3B0, 0x3BF
 CSR_MCYCLE, CSR_MINSTRET = 0xB00, 0xB02
 CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31 = 0xB03, 0xB1F
+# mhpmcounter3..18 hold what software writes (as QEMU's 16); no event is implemented, so they
+# never count on their own (mhpmevent reads 0, "no event"). 19..31 are hardwired to zero.
+HPM_COUNTERS = 16

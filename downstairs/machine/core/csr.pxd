@@ -16,6 +16,7 @@ cdef int CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0, CSR_PMPADDR15, CSR_P
 cdef int CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN, CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH
 cdef int CSR_SSTATUS, CSR_STVAL, CSR_STVEC, CSR_TIME, CSR_STIMECMP
 cdef unsigned long long MENVCFG_FIOM, MENVCFG_STCE
+cdef int HPM_COUNTERS
 
 cpdef void execute(Hart h, unsigned long long insn)
 cpdef bint allowed(Hart h, int number, bint writes)

@@ -23,9 +23,9 @@ from downstairs.machine.core.consts import (
     CSR_MSCRATCH, CSR_MSTATUS, CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0,
     CSR_PMPADDR15, CSR_PMPCFG0, CSR_PMPCFG2, CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN,
     CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC,
-    CSR_STIMECMP, CSR_TIME, EXC_ILLEGAL_INSN, MASK64, MENVCFG_FIOM, MENVCFG_STCE,
-    MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP,
-    MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD, MSTATUS_TVM, MSTATUS_WRITABLE,
+    CSR_STIMECMP, CSR_TIME, EXC_ILLEGAL_INSN, HPM_COUNTERS, MASK64, MEDELEG_WRITABLE,
+    MENVCFG_FIOM, MENVCFG_STCE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP,
+    MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD, MSTATUS_TVM, MSTATUS_WRITABLE,
     PRV_M, PRV_S, PRV_U, S_INTERRUPTS, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48,
     SSTATUS_MASK,
 )
@@ -167,9 +167,11 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
             h.bus_error = 1
             return 0
         return h.timer.mtime()
-    if CSR_HPMCOUNTER3 <= number <= CSR_HPMCOUNTER31 or CSR_MHPMCOUNTER3 <= number <= CSR_MHPMCOUNTER31 \
-            or CSR_MHPMEVENT3 <= number <= CSR_MHPMEVENT31:
-        return 0                                         # no events to count: hardwired zero
+    if CSR_HPMCOUNTER3 <= number <= CSR_HPMCOUNTER31 or CSR_MHPMCOUNTER3 <= number <= CSR_MHPMCOUNTER31:
+        index: cython.int = (number & 0x1F) - 3
+        return h.mhpmcounter[index] if index < HPM_COUNTERS else 0
+    if CSR_MHPMEVENT3 <= number <= CSR_MHPMEVENT31:
+        return 0                                         # no events: "count nothing"
     if number == CSR_PMPCFG0 or number == CSR_PMPCFG2:
         first: cython.int = (number - CSR_PMPCFG0) * 4   # pmpcfg2 holds entries 8..15 on RV64
         value: cython.ulonglong = 0
@@ -263,6 +265,10 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
         first: cython.int = (number - CSR_PMPCFG0) * 4
         for i in range(8):
             pmp.write_cfg(h, first + i, (value >> (8 * i)) & 0xFF)
+    elif CSR_MHPMCOUNTER3 <= number <= CSR_MHPMCOUNTER31:
+        i = number - CSR_MHPMCOUNTER3
+        if i < HPM_COUNTERS:
+            h.mhpmcounter[i] = value
     elif CSR_PMPADDR0 <= number <= CSR_PMPADDR15:
         pmp.write_addr(h, number - CSR_PMPADDR0, value)
         h.flush_tlb()

@@ -3,7 +3,7 @@
 ctypedef unsigned long long u64
 
 cdef u64 MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
-cdef int PMP_COUNT, PRV_M, TLB_SIZE
+cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS
 
 cdef class Hart:
     # Unprivileged state
@@ -23,6 +23,7 @@ cdef class Hart:
     cdef public u64 stimecmp         # Sstc: STIP is pending while time >= stimecmp (menvcfg.STCE)
     cdef unsigned char pmpcfg[16]
     cdef u64 pmpaddr[16]
+    cdef u64 mhpmcounter[16]         # mhpmcounter3..18: writable, counting no event
     cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)
 
     # LR/SC: the reserved physical address and the value LR read there

@@ -14,7 +14,8 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M, TLB_EMPTY, TLB_SIZE,
+    HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M,
+    TLB_EMPTY, TLB_SIZE,
 )
 
 
@@ -28,6 +29,7 @@ class Hart:
             self.f = [0] * 32
             self.pmpcfg = [0] * PMP_COUNT
             self.pmpaddr = [0] * PMP_COUNT
+            self.mhpmcounter = [0] * HPM_COUNTERS
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
         self.ram = ram
@@ -72,6 +74,8 @@ class Hart:
         for i in range(PMP_COUNT):
             self.pmpcfg[i] = 0
             self.pmpaddr[i] = 0
+        for i in range(HPM_COUNTERS):
+            self.mhpmcounter[i] = 0
         self.pmp_entries = 0
         self.reserve_addr = NO_ADDRESS
         self.reserve_value = 0
