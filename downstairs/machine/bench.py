@@ -31,6 +31,9 @@ def register(subparsers) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--programs", default=",".join(PROGRAMS), help="comma-separated subset")
     p.add_argument("--no-reference", action="store_true", help="skip the plain-Python engine")
+    p.add_argument("--firmware", action="store_true",
+                   help="instead: Debian's OpenSBI + U-Boot to the prompt and poweroff, against QEMU")
+    p.add_argument("--rounds", type=int, default=3, help="boots per emulator with --firmware")
     p.set_defaults(func=main)
 
 
@@ -64,6 +67,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("the compiled engine is not built: pip install . first")
     if shutil.which("qemu-system-riscv64") is None:
         raise UsageError("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)")
+    if args.firmware:
+        from downstairs.machine import bench_firmware
+        print("\n".join(bench_firmware.report(bench_firmware.firmware(args.rounds))))
+        return 0
     names = [n for n in args.programs.split(",") if n]
     unknown = set(names) - set(PROGRAMS)
     if unknown:
