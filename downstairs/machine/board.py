@@ -131,9 +131,13 @@ class Machine:
         return bytes(self.ram[offset:offset + length])
 
     def write_memory(self, paddr: int, data: bytes) -> None:
+        """A write from outside the harts (a loader, a device, a debugger). Like QEMU, the
+        harts then see the new bytes even where they had already decoded instructions."""
         offset = paddr - RAM_BASE
         if 0 <= offset and offset + len(data) <= self.ram_size:
             self.ram[offset:offset + len(data)] = data
+            for hart in self.harts:
+                hart.flush_decoded()
 
     def symbols(self) -> dict[int, str]:
         merged: dict[int, str] = {}

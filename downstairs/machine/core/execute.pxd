@@ -33,6 +33,65 @@ cdef enum:                       # major opcodes, as in execute.py
     JAL = 0x6F
     SYSTEM = 0x73
 cdef unsigned int RVC[65536]
+
+# What a decoded instruction is (execute.decode). Numbers matter where decode adds funct3:
+# I_ADDI + funct3 gives the OP-IMM operations, I_ADD + funct3 and I_MUL + funct3 the OP ones.
+cdef enum:
+    I_ILLEGAL = 0
+    I_ADDI = 1
+    I_SLLI = 2
+    I_SLTI = 3
+    I_SLTIU = 4
+    I_XORI = 5
+    I_SRLI = 6
+    I_ORI = 7
+    I_ANDI = 8
+    I_SRAI = 9
+    I_ADD = 10
+    I_SLL = 11
+    I_SLT = 12
+    I_SLTU = 13
+    I_XOR = 14
+    I_SRL = 15
+    I_OR = 16
+    I_AND = 17
+    I_MUL = 18
+    I_MULH = 19
+    I_MULHSU = 20
+    I_MULHU = 21
+    I_DIV = 22
+    I_DIVU = 23
+    I_REM = 24
+    I_REMU = 25
+    I_SUB = 26
+    I_SRA = 27
+    I_LOAD = 28
+    I_STORE = 29
+    I_LUI = 30
+    I_AUIPC = 31
+    I_JAL = 32
+    I_JALR = 33
+    I_BRANCH = 34
+    I_ADDIW = 35
+    I_SLLIW = 36
+    I_SRLIW = 37
+    I_SRAIW = 38
+    I_ADDW = 39
+    I_SUBW = 40
+    I_SLLW = 41
+    I_SRLW = 42
+    I_SRAW = 43
+    I_MULW = 44
+    I_DIVW = 45
+    I_AMO = 46
+    I_FENCE = 47
+    I_FENCE_I = 48
+    I_SYSTEM = 49
+    I_FP = 50
+    DC_SIZE = 16384
+    DC_MASK = 16383
+cdef extern from *:
+    const unsigned long long DC_UNCACHED "0xFFFFFFFFFFFFFFFFULL"
 cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
@@ -41,5 +100,7 @@ cdef unsigned long long sext(unsigned long long value, int bits) noexcept
 cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef bint lt(unsigned long long a, unsigned long long b) noexcept
 cdef void illegal(Hart h, unsigned long long bits)
+cdef unsigned long long pack(int op, int rd, int rs1, int rs2, int funct3, int length) noexcept
+cpdef void decode(Hart h, int slot, unsigned long long tag, unsigned long long raw)
 cpdef unsigned long long run(Hart h, unsigned long long budget)
 cpdef unsigned long long system(Hart h, unsigned long long insn, unsigned long long raw, unsigned long long npc)

@@ -38,6 +38,16 @@ if not cython.compiled:
     BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
     UPPER20 = 0xFFFFF000               # the U-type immediate field
 
+# The decoded-instruction ops and the cache's size are a C enum in execute.pxd; CPython reads
+# the same names and numbers from there, so they are written down once.
+if not cython.compiled:
+    import os
+    import re
+    with open(os.path.join(os.path.dirname(__file__), "execute.pxd")) as pxd:
+        globals().update({name: int(value) for name, value
+                          in re.findall(r"^    ((?:I|DC)_[A-Z_]+) = (\d+)$", pxd.read(), re.M)})
+    DC_UNCACHED = TLB_EMPTY
+
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
 RVC_ILLEGAL = compressed.ILLEGAL
 if cython.compiled:
@@ -99,6 +109,121 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
     trap.exception(h, EXC_ILLEGAL_INSN, bits)
 
 
+# ---- decode: once per instruction in RAM -------------------------------------------------
+# Each RAM halfword an instruction starts at gets a slot in the hart's decoded-instruction
+# cache (state.py): what the instruction is (an op from the enum in execute.pxd), its
+# registers, funct3, length and sign-extended immediate, and its bits. The cache is keyed by
+# RAM offset, a physical address, so translation changes do not touch it; fence.i empties it
+# (Zifencei: only after fence.i must a hart see the stores it made to instructions).
+
+def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
+         length: cython.int) -> cython.ulonglong:
+    return (op | (rd << 8) | (rs1 << 16) | (rs2 << 24)
+            | (cython.cast(cython.ulonglong, funct3) << 32) | (cython.cast(cython.ulonglong, length) << 40))
+
+
+def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """Decode the instruction whose first bits are `raw` into cache slot `slot`."""
+    insn: cython.ulonglong
+    length: cython.int
+    if raw & 3 != 3:
+        raw &= 0xFFFF
+        insn = RVC[raw]
+        if insn == 0:
+            insn = compressed.expand(raw)
+            RVC[raw] = insn
+        length = 2
+    else:
+        raw &= MASK32
+        insn = raw
+        length = 4
+    opcode: cython.int = insn & 0x7F
+    rd: cython.int = (insn >> 7) & 31
+    rs1: cython.int = (insn >> 15) & 31
+    rs2: cython.int = (insn >> 20) & 31
+    funct3: cython.int = (insn >> 12) & 7
+    funct7: cython.int = insn >> 25
+    imm: cython.ulonglong = sext(insn >> 20, 12)              # the I-type immediate
+    op: cython.int = I_ILLEGAL
+    if insn == RVC_ILLEGAL:
+        op = I_ILLEGAL
+    elif opcode == OP_IMM:
+        if funct3 == 1:
+            op = I_SLLI if insn >> 26 == 0 else I_ILLEGAL
+        elif funct3 == 5:
+            op = I_SRLI if insn >> 26 == 0 else (I_SRAI if insn >> 26 == 0x10 else I_ILLEGAL)
+        else:
+            op = I_ADDI + funct3                               # ADDI, -, SLTI, SLTIU, XORI, -, ORI, ANDI
+        if funct3 == 1 or funct3 == 5:
+            imm = (insn >> 20) & 63
+    elif opcode == LOAD:
+        op = I_LOAD if funct3 != 7 else I_ILLEGAL
+    elif opcode == STORE:
+        op = I_STORE if funct3 <= 3 else I_ILLEGAL
+        imm = sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
+    elif opcode == OP:
+        if funct7 == 0:
+            op = I_ADD + funct3                                # ADD SLL SLT SLTU XOR SRL OR AND
+        elif funct7 == 1:
+            op = I_MUL + funct3                                # MUL MULH MULHSU MULHU DIV DIVU REM REMU
+        elif funct7 == 0x20 and funct3 == 0:
+            op = I_SUB
+        elif funct7 == 0x20 and funct3 == 5:
+            op = I_SRA
+    elif opcode == LUI or opcode == AUIPC:
+        op = I_LUI if opcode == LUI else I_AUIPC
+        imm = sext(insn & UPPER20, 32)
+    elif opcode == JAL:
+        op = I_JAL
+        imm = sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
+                   | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)
+    elif opcode == JALR:
+        op = I_JALR if funct3 == 0 else I_ILLEGAL
+    elif opcode == BRANCH:
+        op = I_BRANCH if funct3 != 2 and funct3 != 3 else I_ILLEGAL
+        imm = sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
+                   | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)
+    elif opcode == OP_IMM_32:
+        if funct3 == 0:
+            op = I_ADDIW
+        elif funct3 == 1 and funct7 == 0:
+            op = I_SLLIW
+        elif funct3 == 5 and funct7 == 0:
+            op = I_SRLIW
+        elif funct3 == 5 and funct7 == 0x20:
+            op = I_SRAIW
+        if op != I_ADDIW:
+            imm = rs2                                          # the 5-bit shift amount
+    elif opcode == OP_32:
+        if funct7 == 0 and funct3 == 0:
+            op = I_ADDW
+        elif funct7 == 0x20 and funct3 == 0:
+            op = I_SUBW
+        elif funct7 == 0 and funct3 == 1:
+            op = I_SLLW
+        elif funct7 == 0 and funct3 == 5:
+            op = I_SRLW
+        elif funct7 == 0x20 and funct3 == 5:
+            op = I_SRAW
+        elif funct7 == 1 and funct3 == 0:
+            op = I_MULW
+        elif funct7 == 1 and funct3 >= 4:
+            op = I_DIVW
+    elif opcode == AMO:
+        op = I_AMO
+    elif opcode == MISC_MEM:
+        op = I_FENCE if funct3 == 0 else (I_FENCE_I if funct3 == 1 else I_ILLEGAL)
+    elif opcode == SYSTEM:
+        op = I_SYSTEM if funct3 != 4 else I_ILLEGAL
+    else:
+        op = I_FP                                              # fpu.execute decides, or traps
+    h.dc_tag[slot] = tag
+    h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length)
+    h.dc_imm[slot] = imm
+    h.dc_insn[slot] = insn
+    h.dc_raw[slot] = raw
+
+
 def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     """Run up to `budget` instructions; return how many retired. Takes a pending interrupt
     first; returns at once while the hart sleeps in wfi with nothing to wake it. A trapping
@@ -120,23 +245,22 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     fetch_off: cython.ulonglong = 0
     pc: cython.ulonglong
     npc: cython.ulonglong
-    insn: cython.ulonglong
-    raw: cython.ulonglong
+    offset: cython.ulonglong
+    fields: cython.ulonglong
     vpn: cython.ulonglong
     index: cython.int
-    opcode: cython.int
+    slot: cython.int
+    op: cython.int
     rd: cython.int
     rs1: cython.int
-    rs2: cython.int
     funct3: cython.int
-    funct7: cython.int
     a: cython.ulonglong
     b: cython.ulonglong
     imm: cython.ulonglong
     addr: cython.ulonglong
     value: cython.ulonglong
-    shamt: cython.int
     size: cython.int
+    taken: cython.bint
     stop: cython.bint = False
     pc = h.pc                                # kept in a register; h.pc is written for the slow paths
     while steps < budget:
@@ -146,78 +270,44 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             fetch_page = TLB_EMPTY
             pc = h.pc
         h.pc = pc
-        # ---- fetch: RAM in place unless the instruction might straddle a page -------------
+        # ---- fetch: find the instruction's RAM offset, and its decoded slot ----------------
         # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
         # instruction would straddle into the next page).
         if (pc - fetch_page) & MASK64 < 0xFFE:
-            raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
+            offset = fetch_off + (pc & 0xFFF)
         else:
             vpn = pc >> 12
             index = vpn & TLB_INDEX_MASK
             if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
                 fetch_page = vpn << 12
                 fetch_off = h.tlb_off[ACCESS_FETCH][index]
-                raw = ram_load(h, fetch_off + (pc & 0xFFF), 4)
+                offset = fetch_off + (pc & 0xFFF)
             else:
                 h.instret = (base + retired) & MASK64
-                raw = memory.fetch(h, pc)
+                value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
                 if h.trapped:
                     continue
-        # ---- decode ----------------------------------------------------------------------
-        if raw & 3 != 3:
-            raw &= 0xFFFF
-            insn = RVC[raw]
-            if insn == 0:
-                insn = compressed.expand(raw)
-                RVC[raw] = insn
-            if insn == RVC_ILLEGAL:
-                illegal(h, raw)
-                continue
-            npc = pc + 2
+                offset = DC_UNCACHED
+                decode(h, DC_SIZE, DC_UNCACHED, value)
+        if offset != DC_UNCACHED:
+            slot = (offset >> 1) & DC_MASK
+            if h.dc_tag[slot] != offset:
+                decode(h, slot, offset, ram_load(h, offset, 4))
         else:
-            raw &= MASK32
-            insn = raw
-            npc = pc + 4
-        opcode = insn & 0x7F
-        rd = (insn >> 7) & 31
-        rs1 = (insn >> 15) & 31
-        rs2 = (insn >> 20) & 31
-        funct3 = (insn >> 12) & 7
+            slot = DC_SIZE                   # the spare slot holds an uncached decode
+        fields = h.dc_fields[slot]
+        op = fields & 0xFF
+        rd = (fields >> 8) & 31
+        rs1 = (fields >> 16) & 31
+        npc = pc + (fields >> 40)
+        imm = h.dc_imm[slot]
         a = h.x[rs1]
         # ---- execute ---------------------------------------------------------------------
-        if opcode == OP_IMM:
-            imm = sext(insn >> 20, 12)
-            shamt = (insn >> 20) & 63
-            if funct3 == 0:
-                h.x[rd] = (a + imm) & MASK64
-            elif funct3 == 1:
-                if insn >> 26:
-                    illegal(h, raw)
-                    continue
-                h.x[rd] = (a << shamt) & MASK64
-            elif funct3 == 2:
-                h.x[rd] = lt(a, imm)
-            elif funct3 == 3:
-                h.x[rd] = a < imm
-            elif funct3 == 4:
-                h.x[rd] = a ^ imm
-            elif funct3 == 5:
-                if insn >> 26 == 0:
-                    h.x[rd] = a >> shamt
-                elif insn >> 26 == 0x10:
-                    h.x[rd] = sra(a, shamt)
-                else:
-                    illegal(h, raw)
-                    continue
-            elif funct3 == 6:
-                h.x[rd] = a | imm
-            else:
-                h.x[rd] = a & imm
-        elif opcode == LOAD:
-            if funct3 == 7:
-                illegal(h, raw)
-                continue
-            addr = (a + sext(insn >> 20, 12)) & MASK64
+        if op == I_ADDI:
+            h.x[rd] = (a + imm) & MASK64
+        elif op == I_LOAD:
+            funct3 = (fields >> 32) & 7
+            addr = (a + imm) & MASK64
             size = 1 << (funct3 & 3)
             vpn = addr >> 12
             index = vpn & TLB_INDEX_MASK
@@ -232,85 +322,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if funct3 < 3:
                 value = sext(value, 8 * size)
             h.x[rd] = value
-        elif opcode == STORE:
-            if funct3 > 3:
-                illegal(h, raw)
-                continue
-            addr = (a + sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)) & MASK64
+        elif op == I_STORE:
+            funct3 = (fields >> 32) & 7
+            addr = (a + imm) & MASK64
             size = 1 << funct3
             vpn = addr >> 12
             index = vpn & TLB_INDEX_MASK
             if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-                ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[rs2])
+                ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 24) & 31])
             else:
                 h.instret = (base + retired) & MASK64
-                memory.store(h, addr, size, h.x[rs2])
+                memory.store(h, addr, size, h.x[(fields >> 24) & 31])
                 if h.trapped:
                     continue
                 stop = h.device_access != 0
-        elif opcode == OP:
-            b = h.x[rs2]
-            funct7 = insn >> 25
-            if funct7 == 0:
-                if funct3 == 0:
-                    h.x[rd] = (a + b) & MASK64
-                elif funct3 == 1:
-                    h.x[rd] = (a << (b & 63)) & MASK64
-                elif funct3 == 2:
-                    h.x[rd] = lt(a, b)
-                elif funct3 == 3:
-                    h.x[rd] = a < b
-                elif funct3 == 4:
-                    h.x[rd] = a ^ b
-                elif funct3 == 5:
-                    h.x[rd] = a >> (b & 63)
-                elif funct3 == 6:
-                    h.x[rd] = a | b
-                else:
-                    h.x[rd] = a & b
-            elif funct7 == 0x20 and funct3 == 0:
-                h.x[rd] = (a - b) & MASK64
-            elif funct7 == 0x20 and funct3 == 5:
-                h.x[rd] = sra(a, b & 63)
-            elif funct7 == 1:
-                if funct3 == 0:
-                    h.x[rd] = (a * b) & MASK64
-                elif funct3 == 1:
-                    h.x[rd] = alu.mulh(a, b)
-                elif funct3 == 2:
-                    h.x[rd] = alu.mulhsu(a, b)
-                elif funct3 == 3:
-                    h.x[rd] = alu.mulhu(a, b)
-                elif funct3 == 4:
-                    h.x[rd] = alu.div(a, b)
-                elif funct3 == 5:
-                    h.x[rd] = alu.divu(a, b)
-                elif funct3 == 6:
-                    h.x[rd] = alu.rem(a, b)
-                else:
-                    h.x[rd] = alu.remu(a, b)
-            else:
-                illegal(h, raw)
-                continue
-        elif opcode == LUI:
-            h.x[rd] = sext(insn & UPPER20, 32)
-        elif opcode == AUIPC:
-            h.x[rd] = (pc + sext(insn & UPPER20, 32)) & MASK64
-        elif opcode == JAL:
-            imm = sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
-                       | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)
-            h.x[rd] = npc
-            npc = (pc + imm) & MASK64
-        elif opcode == JALR:
-            if funct3 != 0:
-                illegal(h, raw)
-                continue
-            h.x[rd] = npc
-            npc = (a + sext(insn >> 20, 12)) & (MASK64 - 1)
-        elif opcode == BRANCH:
-            b = h.x[rs2]
+        elif op == I_BRANCH:
+            funct3 = (fields >> 32) & 7
+            b = h.x[(fields >> 24) & 31]
             if funct3 == 0:
-                taken: cython.bint = a == b
+                taken = a == b
             elif funct3 == 1:
                 taken = a != b
             elif funct3 == 4:
@@ -319,75 +349,123 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 taken = not lt(a, b)
             elif funct3 == 6:
                 taken = a < b
-            elif funct3 == 7:
+            else:
                 taken = a >= b
-            else:
-                illegal(h, raw)
-                continue
             if taken:
-                npc = (pc + sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
-                                 | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)) & MASK64
-        elif opcode == OP_IMM_32:
-            shamt = rs2                       # bits 24:20: a 5-bit shift amount
-            if funct3 == 0:
-                h.x[rd] = alu.sext32(a + sext(insn >> 20, 12))
-            elif funct3 == 1 and insn >> 25 == 0:
-                h.x[rd] = alu.sext32(a << shamt)
-            elif funct3 == 5 and insn >> 25 == 0:
-                h.x[rd] = alu.sext32((a & MASK32) >> shamt)
-            elif funct3 == 5 and insn >> 25 == 0x20:
-                h.x[rd] = sra(alu.sext32(a), shamt)
-            else:
-                illegal(h, raw)
-                continue
-        elif opcode == OP_32:
-            b = h.x[rs2]
-            funct7 = insn >> 25
-            if funct7 == 0 and funct3 == 0:
-                h.x[rd] = alu.sext32(a + b)
-            elif funct7 == 0x20 and funct3 == 0:
-                h.x[rd] = alu.sext32(a - b)
-            elif funct7 == 0 and funct3 == 1:
-                h.x[rd] = alu.sext32(a << (b & 31))
-            elif funct7 == 0 and funct3 == 5:
-                h.x[rd] = alu.sext32((a & MASK32) >> (b & 31))
-            elif funct7 == 0x20 and funct3 == 5:
-                h.x[rd] = sra(alu.sext32(a), b & 31)
-            elif funct7 == 1 and funct3 == 0:
-                h.x[rd] = alu.sext32(a * b)
-            elif funct7 == 1 and funct3 >= 4:
-                h.x[rd] = alu.divw(a, b, funct3 & 1, funct3 >= 6)
-            else:
-                illegal(h, raw)
-                continue
-        elif opcode == AMO:
+                npc = (pc + imm) & MASK64
+        elif op == I_JAL:
+            h.x[rd] = npc
+            npc = (pc + imm) & MASK64
+        elif op == I_JALR:
+            h.x[rd] = npc
+            npc = (a + imm) & (MASK64 - 1)
+        elif op == I_LUI:
+            h.x[rd] = imm
+        elif op == I_AUIPC:
+            h.x[rd] = (pc + imm) & MASK64
+        elif op == I_SLTI:
+            h.x[rd] = lt(a, imm)
+        elif op == I_SLTIU:
+            h.x[rd] = a < imm
+        elif op == I_XORI:
+            h.x[rd] = a ^ imm
+        elif op == I_ORI:
+            h.x[rd] = a | imm
+        elif op == I_ANDI:
+            h.x[rd] = a & imm
+        elif op == I_SLLI:
+            h.x[rd] = (a << imm) & MASK64
+        elif op == I_SRLI:
+            h.x[rd] = a >> imm
+        elif op == I_SRAI:
+            h.x[rd] = sra(a, imm)
+        elif op == I_ADD:
+            h.x[rd] = (a + h.x[(fields >> 24) & 31]) & MASK64
+        elif op == I_SUB:
+            h.x[rd] = (a - h.x[(fields >> 24) & 31]) & MASK64
+        elif op == I_SLL:
+            h.x[rd] = (a << (h.x[(fields >> 24) & 31] & 63)) & MASK64
+        elif op == I_SLT:
+            h.x[rd] = lt(a, h.x[(fields >> 24) & 31])
+        elif op == I_SLTU:
+            h.x[rd] = a < h.x[(fields >> 24) & 31]
+        elif op == I_XOR:
+            h.x[rd] = a ^ h.x[(fields >> 24) & 31]
+        elif op == I_SRL:
+            h.x[rd] = a >> (h.x[(fields >> 24) & 31] & 63)
+        elif op == I_SRA:
+            h.x[rd] = sra(a, h.x[(fields >> 24) & 31] & 63)
+        elif op == I_OR:
+            h.x[rd] = a | h.x[(fields >> 24) & 31]
+        elif op == I_AND:
+            h.x[rd] = a & h.x[(fields >> 24) & 31]
+        elif op == I_MUL:
+            h.x[rd] = (a * h.x[(fields >> 24) & 31]) & MASK64
+        elif op == I_MULH:
+            h.x[rd] = alu.mulh(a, h.x[(fields >> 24) & 31])
+        elif op == I_MULHSU:
+            h.x[rd] = alu.mulhsu(a, h.x[(fields >> 24) & 31])
+        elif op == I_MULHU:
+            h.x[rd] = alu.mulhu(a, h.x[(fields >> 24) & 31])
+        elif op == I_DIV:
+            h.x[rd] = alu.div(a, h.x[(fields >> 24) & 31])
+        elif op == I_DIVU:
+            h.x[rd] = alu.divu(a, h.x[(fields >> 24) & 31])
+        elif op == I_REM:
+            h.x[rd] = alu.rem(a, h.x[(fields >> 24) & 31])
+        elif op == I_REMU:
+            h.x[rd] = alu.remu(a, h.x[(fields >> 24) & 31])
+        elif op == I_ADDIW:
+            h.x[rd] = alu.sext32(a + imm)
+        elif op == I_SLLIW:
+            h.x[rd] = alu.sext32(a << imm)
+        elif op == I_SRLIW:
+            h.x[rd] = alu.sext32((a & MASK32) >> imm)
+        elif op == I_SRAIW:
+            h.x[rd] = sra(alu.sext32(a), imm)
+        elif op == I_ADDW:
+            h.x[rd] = alu.sext32(a + h.x[(fields >> 24) & 31])
+        elif op == I_SUBW:
+            h.x[rd] = alu.sext32(a - h.x[(fields >> 24) & 31])
+        elif op == I_SLLW:
+            h.x[rd] = alu.sext32(a << (h.x[(fields >> 24) & 31] & 31))
+        elif op == I_SRLW:
+            h.x[rd] = alu.sext32((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31))
+        elif op == I_SRAW:
+            h.x[rd] = sra(alu.sext32(a), h.x[(fields >> 24) & 31] & 31)
+        elif op == I_MULW:
+            h.x[rd] = alu.sext32(a * h.x[(fields >> 24) & 31])
+        elif op == I_DIVW:
+            funct3 = (fields >> 32) & 7
+            h.x[rd] = alu.divw(a, h.x[(fields >> 24) & 31], funct3 & 1, funct3 >= 6)
+        elif op == I_FENCE:
+            pass                             # every access is already complete, in order
+        elif op == I_FENCE_I:
+            h.flush_decoded()                # stores to instructions become visible now
+            stop = True
+        elif op == I_AMO:
             h.instret = (base + retired) & MASK64
-            atomic.execute(h, insn)
+            atomic.execute(h, h.dc_insn[slot])
             if h.trapped:
                 continue
             stop = True
-        elif opcode == MISC_MEM:
-            # fence orders memory for other harts and devices; here every access is already
-            # complete in order. fence.i: there is no instruction cache to synchronise.
-            if funct3 > 1:
-                illegal(h, raw)
-                continue
-        elif opcode == SYSTEM:
+        elif op == I_SYSTEM:
             h.instret = (base + retired) & MASK64
-            if funct3 == 0:
-                npc = system(h, insn, raw, npc)
-            elif funct3 == 4:
-                illegal(h, raw)
+            if (fields >> 32) & 7 == 0:
+                npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
             else:
-                csr.execute(h, insn)
+                csr.execute(h, h.dc_insn[slot])
                 base = (h.instret - retired) & MASK64   # minstret may have been written
             if h.trapped:
                 continue
             stop = True
-        else:
-            fpu.execute(h, insn, raw)         # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP (F, D)
+        elif op == I_FP:
+            fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
             if h.trapped:
                 continue
+        else:
+            illegal(h, h.dc_raw[slot])
+            continue
         # ---- retire ----------------------------------------------------------------------
         h.x[0] = 0
         pc = npc

@@ -3,7 +3,7 @@
 ctypedef unsigned long long u64
 
 cdef u64 MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
-cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS
+cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE
 
 cdef class Hart:
     # Unprivileged state
@@ -46,5 +46,13 @@ cdef class Hart:
     cdef u64 tlb_vpn[3][1024]
     cdef u64 tlb_off[3][1024]
 
+    # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
+    cdef u64 dc_tag[16385]
+    cdef u64 dc_fields[16385]
+    cdef u64 dc_imm[16385]
+    cdef unsigned int dc_insn[16385]
+    cdef unsigned int dc_raw[16385]
+
     cpdef void reset(self, u64 pc) noexcept
     cpdef void flush_tlb(self) noexcept
+    cpdef void flush_decoded(self) noexcept

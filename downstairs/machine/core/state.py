@@ -14,7 +14,7 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M,
+    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M,
     TLB_EMPTY, TLB_SIZE,
 )
 
@@ -32,6 +32,10 @@ class Hart:
             self.mhpmcounter = [0] * HPM_COUNTERS
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
+            self.dc_fields = [0] * (DC_SIZE + 1)
+            self.dc_imm = [0] * (DC_SIZE + 1)
+            self.dc_insn = [0] * (DC_SIZE + 1)
+            self.dc_raw = [0] * (DC_SIZE + 1)
         self.ram = ram
         if cython.compiled:
             view: cython.uchar[::1] = ram
@@ -85,6 +89,16 @@ class Hart:
         self.walk_pte = 0
         self.waiting = 0
         self.flush_tlb()
+        self.flush_decoded()
+
+    def flush_decoded(self) -> None:
+        """Forget every decoded instruction: fence.i (Zifencei), and reset."""
+        i: cython.int
+        if cython.compiled:
+            for i in range(DC_SIZE + 1):
+                self.dc_tag[i] = TLB_EMPTY
+        else:
+            self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
 
     def flush_tlb(self) -> None:
         """Forget every cached translation (sfence.vma, and any change of satp, privilege
