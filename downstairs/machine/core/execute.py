@@ -234,9 +234,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             return 0
         h.waiting = 0
     trap.take_interrupt(h)
-    retired: cython.ulonglong = 0
-    steps: cython.ulonglong = 0
-    base: cython.ulonglong = h.instret     # instret is h.instret at entry + retired so far
+    steps: cython.ulonglong = 0              # instructions attempted
+    traps: cython.ulonglong = 0              # ... of which trapped (did not retire)
+    base: cython.ulonglong = h.instret     # instret is h.instret at entry + steps - traps
     h.device_access = 0
     h.trapped = 0
     # The page the last fetch came from, as (virtual page start, RAM offset): most
@@ -262,222 +262,225 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     size: cython.int
     taken: cython.bint
     stop: cython.bint = False
-    pc = h.pc                                # kept in a register; h.pc is written for the slow paths
-    while steps < budget:
-        steps += 1
-        if h.trapped:                        # the last instruction trapped: new pc, new TLBs
+    while steps < budget and not stop:
+        # (Re)enter straight-line execution: at the start, and after each trap (a new pc,
+        # and TLBs the trap flushed). A trapping instruction `break`s the inner loop.
+        if h.trapped:
             h.trapped = 0
-            fetch_page = TLB_EMPTY
-            pc = h.pc
-        h.pc = pc
-        # ---- fetch: find the instruction's RAM offset, and its decoded slot ----------------
-        # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
-        # instruction would straddle into the next page).
-        if (pc - fetch_page) & MASK64 < 0xFFE:
-            offset = fetch_off + (pc & 0xFFF)
-        else:
-            vpn = pc >> 12
-            index = vpn & TLB_INDEX_MASK
-            if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
-                fetch_page = vpn << 12
-                fetch_off = h.tlb_off[ACCESS_FETCH][index]
+            traps += 1
+        fetch_page = TLB_EMPTY
+        pc = h.pc                            # kept in a register; h.pc is written for the slow paths
+        while steps < budget:
+            steps += 1
+            h.pc = pc
+            # ---- fetch: find the instruction's RAM offset, and its decoded slot ----------------
+            # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
+            # instruction would straddle into the next page).
+            if (pc - fetch_page) & MASK64 < 0xFFE:
                 offset = fetch_off + (pc & 0xFFF)
             else:
-                h.instret = (base + retired) & MASK64
-                value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
-                if h.trapped:
-                    continue
-                offset = DC_UNCACHED
-                decode(h, DC_SIZE, DC_UNCACHED, value)
-        if offset != DC_UNCACHED:
-            slot = (offset >> 1) & DC_MASK
-            if h.dc_tag[slot] != offset:
-                decode(h, slot, offset, ram_load(h, offset, 4))
-        else:
-            slot = DC_SIZE                   # the spare slot holds an uncached decode
-        fields = h.dc_fields[slot]
-        op = fields & 0xFF
-        rd = (fields >> 8) & 31
-        rs1 = (fields >> 16) & 31
-        npc = pc + (fields >> 40)
-        imm = h.dc_imm[slot]
-        a = h.x[rs1]
-        # ---- execute ---------------------------------------------------------------------
-        if op == I_ADDI:
-            h.x[rd] = (a + imm) & MASK64
-        elif op == I_LOAD:
-            funct3 = (fields >> 32) & 7
-            addr = (a + imm) & MASK64
-            size = 1 << (funct3 & 3)
-            vpn = addr >> 12
-            index = vpn & TLB_INDEX_MASK
-            if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-                value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
+                vpn = pc >> 12
+                index = vpn & TLB_INDEX_MASK
+                if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
+                    fetch_page = vpn << 12
+                    fetch_off = h.tlb_off[ACCESS_FETCH][index]
+                    offset = fetch_off + (pc & 0xFFF)
+                else:
+                    h.instret = (base + steps - 1 - traps) & MASK64
+                    value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
+                    if h.trapped:
+                        break
+                    offset = DC_UNCACHED
+                    decode(h, DC_SIZE, DC_UNCACHED, value)
+            if offset != DC_UNCACHED:
+                slot = (offset >> 1) & DC_MASK
+                if h.dc_tag[slot] != offset:
+                    decode(h, slot, offset, ram_load(h, offset, 4))
             else:
-                h.instret = (base + retired) & MASK64
-                value = memory.load(h, addr, size)
-                if h.trapped:
-                    continue
-                stop = h.device_access != 0  # a device may have raised an interrupt
-            if funct3 < 3:
-                value = sext(value, 8 * size)
-            h.x[rd] = value
-        elif op == I_STORE:
-            funct3 = (fields >> 32) & 7
-            addr = (a + imm) & MASK64
-            size = 1 << funct3
-            vpn = addr >> 12
-            index = vpn & TLB_INDEX_MASK
-            if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-                ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 24) & 31])
-            else:
-                h.instret = (base + retired) & MASK64
-                memory.store(h, addr, size, h.x[(fields >> 24) & 31])
-                if h.trapped:
-                    continue
-                stop = h.device_access != 0
-        elif op == I_BRANCH:
-            funct3 = (fields >> 32) & 7
-            b = h.x[(fields >> 24) & 31]
-            if funct3 == 0:
-                taken = a == b
-            elif funct3 == 1:
-                taken = a != b
-            elif funct3 == 4:
-                taken = lt(a, b)
-            elif funct3 == 5:
-                taken = not lt(a, b)
-            elif funct3 == 6:
-                taken = a < b
-            else:
-                taken = a >= b
-            if taken:
+                slot = DC_SIZE                   # the spare slot holds an uncached decode
+            fields = h.dc_fields[slot]
+            op = fields & 0xFF
+            rd = (fields >> 8) & 31
+            rs1 = (fields >> 16) & 31
+            npc = pc + (fields >> 40)
+            imm = h.dc_imm[slot]
+            a = h.x[rs1]
+            # ---- execute ---------------------------------------------------------------------
+            if op == I_ADDI:
+                h.x[rd] = (a + imm) & MASK64
+            elif op == I_LOAD:
+                funct3 = (fields >> 32) & 7
+                addr = (a + imm) & MASK64
+                size = 1 << (funct3 & 3)
+                vpn = addr >> 12
+                index = vpn & TLB_INDEX_MASK
+                if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
+                    value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
+                else:
+                    h.instret = (base + steps - 1 - traps) & MASK64
+                    value = memory.load(h, addr, size)
+                    if h.trapped:
+                        break
+                    stop = h.device_access != 0  # a device may have raised an interrupt
+                if funct3 < 3:
+                    value = sext(value, 8 * size)
+                h.x[rd] = value
+            elif op == I_STORE:
+                funct3 = (fields >> 32) & 7
+                addr = (a + imm) & MASK64
+                size = 1 << funct3
+                vpn = addr >> 12
+                index = vpn & TLB_INDEX_MASK
+                if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
+                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 24) & 31])
+                else:
+                    h.instret = (base + steps - 1 - traps) & MASK64
+                    memory.store(h, addr, size, h.x[(fields >> 24) & 31])
+                    if h.trapped:
+                        break
+                    stop = h.device_access != 0
+            elif op == I_BRANCH:
+                funct3 = (fields >> 32) & 7
+                b = h.x[(fields >> 24) & 31]
+                if funct3 == 0:
+                    taken = a == b
+                elif funct3 == 1:
+                    taken = a != b
+                elif funct3 == 4:
+                    taken = lt(a, b)
+                elif funct3 == 5:
+                    taken = not lt(a, b)
+                elif funct3 == 6:
+                    taken = a < b
+                else:
+                    taken = a >= b
+                if taken:
+                    npc = (pc + imm) & MASK64
+            elif op == I_JAL:
+                h.x[rd] = npc
                 npc = (pc + imm) & MASK64
-        elif op == I_JAL:
-            h.x[rd] = npc
-            npc = (pc + imm) & MASK64
-        elif op == I_JALR:
-            h.x[rd] = npc
-            npc = (a + imm) & (MASK64 - 1)
-        elif op == I_LUI:
-            h.x[rd] = imm
-        elif op == I_AUIPC:
-            h.x[rd] = (pc + imm) & MASK64
-        elif op == I_SLTI:
-            h.x[rd] = lt(a, imm)
-        elif op == I_SLTIU:
-            h.x[rd] = a < imm
-        elif op == I_XORI:
-            h.x[rd] = a ^ imm
-        elif op == I_ORI:
-            h.x[rd] = a | imm
-        elif op == I_ANDI:
-            h.x[rd] = a & imm
-        elif op == I_SLLI:
-            h.x[rd] = (a << imm) & MASK64
-        elif op == I_SRLI:
-            h.x[rd] = a >> imm
-        elif op == I_SRAI:
-            h.x[rd] = sra(a, imm)
-        elif op == I_ADD:
-            h.x[rd] = (a + h.x[(fields >> 24) & 31]) & MASK64
-        elif op == I_SUB:
-            h.x[rd] = (a - h.x[(fields >> 24) & 31]) & MASK64
-        elif op == I_SLL:
-            h.x[rd] = (a << (h.x[(fields >> 24) & 31] & 63)) & MASK64
-        elif op == I_SLT:
-            h.x[rd] = lt(a, h.x[(fields >> 24) & 31])
-        elif op == I_SLTU:
-            h.x[rd] = a < h.x[(fields >> 24) & 31]
-        elif op == I_XOR:
-            h.x[rd] = a ^ h.x[(fields >> 24) & 31]
-        elif op == I_SRL:
-            h.x[rd] = a >> (h.x[(fields >> 24) & 31] & 63)
-        elif op == I_SRA:
-            h.x[rd] = sra(a, h.x[(fields >> 24) & 31] & 63)
-        elif op == I_OR:
-            h.x[rd] = a | h.x[(fields >> 24) & 31]
-        elif op == I_AND:
-            h.x[rd] = a & h.x[(fields >> 24) & 31]
-        elif op == I_MUL:
-            h.x[rd] = (a * h.x[(fields >> 24) & 31]) & MASK64
-        elif op == I_MULH:
-            h.x[rd] = alu.mulh(a, h.x[(fields >> 24) & 31])
-        elif op == I_MULHSU:
-            h.x[rd] = alu.mulhsu(a, h.x[(fields >> 24) & 31])
-        elif op == I_MULHU:
-            h.x[rd] = alu.mulhu(a, h.x[(fields >> 24) & 31])
-        elif op == I_DIV:
-            h.x[rd] = alu.div(a, h.x[(fields >> 24) & 31])
-        elif op == I_DIVU:
-            h.x[rd] = alu.divu(a, h.x[(fields >> 24) & 31])
-        elif op == I_REM:
-            h.x[rd] = alu.rem(a, h.x[(fields >> 24) & 31])
-        elif op == I_REMU:
-            h.x[rd] = alu.remu(a, h.x[(fields >> 24) & 31])
-        elif op == I_ADDIW:
-            h.x[rd] = alu.sext32(a + imm)
-        elif op == I_SLLIW:
-            h.x[rd] = alu.sext32(a << imm)
-        elif op == I_SRLIW:
-            h.x[rd] = alu.sext32((a & MASK32) >> imm)
-        elif op == I_SRAIW:
-            h.x[rd] = sra(alu.sext32(a), imm)
-        elif op == I_ADDW:
-            h.x[rd] = alu.sext32(a + h.x[(fields >> 24) & 31])
-        elif op == I_SUBW:
-            h.x[rd] = alu.sext32(a - h.x[(fields >> 24) & 31])
-        elif op == I_SLLW:
-            h.x[rd] = alu.sext32(a << (h.x[(fields >> 24) & 31] & 31))
-        elif op == I_SRLW:
-            h.x[rd] = alu.sext32((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31))
-        elif op == I_SRAW:
-            h.x[rd] = sra(alu.sext32(a), h.x[(fields >> 24) & 31] & 31)
-        elif op == I_MULW:
-            h.x[rd] = alu.sext32(a * h.x[(fields >> 24) & 31])
-        elif op == I_DIVW:
-            funct3 = (fields >> 32) & 7
-            h.x[rd] = alu.divw(a, h.x[(fields >> 24) & 31], funct3 & 1, funct3 >= 6)
-        elif op == I_FENCE:
-            pass                             # every access is already complete, in order
-        elif op == I_FENCE_I:
-            h.flush_decoded()                # stores to instructions become visible now
-            stop = True
-        elif op == I_AMO:
-            h.instret = (base + retired) & MASK64
-            atomic.execute(h, h.dc_insn[slot])
-            if h.trapped:
-                continue
-            stop = True
-        elif op == I_SYSTEM:
-            h.instret = (base + retired) & MASK64
-            if (fields >> 32) & 7 == 0:
-                npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
+            elif op == I_JALR:
+                h.x[rd] = npc
+                npc = (a + imm) & (MASK64 - 1)
+            elif op == I_LUI:
+                h.x[rd] = imm
+            elif op == I_AUIPC:
+                h.x[rd] = (pc + imm) & MASK64
+            elif op == I_SLTI:
+                h.x[rd] = lt(a, imm)
+            elif op == I_SLTIU:
+                h.x[rd] = a < imm
+            elif op == I_XORI:
+                h.x[rd] = a ^ imm
+            elif op == I_ORI:
+                h.x[rd] = a | imm
+            elif op == I_ANDI:
+                h.x[rd] = a & imm
+            elif op == I_SLLI:
+                h.x[rd] = (a << imm) & MASK64
+            elif op == I_SRLI:
+                h.x[rd] = a >> imm
+            elif op == I_SRAI:
+                h.x[rd] = sra(a, imm)
+            elif op == I_ADD:
+                h.x[rd] = (a + h.x[(fields >> 24) & 31]) & MASK64
+            elif op == I_SUB:
+                h.x[rd] = (a - h.x[(fields >> 24) & 31]) & MASK64
+            elif op == I_SLL:
+                h.x[rd] = (a << (h.x[(fields >> 24) & 31] & 63)) & MASK64
+            elif op == I_SLT:
+                h.x[rd] = lt(a, h.x[(fields >> 24) & 31])
+            elif op == I_SLTU:
+                h.x[rd] = a < h.x[(fields >> 24) & 31]
+            elif op == I_XOR:
+                h.x[rd] = a ^ h.x[(fields >> 24) & 31]
+            elif op == I_SRL:
+                h.x[rd] = a >> (h.x[(fields >> 24) & 31] & 63)
+            elif op == I_SRA:
+                h.x[rd] = sra(a, h.x[(fields >> 24) & 31] & 63)
+            elif op == I_OR:
+                h.x[rd] = a | h.x[(fields >> 24) & 31]
+            elif op == I_AND:
+                h.x[rd] = a & h.x[(fields >> 24) & 31]
+            elif op == I_MUL:
+                h.x[rd] = (a * h.x[(fields >> 24) & 31]) & MASK64
+            elif op == I_MULH:
+                h.x[rd] = alu.mulh(a, h.x[(fields >> 24) & 31])
+            elif op == I_MULHSU:
+                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 24) & 31])
+            elif op == I_MULHU:
+                h.x[rd] = alu.mulhu(a, h.x[(fields >> 24) & 31])
+            elif op == I_DIV:
+                h.x[rd] = alu.div(a, h.x[(fields >> 24) & 31])
+            elif op == I_DIVU:
+                h.x[rd] = alu.divu(a, h.x[(fields >> 24) & 31])
+            elif op == I_REM:
+                h.x[rd] = alu.rem(a, h.x[(fields >> 24) & 31])
+            elif op == I_REMU:
+                h.x[rd] = alu.remu(a, h.x[(fields >> 24) & 31])
+            elif op == I_ADDIW:
+                h.x[rd] = alu.sext32(a + imm)
+            elif op == I_SLLIW:
+                h.x[rd] = alu.sext32(a << imm)
+            elif op == I_SRLIW:
+                h.x[rd] = alu.sext32((a & MASK32) >> imm)
+            elif op == I_SRAIW:
+                h.x[rd] = sra(alu.sext32(a), imm)
+            elif op == I_ADDW:
+                h.x[rd] = alu.sext32(a + h.x[(fields >> 24) & 31])
+            elif op == I_SUBW:
+                h.x[rd] = alu.sext32(a - h.x[(fields >> 24) & 31])
+            elif op == I_SLLW:
+                h.x[rd] = alu.sext32(a << (h.x[(fields >> 24) & 31] & 31))
+            elif op == I_SRLW:
+                h.x[rd] = alu.sext32((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31))
+            elif op == I_SRAW:
+                h.x[rd] = sra(alu.sext32(a), h.x[(fields >> 24) & 31] & 31)
+            elif op == I_MULW:
+                h.x[rd] = alu.sext32(a * h.x[(fields >> 24) & 31])
+            elif op == I_DIVW:
+                funct3 = (fields >> 32) & 7
+                h.x[rd] = alu.divw(a, h.x[(fields >> 24) & 31], funct3 & 1, funct3 >= 6)
+            elif op == I_FENCE:
+                pass                             # every access is already complete, in order
+            elif op == I_FENCE_I:
+                h.flush_decoded()                # stores to instructions become visible now
+                stop = True
+            elif op == I_AMO:
+                h.instret = (base + steps - 1 - traps) & MASK64
+                atomic.execute(h, h.dc_insn[slot])
+                if h.trapped:
+                    break
+                stop = True
+            elif op == I_SYSTEM:
+                h.instret = (base + steps - 1 - traps) & MASK64
+                if (fields >> 32) & 7 == 0:
+                    npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
+                else:
+                    csr.execute(h, h.dc_insn[slot])
+                    base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
+                if h.trapped:
+                    break
+                stop = True
+            elif op == I_FP:
+                fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
+                if h.trapped:
+                    break
             else:
-                csr.execute(h, h.dc_insn[slot])
-                base = (h.instret - retired) & MASK64   # minstret may have been written
-            if h.trapped:
-                continue
-            stop = True
-        elif op == I_FP:
-            fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
-            if h.trapped:
-                continue
-        else:
-            illegal(h, h.dc_raw[slot])
-            continue
-        # ---- retire ----------------------------------------------------------------------
-        h.x[0] = 0
-        pc = npc
-        retired += 1
-        if stop:
-            break
+                illegal(h, h.dc_raw[slot])
+                break
+            # ---- retire ----------------------------------------------------------------------
+            h.x[0] = 0
+            pc = npc
+            if stop:
+                break
     if h.trapped:
         h.trapped = 0
+        traps += 1
     else:
         h.pc = pc
-    h.instret = (base + retired) & MASK64
-    return retired
+    h.instret = (base + steps - traps) & MASK64
+    return steps - traps
 
 
 def system(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong, npc: cython.ulonglong) -> cython.ulonglong:
