@@ -166,7 +166,7 @@ class AcpiTables:
 
     def install(self, vm) -> int:
         """Write the tables into guest memory, claim the sleep port; returns the RSDP address."""
-        vm.io_bus.add(SLEEP_PORT, self.sleep)
+        vm.io_bus.map(SLEEP_PORT, self.sleep)
         rsdp_addr = TABLES_ADDR
         at = rsdp_addr + 64
         dsdt_addr, dsdt = at, self.dsdt()

@@ -79,10 +79,10 @@ class MicroVm:
         self.output = output or _stdout
         self.vm = vm = Vm(config.mem, config.cpus, config.kvm_device)
         self.uart = Uart16550(self.output, vm.irq(UART_GSI))
-        vm.io_bus.add(UART_PORT, self.uart)
-        vm.io_bus.add(0x60, I8042(lambda: vm.exit(vm.reset_status)))
-        vm.io_bus.add(0x70, Cmos())
-        vm.io_bus.add(0x80, Sink(1))
+        vm.io_bus.map(UART_PORT, self.uart)
+        vm.io_bus.map(0x60, I8042(lambda: vm.exit(vm.reset_status)))
+        vm.io_bus.map(0x70, Cmos())
+        vm.io_bus.map(0x80, Sink(1))
         self.transports = []
         models = [Block(d.path, d.read_only) for d in config.drives]
         if config.virtio_console:
@@ -92,7 +92,7 @@ class MicroVm:
         for n, model in enumerate(models):
             base, gsi = VIRTIO_BASE + n * VIRTIO_SIZE, VIRTIO_FIRST_GSI + n
             transport = VirtioMmio(model, vm.memory, vm.irq(gsi))
-            vm.mmio_bus.add(base, transport)
+            vm.mmio_bus.map(base, transport)
             self.transports.append(transport)
             slots.append((base, VIRTIO_SIZE, gsi))
         tables = acpi.AcpiTables(config.cpus, slots, on_sleep=lambda: vm.exit(0))

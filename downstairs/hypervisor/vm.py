@@ -18,7 +18,7 @@ import time
 
 from downstairs.devices.memory import BufferMemory
 from downstairs.hypervisor import cpu, kvm
-from downstairs.hypervisor.bus import Bus
+from downstairs.devices.bus import Bus
 
 TSS_ADDR = 0xFFFBD000          # three pages the kernel needs for real mode on Intel VMX
 MAX_RAM = 0xC0000000           # RAM stays below 3 GiB; the hole above holds MMIO, IOAPIC, LAPIC
@@ -159,8 +159,8 @@ class Vm:
         self.memory = BufferMemory(self.ram)
         self.mem_size = mem_size
 
-        self.io_bus = Bus("port", 0xFFFFFFFF)
-        self.mmio_bus = Bus("mmio", 0)
+        self.io_bus = Bus("port", unclaimed=0xFFFFFFFF, partial=True)
+        self.mmio_bus = Bus("mmio", unclaimed=0, partial=True)
         self.lock = threading.Lock()
         self.stopped = False
         self.status = 0

@@ -2,7 +2,6 @@
 
 core/      the hart: state, instruction cycle, CSRs, traps, MMU, PMP (compiled by Cython)
 engine.py  loads the compiled core or the plain-Python reference
-bus.py     the physical address map a board wires devices into
 boards.py  QEMU's `virt` and `spike` boards
 loader.py  ELF and raw images into RAM
 """

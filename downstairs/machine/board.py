@@ -18,7 +18,7 @@ import mmap
 import time
 
 from downstairs.errors import UsageError
-from downstairs.machine.bus import Bus
+from downstairs.devices.bus import Bus
 from downstairs.machine.core.consts import (
     MENVCFG_STCE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_STIP,
 )

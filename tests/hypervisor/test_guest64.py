@@ -142,11 +142,11 @@ def start_vm(code: bytes):
 def test_long_mode_guest_port_mmio_and_interrupt():
     vm = start_vm(assemble(GUEST))
     out = bytearray()
-    vm.io_bus.add(0x3F8, Uart16550(out.extend, vm.irq(4)))
+    vm.io_bus.map(0x3F8, Uart16550(out.extend, vm.irq(4)))
     ports = Ports(vm)
-    vm.io_bus.add(0x600, ports)
+    vm.io_bus.map(0x600, ports)
     scratch = Scratch()
-    vm.mmio_bus.add(0xD0000000, scratch)
+    vm.mmio_bus.map(0xD0000000, scratch)
     status = vm.run(timeout=60)
     vm.close()
     assert out == b"hello from the guest\nI"
@@ -193,8 +193,8 @@ def test_guest_ends_the_vm_by_reset_or_acpi_power_off(code):
     from downstairs.hypervisor.acpi import SLEEP_PORT, SleepControl
     from downstairs.hypervisor.legacy import I8042
     vm = start_vm(assemble(f".code64\n {code}\n1: jmp 1b\n"))
-    vm.io_bus.add(0x60, I8042(lambda: vm.exit(0)))
-    vm.io_bus.add(SLEEP_PORT, SleepControl(lambda: vm.exit(0)))
+    vm.io_bus.map(0x60, I8042(lambda: vm.exit(0)))
+    vm.io_bus.map(SLEEP_PORT, SleepControl(lambda: vm.exit(0)))
     vm.status = 99
     assert vm.run(timeout=60) == 0
     vm.close()
