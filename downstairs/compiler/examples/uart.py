@@ -48,3 +48,12 @@ def put_hex(n: u64, width: u64) -> None:
 
 def newline() -> None:
     putc(10)
+
+
+def put_instret(start: u64, stop: u64) -> None:
+    """The benchmarks' cost line, `instret N`, printed only where minstret counts (on a
+    machine; under CPython the host shim reads the same value twice)."""
+    if stop != start:
+        puts(b"instret ")
+        put_u64(stop - start)
+        newline()
