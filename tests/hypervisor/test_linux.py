@@ -41,7 +41,7 @@ def runs_here(request):
         return True
     outcomes, text = request.getfixturevalue("nested_results")
     name = f"test_linux.py::{request.node.originalname}"
-    print(f"[kvm path] inside the nested harness on this host (its /dev/kvm cannot boot Linux)")
+    print("[kvm path] inside the nested harness on this host (its /dev/kvm cannot boot Linux)")
     assert outcomes.get(name) == "PASSED", f"{name} inside the harness: {outcomes.get(name)}\n{text[-6000:]}"
     return False
 

@@ -4,7 +4,7 @@ from downstairs.machine.core cimport alu, memory, physmem, trap
 
 cdef int ACCESS_LOAD, ACCESS_STORE
 cdef unsigned long long EXC_ILLEGAL_INSN, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED, EXC_STORE_ACCESS
-cdef unsigned long long EXC_STORE_MISALIGNED, MASK32, MASK64, NO_ADDRESS, SIGN64
+cdef unsigned long long EXC_STORE_MISALIGNED, MASK64, NO_ADDRESS, SIGN64
 cdef int LR, SC, AMOSWAP, AMOADD, AMOXOR, AMOAND, AMOOR, AMOMIN, AMOMAX, AMOMINU, AMOMAXU
 
 cpdef void execute(Hart h, unsigned long long insn)

@@ -17,7 +17,7 @@ import cython
 from downstairs.machine.core import alu, memory, physmem, trap
 from downstairs.machine.core.consts import (
     ACCESS_LOAD, ACCESS_STORE, EXC_ILLEGAL_INSN, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED,
-    EXC_STORE_ACCESS, EXC_STORE_MISALIGNED, MASK32, MASK64, NO_ADDRESS, SIGN64,
+    EXC_STORE_ACCESS, EXC_STORE_MISALIGNED, MASK64, NO_ADDRESS, SIGN64,
 )
 from downstairs.machine.core.state import Hart
 

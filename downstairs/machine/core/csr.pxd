@@ -2,8 +2,8 @@
 from downstairs.machine.core.state cimport Hart
 from downstairs.machine.core cimport pmp, trap
 
-cdef unsigned long long ALL_INTERRUPTS, EXC_ILLEGAL_INSN, MEDELEG_WRITABLE, MIP_MEIP, MIP_MSIP
-cdef unsigned long long MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD
+cdef unsigned long long ALL_INTERRUPTS, EXC_ILLEGAL_INSN, MEDELEG_WRITABLE
+cdef unsigned long long MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD
 cdef unsigned long long MSTATUS_TVM, MSTATUS_WRITABLE, S_INTERRUPTS, SSTATUS_MASK, MIP_WRITABLE
 cdef unsigned long long MASK64, COUNTER_BITS, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48
 cdef int PRV_M, PRV_S, PRV_U

@@ -486,7 +486,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
 def system(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong, npc: cython.ulonglong) -> cython.ulonglong:
     """The privileged instructions of funct3 = 0 (privileged spec 3.3). Returns the next pc."""
     funct7: cython.int = insn >> 25
-    rs2: cython.int = (insn >> 20) & 31
     if insn == 0x00000073:                                        # ecall
         trap.exception(h, EXC_ECALL_U + h.priv, 0)
     elif insn == 0x00100073:                                      # ebreak

@@ -6,7 +6,7 @@ cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, PRV_S, PRV_U
 cdef unsigned long long EXC_INSN_ACCESS, EXC_INSN_PAGE_FAULT, EXC_LOAD_ACCESS, EXC_LOAD_PAGE_FAULT
 cdef unsigned long long EXC_STORE_ACCESS, EXC_STORE_PAGE_FAULT, MSTATUS_MXR, MSTATUS_SUM, NO_ADDRESS
 cdef unsigned long long PTE_A, PTE_D, PTE_PPN_MASK, PTE_R, PTE_RESERVED, PTE_U, PTE_V, PTE_W, PTE_X
-cdef unsigned long long SATP_MODE_SV39, SATP_MODE_SV48, SATP_PPN_MASK
+cdef unsigned long long SATP_MODE_SV39, SATP_PPN_MASK
 
 cpdef unsigned long long page_fault(int access) noexcept
 cpdef unsigned long long access_fault(int access) noexcept
