@@ -9,12 +9,13 @@ ELF with a symbol table), and how many instructions all harts retired before it.
 a table of instructions per stage (from a stage's entry to the next stage's entry, so a
 stage's count includes the SBI calls it makes into the firmware).
 
-How entries are caught exactly, without slowing the machine down: the next region to watch
-is made a "hole" in RAM (state.py's set_hole: its pages never enter the TLB), served by a
-small device on the bus that reads and writes RAM for the hart. The first instruction fetch
-it serves (an access at the hart's pc) is the entry; then the watch moves on. Privilege
-drops (mret, sret) and satp writes end the engine's run slice, so after each slice the
-tracer sees those at the exact instruction too.
+How entries are caught exactly, without slowing the machine down: instruction fetches from
+the next region to watch go to the bus (state.py's set_fetch_watch: its pages never enter
+the fetch TLB), where a small device answers them from RAM. The first fetch it serves is
+the entry; then the watch moves on. Loads and stores there stay at full speed. The tracer
+also asks the harts to end their run after every SYSTEM instruction (`stop_on_system`), so
+privilege drops (mret, sret) and satp writes are seen at the exact instruction. Physical
+watches end when the MMU turns on: from then on code addresses are virtual.
 
 Counts are comparable with QEMU's `-icount shift=0` runs when this machine runs with
 `-icount shift=0` too (the same instruction stream, since time then advances the same way).
@@ -38,7 +39,7 @@ class Watch:
     def read(self, offset: int, size: int) -> int:
         paddr = self.start + offset
         hart = self.tracer.machine.current
-        if hart is not None and paddr == hart.pc and (hart.priv == 3 or hart.satp >> 60 == 0):
+        if hart is not None:
             self.tracer.entered(self, hart)
         at = paddr - RAM_BASE
         return int.from_bytes(self.ram[at:at + size], "little")
@@ -75,8 +76,9 @@ class StageTracer:
         if images_end < ram_end:
             self.watches.append(("code outside the loaded images", images_end, ram_end))
         self.record("reset ROM", 0, m.harts[0])
-        if getattr(m, "htif", None) is None:     # Spike's HTIF already uses the RAM hole
-            self.arm_next()
+        self.arm_next()
+        for hart in m.harts:
+            hart.stop_on_system = 1
         m.observer = self.after_slice
         uart = getattr(m, "uart", None)
         if uart is not None:
@@ -99,14 +101,14 @@ class StageTracer:
             m.bus.unmap(self.watch)
             self.watch = None
         for hart in m.harts:
-            hart.set_hole(0, 0)
+            hart.set_fetch_watch(0, 0)
         if not self.watches:
             return
         name, start, end = self.watches.pop(0)
         self.watch = Watch(self, name, start, end)
         m.bus.map(start, self.watch)
         for hart in m.harts:
-            hart.set_hole(start, end)
+            hart.set_fetch_watch(start, end)
 
     def entered(self, watch: Watch, hart) -> None:
         self.record(watch.name, self.machine.executed(), hart)
@@ -116,9 +118,11 @@ class StageTracer:
         if not self.mmu_on and hart.satp >> 60:
             self.mmu_on = True
             self.record("MMU on (satp)", self.machine.instructions, hart)
+            self.watches.clear()                 # physical watches mean nothing now
+            self.arm_next()
         if not self.user and hart.priv == 0:
             self.user = True
-            self.record("first U-mode code", self.machine.instructions, hart)
+            self.record("first U-mode code (init)", self.machine.instructions, hart)
 
     def record(self, name: str, count: int, hart) -> None:
         pc = hart.pc

@@ -417,3 +417,41 @@ def test_non_canonical_store_and_fetch(engine, word, cause):
     bench, tables = paged(engine)
     run_s(bench, [word], {10: va})
     expect_fault(bench, cause, va)
+
+
+# ---- the TLB's context tags: no flush on a privilege or sstatus change, yet no stale verdict --
+
+def test_clearing_sum_takes_effect_on_a_page_already_in_the_tlb(engine):
+    """A U page loaded with SUM set is in the TLB; after csrc sstatus.SUM the same load must
+    fault, although nothing flushed the TLB."""
+    bench, tables = paged(engine)
+    tables.map(VA, PA, V | R | W | U | A | D)
+    bench.hart.mstatus |= SUM
+    run_s(bench, [e.i("ld", 5, 10, 0), e.csr("csrrc", 0, 0x100, 12), e.i("ld", 6, 10, 8)],
+          {10: VA, 12: SUM})
+    expect_fault(bench, 13, VA + 8)
+    assert bench.reg(5) == 0x0706050403020100
+
+
+def test_clearing_mxr_takes_effect_on_a_page_already_in_the_tlb(engine):
+    bench, tables = paged(engine)
+    tables.map(VA, PA, V | X | A | D)
+    bench.hart.mstatus |= MXR
+    run_s(bench, [e.i("ld", 5, 10, 0), e.csr("csrrc", 0, 0x100, 12), e.i("ld", 6, 10, 0)],
+          {10: VA, 12: MXR})
+    expect_fault(bench, 13, VA)
+
+
+def test_s_page_in_the_tlb_is_still_denied_to_u_mode_after_sret(engine):
+    """S-mode touches an S data page (now in the TLB), then sret drops to U-mode code that
+    loads from the same page: a load page fault, from U."""
+    bench, tables = paged(engine)
+    bench.write(PA, e.to_bytes([e.i("ld", 5, 11, 0)]))
+    tables.map(VA, PA, V | R | X | U | A | D)                  # the U program
+    tables.map(VA + 0x1000, PA + 0x1000, V | R | W | A | D)    # an S data page
+    bench.hart.sepc = VA
+    bench.hart.mstatus &= ~(1 << 8)                            # SPP = U
+    run_s(bench, [e.i("ld", 6, 11, 0), e.SRET], {11: VA + 0x1000})
+    expect_fault(bench, 13, VA + 0x1000)
+    assert bench.hart.mepc == VA and (bench.hart.mstatus >> 11) & 3 == PRV_U
+    assert bench.reg(6) == int.from_bytes(bytes(range(0, 8)), "little")

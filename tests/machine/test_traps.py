@@ -397,24 +397,31 @@ def test_trapping_instruction_does_not_retire(engine):
     assert bench.hart.instret == 1           # the nop, not the ecall (the run stops at the vector)
 
 
-def test_run_returns_after_a_csr_write_so_the_interrupt_is_seen(engine):
-    """engine.run(hart, n) ends after an instruction that can unmask an interrupt, and the
-    next run takes it before anything else executes."""
+def test_an_interrupt_a_csr_write_unmasks_is_taken_before_the_next_instruction(engine):
+    """A pending interrupt that csrrsi mstatus.MIE enables is taken at once, inside the same
+    run: mepc is the instruction after the CSR write, and nothing after it executed."""
     bench = Bench(engine)
     bench.hart.mie = MTIP
     bench.hart.mip = MTIP
     bench.program([e.c_nop(), e.c_nop(), e.csr("csrrsi", 0, 0x300, 8)] + [e.c_nop()] * 20)
-    assert bench.engine.run(bench.hart, 1000) == 3
-    assert bench.hart.pc == CODE + 8
-    bench.engine.run(bench.hart, 1)
+    assert bench.engine.run(bench.hart, 3) == 3
+    assert bench.hart.pc == CODE + 8 and bench.hart.mcause == 0
+    bench = Bench(engine)
+    bench.hart.mie = MTIP
+    bench.hart.mip = MTIP
+    bench.program([e.c_nop(), e.c_nop(), e.csr("csrrsi", 0, 0x300, 8)] + [e.c_nop()] * 20)
+    bench.engine.run(bench.hart, 4)
     assert bench.hart.mcause == INTERRUPT | 7 and bench.hart.mepc == CODE + 8
+    assert bench.hart.instret == 4                    # the nops, csrrsi, one handler instruction
 
 
-def test_run_returns_after_mret(engine):
+def test_mret_continues_at_mepc_in_the_same_run(engine):
     bench = Bench(engine)
     bench.hart.mstatus |= (PRV_M << 11)
     bench.hart.mepc = CODE + 0x200
     bench.write_words(CODE + 0x200, [e.c_nop()] * 8)
     bench.program([e.c_nop(), e.MRET])
-    assert bench.engine.run(bench.hart, 1000) == 2
+    assert bench.engine.run(bench.hart, 2) == 2
     assert bench.hart.pc == CODE + 0x200
+    assert bench.engine.run(bench.hart, 3) == 3
+    assert bench.hart.pc == CODE + 0x206

@@ -254,6 +254,13 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
         h.menvcfg = value & (MENVCFG_FIOM | MENVCFG_STCE)   # no CBO or PBMT
     elif number == CSR_STIMECMP:
         h.stimecmp = value
+        # Sstc: STIP is pending exactly while time >= stimecmp. The board re-evaluates it
+        # between runs; a handler that just pushed stimecmp ahead must see STIP drop now.
+        if h.timer is not None and h.menvcfg & MENVCFG_STCE:
+            if h.timer.mtime() >= value:
+                h.mip |= MIP_STIP
+            else:
+                h.mip &= ~MIP_STIP
     elif number == CSR_SENVCFG:
         h.senvcfg = value & 1
     elif number == CSR_MCYCLE:
@@ -276,8 +283,8 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
 
 def write_status(h: Hart, value: cython.ulonglong) -> None:
     """mstatus.MPP is WARL over the modes that exist (U, S, M): 2 keeps the old value.
-    Changing MPRV, MPP, SUM or MXR changes how accesses are checked: forget the TLB."""
+    MPRV, MPP, SUM and MXR decide how loads and stores are checked: a new TLB context."""
     if (value & MSTATUS_MPP) >> 11 == 2:
         value = (value & ~MSTATUS_MPP) | (h.mstatus & MSTATUS_MPP)
     h.mstatus = value
-    h.flush_tlb()
+    h.update_context()

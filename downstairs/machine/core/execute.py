@@ -9,9 +9,10 @@ is table 24.1.
 This is the hot path. A fetch, load or store whose page is in the TLB goes straight to RAM
 here; anything else (a TLB miss, a device, a fault) goes to memory.py. When something
 raises an exception, the trap has already been entered and `h.trapped` is set: the
-instruction is abandoned without retiring. Instructions that can change which interrupts
-are deliverable (CSR writes, xRET, wfi) and device accesses end the run, so the board
-looks at interrupts before the next instruction.
+instruction is abandoned without retiring. SYSTEM instructions (CSR accesses, xRET,
+sfence.vma) and fence.i leave the straight-line loop, which then takes an interrupt they
+enabled and forgets its cached fetch page. wfi and device accesses end the run, so the
+board looks at the devices and interrupt wires before the next instruction.
 """
 
 import cython
@@ -233,7 +234,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         if h.mip & h.mie == 0:
             return 0
         h.waiting = 0
-    trap.take_interrupt(h)
+    h.update_context()                       # in case the privilege was set from outside
     steps: cython.ulonglong = 0              # instructions attempted
     traps: cython.ulonglong = 0              # ... of which trapped (did not retire)
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + steps - traps
@@ -243,6 +244,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     # instructions follow one another on the same page, so most fetches skip the TLB lookup.
     fetch_page: cython.ulonglong = TLB_EMPTY
     fetch_off: cython.ulonglong = 0
+    # The TLB context (state.update_context) of fetches and of loads and stores, as locals.
+    ctx_f: cython.ulonglong
+    ctx_d: cython.ulonglong
     pc: cython.ulonglong
     npc: cython.ulonglong
     offset: cython.ulonglong
@@ -261,18 +265,26 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     value: cython.ulonglong
     size: cython.int
     taken: cython.bint
-    stop: cython.bint = False
+    stop: cython.bint = False                # end the run: wfi, or a device was touched
+    resync: cython.bint = False              # re-enter straight-line execution
     while steps < budget and not stop:
-        # (Re)enter straight-line execution: at the start, and after each trap (a new pc,
-        # and TLBs the trap flushed). A trapping instruction `break`s the inner loop.
+        # (Re)enter straight-line execution: at the start, after each trap (a new pc and
+        # privilege; the trapping instruction `break`s the inner loop), and after instructions
+        # that change the privilege, the TLB context or which interrupts are enabled (SYSTEM,
+        # fence.i). Interrupts only become pending between runs (the board raises them) or
+        # by such instructions, so this is where a newly enabled one is taken.
         if h.trapped:
             h.trapped = 0
             traps += 1
+        if h.mip & h.mie:
+            trap.take_interrupt(h)
         fetch_page = TLB_EMPTY
+        ctx_f = h.ctx_fetch
+        ctx_d = h.ctx_data
+        resync = False
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
         while steps < budget:
             steps += 1
-            h.pc = pc
             # ---- fetch: find the instruction's RAM offset, and its decoded slot ----------------
             # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
             # instruction would straddle into the next page).
@@ -281,15 +293,17 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             else:
                 vpn = pc >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_FETCH][index] == vpn and (pc & 0xFFF) != 0xFFE:
+                if h.tlb_vpn[ACCESS_FETCH][index] == vpn | ctx_f and (pc & 0xFFF) != 0xFFE:
                     fetch_page = vpn << 12
                     fetch_off = h.tlb_off[ACCESS_FETCH][index]
                     offset = fetch_off + (pc & 0xFFF)
                 else:
+                    h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
                     value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
                     if h.trapped:
                         break
+                    stop = h.device_access != 0  # code on a device, or a watched fetch
                     offset = DC_UNCACHED
                     decode(h, DC_SIZE, DC_UNCACHED, value)
             if offset != DC_UNCACHED:
@@ -314,9 +328,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 size = 1 << (funct3 & 3)
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
+                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | ctx_d and (addr & 0xFFF) + size <= 0x1000:
                     value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
                 else:
+                    h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
                     value = memory.load(h, addr, size)
                     if h.trapped:
@@ -331,9 +346,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 size = 1 << funct3
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
+                if h.tlb_vpn[ACCESS_STORE][index] == vpn | ctx_d and (addr & 0xFFF) + size <= 0x1000:
                     ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 24) & 31])
                 else:
+                    h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
                     memory.store(h, addr, size, h.x[(fields >> 24) & 31])
                     if h.trapped:
@@ -445,40 +461,45 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
                 h.flush_decoded()                # stores to instructions become visible now
-                stop = True
+                resync = True
             elif op == I_AMO:
+                h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
                 atomic.execute(h, h.dc_insn[slot])
                 if h.trapped:
                     break
-                stop = True
             elif op == I_SYSTEM:
+                h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
                 if (fields >> 32) & 7 == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
+                    stop = h.waiting != 0        # wfi: the board lets time pass
                 else:
                     csr.execute(h, h.dc_insn[slot])
                     base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
                 if h.trapped:
                     break
-                stop = True
+                resync = True
+                stop = stop or h.stop_on_system != 0
             elif op == I_FP:
+                h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
                 if h.trapped:
                     break
             else:
+                h.pc = pc
                 illegal(h, h.dc_raw[slot])
                 break
             # ---- retire ----------------------------------------------------------------------
             h.x[0] = 0
             pc = npc
-            if stop:
+            if resync or stop:
                 break
+        if not h.trapped:
+            h.pc = pc
     if h.trapped:
         h.trapped = 0
         traps += 1
-    else:
-        h.pc = pc
     h.instret = (base + steps - traps) & MASK64
     return steps - traps
 

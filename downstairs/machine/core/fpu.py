@@ -96,8 +96,8 @@ def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
         return
     size: cython.int = 4 if funct3 == 2 else 8
     addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + sext12(insn >> 20)) & MASK64
-    vpn: cython.ulonglong = addr >> 12
-    index: cython.int = vpn & TLB_INDEX_MASK
+    vpn: cython.ulonglong = (addr >> 12) | h.ctx_data
+    index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     value: cython.ulonglong
     if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
         value = physmem.ram_read(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
@@ -119,8 +119,8 @@ def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
     value: cython.ulonglong = h.f[(insn >> 20) & 31]
     if size == 4:
         value &= MASK32
-    vpn: cython.ulonglong = addr >> 12
-    index: cython.int = vpn & TLB_INDEX_MASK
+    vpn: cython.ulonglong = (addr >> 12) | h.ctx_data
+    index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
         physmem.ram_write(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, value)
     else:

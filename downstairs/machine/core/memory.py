@@ -39,9 +39,10 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
             trap.exception(h, mmu.access_fault(access), vaddr)
             return NO_ADDRESS
     page: cython.ulonglong = paddr & ~cython.cast(cython.ulonglong, 0xFFF)
-    if verdict & 2 and physmem.in_ram(h, page, 0x1000):
+    if verdict & 2 and physmem.in_ram(h, page, 0x1000) and not (
+            access == ACCESS_FETCH and page < h.fetch_watch_end and page + 0x1000 > h.fetch_watch_start):
         index: cython.int = (vaddr >> 12) & TLB_INDEX_MASK
-        h.tlb_vpn[access][index] = vaddr >> 12
+        h.tlb_vpn[access][index] = (vaddr >> 12) | (h.ctx_fetch if access == ACCESS_FETCH else h.ctx_data)
         h.tlb_off[access][index] = page - h.ram_base
     return paddr
 
@@ -91,7 +92,14 @@ def fetch_parcel(h: Hart, vaddr: cython.ulonglong) -> cython.ulonglong:
     if paddr == NO_ADDRESS:
         return 0
     h.bus_error = 0
-    result: cython.ulonglong = physmem.read(h, paddr, 2)
+    result: cython.ulonglong
+    if h.fetch_watch_start <= paddr < h.fetch_watch_end:
+        h.device_access = 1                          # a watched fetch: the bus answers
+        answer = h.bus.read(paddr, 2)
+        result = 0 if answer is None else answer
+        h.bus_error = answer is None
+    else:
+        result = physmem.read(h, paddr, 2)
     if h.bus_error:
         trap.exception(h, EXC_INSN_ACCESS, vaddr)
         return 0

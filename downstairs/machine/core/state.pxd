@@ -2,7 +2,7 @@
 
 ctypedef unsigned long long u64
 
-cdef u64 MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
+cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
 cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE
 
 cdef class Hart:
@@ -40,9 +40,13 @@ cdef class Hart:
     cdef unsigned char *ram_ptr
     cdef public u64 ram_base, ram_size
     cdef public u64 hole_start, hole_end
+    cdef public u64 fetch_watch_start, fetch_watch_end   # set_fetch_watch
+    cdef public int stop_on_system   # end each run after a SYSTEM instruction (the stage tracer)
     cdef public object bus, timer
 
     # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page
+    # Each tag is a virtual page number | a context (update_context): fetch, and load/store
+    cdef public u64 ctx_fetch, ctx_data
     cdef u64 tlb_vpn[3][1024]
     cdef u64 tlb_off[3][1024]
 
@@ -54,5 +58,6 @@ cdef class Hart:
     cdef unsigned int dc_raw[16385]
 
     cpdef void reset(self, u64 pc) noexcept
+    cpdef void update_context(self) noexcept
     cpdef void flush_tlb(self) noexcept
     cpdef void flush_decoded(self) noexcept

@@ -14,7 +14,8 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PMP_COUNT, PRV_M,
+    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS,
+    PMP_COUNT, PRV_M,
     TLB_EMPTY, TLB_SIZE,
 )
 
@@ -44,6 +45,9 @@ class Hart:
         self.ram_size = ram_size
         self.hole_start = 0
         self.hole_end = 0
+        self.fetch_watch_start = 0
+        self.fetch_watch_end = 0
+        self.stop_on_system = 0
         self.bus = bus
         self.timer = timer
         self.mhartid = hartid
@@ -88,6 +92,7 @@ class Hart:
         self.device_access = 0
         self.walk_pte = 0
         self.waiting = 0
+        self.update_context()
         self.flush_tlb()
         self.flush_decoded()
 
@@ -100,9 +105,21 @@ class Hart:
         else:
             self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
 
+    def update_context(self) -> None:
+        """Recompute the TLB context: what, besides the page, decides a translation's
+        outcome. A fetch is checked at the current privilege; a load or store at the
+        privilege MPRV selects (3.1.6.3), with SUM and MXR (4.1.1.2). The context sits in the
+        top bits of every TLB tag (a virtual page number has at most 52 bits), so entries
+        made under another context simply miss: a trap, an xRET or an sstatus write needs no
+        flush. Call after any change of the privilege level or of mstatus."""
+        data_priv: cython.ulonglong = self.priv
+        if self.priv == PRV_M and self.mstatus & MSTATUS_MPRV:
+            data_priv = (self.mstatus >> 11) & 3
+        self.ctx_fetch = cython.cast(cython.ulonglong, self.priv) << 52
+        self.ctx_data = (data_priv | (((self.mstatus >> 18) & 3) << 2)) << 52   # SUM, MXR
+
     def flush_tlb(self) -> None:
-        """Forget every cached translation (sfence.vma, and any change of satp, privilege
-        or the mstatus bits that decide how an access is checked)."""
+        """Forget every cached translation (sfence.vma, and any change of satp or PMP)."""
         kind: cython.int
         i: cython.int
         if cython.compiled:
@@ -117,6 +134,14 @@ class Hart:
         Spike). Its pages never enter the TLB, so every access reaches the bus."""
         self.hole_start = start
         self.hole_end = end
+        self.flush_tlb()
+
+    def set_fetch_watch(self, start: int, end: int) -> None:
+        """Physical addresses whose instruction fetches go to the bus (a debugger's or
+        tracer's watch on where code starts running); loads and stores there stay plain RAM.
+        Pages in the range never enter the fetch TLB, so every fetch there is seen."""
+        self.fetch_watch_start = start
+        self.fetch_watch_end = end
         self.flush_tlb()
 
     def set_pending(self, mask: int, level: bool) -> None:

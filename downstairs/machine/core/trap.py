@@ -54,7 +54,7 @@ def enter(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
         h.pc = base
     h.reserve_addr = NO_ADDRESS
     h.waiting = 0
-    h.flush_tlb()
+    h.update_context()
 
 
 def exception(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
@@ -114,7 +114,7 @@ def mret(h: Hart) -> None:
     h.mstatus = status
     h.priv = target
     h.pc = h.mepc
-    h.flush_tlb()
+    h.update_context()
 
 
 def sret(h: Hart) -> None:
@@ -128,4 +128,4 @@ def sret(h: Hart) -> None:
     h.mstatus = status
     h.priv = target
     h.pc = h.sepc
-    h.flush_tlb()
+    h.update_context()
