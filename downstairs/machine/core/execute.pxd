@@ -88,8 +88,8 @@ cdef enum:
     I_FENCE_I = 48
     I_SYSTEM = 49
     I_FP = 50
-    DC_SIZE = 16384
-    DC_MASK = 16383
+    DC_SIZE = 65536
+    DC_MASK = 65535
 cdef extern from *:
     const unsigned long long DC_UNCACHED "0xFFFFFFFFFFFFFFFFULL"
 cdef unsigned long long RVC_ILLEGAL

@@ -435,25 +435,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_REMU:
                 h.x[rd] = alu.remu(a, h.x[(fields >> 24) & 31])
             elif op == I_ADDIW:
-                h.x[rd] = alu.sext32(a + imm)
+                h.x[rd] = sext(a + imm, 32)
             elif op == I_SLLIW:
-                h.x[rd] = alu.sext32(a << imm)
+                h.x[rd] = sext(a << imm, 32)
             elif op == I_SRLIW:
-                h.x[rd] = alu.sext32((a & MASK32) >> imm)
+                h.x[rd] = sext((a & MASK32) >> imm, 32)
             elif op == I_SRAIW:
-                h.x[rd] = sra(alu.sext32(a), imm)
+                h.x[rd] = sra(sext(a, 32), imm)
             elif op == I_ADDW:
-                h.x[rd] = alu.sext32(a + h.x[(fields >> 24) & 31])
+                h.x[rd] = sext(a + h.x[(fields >> 24) & 31], 32)
             elif op == I_SUBW:
-                h.x[rd] = alu.sext32(a - h.x[(fields >> 24) & 31])
+                h.x[rd] = sext(a - h.x[(fields >> 24) & 31], 32)
             elif op == I_SLLW:
-                h.x[rd] = alu.sext32(a << (h.x[(fields >> 24) & 31] & 31))
+                h.x[rd] = sext(a << (h.x[(fields >> 24) & 31] & 31), 32)
             elif op == I_SRLW:
-                h.x[rd] = alu.sext32((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31))
+                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31), 32)
             elif op == I_SRAW:
-                h.x[rd] = sra(alu.sext32(a), h.x[(fields >> 24) & 31] & 31)
+                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 24) & 31] & 31)
             elif op == I_MULW:
-                h.x[rd] = alu.sext32(a * h.x[(fields >> 24) & 31])
+                h.x[rd] = sext(a * h.x[(fields >> 24) & 31], 32)
             elif op == I_DIVW:
                 funct3 = (fields >> 32) & 7
                 h.x[rd] = alu.divw(a, h.x[(fields >> 24) & 31], funct3 & 1, funct3 >= 6)

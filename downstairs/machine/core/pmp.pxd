@@ -10,4 +10,4 @@ cpdef unsigned long long entry_end(Hart h, int i) noexcept
 cpdef int check(Hart h, unsigned long long paddr, unsigned long long size, int access, int priv) noexcept
 cpdef void write_cfg(Hart h, int index, unsigned int value) noexcept
 cpdef void write_addr(Hart h, int index, unsigned long long value) noexcept
-cpdef void count_entries(Hart h) noexcept
+cpdef void update_ranges(Hart h) noexcept

@@ -63,11 +63,9 @@ def check(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong, access: cyth
     i: cython.int
     for i in range(PMP_COUNT):
         cfg: cython.uint = h.pmpcfg[i]
-        if (cfg >> PMP_A_SHIFT) & 3 == PMP_OFF:
-            continue
-        lo: cython.ulonglong = entry_start(h, i)
-        hi: cython.ulonglong = entry_end(h, i)
-        if lo >= hi:
+        lo: cython.ulonglong = h.pmp_lo[i]
+        hi: cython.ulonglong = h.pmp_hi[i]
+        if lo >= hi:                         # OFF, or an empty TOR range
             continue
         if not (page >= hi or page_end <= lo or (page >= lo and page_end <= hi)):
             uniform = 0                      # the entry splits this page
@@ -96,7 +94,7 @@ def write_cfg(h: Hart, index: cython.int, value: cython.uint) -> None:
     if value & PMP_W and not value & PMP_R:
         value &= ~PMP_W
     h.pmpcfg[index] = value
-    count_entries(h)
+    update_ranges(h)
 
 
 def write_addr(h: Hart, index: cython.int, value: cython.ulonglong) -> None:
@@ -108,13 +106,22 @@ def write_addr(h: Hart, index: cython.int, value: cython.ulonglong) -> None:
             and (h.pmpcfg[index + 1] >> PMP_A_SHIFT) & 3 == PMP_TOR:
         return
     h.pmpaddr[index] = value & ((cython.cast(cython.ulonglong, 1) << 54) - 1)
+    update_ranges(h)
 
 
-def count_entries(h: Hart) -> None:
+def update_ranges(h: Hart) -> None:
+    """After any pmpcfg or pmpaddr write: decode every entry's byte range once (check()
+    runs on every TLB refill and page-table read), count the entries that are on, and
+    forget translations whose PMP verdict may have changed."""
     n: cython.int = 0
     i: cython.int
     for i in range(PMP_COUNT):
         if (h.pmpcfg[i] >> PMP_A_SHIFT) & 3 != PMP_OFF:
             n += 1
+            h.pmp_lo[i] = entry_start(h, i)
+            h.pmp_hi[i] = entry_end(h, i)
+        else:
+            h.pmp_lo[i] = 0
+            h.pmp_hi[i] = 0
     h.pmp_entries = n
     h.flush_tlb()

@@ -23,6 +23,8 @@ cdef class Hart:
     cdef public u64 stimecmp         # Sstc: STIP is pending while time >= stimecmp (menvcfg.STCE)
     cdef unsigned char pmpcfg[16]
     cdef u64 pmpaddr[16]
+    cdef u64 pmp_lo[16]              # each entry's byte range [lo, hi), decoded (pmp.update_ranges)
+    cdef u64 pmp_hi[16]
     cdef u64 mhpmcounter[16]         # mhpmcounter3..18: writable, counting no event
     cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)
 
@@ -51,11 +53,11 @@ cdef class Hart:
     cdef u64 tlb_off[3][1024]
 
     # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
-    cdef u64 dc_tag[16385]
-    cdef u64 dc_fields[16385]
-    cdef u64 dc_imm[16385]
-    cdef unsigned int dc_insn[16385]
-    cdef unsigned int dc_raw[16385]
+    cdef u64 dc_tag[65537]
+    cdef u64 dc_fields[65537]
+    cdef u64 dc_imm[65537]
+    cdef unsigned int dc_insn[65537]
+    cdef unsigned int dc_raw[65537]
 
     cpdef void reset(self, u64 pc) noexcept
     cpdef void update_context(self) noexcept

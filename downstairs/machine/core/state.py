@@ -30,6 +30,8 @@ class Hart:
             self.f = [0] * 32
             self.pmpcfg = [0] * PMP_COUNT
             self.pmpaddr = [0] * PMP_COUNT
+            self.pmp_lo = [0] * PMP_COUNT
+            self.pmp_hi = [0] * PMP_COUNT
             self.mhpmcounter = [0] * HPM_COUNTERS
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
@@ -82,6 +84,8 @@ class Hart:
         for i in range(PMP_COUNT):
             self.pmpcfg[i] = 0
             self.pmpaddr[i] = 0
+            self.pmp_lo[i] = 0
+            self.pmp_hi[i] = 0
         for i in range(HPM_COUNTERS):
             self.mhpmcounter[i] = 0
         self.pmp_entries = 0
