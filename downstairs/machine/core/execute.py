@@ -48,6 +48,7 @@ if not cython.compiled:
         globals().update({name: int(value) for name, value
                           in re.findall(r"^    ((?:I|DC)_[A-Z_]+) = (\d+)$", pxd.read(), re.M)})
     DC_UNCACHED = TLB_EMPTY
+    DC_NO_TAG = 0xFFFFFFFF
 
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
 RVC_ILLEGAL = compressed.ILLEGAL
@@ -118,12 +119,15 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 # (Zifencei: only after fence.i must a hart see the stores it made to instructions).
 
 def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
-         length: cython.int) -> cython.ulonglong:
-    return (op | (rd << 8) | (rs1 << 16) | (rs2 << 24)
-            | (cython.cast(cython.ulonglong, funct3) << 32) | (cython.cast(cython.ulonglong, length) << 40))
+         length: cython.int, imm: cython.ulonglong) -> cython.ulonglong:
+    """One 64-bit word per decoded instruction, so the hot loop reads one word: op in bits
+    5:0, rd 10:6, rs1 15:11, rs2 20:16, funct3 23:21, bit 24 set for a 4-byte instruction,
+    and the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32."""
+    return (op | (rd << 6) | (rs1 << 11) | (rs2 << 16) | (funct3 << 21) | ((length >> 2) << 24)
+            | ((imm & MASK32) << 32))
 
 
-def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, raw: cython.ulonglong) -> None:
+def decode(h: Hart, slot: cython.int, tag: cython.uint, raw: cython.ulonglong) -> None:
     """Decode the instruction whose first bits are `raw` into cache slot `slot`."""
     insn: cython.ulonglong
     length: cython.int
@@ -219,8 +223,7 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, raw: cython.ulonglo
     else:
         op = I_FP                                              # fpu.execute decides, or traps
     h.dc_tag[slot] = tag
-    h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length)
-    h.dc_imm[slot] = imm
+    h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length, imm)
     h.dc_insn[slot] = insn
     h.dc_raw[slot] = raw
 
@@ -305,25 +308,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         break
                     stop = h.device_access != 0  # code on a device, or a watched fetch
                     offset = DC_UNCACHED
-                    decode(h, DC_SIZE, DC_UNCACHED, value)
+                    decode(h, DC_SIZE, DC_NO_TAG, value)
             if offset != DC_UNCACHED:
                 slot = (offset >> 1) & DC_MASK
-                if h.dc_tag[slot] != offset:
-                    decode(h, slot, offset, ram_load(h, offset, 4))
+                if h.dc_tag[slot] != offset >> DC_TAG_SHIFT:
+                    decode(h, slot, offset >> DC_TAG_SHIFT, ram_load(h, offset, 4))
             else:
                 slot = DC_SIZE                   # the spare slot holds an uncached decode
             fields = h.dc_fields[slot]
-            op = fields & 0xFF
-            rd = (fields >> 8) & 31
-            rs1 = (fields >> 16) & 31
-            npc = pc + (fields >> 40)
-            imm = h.dc_imm[slot]
+            op = fields & 0x3F
+            rd = (fields >> 6) & 31
+            rs1 = (fields >> 11) & 31
+            npc = pc + 2 + ((fields >> 23) & 2)
+            imm = sext(fields >> 32, 32)
             a = h.x[rs1]
             # ---- execute ---------------------------------------------------------------------
             if op == I_ADDI:
                 h.x[rd] = (a + imm) & MASK64
             elif op == I_LOAD:
-                funct3 = (fields >> 32) & 7
+                funct3 = (fields >> 21) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << (funct3 & 3)
                 vpn = addr >> 12
@@ -341,23 +344,23 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     value = sext(value, 8 * size)
                 h.x[rd] = value
             elif op == I_STORE:
-                funct3 = (fields >> 32) & 7
+                funct3 = (fields >> 21) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << funct3
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
                 if h.tlb_vpn[ACCESS_STORE][index] == vpn | ctx_d and (addr & 0xFFF) + size <= 0x1000:
-                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 24) & 31])
+                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 16) & 31])
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
-                    memory.store(h, addr, size, h.x[(fields >> 24) & 31])
+                    memory.store(h, addr, size, h.x[(fields >> 16) & 31])
                     if h.trapped:
                         break
                     stop = h.device_access != 0
             elif op == I_BRANCH:
-                funct3 = (fields >> 32) & 7
-                b = h.x[(fields >> 24) & 31]
+                funct3 = (fields >> 21) & 7
+                b = h.x[(fields >> 16) & 31]
                 if funct3 == 0:
                     taken = a == b
                 elif funct3 == 1:
@@ -399,41 +402,41 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAI:
                 h.x[rd] = sra(a, imm)
             elif op == I_ADD:
-                h.x[rd] = (a + h.x[(fields >> 24) & 31]) & MASK64
+                h.x[rd] = (a + h.x[(fields >> 16) & 31]) & MASK64
             elif op == I_SUB:
-                h.x[rd] = (a - h.x[(fields >> 24) & 31]) & MASK64
+                h.x[rd] = (a - h.x[(fields >> 16) & 31]) & MASK64
             elif op == I_SLL:
-                h.x[rd] = (a << (h.x[(fields >> 24) & 31] & 63)) & MASK64
+                h.x[rd] = (a << (h.x[(fields >> 16) & 31] & 63)) & MASK64
             elif op == I_SLT:
-                h.x[rd] = lt(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = lt(a, h.x[(fields >> 16) & 31])
             elif op == I_SLTU:
-                h.x[rd] = a < h.x[(fields >> 24) & 31]
+                h.x[rd] = a < h.x[(fields >> 16) & 31]
             elif op == I_XOR:
-                h.x[rd] = a ^ h.x[(fields >> 24) & 31]
+                h.x[rd] = a ^ h.x[(fields >> 16) & 31]
             elif op == I_SRL:
-                h.x[rd] = a >> (h.x[(fields >> 24) & 31] & 63)
+                h.x[rd] = a >> (h.x[(fields >> 16) & 31] & 63)
             elif op == I_SRA:
-                h.x[rd] = sra(a, h.x[(fields >> 24) & 31] & 63)
+                h.x[rd] = sra(a, h.x[(fields >> 16) & 31] & 63)
             elif op == I_OR:
-                h.x[rd] = a | h.x[(fields >> 24) & 31]
+                h.x[rd] = a | h.x[(fields >> 16) & 31]
             elif op == I_AND:
-                h.x[rd] = a & h.x[(fields >> 24) & 31]
+                h.x[rd] = a & h.x[(fields >> 16) & 31]
             elif op == I_MUL:
-                h.x[rd] = (a * h.x[(fields >> 24) & 31]) & MASK64
+                h.x[rd] = (a * h.x[(fields >> 16) & 31]) & MASK64
             elif op == I_MULH:
-                h.x[rd] = alu.mulh(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.mulh(a, h.x[(fields >> 16) & 31])
             elif op == I_MULHSU:
-                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 16) & 31])
             elif op == I_MULHU:
-                h.x[rd] = alu.mulhu(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.mulhu(a, h.x[(fields >> 16) & 31])
             elif op == I_DIV:
-                h.x[rd] = alu.div(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.div(a, h.x[(fields >> 16) & 31])
             elif op == I_DIVU:
-                h.x[rd] = alu.divu(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.divu(a, h.x[(fields >> 16) & 31])
             elif op == I_REM:
-                h.x[rd] = alu.rem(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.rem(a, h.x[(fields >> 16) & 31])
             elif op == I_REMU:
-                h.x[rd] = alu.remu(a, h.x[(fields >> 24) & 31])
+                h.x[rd] = alu.remu(a, h.x[(fields >> 16) & 31])
             elif op == I_ADDIW:
                 h.x[rd] = sext(a + imm, 32)
             elif op == I_SLLIW:
@@ -443,20 +446,20 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAIW:
                 h.x[rd] = sra(sext(a, 32), imm)
             elif op == I_ADDW:
-                h.x[rd] = sext(a + h.x[(fields >> 24) & 31], 32)
+                h.x[rd] = sext(a + h.x[(fields >> 16) & 31], 32)
             elif op == I_SUBW:
-                h.x[rd] = sext(a - h.x[(fields >> 24) & 31], 32)
+                h.x[rd] = sext(a - h.x[(fields >> 16) & 31], 32)
             elif op == I_SLLW:
-                h.x[rd] = sext(a << (h.x[(fields >> 24) & 31] & 31), 32)
+                h.x[rd] = sext(a << (h.x[(fields >> 16) & 31] & 31), 32)
             elif op == I_SRLW:
-                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 24) & 31] & 31), 32)
+                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 16) & 31] & 31), 32)
             elif op == I_SRAW:
-                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 24) & 31] & 31)
+                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 16) & 31] & 31)
             elif op == I_MULW:
-                h.x[rd] = sext(a * h.x[(fields >> 24) & 31], 32)
+                h.x[rd] = sext(a * h.x[(fields >> 16) & 31], 32)
             elif op == I_DIVW:
-                funct3 = (fields >> 32) & 7
-                h.x[rd] = alu.divw(a, h.x[(fields >> 24) & 31], funct3 & 1, funct3 >= 6)
+                funct3 = (fields >> 21) & 7
+                h.x[rd] = alu.divw(a, h.x[(fields >> 16) & 31], funct3 & 1, funct3 >= 6)
             elif op == I_FENCE:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
@@ -471,7 +474,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SYSTEM:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
-                if (fields >> 32) & 7 == 0:
+                if (fields >> 21) & 7 == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
                     stop = h.waiting != 0        # wfi: the board lets time pass
                 else:

@@ -28,6 +28,10 @@ def access_priv(h: Hart, access: cython.int) -> cython.int:
 
 def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cython.int) -> cython.ulonglong:
     """Translate and PMP-check one access inside a page; NO_ADDRESS after a fault."""
+    index: cython.int = (vaddr >> 12) & TLB_INDEX_MASK
+    context: cython.ulonglong = h.ctx_fetch if access == ACCESS_FETCH else h.ctx_data
+    if h.tlb_vpn[access][index] == (vaddr >> 12) | context:
+        return h.ram_base + h.tlb_off[access][index] + (vaddr & 0xFFF)   # checked when it was filled
     priv: cython.int = access_priv(h, access)
     paddr: cython.ulonglong = mmu.translate(h, vaddr, access, priv)
     if paddr == NO_ADDRESS:
@@ -41,8 +45,7 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
     page: cython.ulonglong = paddr & ~cython.cast(cython.ulonglong, 0xFFF)
     if verdict & 2 and physmem.in_ram(h, page, 0x1000) and not (
             access == ACCESS_FETCH and page < h.fetch_watch_end and page + 0x1000 > h.fetch_watch_start):
-        index: cython.int = (vaddr >> 12) & TLB_INDEX_MASK
-        h.tlb_vpn[access][index] = (vaddr >> 12) | (h.ctx_fetch if access == ACCESS_FETCH else h.ctx_data)
+        h.tlb_vpn[access][index] = (vaddr >> 12) | context
         h.tlb_off[access][index] = page - h.ram_base
     return paddr
 

@@ -53,9 +53,8 @@ cdef class Hart:
     cdef u64 tlb_off[3][1024]
 
     # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
-    cdef u64 dc_tag[65537]
-    cdef u64 dc_fields[65537]
-    cdef u64 dc_imm[65537]
+    cdef unsigned int dc_tag[65537]  # RAM offset >> 17 (execute.DC_TAG_SHIFT); all ones: empty
+    cdef u64 dc_fields[65537]        # execute.pack: op, registers, funct3, length, immediate
     cdef unsigned int dc_insn[65537]
     cdef unsigned int dc_raw[65537]
 

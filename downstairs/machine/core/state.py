@@ -36,7 +36,6 @@ class Hart:
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
             self.dc_fields = [0] * (DC_SIZE + 1)
-            self.dc_imm = [0] * (DC_SIZE + 1)
             self.dc_insn = [0] * (DC_SIZE + 1)
             self.dc_raw = [0] * (DC_SIZE + 1)
         self.ram = ram
@@ -105,9 +104,9 @@ class Hart:
         i: cython.int
         if cython.compiled:
             for i in range(DC_SIZE + 1):
-                self.dc_tag[i] = TLB_EMPTY
+                self.dc_tag[i] = 0xFFFFFFFF
         else:
-            self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
+            self.dc_tag = [0xFFFFFFFF] * (DC_SIZE + 1)
 
     def update_context(self) -> None:
         """Recompute the TLB context: what, besides the page, decides a translation's
