@@ -17,6 +17,9 @@ cdef extern from *:
     const unsigned long long SIGN64 "0x8000000000000000ULL"
     const unsigned long long TLB_EMPTY "0xFFFFFFFFFFFFFFFFULL"
     const unsigned long long UPPER20 "0xFFFFF000ULL"
+cdef enum:                       # why run's inner loop ends early
+    RESYNC = 1
+    STOP = 2
 cdef enum:                       # major opcodes, as in execute.py
     LOAD = 0x03
     MISC_MEM = 0x0F

@@ -34,6 +34,7 @@ if not cython.compiled:
 # Major opcodes (table 24.1). The compiled engine sees them as a C enum (execute.pxd), so the
 # dispatch below becomes a jump table; the reference engine needs the same names as values.
 if not cython.compiled:
+    RESYNC, STOP = 1, 2
     LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
     STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
     BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
@@ -120,10 +121,10 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 
 def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
          length: cython.int, imm: cython.ulonglong) -> cython.ulonglong:
-    """One 64-bit word per decoded instruction, so the hot loop reads one word: op in bits
-    5:0, rd 10:6, rs1 15:11, rs2 20:16, funct3 23:21, bit 24 set for a 4-byte instruction,
-    and the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32."""
-    return (op | (rd << 6) | (rs1 << 11) | (rs2 << 16) | (funct3 << 21) | ((length >> 2) << 24)
+    """One 64-bit word per decoded instruction, so the hot loop reads one word: the length
+    in bytes (2 or 4) in bits 2:0, op 8:3, rd 13:9, rs1 18:14, rs2 23:19, funct3 26:24, and
+    the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32."""
+    return (length | (op << 3) | (rd << 9) | (rs1 << 14) | (rs2 << 19) | (funct3 << 24)
             | ((imm & MASK32) << 32))
 
 
@@ -247,9 +248,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     # instructions follow one another on the same page, so most fetches skip the TLB lookup.
     fetch_page: cython.ulonglong = TLB_EMPTY
     fetch_off: cython.ulonglong = 0
-    # The TLB context (state.update_context) of fetches and of loads and stores, as locals.
-    ctx_f: cython.ulonglong
-    ctx_d: cython.ulonglong
     pc: cython.ulonglong
     npc: cython.ulonglong
     offset: cython.ulonglong
@@ -268,9 +266,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     value: cython.ulonglong
     size: cython.int
     taken: cython.bint
-    stop: cython.bint = False                # end the run: wfi, or a device was touched
-    resync: cython.bint = False              # re-enter straight-line execution
-    while steps < budget and not stop:
+    # Why straight-line execution ends before the budget: 0 it does not, RESYNC to re-enter
+    # it, STOP to end the run (wfi, or a device was touched).
+    leave: cython.int = 0
+    while steps < budget and leave != STOP:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
         # privilege; the trapping instruction `break`s the inner loop), and after instructions
         # that change the privilege, the TLB context or which interrupts are enabled (SYSTEM,
@@ -282,9 +281,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         if h.mip & h.mie:
             trap.take_interrupt(h)
         fetch_page = TLB_EMPTY
-        ctx_f = h.ctx_fetch
-        ctx_d = h.ctx_data
-        resync = False
+        leave = 0
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
         while steps < budget:
             steps += 1
@@ -296,7 +293,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             else:
                 vpn = pc >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_FETCH][index] == vpn | ctx_f and (pc & 0xFFF) != 0xFFE:
+                if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
                     fetch_page = vpn << 12
                     fetch_off = h.tlb_off[ACCESS_FETCH][index]
                     offset = fetch_off + (pc & 0xFFF)
@@ -306,7 +303,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
                     if h.trapped:
                         break
-                    stop = h.device_access != 0  # code on a device, or a watched fetch
+                    if h.device_access:       # code on a device, or a watched fetch
+                        leave = STOP
                     offset = DC_UNCACHED
                     decode(h, DC_SIZE, DC_NO_TAG, value)
             if offset != DC_UNCACHED:
@@ -316,22 +314,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             else:
                 slot = DC_SIZE                   # the spare slot holds an uncached decode
             fields = h.dc_fields[slot]
-            op = fields & 0x3F
-            rd = (fields >> 6) & 31
-            rs1 = (fields >> 11) & 31
-            npc = pc + 2 + ((fields >> 23) & 2)
-            imm = sext(fields >> 32, 32)
+            op = (fields >> 3) & 0x3F
+            rd = (fields >> 9) & 31
+            rs1 = (fields >> 14) & 31
+            npc = pc + (fields & 7)
+            if cython.compiled:                  # the same as sext(fields >> 32, 32), in one step
+                imm = cython.cast(cython.ulonglong, cython.cast(cython.int, fields >> 32))
+            else:
+                imm = sext(fields >> 32, 32)
             a = h.x[rs1]
             # ---- execute ---------------------------------------------------------------------
             if op == I_ADDI:
                 h.x[rd] = (a + imm) & MASK64
             elif op == I_LOAD:
-                funct3 = (fields >> 21) & 7
+                funct3 = (fields >> 24) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << (funct3 & 3)
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | ctx_d and (addr & 0xFFF) + size <= 0x1000:
+                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
                     value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
                 else:
                     h.pc = pc
@@ -339,28 +340,30 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     value = memory.load(h, addr, size)
                     if h.trapped:
                         break
-                    stop = h.device_access != 0  # a device may have raised an interrupt
+                    if h.device_access:       # a device may have raised an interrupt
+                        leave = STOP
                 if funct3 < 3:
                     value = sext(value, 8 * size)
                 h.x[rd] = value
             elif op == I_STORE:
-                funct3 = (fields >> 21) & 7
+                funct3 = (fields >> 24) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << funct3
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_STORE][index] == vpn | ctx_d and (addr & 0xFFF) + size <= 0x1000:
-                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 16) & 31])
+                if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
+                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 19) & 31])
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
-                    memory.store(h, addr, size, h.x[(fields >> 16) & 31])
+                    memory.store(h, addr, size, h.x[(fields >> 19) & 31])
                     if h.trapped:
                         break
-                    stop = h.device_access != 0
+                    if h.device_access:
+                        leave = STOP
             elif op == I_BRANCH:
-                funct3 = (fields >> 21) & 7
-                b = h.x[(fields >> 16) & 31]
+                funct3 = (fields >> 24) & 7
+                b = h.x[(fields >> 19) & 31]
                 if funct3 == 0:
                     taken = a == b
                 elif funct3 == 1:
@@ -402,41 +405,41 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAI:
                 h.x[rd] = sra(a, imm)
             elif op == I_ADD:
-                h.x[rd] = (a + h.x[(fields >> 16) & 31]) & MASK64
+                h.x[rd] = (a + h.x[(fields >> 19) & 31]) & MASK64
             elif op == I_SUB:
-                h.x[rd] = (a - h.x[(fields >> 16) & 31]) & MASK64
+                h.x[rd] = (a - h.x[(fields >> 19) & 31]) & MASK64
             elif op == I_SLL:
-                h.x[rd] = (a << (h.x[(fields >> 16) & 31] & 63)) & MASK64
+                h.x[rd] = (a << (h.x[(fields >> 19) & 31] & 63)) & MASK64
             elif op == I_SLT:
-                h.x[rd] = lt(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = lt(a, h.x[(fields >> 19) & 31])
             elif op == I_SLTU:
-                h.x[rd] = a < h.x[(fields >> 16) & 31]
+                h.x[rd] = a < h.x[(fields >> 19) & 31]
             elif op == I_XOR:
-                h.x[rd] = a ^ h.x[(fields >> 16) & 31]
+                h.x[rd] = a ^ h.x[(fields >> 19) & 31]
             elif op == I_SRL:
-                h.x[rd] = a >> (h.x[(fields >> 16) & 31] & 63)
+                h.x[rd] = a >> (h.x[(fields >> 19) & 31] & 63)
             elif op == I_SRA:
-                h.x[rd] = sra(a, h.x[(fields >> 16) & 31] & 63)
+                h.x[rd] = sra(a, h.x[(fields >> 19) & 31] & 63)
             elif op == I_OR:
-                h.x[rd] = a | h.x[(fields >> 16) & 31]
+                h.x[rd] = a | h.x[(fields >> 19) & 31]
             elif op == I_AND:
-                h.x[rd] = a & h.x[(fields >> 16) & 31]
+                h.x[rd] = a & h.x[(fields >> 19) & 31]
             elif op == I_MUL:
-                h.x[rd] = (a * h.x[(fields >> 16) & 31]) & MASK64
+                h.x[rd] = (a * h.x[(fields >> 19) & 31]) & MASK64
             elif op == I_MULH:
-                h.x[rd] = alu.mulh(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.mulh(a, h.x[(fields >> 19) & 31])
             elif op == I_MULHSU:
-                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 19) & 31])
             elif op == I_MULHU:
-                h.x[rd] = alu.mulhu(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.mulhu(a, h.x[(fields >> 19) & 31])
             elif op == I_DIV:
-                h.x[rd] = alu.div(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.div(a, h.x[(fields >> 19) & 31])
             elif op == I_DIVU:
-                h.x[rd] = alu.divu(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.divu(a, h.x[(fields >> 19) & 31])
             elif op == I_REM:
-                h.x[rd] = alu.rem(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.rem(a, h.x[(fields >> 19) & 31])
             elif op == I_REMU:
-                h.x[rd] = alu.remu(a, h.x[(fields >> 16) & 31])
+                h.x[rd] = alu.remu(a, h.x[(fields >> 19) & 31])
             elif op == I_ADDIW:
                 h.x[rd] = sext(a + imm, 32)
             elif op == I_SLLIW:
@@ -446,25 +449,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAIW:
                 h.x[rd] = sra(sext(a, 32), imm)
             elif op == I_ADDW:
-                h.x[rd] = sext(a + h.x[(fields >> 16) & 31], 32)
+                h.x[rd] = sext(a + h.x[(fields >> 19) & 31], 32)
             elif op == I_SUBW:
-                h.x[rd] = sext(a - h.x[(fields >> 16) & 31], 32)
+                h.x[rd] = sext(a - h.x[(fields >> 19) & 31], 32)
             elif op == I_SLLW:
-                h.x[rd] = sext(a << (h.x[(fields >> 16) & 31] & 31), 32)
+                h.x[rd] = sext(a << (h.x[(fields >> 19) & 31] & 31), 32)
             elif op == I_SRLW:
-                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 16) & 31] & 31), 32)
+                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 19) & 31] & 31), 32)
             elif op == I_SRAW:
-                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 16) & 31] & 31)
+                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 19) & 31] & 31)
             elif op == I_MULW:
-                h.x[rd] = sext(a * h.x[(fields >> 16) & 31], 32)
+                h.x[rd] = sext(a * h.x[(fields >> 19) & 31], 32)
             elif op == I_DIVW:
-                funct3 = (fields >> 21) & 7
-                h.x[rd] = alu.divw(a, h.x[(fields >> 16) & 31], funct3 & 1, funct3 >= 6)
+                funct3 = (fields >> 24) & 7
+                h.x[rd] = alu.divw(a, h.x[(fields >> 19) & 31], funct3 & 1, funct3 >= 6)
             elif op == I_FENCE:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
                 h.flush_decoded()                # stores to instructions become visible now
-                resync = True
+                leave = RESYNC
             elif op == I_AMO:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
@@ -474,16 +477,17 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SYSTEM:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
-                if (fields >> 21) & 7 == 0:
+                if (fields >> 24) & 7 == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
-                    stop = h.waiting != 0        # wfi: the board lets time pass
+                    if h.waiting:                # wfi: the board lets time pass
+                        leave = STOP
                 else:
                     csr.execute(h, h.dc_insn[slot])
                     base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
                 if h.trapped:
                     break
-                resync = True
-                stop = stop or h.stop_on_system != 0
+                if leave != STOP:
+                    leave = STOP if h.stop_on_system else RESYNC
             elif op == I_FP:
                 h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
@@ -496,7 +500,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             # ---- retire ----------------------------------------------------------------------
             h.x[0] = 0
             pc = npc
-            if resync or stop:
+            if leave:
                 break
         if not h.trapped:
             h.pc = pc
