@@ -69,6 +69,10 @@ class VirtioMmio:
         self.device.reset()
         self.irq(False)
 
+    def reset(self) -> None:
+        """The board's reset (a warm reboot of the machine): as if the driver wrote 0 to Status."""
+        self._reset()
+
     @property
     def offered(self) -> int:
         return self.device.features | TRANSPORT_FEATURES
