@@ -18,7 +18,8 @@
  * DEVICE_NEEDS_RESET (2.1.2) for a chain it cannot use, VIRTIO_BLK_S_IOERR for a well-formed
  * chain with a request it cannot carry out, and never a byte changed on the disk.  That
  * variant is for this machine only: QEMU 7.2 maps a buffer outside RAM to its "unassigned"
- * region and completes the request as if nothing were wrong.
+ * region and completes the request as if nothing were wrong.  With -DSPIN it spins after
+ * the requests instead of powering off, for a test that ends the emulator with a signal.
  */
 #include "bare.h"
 
@@ -351,6 +352,12 @@ int main(void)
     malformed();
 #else
     exercise();
+#endif
+#ifdef SPIN
+    /* for the SIGTERM test: the data is written and flushed; now wait to be killed */
+    puts("spinning");
+    for (;;)
+        asm volatile("");
 #endif
     puts("done");
     return 0;
