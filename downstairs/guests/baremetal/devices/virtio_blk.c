@@ -149,6 +149,8 @@ static int init_device(int verbose)
         return 0;
     }
     if (verbose) {
+        /* no shared memory region 0: its length reads as -1 (4.2.2) */
+        printf("shared memory region 0 length: 0x%x%08x\n", reg(0x0b4), reg(0x0b0));
         u64 capacity = reg(CONFIG) | (u64)reg(CONFIG + 4) << 32;
         printf("capacity: %lu sectors, blk_size %u\n", capacity, reg(CONFIG + 0x14));
     }
