@@ -73,6 +73,8 @@ def test_same_output_and_same_image_as_qemu(image, engine, readonly):
     assert "slot 0x10007000: magic 0x74726976 version 2 device 4" in d_out    # the entropy source
     assert "virtio-blk at 0x10008000, PLIC source 8" in d_out
     assert "plic_claim=8" in d_out
+    assert ("interrupt-driven read of sector 3: interrupt from source 8, interrupt_status 1, "
+            "completed 1, status 0") in d_out
     assert f"get id: status 0\nDS-0001\n" in d_out
     assert "unknown request type: status 2" in d_out
     assert "read past the end: status 1" in d_out
@@ -118,6 +120,7 @@ def test_if_virtio_drive_takes_the_next_slot_after_the_devices(image):
     assert "slot 0x10007000: magic 0x74726976 version 2 device 2" in out
     assert "virtio-blk at 0x10007000, PLIC source 7" in out
     assert "plic_claim=7" in out and "write sector 1: status 0" in out
+    assert "interrupt from source 7" in out
     assert disk.read_bytes()[512:535] == b"written by virtio_blk.c"
 
 

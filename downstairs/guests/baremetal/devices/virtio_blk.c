@@ -3,8 +3,8 @@
  * Follows VIRTIO 1.2: the MMIO transport version 2 (4.2.2 register layout, 4.2.3.1 device
  * discovery, 3.1.1 driver initialization), one split virtqueue (2.7: descriptor table,
  * available ring, used ring) and the block device's requests (5.2.6: IN, OUT, FLUSH, GET_ID).
- * The interrupt goes through the PLIC (source = slot + 1), which the program polls: claim,
- * acknowledge at the device, complete.
+ * The interrupt goes through the PLIC (source = slot + 1), which the program polls (claim,
+ * acknowledge at the device, complete), and once takes as a trap while waiting in wfi.
  *
  * Run with a disk in a virtio-mmio slot, QEMU's spelling:
  *   -global virtio-mmio.force-legacy=false
@@ -231,6 +231,59 @@ static int request(u32 type, u64 sector, u64 data, u32 len, int device_writes)
     return status_byte;
 }
 
+/* The same request, but waiting in wfi for the interrupt: the M-mode external interrupt
+ * (mie.MEIE, cause 11) is taken, the handler claims the source at the PLIC, acknowledges at
+ * the device and completes. */
+static volatile u32 irq_source, irq_isr;
+
+static int on_interrupt(struct frame *f)
+{
+    if (f->cause != (CAUSE_INTERRUPT | 11))
+        return 0;
+    u32 source = mmio32(PLIC_CLAIM0);
+    irq_isr = reg(INTERRUPT_STATUS);
+    set_reg(INTERRUPT_ACK, irq_isr);
+    mmio32(PLIC_CLAIM0) = source;
+    irq_source = source;
+    return 1;
+}
+
+static void interrupt_driven_read(u64 sector)
+{
+    irq_source = 0;
+    m_trap_hook = on_interrupt;
+    csr_set(mie, 1ul << 11);
+    csr_set(mstatus, MSTATUS_MIE);
+    req.type = T_IN;
+    req.sector = sector;
+    status_byte = 0xff;
+    desc[0].addr = (u64)&req;
+    desc[0].len = sizeof req;
+    desc[0].flags = DESC_F_NEXT;
+    desc[0].next = 1;
+    desc[1].addr = (u64)buf;
+    desc[1].len = SECTOR;
+    desc[1].flags = DESC_F_NEXT | DESC_F_WRITE;
+    desc[1].next = 2;
+    desc[2].addr = (u64)&status_byte;
+    desc[2].len = 1;
+    desc[2].flags = DESC_F_WRITE;
+    avail.ring[avail.idx % QSZ] = 0;
+    fence();
+    avail.idx = avail.idx + 1;
+    fence();
+    set_reg(QUEUE_NOTIFY, 0);
+    for (long spin = 0; !irq_source && spin < 1000000; spin++)
+        asm volatile("wfi");
+    csr_clear(mstatus, MSTATUS_MIE);
+    csr_clear(mie, 1ul << 11);
+    m_trap_hook = 0;
+    int done = used.idx != last_used;
+    last_used = used.idx;
+    printf("interrupt-driven read of sector %lu: interrupt from source %u, interrupt_status %u, "
+           "completed %d, status %d\n", sector, irq_source, irq_isr, done, status_byte);
+}
+
 static void exercise(void)
 {
     printf("read sector 0: status %d\n", request(T_IN, 0, (u64)buf, SECTOR, 1));
@@ -260,6 +313,8 @@ static void exercise(void)
     memset(buf, 0, sizeof buf);
     printf("read sectors 0-1: status %d\n", request(T_IN, 0, (u64)buf, 2 * SECTOR, 1));
     print_hex(buf + SECTOR, 16);
+    interrupt_driven_read(3);
+    print_hex(buf, 16);
 }
 
 /* After a chain the device could not use: DEVICE_NEEDS_RESET, a configuration-change
