@@ -8,7 +8,6 @@ qemu-system-riscv64 and on `downstairs run`, each on its own copy of one disk im
 console output must be the same, and so must the images afterwards, byte for byte.
 """
 
-import os
 import shutil
 import signal
 import subprocess
@@ -75,7 +74,7 @@ def test_same_output_and_same_image_as_qemu(image, engine, readonly):
     assert "plic_claim=8" in d_out
     assert ("interrupt-driven read of sector 3: interrupt from source 8, interrupt_status 1, "
             "completed 1, status 0") in d_out
-    assert f"get id: status 0\nDS-0001\n" in d_out
+    assert "get id: status 0\nDS-0001\n" in d_out
     assert "unknown request type: status 2" in d_out
     assert "read past the end: status 1" in d_out
     if readonly:

@@ -1,7 +1,6 @@
 """`downstairs run`'s -drive, -device and -global options: bad ones are one line on stderr and
 exit status 2, with the disk image untouched; good ones give QEMU's device tree."""
 
-import os
 import re
 import shutil
 import subprocess
