@@ -253,7 +253,6 @@ static void interrupt_driven_read(u64 sector)
     irq_source = 0;
     m_trap_hook = on_interrupt;
     csr_set(mie, 1ul << 11);
-    csr_set(mstatus, MSTATUS_MIE);
     req.type = T_IN;
     req.sector = sector;
     status_byte = 0xff;
@@ -273,9 +272,14 @@ static void interrupt_driven_read(u64 sector)
     avail.idx = avail.idx + 1;
     fence();
     set_reg(QUEUE_NOTIFY, 0);
-    for (long spin = 0; !irq_source && spin < 1000000; spin++)
+    /* wfi with mstatus.MIE clear: it returns once the interrupt is pending (at once if it
+     * already is), and setting MIE then takes it. With MIE set while checking irq_source,
+     * an interrupt taken between the check and the wfi would leave the wfi waiting forever. */
+    for (long spin = 0; !irq_source && spin < 1000000; spin++) {
         asm volatile("wfi");
-    csr_clear(mstatus, MSTATUS_MIE);
+        csr_set(mstatus, MSTATUS_MIE);
+        csr_clear(mstatus, MSTATUS_MIE);
+    }
     csr_clear(mie, 1ul << 11);
     m_trap_hook = 0;
     int done = used.idx != last_used;
