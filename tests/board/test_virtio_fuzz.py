@@ -32,6 +32,13 @@ address = st.one_of(
 )
 length = st.one_of(st.sampled_from([0, 1, 16, 20, 512, 1024, 513]), st.integers(0, (1 << 32) - 1))
 descriptor = st.tuples(address, length, st.integers(0, 7), st.integers(0, QSZ + 2))
+# A well-formed chain (header, data of any size and direction, status byte), which the device
+# must complete whatever the request says, or any table of descriptors with any heads.
+well_formed = st.tuples(st.sampled_from([0, 16, 20, 512, 513, 1024, 4096]), st.booleans()).map(
+    lambda t: ([(DATA, 16, 1, 1), (DATA + 512, t[0], 1 | (2 if t[1] else 0), 2),
+                (DATA + 8192, 1, 2, 0)], [0], True))
+anything = st.tuples(st.lists(descriptor, min_size=1, max_size=QSZ),
+                     st.lists(st.integers(0, QSZ + 1), min_size=1, max_size=4), st.just(False))
 header = st.tuples(st.sampled_from([0, 1, 4, 8, 11, 99, 0xFFFFFFFF]),
                    st.one_of(st.sampled_from([0, SECTORS - 1, SECTORS, 1 << 63]), st.integers(0, (1 << 64) - 1)))
 
@@ -80,9 +87,9 @@ def test_random_chains_never_escape_the_device(tmp_path):
         bus.write(SLOT + mmio.QUEUE_NOTIFY, 4, 0)
 
     @settings(max_examples=300, deadline=None)
-    @given(st.lists(descriptor, min_size=1, max_size=QSZ), header,
-           st.lists(st.integers(0, QSZ + 1), min_size=1, max_size=4))
-    def check(descriptors, head, heads):
+    @given(st.one_of(well_formed, anything), header)
+    def check(chains, head):
+        descriptors, heads, sound = chains
         setup_queue(bus)
         avail_idx[0] = 0
         machine.write_memory(USED, bytes(8 + 8 * QSZ))
@@ -98,6 +105,8 @@ def test_random_chains_never_escape_the_device(tmp_path):
         status = bus.read(SLOT + mmio.STATUS, 4)
         used = int.from_bytes(machine.read_memory(USED + 2, 2), "little")
         assert status & mmio.DEVICE_NEEDS_RESET or used == len(heads)
+        if sound:
+            assert used == 1 and machine.read_memory(DATA + 8192, 1)[0] in (0, 1, 2)
         outcomes["reset" if status & mmio.DEVICE_NEEDS_RESET else "completed"] += 1
         assert disk.stat().st_size == size
 
