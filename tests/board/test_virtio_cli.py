@@ -114,6 +114,13 @@ def test_machine_puts_the_first_device_in_the_highest_slot(disk):
         transport = machine.virtio[1][1]
         transport.config_changed()
         assert machine.plic.pending == 1 << 7
+        # a warm reset of the board (sifive_test 0x7777) resets the transports too
+        machine.bus.write(0x10008000 + 0x70, 4, 1)          # Status: ACKNOWLEDGE
+        assert machine.bus.read(0x10008000 + 0x70, 4) == 1
+        machine.reset()
+        assert machine.bus.read(0x10008000 + 0x70, 4) == 0
+        assert machine.bus.read(0x10007000 + 0x60, 4) == 0   # InterruptStatus cleared
+        assert machine.plic.pending == 0
     finally:
         machine.close()
 
