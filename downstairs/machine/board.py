@@ -89,6 +89,7 @@ class Machine:
         self.images: list[Image] = []
         self.blobs: list[tuple[int, bytes]] = []   # other bytes the board puts in RAM (the DTB)
         self.resettable: list = []                # devices with a reset() for a warm reset
+        self.closers: list = []                   # devices with a close() for the end (disks)
         self.clint = None
         self.plic = None
         self.plic_driven = [False] * harts       # whether the PLIC is what set each hart's SEIP
@@ -137,7 +138,7 @@ class Machine:
         if 0 <= offset and offset + len(data) <= self.ram_size:
             self.ram[offset:offset + len(data)] = data
             for hart in self.harts:
-                hart.flush_decoded()
+                hart.flush_decoded_range(offset, offset + len(data))
 
     def symbols(self) -> dict[int, str]:
         merged: dict[int, str] = {}
@@ -152,6 +153,13 @@ class Machine:
         return merged
 
     # ---- power --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """The process is ending (power off, Ctrl-C, SIGTERM): devices let go of host files;
+        a disk flushes what the guest wrote to the medium first."""
+        closers, self.closers = self.closers, []
+        for device in closers:
+            device.close()
 
     def power_off(self, status: int) -> None:
         self.exit_status = status

@@ -7,7 +7,8 @@ virt (QEMU hw/riscv/virt.c memory map):
     0x02000000  CLINT: mtime, mtimecmp, msip
     0x0c000000  PLIC: 96 sources, an M and an S context per hart
     0x10000000  16550A UART (PLIC source 10)
-    0x10001000  eight virtio-mmio slots, 0x1000 apart (sources 1-8), empty for now
+    0x10001000  eight virtio-mmio slots, 0x1000 apart (sources 1-8): disks and the entropy
+                source from -drive/-device (drives.py), the first in the highest slot
     0x80000000  RAM, with the device tree at its top (devicetree.py)
 spike (the Spike simulator's layout, as QEMU's `spike` machine has it):
     0x00001000  mask ROM, 0x02000000 CLINT, 0x80000000 RAM, and HTIF at the ELF's
@@ -20,7 +21,7 @@ rounded up to 2 MiB, and the ROM tells the firmware where it is (fw_dynamic, a2)
 `-bios none` the kernel itself starts at 0x80000000.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from downstairs.devices.clint import Clint
 from downstairs.devices.goldfish_rtc import GoldfishRtc
@@ -29,14 +30,19 @@ from downstairs.devices.plic import Plic
 from downstairs.devices.rom import Rom
 from downstairs.devices.sifive_test import SifiveTest
 from downstairs.devices.uart16550 import Uart16550
+from downstairs.devices.virtio.block import Block
+from downstairs.devices.virtio.mmio import VirtioMmio
+from downstairs.devices.virtio.rng import Entropy
 from downstairs.devices.virtio_mmio_empty import VirtioMmioEmpty
 from downstairs.errors import UsageError
 from downstairs.machine import bootrom, devicetree, fdt
 from downstairs.machine.board import RAM_BASE, Machine
 from downstairs.machine.devicetree import (
     CLINT_BASE, PLIC_BASE, RTC_BASE, RTC_IRQ, TEST_BASE, UART_BASE, UART_IRQ, UART_SIZE,
-    VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_SIZE,
+    VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_SIZE,
 )
+from downstairs.machine.dma import RamMemory
+from downstairs.machine.drives import VirtioSpec
 from downstairs.machine.loader import Image, load_image
 
 ROM_BASE, ROM_SIZE = 0x1000, 0xF000
@@ -51,6 +57,7 @@ class BootConfig:
     append: str = ""
     harts: int = 1
     icount: int | None = None        # QEMU's -icount shift: time follows instructions
+    virtio: list[VirtioSpec] = field(default_factory=list)   # devices for the virtio slots, in order
 
 
 FIXED_SEED = bytes(range(32))        # /chosen/rng-seed when a run must be reproducible
@@ -104,8 +111,37 @@ def attach_virt_devices(machine: Machine, config: BootConfig, output) -> None:
     rtc = GoldfishRtc(plic.line(RTC_IRQ))
     machine.bus.map(RTC_BASE, rtc)
     machine.tickers.append(rtc)
-    for i in range(VIRTIO_COUNT):
-        machine.bus.map(VIRTIO_BASE + i * VIRTIO_SIZE, VirtioMmioEmpty())
+    attach_virtio(machine, config.virtio)
+
+
+def attach_virtio(machine: Machine, specs: list[VirtioSpec]) -> None:
+    """Fill the virtio-mmio slots as QEMU's virt board does: the first device in the highest
+    slot (0x10008000, PLIC source 8), the next one below it; the rest stay empty."""
+    if len(specs) > VIRTIO_COUNT:
+        raise UsageError(f"{len(specs)} virtio devices, but the virt board has {VIRTIO_COUNT} slots")
+    memory = RamMemory(machine.ram, RAM_BASE, machine.ram_size, machine.harts)
+    machine.virtio = []
+    for slot in reversed(range(VIRTIO_COUNT)):
+        base = VIRTIO_BASE + slot * VIRTIO_SIZE
+        index = VIRTIO_COUNT - 1 - slot
+        if index >= len(specs):
+            machine.bus.map(base, VirtioMmioEmpty())
+            continue
+        model = virtio_model(specs[index])
+        machine.closers.append(model)
+        transport = VirtioMmio(model, memory, machine.plic.line(VIRTIO_IRQ + slot))
+        machine.bus.map(base, transport)
+        machine.resettable.append(transport)
+        machine.virtio.append((base, transport))
+
+
+def virtio_model(spec: VirtioSpec):
+    if spec.kind == "rng":
+        return Entropy()
+    try:
+        return Block(spec.drive.path, spec.drive.read_only, spec.serial)
+    except OSError as error:
+        raise UsageError(f"{spec.drive.path}: cannot open the disk image: {error.strerror}") from None
 
 
 def check_room(machine: Machine, fdt_addr: int, size: int) -> None:

@@ -3,7 +3,17 @@
     downstairs run -M virt -m 128M -bios none -kernel prog.elf -nographic
 
 runs the same guest as `qemu-system-riscv64` given the same options. The process exits
-with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C.
+with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C and 143 on
+SIGTERM (QEMU exits 0 on both signals; a status that says "killed" is more useful to a
+script, and is what a shell reports for a process the signal ended). Whichever way the run
+ends, the disks are synced and closed first, so every write the guest made is in the file.
+
+Disks and the entropy source go in the virt board's virtio-mmio slots (drives.py):
+`-drive file=IMG,format=raw,if=virtio[,readonly=on]`, or QEMU's mmio spelling
+`-drive file=IMG,format=raw,if=none,id=D -device virtio-blk-device,drive=D`, and
+`-device virtio-rng-device`. The transports are virtio-mmio version 2, which QEMU 7.2 gives
+with `-global virtio-mmio.force-legacy=false` (its default is the legacy version 1); that
+option is accepted here so one command line works on both.
 
 Also as in QEMU: `-machine virt,dumpdtb=FILE` writes the device tree and exits, and
 `-icount shift=N` makes time follow the instruction count (2^N ns per instruction), so a
@@ -37,6 +47,15 @@ def register(subparsers) -> None:
     p.add_argument("-icount", metavar="shift=N",
                    help="time follows the instruction count: 2^N ns per instruction "
                         "(QEMU's -icount shift=N,sleep=off)")
+    p.add_argument("-drive", action="append", default=[], metavar="OPTIONS",
+                   help="a raw disk image for a virtio slot: file=IMG,format=raw,if=virtio"
+                        "[,readonly=on] (or if=none,id=ID with -device virtio-blk-device,drive=ID)")
+    p.add_argument("-device", action="append", default=[], metavar="DEVICE",
+                   help="virtio-blk-device,drive=ID[,serial=S] or virtio-rng-device, in the next "
+                        "free virtio-mmio slot (the first at 0x10008000)")
+    p.add_argument("-global", dest="globals", action="append", default=[], metavar="PROP",
+                   help="only virtio-mmio.force-legacy=false (this board's transports are "
+                        "always version 2)")
     p.add_argument("--trace-stages", action="store_true",
                    help="print each boot stage (ROM, firmware, next stage) to stderr: "
                         "mode, address, symbol, instructions")
@@ -106,6 +125,26 @@ def parse_smp(text: str) -> int:
     return int(value)
 
 
+def parse_globals(options: list[str]) -> None:
+    """QEMU's -global DRIVER.PROP=VALUE: the one that means something here is the
+    virtio-mmio transport version, and only its modern value is implemented."""
+    for text in options:
+        key, _, value = text.partition("=")
+        if key != "virtio-mmio.force-legacy" or value not in ("false", "off", "true", "on"):
+            raise UsageError(f"-global {text}: not supported (only virtio-mmio.force-legacy=false)")
+        if value in ("true", "on"):
+            raise UsageError(f"-global {text}: legacy virtio-mmio (version 1) is not implemented")
+
+
+def parse_virtio(args: argparse.Namespace, board: str) -> list:
+    from downstairs.machine.drives import virtio_devices
+
+    parse_globals(args.globals)
+    if board != "virt" and (args.drive or args.device):
+        raise UsageError(f"-M {board} has no virtio slots: -drive and -device need -M virt")
+    return virtio_devices(args.drive, args.device)
+
+
 def main(args: argparse.Namespace) -> int:
     import time
 
@@ -116,11 +155,13 @@ def main(args: argparse.Namespace) -> int:
     board, dumpdtb = parse_board(args.machine)
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
-                               harts=parse_smp(args.smp), icount=parse_icount(args.icount))
+                               harts=parse_smp(args.smp), icount=parse_icount(args.icount),
+                               virtio=parse_virtio(args, board))
     if dumpdtb:
         return write_dtb(dumpdtb, boards.device_tree_blob(config))
     core = engine.load(args.engine)
     console = Console(interactive=True)
+    machine = None
     try:
         machine = boards.build(config, core, console.write, demo.image)
         uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
@@ -131,7 +172,7 @@ def main(args: argparse.Namespace) -> int:
             from downstairs.machine.stages import StageTracer
             tracer = StageTracer(machine, sys.stderr)
             tracer.attach()
-        signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
+        signal.signal(signal.SIGTERM, lambda *_: terminate(machine))
         started = time.perf_counter()
         try:
             status = machine.run()
@@ -152,6 +193,19 @@ def main(args: argparse.Namespace) -> int:
         return status
     finally:
         console.restore()
+        if machine is not None:
+            try:
+                machine.close()
+            except OSError as error:
+                print(f"downstairs: syncing a disk failed: {error.strerror}", file=sys.stderr)
+                return 1
+
+
+def terminate(machine) -> None:
+    """SIGTERM: stop the guest at the end of the current slice, as QEMU does (it reports
+    "terminating on signal 15"); the caller then closes the disks."""
+    print("\ndownstairs: terminating on signal 15", file=sys.stderr)
+    machine.power_off(143)
 
 
 def write_dtb(path: str, blob: bytes) -> int:

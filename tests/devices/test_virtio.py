@@ -44,6 +44,28 @@ def test_registers_identify_a_version_2_device(disk):
     assert d.dev.read(mmio.DEVICE_FEATURES, 4) & 1          # VIRTIO_F_VERSION_1 is bit 32
     assert d.dev.read(mmio.CONFIG, 4) == 16                 # capacity in sectors, low half
     assert d.status() & mmio.DRIVER_OK
+    # no shared memory regions: a length of -1 (4.2.2), as QEMU answers too
+    assert d.dev.read(mmio.SHM_LEN_LOW, 4) == d.dev.read(mmio.SHM_LEN_HIGH, 4) == 0xFFFFFFFF
+
+
+def test_serial_defaults_to_the_file_name_and_may_be_empty(disk):
+    assert Block(str(disk)).serial == disk.name.encode()[:20]
+    assert Block(str(disk), serial="").serial == b""
+    assert Block(str(disk), serial="x" * 30).serial == b"x" * 20
+
+
+def test_close_syncs_once_and_a_malformed_chain_still_interrupts_for_the_good_ones(disk):
+    """Requests before a malformed one in the same notify complete and are signalled."""
+    d = Driver(Block(str(disk)))
+    d.submit(0, [(blk_header(1, 0), False), (b"\x5A" * 512, False), (1, True)], head=0, kick=False)
+    d.submit(0, [(blk_header(1, 1), False), (b"\x5A" * 512, False)], head=3)  # no status byte
+    assert d.status() & mmio.DEVICE_NEEDS_RESET
+    assert d.used(0) == [(0, 1)]
+    assert d.dev.read(mmio.INTERRUPT_STATUS, 4) == 3        # used buffer and config change
+    assert disk.read_bytes()[:512] == b"\x5A" * 512
+    d.dev.device.close()
+    d.dev.device.close()
+    assert d.dev.device.fd == -1
 
 
 def test_features_without_version_1_are_refused(disk):

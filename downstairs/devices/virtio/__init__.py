@@ -9,6 +9,8 @@
 
 Usage on any board: `VirtioMmio(Block(path), memory, irq)` is an MMIO device with `size`,
 `read` and `write` (see downstairs/devices/__init__.py), `memory` is a
-`downstairs.devices.memory.BufferMemory` (or anything with its read/write), `irq(level)`
-drives the interrupt line.
+`downstairs.devices.memory.BufferMemory` (the KVM microVM's guest RAM) or
+`downstairs.machine.dma.RamMemory` (the RISC-V machine's RAM, which also keeps the harts'
+decoded instructions in step with what devices write), `irq(level)` drives the interrupt line:
+a GSI on the microVM, the slot's PLIC source on the RISC-V virt board (machine/boards.py).
 """

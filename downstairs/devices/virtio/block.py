@@ -7,7 +7,13 @@ VIRTIO 1.2 section 5.2: device ID 2, one request queue. A request is a chain of
 Sectors are 512 bytes whatever the block size. Every request is checked against the disk's
 size before the host file is touched, so a guest can never read or write outside the image.
 Writes go to the file with pwrite, so they are in the host's page cache (and in the file
-when the process ends) as soon as the request completes; FLUSH also fsyncs to the medium.
+when the process ends, however it ends) as soon as the request completes; FLUSH also syncs
+them to the medium, and so does close().
+
+A request the device cannot carry out (outside the disk, a write to a read-only disk, a
+data length that is not whole sectors, a host I/O error) completes with VIRTIO_BLK_S_IOERR,
+an unknown type with VIRTIO_BLK_S_UNSUPP (5.2.6). A chain that breaks the ring rules, or has
+no device-writable byte for the status, is the transport's business: DEVICE_NEEDS_RESET.
 """
 
 import os
@@ -34,11 +40,14 @@ class Block(VirtioDevice):
     queue_sizes = (256,)
 
     def __init__(self, path: str, read_only: bool = False, serial: str | None = None):
+        """`serial`: the GET_ID answer (at most 20 bytes); None for the file's name."""
         super().__init__()
         self.fd = os.open(path, (os.O_RDONLY if read_only else os.O_RDWR) | os.O_CLOEXEC)
         self.read_only = read_only
         self.capacity = os.fstat(self.fd).st_size // SECTOR     # whole sectors only
-        self.serial = (serial or os.path.basename(path)).encode()[:VIRTIO_BLK_ID_BYTES]
+        if serial is None:
+            serial = os.path.basename(path)
+        self.serial = serial.encode()[:VIRTIO_BLK_ID_BYTES]
         self.features = VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SEG_MAX | \
             (VIRTIO_BLK_F_RO if read_only else 0)
 
@@ -48,14 +57,25 @@ class Block(VirtioDevice):
                 + SEG_MAX.to_bytes(4, "little") + bytes(4) + SECTOR.to_bytes(4, "little"))
 
     def close(self) -> None:
-        os.close(self.fd)
+        """Sync what the guest wrote to the medium and close the file (once)."""
+        if self.fd < 0:
+            return
+        try:
+            if not self.read_only:
+                os.fsync(self.fd)
+        finally:
+            os.close(self.fd)
+            self.fd = -1
 
     def notify(self, index: int) -> None:
         q = self.queue(0)
-        while (chain := q.pop(self.memory)) is not None:
-            written = self.handle(chain)
-            q.push(self.memory, chain, written)
-        self.transport.used(0)
+        try:
+            while (chain := q.pop(self.memory)) is not None:
+                written = self.handle(chain)
+                q.push(self.memory, chain, written)
+        finally:
+            # the requests completed before a malformed one still get their interrupt
+            self.transport.used(0)
 
     def handle(self, chain) -> int:
         """Carry out one request; returns the bytes written to the chain's writable buffers."""

@@ -31,6 +31,9 @@ class VirtioDevice:
     def poll(self) -> None:
         pass
 
+    def close(self) -> None:
+        """The machine is going away: let go of host resources (a disk's file)."""
+
     def notify(self, index: int) -> None:
         raise NotImplementedError
 

@@ -29,6 +29,7 @@ STATUS = 0x070
 QUEUE_DESC_LOW, QUEUE_DESC_HIGH = 0x080, 0x084
 QUEUE_DRIVER_LOW, QUEUE_DRIVER_HIGH = 0x090, 0x094
 QUEUE_DEVICE_LOW, QUEUE_DEVICE_HIGH = 0x0A0, 0x0A4
+SHM_SEL, SHM_LEN_LOW, SHM_LEN_HIGH = 0x0AC, 0x0B0, 0x0B4
 CONFIG_GENERATION = 0x0FC
 CONFIG = 0x100
 
@@ -69,6 +70,10 @@ class VirtioMmio:
         self.device.reset()
         self.irq(False)
 
+    def reset(self) -> None:
+        """The board's reset (a warm reboot of the machine): as if the driver wrote 0 to Status."""
+        self._reset()
+
     @property
     def offered(self) -> int:
         return self.device.features | TRANSPORT_FEATURES
@@ -106,6 +111,8 @@ class VirtioMmio:
             return self.status
         if offset == CONFIG_GENERATION:
             return self.config_generation
+        if offset in (SHM_LEN_LOW, SHM_LEN_HIGH):
+            return 0xFFFFFFFF                   # no shared memory regions: length -1 (4.2.2)
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:

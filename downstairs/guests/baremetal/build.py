@@ -1,7 +1,8 @@
 """Build the bare-metal RISC-V guest programs with Debian's `riscv64-unknown-elf-gcc`.
 
 A program is one C file in `tests/` (a test program: it checks the machine and prints PASS or
-FAIL per check) or in `bench/` (a benchmark: it prints a checksum).  It is linked with the
+FAIL per check), in `bench/` (a benchmark: it prints a checksum) or in `devices/` (a driver
+for a device that needs options on the command line, such as a disk; tests/board runs it).  It is linked with the
 runtime in `runtime/` for one board, `virt` or `spike` (runtime/board_*.c and *.ld), and a
 benchmark also in an "MMU on" variant (`mmu=True`: main runs in S-mode under an Sv39
 identity map, runtime/mmu.c).
@@ -22,7 +23,7 @@ from downstairs.errors import UsageError
 
 HERE = pathlib.Path(__file__).resolve().parent
 RUNTIME = HERE / "runtime"
-KINDS = {"tests": HERE / "tests", "bench": HERE / "bench"}
+KINDS = {"tests": HERE / "tests", "bench": HERE / "bench", "devices": HERE / "devices"}
 BOARDS = ("virt", "spike")
 CC = "riscv64-unknown-elf-gcc"
 CFLAGS = [

@@ -16,16 +16,20 @@ import subprocess
 QEMU = ["qemu-system-riscv64"]
 
 
-def command_line(emulator: list[str], elf: pathlib.Path, board: str = "virt") -> list[str]:
-    return [*emulator, "-M", board, "-m", "128M", "-bios", "none", "-kernel", str(elf), "-nographic"]
+def command_line(emulator: list[str], elf: pathlib.Path, board: str = "virt",
+                 extra: list[str] = ()) -> list[str]:
+    """`extra`: more options for both emulators, such as a -drive and a -device."""
+    return [*emulator, "-M", board, "-m", "128M", "-bios", "none", "-kernel", str(elf), "-nographic",
+            *extra]
 
 
-def run(emulator: list[str], elf: pathlib.Path, board: str = "virt", timeout: float = 60) -> tuple[str, int | None]:
+def run(emulator: list[str], elf: pathlib.Path, board: str = "virt", timeout: float = 60,
+        extra: list[str] = ()) -> tuple[str, int | None]:
     """Run `elf` on `board`; return (console output, exit status), status None on a timeout.
 
     The output is stdout and stderr together: an emulator warning is a difference too.
     """
-    proc = subprocess.Popen(command_line(emulator, elf, board), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command_line(emulator, elf, board, extra), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         out, _ = proc.communicate(timeout=timeout)

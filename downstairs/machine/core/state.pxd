@@ -62,3 +62,4 @@ cdef class Hart:
     cpdef void update_context(self) noexcept
     cpdef void flush_tlb(self) noexcept
     cpdef void flush_decoded(self) noexcept
+    cpdef void flush_decoded_range(self, u64 start_offset, u64 end_offset) noexcept

@@ -121,6 +121,30 @@ class Hart:
         self.ctx_fetch = cython.cast(cython.ulonglong, self.priv) << 52
         self.ctx_data = (data_priv | (((self.mstatus >> 18) & 3) << 2)) << 52   # SUM, MXR
 
+    def flush_decoded_range(self, start_offset, end_offset) -> None:
+        """Forget the decoded instructions that overlap RAM offsets [start_offset, end_offset):
+        a device wrote there (DMA), and like QEMU the harts must see the new bytes. A slot is
+        tagged with the RAM offset of its instruction, which is even and at most 4 bytes long,
+        so the instructions that can overlap the range start at offsets from start-3 (rounded
+        up to even) to end-1. Each such offset has exactly one slot; a range with more
+        offsets than the cache has slots empties the whole cache instead."""
+        lo: cython.ulonglong
+        tag: cython.ulonglong
+        slot: cython.int
+        lo = start_offset - 2 if start_offset >= 2 else 0
+        lo = lo - (lo & 1)
+        if end_offset <= lo:
+            return
+        if (end_offset - lo) >> 1 >= DC_SIZE:
+            self.flush_decoded()
+            return
+        tag = lo
+        while tag < end_offset:
+            slot = (tag >> 1) & (DC_SIZE - 1)
+            if self.dc_tag[slot] == tag:
+                self.dc_tag[slot] = TLB_EMPTY
+            tag += 2
+
     def flush_tlb(self) -> None:
         """Forget every cached translation (sfence.vma, and any change of satp or PMP)."""
         kind: cython.int
