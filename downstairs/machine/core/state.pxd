@@ -3,7 +3,7 @@
 ctypedef unsigned long long u64
 
 cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
-cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE
+cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE, DC_TAG_SHIFT
 
 cdef class Hart:
     # Unprivileged state

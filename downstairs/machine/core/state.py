@@ -14,7 +14,8 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS,
+    DC_SIZE, DC_TAG_SHIFT, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL,
+    MSTATUS_UXL, NO_ADDRESS,
     PMP_COUNT, PRV_M,
     TLB_EMPTY, TLB_SIZE,
 )
@@ -129,7 +130,6 @@ class Hart:
         up to even) to end-1. Each such offset has exactly one slot; a range with more
         offsets than the cache has slots empties the whole cache instead."""
         lo: cython.ulonglong
-        tag: cython.ulonglong
         slot: cython.int
         lo = start_offset - 2 if start_offset >= 2 else 0
         lo = lo - (lo & 1)
@@ -138,12 +138,12 @@ class Hart:
         if (end_offset - lo) >> 1 >= DC_SIZE:
             self.flush_decoded()
             return
-        tag = lo
-        while tag < end_offset:
-            slot = (tag >> 1) & (DC_SIZE - 1)
-            if self.dc_tag[slot] == tag:
-                self.dc_tag[slot] = TLB_EMPTY
-            tag += 2
+        offset: cython.ulonglong = lo
+        while offset < end_offset:
+            slot = (offset >> 1) & (DC_SIZE - 1)
+            if self.dc_tag[slot] == offset >> DC_TAG_SHIFT:
+                self.dc_tag[slot] = 0xFFFFFFFF
+            offset += 2
 
     def flush_tlb(self) -> None:
         """Forget every cached translation (sfence.vma, and any change of satp or PMP)."""
