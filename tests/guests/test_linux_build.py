@@ -321,3 +321,16 @@ def test_cli_help():
 def test_require_names_the_package():
     with pytest.raises(UsageError, match="apt-get install some-package"):
         tools.require({"downstairs-no-such-program": "some-package"})
+
+
+def test_cli_clean_removes_only_stale_entries(tmp_path):
+    env = {**os.environ, "DOWNSTAIRS_CACHE": str(tmp_path)}
+    folder = tmp_path / "linux"
+    (folder / "tiny-0000000000000000").mkdir(parents=True)
+    (folder / "tiny-0000000000000000.lock").write_text("")
+    current_source = folder / f"source-{tools.package_version(tools.SOURCE_PACKAGE)}"
+    current_source.mkdir()
+    (folder / ".tiny-1234.building").mkdir()          # a build in progress is left alone
+    result = run_cli("guest", "clean", env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [".tiny-1234.building", current_source.name]

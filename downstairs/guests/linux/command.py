@@ -5,6 +5,7 @@
     downstairs guest path linux-tiny          the cached Image (built first if needed)
     downstairs guest path linux-tiny --file vmlinux
     downstairs guest disk --out disk.img      a fresh writable copy of the disk image
+    downstairs guest clean                    remove cached builds that are out of date
 
 Builds go to $DOWNSTAIRS_CACHE (default ~/.cache/downstairs); progress goes to stderr and
 paths to stdout, so `$(downstairs guest path linux-tiny)` works in a shell. Boot them with
@@ -58,6 +59,13 @@ def register(subparsers) -> None:
                                    "for one guest run to write to.")
     q.add_argument("--out", required=True, metavar="FILE", help="where to write the copy")
     q.set_defaults(func=disk_copy)
+
+    q = sub.add_parser("clean", help="remove cached Linux builds that are out of date",
+                       description="Remove the cached kernels, disks and source trees that the "
+                                   "current inputs no longer use (each new package version, "
+                                   "config or /init makes a new entry). --all removes them all.")
+    q.add_argument("--all", action="store_true", help="remove the current entries too")
+    q.set_defaults(func=clean)
 
 
 def _no_action(parser: argparse.ArgumentParser) -> int:
@@ -127,4 +135,28 @@ def disk_copy(args: argparse.Namespace) -> int:
 
     out = disk.fresh_copy(args.out)
     print(out)
+    return 0
+
+
+def clean(args: argparse.Namespace) -> int:
+    import shutil
+
+    from downstairs.guests import cache
+    from downstairs.guests.linux import disk, kernel, source
+
+    folder = cache.cache_dir("linux")
+    keep = set()
+    if not args.all:
+        keep = {kernel.entry(cfg).name for cfg in KERNELS.values()}
+        keep |= {disk.entry().name, f"source-{source.version()}"}
+    removed = 0
+    for entry in sorted(folder.glob("*")) if folder.is_dir() else []:
+        # entries are directories named <kind>-<key>; hidden ones are builds in progress
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in keep:
+            with cache.exclusive(entry):
+                shutil.rmtree(entry)
+            entry.with_name(entry.name + ".lock").unlink(missing_ok=True)
+            print(f"removed {entry}")
+            removed += 1
+    print(f"{removed} cached entries removed from {folder}")
     return 0
