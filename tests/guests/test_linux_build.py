@@ -5,8 +5,8 @@ so only the first run pays for the builds (about 80-100 s per config on 2 cores)
 is checked statically (Image header, ELF flags, disassembly: the tiny one has no compressed and
 no floating-point instructions) and booted on QEMU with a copy of the disk image: the guest must
 print its marker, the disk's file, its final line, write a file that debugfs reads back out of
-the image, and power off with status 0. To judge another emulator with the same guests, add
-its command prefix to EMULATORS (`downstairs run` takes QEMU's options).
+the image, and power off with status 0. The boots without a disk run on QEMU and on our machine
+(`downstairs run` takes QEMU's options); the boots with a disk on the emulators in DISK_EMULATORS.
 """
 
 import dataclasses
@@ -25,8 +25,10 @@ from downstairs.guests import cache
 from downstairs.guests.linux import boot, config, disk, init_program, kernel, tools
 from downstairs.guests.linux.init_program import MARKER
 
-EMULATORS = {"qemu": [boot.QEMU]}
 DOWNSTAIRS = [sys.executable, "-m", "downstairs"]
+EMULATORS = {"qemu": [boot.QEMU], "downstairs": [*DOWNSTAIRS, "run"]}
+# emulators that take -drive/-device virtio-blk-device (add "downstairs" once its virt board has virtio-blk)
+DISK_EMULATORS = ["qemu"]
 BOOT_TIMEOUT = 120
 EF_RISCV_RVC = 0x1
 EF_RISCV_FLOAT_ABI = 0x6          # 0 soft, 2 single, 4 double
@@ -223,13 +225,18 @@ def test_disk_image(tmp_path):
 
 # --- booting on QEMU ---------------------------------------------------------------------------
 
-@pytest.mark.slow
-@pytest.mark.parametrize("key", EMULATORS)
-def test_boot_with_disk(built, key, tmp_path):
+def command(key: str, kernel_image: pathlib.Path, disk_image: pathlib.Path | None = None, smp: int = 1) -> list[str]:
     require(EMULATORS[key][0])
+    # `downstairs run` has no -no-reboot: a guest reboot there does not loop anyway
+    return boot.boot_command(kernel_image, disk_image, smp=smp, qemu=EMULATORS[key], no_reboot=key == "qemu")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", DISK_EMULATORS)
+def test_boot_with_disk(built, key, tmp_path):
     name, b = built
     image = disk.fresh_copy(tmp_path / "disk.img")
-    status, out, seen = boot.run(boot.boot_command(b.image, image, qemu=EMULATORS[key]), MARKER, BOOT_TIMEOUT)
+    status, out, seen = boot.run(command(key, b.image, image), MARKER, BOOT_TIMEOUT)
     assert status == 0, out
     assert seen is not None, out
     guest = out[out.index(MARKER):]
@@ -246,15 +253,16 @@ def test_boot_with_disk(built, key, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("key", EMULATORS)
 @pytest.mark.parametrize("smp", [1, 2])
-def test_boot_without_disk(built, smp):
-    require(boot.QEMU)
+def test_boot_without_disk(built, key, smp):
     name, b = built
-    status, out, seen = boot.run(boot.boot_command(b.image, smp=smp), MARKER, BOOT_TIMEOUT)
+    status, out, seen = boot.run(command(key, b.image, smp=smp), MARKER, BOOT_TIMEOUT)
     assert status == 0, out
     assert seen is not None
     assert init_program.NO_DISK in out
     assert init_program.final_line(0) in out
+    assert "getpid() = 1," in out and "reboot: Power down" in out
 
 
 def test_boot_command_shape():

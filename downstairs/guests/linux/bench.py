@@ -1,6 +1,7 @@
 """Boot-to-marker benchmark for the Linux guests on QEMU (or any emulator taking QEMU's options).
 
-    python3 -m downstairs.guests.linux.bench [--runs 3] [--emulator "downstairs run"]
+    python3 -m downstairs.guests.linux.bench [--runs 3] [--no-disk]
+    python3 -m downstairs.guests.linux.bench --emulator "python3 -m downstairs run"
 
 For each kernel (tiny, gc), with and without a disk, on 1 and 2 harts, the median wall time from
 launching the emulator to the first line with init_program.MARKER, and the Image sizes.
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="boots per figure (the median is shown)")
     parser.add_argument("--emulator", default=boot.QEMU, help="command prefix (default qemu-system-riscv64)")
+    parser.add_argument("--no-disk", action="store_true", help="only the boots without a disk")
     args = parser.parse_args(argv)
     emulator = shlex.split(args.emulator)
     print(f"{'kernel':6} {'Image bytes':>11} {'disk':5} {'harts':>5} {'to marker (s)':>14}")
@@ -28,10 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("tiny", "gc"):
             built = kernel.build(name)
             size = built.image.stat().st_size
-            for with_disk in (False, True):
+            for with_disk in (False,) if args.no_disk else (False, True):
                 for smp in (1, 2):
                     image = disk.fresh_copy(f"{tmp}/disk.img") if with_disk else None
-                    cmd = boot.boot_command(built.image, image, smp=smp, qemu=emulator)
+                    cmd = boot.boot_command(built.image, image, smp=smp, qemu=emulator,
+                                            no_reboot=emulator[0].startswith("qemu"))
                     seconds = boot.median_time_to_marker(cmd, MARKER, args.runs)
                     print(f"{name:6} {size:11,} {'yes' if with_disk else 'no':5} {smp:5} {seconds:14.3f}",
                           flush=True)

@@ -24,11 +24,12 @@ QEMU = "qemu-system-riscv64"
 
 def boot_command(kernel: pathlib.Path | str, disk: pathlib.Path | str | None = None, smp: int = 1,
                  memory: str = "128M", append: str = "console=ttyS0", qemu: list[str] | str = QEMU,
-                 firmware: str = FIRMWARE) -> list[str]:
-    """The command that boots `kernel` (an Image) with `disk` (a raw ext2 image) on virtio-blk."""
+                 firmware: str = FIRMWARE, no_reboot: bool = True) -> list[str]:
+    """The command that boots `kernel` (an Image) with `disk` (a raw ext2 image) on virtio-blk.
+    `no_reboot=False` leaves out -no-reboot, for an emulator without that option."""
     cmd = [qemu] if isinstance(qemu, str) else list(qemu)
-    cmd += ["-M", "virt", "-m", memory, "-nographic", "-no-reboot", "-bios", firmware,
-            "-kernel", str(kernel), "-append", append]
+    cmd += ["-M", "virt", "-m", memory, "-nographic"] + (["-no-reboot"] if no_reboot else [])
+    cmd += ["-bios", firmware, "-kernel", str(kernel), "-append", append]
     if smp != 1:
         cmd += ["-smp", str(smp)]
     if disk is not None:
