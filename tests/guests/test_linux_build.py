@@ -342,3 +342,14 @@ def test_cli_clean_removes_only_stale_entries(tmp_path):
     result = run_cli("guest", "clean", env=env)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in folder.iterdir()) == [".tiny-1234.building", current_source.name]
+
+
+def test_config_apply_read_check(tmp_path):
+    dot = tmp_path / ".config"
+    dot.write_text("CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_S=\"old\"\n# a comment\n")
+    config.apply(dot, (("A", "n"), ("B", "y"), ("S", "new"), ("C", "y")))
+    assert config.read(dot) == {"A": "n", "B": "y", "S": "new", "C": "y"}
+    assert "# a comment" in dot.read_text()
+    config.check(dot, (("A", "n"), ("B", "y"), ("MISSING", "n")))
+    with pytest.raises(ValueError, match="MISSING=n \\(wanted y\\)"):
+        config.check(dot, (("MISSING", "y"),))

@@ -6,4 +6,6 @@ disk; boot.boot_command() the QEMU command line; MARKER is the first line /init 
 See docs/guests.md.
 """
 
-from downstairs.guests.linux.init_program import MARKER  # noqa: F401  (re-exported)
+from downstairs.guests.linux.init_program import MARKER
+
+__all__ = ["MARKER"]

@@ -24,7 +24,6 @@ import dataclasses
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
 from downstairs.errors import UsageError
@@ -37,7 +36,8 @@ FIRST_ESTIMATE = 1000         # kbuild steps of our tinyconfig-based Image (998 
 # A fixed identity and date for the build, so `uname -v` and the Image do not change from one
 # build to the next (kbuild's KBUILD_BUILD_* variables).
 BUILD_ENV = {"KBUILD_BUILD_USER": "downstairs", "KBUILD_BUILD_HOST": "downstairs",
-             "KBUILD_BUILD_TIMESTAMP": "2024-01-01", "KBUILD_BUILD_VERSION": "1"}
+             "KBUILD_BUILD_TIMESTAMP": "2024-01-01 00:00:00 UTC", "KBUILD_BUILD_VERSION": "1"}
+BUILD_EPOCH = 1704067200          # the same instant in seconds since 1970
 INITRAMFS_LIST = """\
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -118,15 +118,23 @@ def _build_into(out: pathlib.Path, tree: pathlib.Path, cfg: kconfig.Config, show
     kbuild.mkdir()
     blog = out / "build.log"
     init_program.compile_init(tree, cfg.init_march, cfg.init_mabi, out / "init")
+    # gen_init_cpio stores a file's own mtime in the archive: pin it, for a reproducible Image
+    os.utime(out / "init", (BUILD_EPOCH, BUILD_EPOCH))
     (out / "initramfs.list").write_text(INITRAMFS_LIST.format(init=out / "init"))
 
     env = {**os.environ, **BUILD_ENV, "LC_ALL": "C"}
     make = ["make", "-C", str(tree), f"O={kbuild}", "ARCH=riscv", f"CROSS_COMPILE={tools.CROSS}"]
 
+    def failed(what: str) -> UsageError:
+        # the build directory goes away with the failure: keep its log beside the cache entries
+        kept = cache.cache_dir("linux") / f"failed-{cfg.name}.log"
+        shutil.copyfile(blog, kept)
+        return UsageError(f"{what} failed for linux-{cfg.name}: see {kept}")
+
     def quiet_make(*targets: str) -> None:
         status, _ = progress.run(make + list(targets), blog, "", 0, env=env, show=False)
         if status != 0:
-            raise UsageError(f"make {' '.join(targets)} failed for linux-{cfg.name}: see {blog}")
+            raise failed(f"make {' '.join(targets)}")
 
     options = cfg.options + (("INITRAMFS_SOURCE", str(out / "initramfs.list")),)
     quiet_make("tinyconfig")
@@ -143,9 +151,7 @@ def _build_into(out: pathlib.Path, tree: pathlib.Path, cfg: kconfig.Config, show
     status, steps = progress.run(make + ["-j", jobs, "Image"], blog, f"linux-{cfg.name}",
                                  _estimate(cfg), env=env, show=show_progress)
     if status != 0:
-        kept = cache.cache_dir("linux") / f"failed-{cfg.name}.log"
-        shutil.copyfile(blog, kept)
-        raise UsageError(f"make Image failed for linux-{cfg.name} (exit {status}): see {kept}")
+        raise failed(f"make Image (exit {status})")
     _estimate_file(cfg).write_text(f"{steps}\n")
 
     shutil.copyfile(kbuild / "arch" / "riscv" / "boot" / "Image", out / "Image")
