@@ -265,6 +265,20 @@ def test_boot_without_disk(built, key, smp):
     assert "getpid() = 1," in out and "reboot: Power down" in out
 
 
+@pytest.mark.slow
+def test_tiny_boots_on_an_rv64imac_hart(tiny, tmp_path):
+    """QEMU's hart with F, D (and H, B, sstc, Zihintpause) switched off: the tiny kernel and its
+    /init still boot, use the disk and power off. The device tree's riscv,isa says rv64imac."""
+    require(boot.QEMU)
+    image = disk.fresh_copy(tmp_path / "disk.img")
+    cmd = boot.boot_command(tiny.image, image, cpu=boot.QEMU_CPU_RV64IMAC)
+    status, out, seen = boot.run(cmd, MARKER, BOOT_TIMEOUT)
+    assert status == 0, out
+    assert "Boot HART Base ISA        : rv64imac\n" in out
+    assert init_program.final_line(0) in out
+    assert disk.read_file(image, init_program.GUEST_FILE).decode() == init_program.GUEST_TEXT
+
+
 def test_boot_command_shape():
     cmd = boot.boot_command("Image", "d.img", smp=2)
     assert cmd[:3] == [boot.QEMU, "-M", "virt"]

@@ -20,15 +20,22 @@ import time
 
 FIRMWARE = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"   # Debian's opensbi
 QEMU = "qemu-system-riscv64"
+# QEMU 7.2's rv64 CPU without F, D, H and the optional extensions it turns on by default: an
+# RV64IMAC + Zicsr + Zifencei hart (C stays: Debian's OpenSBI is built with it).
+QEMU_CPU_RV64IMAC = ("rv64,f=false,d=false,h=false,sstc=false,zba=false,zbb=false,zbc=false,"
+                     "zbs=false,Zihintpause=false")
 
 
 def boot_command(kernel: pathlib.Path | str, disk: pathlib.Path | str | None = None, smp: int = 1,
                  memory: str = "128M", append: str = "console=ttyS0", qemu: list[str] | str = QEMU,
-                 firmware: str = FIRMWARE, no_reboot: bool = True) -> list[str]:
+                 firmware: str = FIRMWARE, no_reboot: bool = True, cpu: str | None = None) -> list[str]:
     """The command that boots `kernel` (an Image) with `disk` (a raw ext2 image) on virtio-blk.
-    `no_reboot=False` leaves out -no-reboot, for an emulator without that option."""
+    `no_reboot=False` leaves out -no-reboot, for an emulator without that option; `cpu` is a
+    QEMU -cpu model with its extension switches, e.g. RV64IMAC below."""
     cmd = [qemu] if isinstance(qemu, str) else list(qemu)
     cmd += ["-M", "virt", "-m", memory, "-nographic"] + (["-no-reboot"] if no_reboot else [])
+    if cpu is not None:
+        cmd += ["-cpu", cpu]
     cmd += ["-bios", firmware, "-kernel", str(kernel), "-append", append]
     if smp != 1:
         cmd += ["-smp", str(smp)]
