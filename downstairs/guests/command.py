@@ -1,10 +1,13 @@
-"""`downstairs demo`: write the built-in demo firmware to a file, to run it elsewhere
+"""`downstairs demo` and `downstairs guest` (downstairs/guests/linux/command.py).
+
+`downstairs demo`: write the built-in demo firmware to a file, to run it elsewhere
 (`qemu-system-riscv64 -M virt -nographic -bios demo.bin`) or to look at it
 (`riscv64-unknown-elf-objdump -D -b binary -m riscv:rv64 demo.bin`)."""
 
 import argparse
 
 from downstairs.errors import UsageError
+from downstairs.guests.linux import command as linux_command
 
 
 def register(subparsers) -> None:
@@ -12,6 +15,7 @@ def register(subparsers) -> None:
                               description=__doc__)
     p.add_argument("--write", required=True, metavar="FILE", help="where to write demo.bin")
     p.set_defaults(func=main)
+    linux_command.register(subparsers)
 
 
 def main(args: argparse.Namespace) -> int:

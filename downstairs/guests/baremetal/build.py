@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 
 from downstairs.errors import UsageError
+from downstairs.guests import cache
 
 HERE = pathlib.Path(__file__).resolve().parent
 RUNTIME = HERE / "runtime"
@@ -35,8 +36,7 @@ RUNTIME_SOURCES = ["start.S", "trap.S", "trap.c", "lib.c", "crt.c", "mmu.c"]
 
 
 def cache_dir() -> pathlib.Path:
-    root = os.environ.get("DOWNSTAIRS_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "downstairs")
-    return pathlib.Path(root) / "baremetal"
+    return cache.cache_dir("baremetal")
 
 
 def list_programs(kind: str | None = None) -> list[str]:
