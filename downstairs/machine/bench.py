@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     p.add_argument("--firmware", action="store_true",
                    help="instead: Debian's OpenSBI + U-Boot to the prompt and poweroff, against QEMU")
     p.add_argument("--rounds", type=int, default=3, help="boots per emulator with --firmware")
+    p.add_argument("--linux", action="store_true",
+                   help="instead: Linux 6.1 (downstairs guest) booted to its init's marker, against "
+                        "QEMU; --rounds boots per emulator and case (5 if not given)")
     p.set_defaults(func=main)
 
 
@@ -70,6 +73,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("the compiled engine is not built: pip install . first")
     if shutil.which("qemu-system-riscv64") is None:
         raise UsageError("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)")
+    if args.linux:
+        from downstairs.guests.linux import bench as linux_bench
+        print("\n".join(linux_bench.report(max(args.rounds, 5))))
+        return 0
     if args.firmware:
         from downstairs.machine import bench_firmware
         print("\n".join(bench_firmware.report(bench_firmware.firmware(args.rounds))))

@@ -97,6 +97,7 @@ class Machine:
         self.observer = None                      # called after each slice (the stage tracer)
         self.exit_status: int | None = None
         self.reset_requested = False
+        self.no_reboot = False                    # -no-reboot: a reset request ends the run
         self.reset_pc = 0x1000
         self.poll = lambda: None                  # the console's input check, set by the board
         self.instructions = 0
@@ -165,7 +166,10 @@ class Machine:
         self.exit_status = status
 
     def request_reset(self) -> None:
-        self.reset_requested = True
+        if self.no_reboot:
+            self.power_off(0)
+        else:
+            self.reset_requested = True
 
     def reset(self) -> None:
         """A warm reset: RAM gets its images and device tree back, the interrupt

@@ -56,6 +56,8 @@ def register(subparsers) -> None:
     p.add_argument("-global", dest="globals", action="append", default=[], metavar="PROP",
                    help="only virtio-mmio.force-legacy=false (this board's transports are "
                         "always version 2)")
+    p.add_argument("-no-reboot", dest="no_reboot", action="store_true",
+                   help="exit (status 0) when the guest asks for a reset, as QEMU's -no-reboot")
     p.add_argument("--trace-stages", action="store_true",
                    help="print each boot stage (ROM, firmware, next stage) to stderr: "
                         "mode, address, symbol, instructions")
@@ -167,6 +169,7 @@ def main(args: argparse.Namespace) -> int:
         uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
         console.sink = uart.receive
         machine.poll = console.poll
+        machine.no_reboot = args.no_reboot
         tracer = None
         if args.trace_stages:
             from downstairs.machine.stages import StageTracer

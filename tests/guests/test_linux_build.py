@@ -27,8 +27,8 @@ from downstairs.guests.linux.init_program import MARKER
 
 DOWNSTAIRS = [sys.executable, "-m", "downstairs"]
 EMULATORS = {"qemu": [boot.QEMU], "downstairs": [*DOWNSTAIRS, "run"]}
-# emulators that take -drive/-device virtio-blk-device (add "downstairs" once its virt board has virtio-blk)
-DISK_EMULATORS = ["qemu"]
+# emulators that take -drive/-device virtio-blk-device
+DISK_EMULATORS = ["qemu", "downstairs"]
 BOOT_TIMEOUT = 120
 EF_RISCV_RVC = 0x1
 EF_RISCV_FLOAT_ABI = 0x6          # 0 soft, 2 single, 4 double
@@ -227,8 +227,7 @@ def test_disk_image(tmp_path):
 
 def command(key: str, kernel_image: pathlib.Path, disk_image: pathlib.Path | None = None, smp: int = 1) -> list[str]:
     require(EMULATORS[key][0])
-    # `downstairs run` has no -no-reboot: a guest reboot there does not loop anyway
-    return boot.boot_command(kernel_image, disk_image, smp=smp, qemu=EMULATORS[key], no_reboot=key == "qemu")
+    return boot.boot_command(kernel_image, disk_image, smp=smp, qemu=EMULATORS[key], no_reboot=True)
 
 
 @pytest.mark.slow
