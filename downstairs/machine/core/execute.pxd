@@ -36,6 +36,7 @@ cdef enum:                       # major opcodes, as in execute.py
     JAL = 0x6F
     SYSTEM = 0x73
 cdef unsigned int RVC[65536]
+cdef int BRANCH_OPS[8]
 
 # What a decoded instruction is (execute.decode). Numbers matter where decode adds funct3:
 # I_ADDI + funct3 gives the OP-IMM operations, I_ADD + funct3 and I_MUL + funct3 the OP ones.
@@ -74,7 +75,7 @@ cdef enum:
     I_AUIPC = 31
     I_JAL = 32
     I_JALR = 33
-    I_BRANCH = 34
+    I_BEQ = 34
     I_ADDIW = 35
     I_SLLIW = 36
     I_SRLIW = 37
@@ -91,6 +92,11 @@ cdef enum:
     I_FENCE_I = 48
     I_SYSTEM = 49
     I_FP = 50
+    I_BNE = 51
+    I_BLT = 52
+    I_BGE = 53
+    I_BLTU = 54
+    I_BGEU = 55
     DC_SIZE = 65536
     DC_MASK = 65535
     # a slot's tag: the RAM offset's bits above the ones that chose the slot

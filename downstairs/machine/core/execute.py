@@ -51,6 +51,13 @@ if not cython.compiled:
     DC_UNCACHED = TLB_EMPTY
     DC_NO_TAG = 0xFFFFFFFF
 
+# BRANCH's funct3 -> op (2 and 3 are not branches).
+if cython.compiled:
+    BRANCH_OPS[0], BRANCH_OPS[1], BRANCH_OPS[2], BRANCH_OPS[3] = I_BEQ, I_BNE, I_ILLEGAL, I_ILLEGAL
+    BRANCH_OPS[4], BRANCH_OPS[5], BRANCH_OPS[6], BRANCH_OPS[7] = I_BLT, I_BGE, I_BLTU, I_BGEU
+else:
+    BRANCH_OPS = [I_BEQ, I_BNE, I_ILLEGAL, I_ILLEGAL, I_BLT, I_BGE, I_BLTU, I_BGEU]
+
 # The expansion of every 16-bit parcel seen so far (0: not expanded yet).
 RVC_ILLEGAL = compressed.ILLEGAL
 if cython.compiled:
@@ -186,7 +193,7 @@ def decode(h: Hart, slot: cython.int, tag: cython.uint, raw: cython.ulonglong) -
     elif opcode == JALR:
         op = I_JALR if funct3 == 0 else I_ILLEGAL
     elif opcode == BRANCH:
-        op = I_BRANCH if funct3 != 2 and funct3 != 3 else I_ILLEGAL
+        op = BRANCH_OPS[funct3]                                # BEQ BNE - - BLT BGE BLTU BGEU
         imm = sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
                    | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)
     elif opcode == OP_IMM_32:
@@ -265,7 +272,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     addr: cython.ulonglong
     value: cython.ulonglong
     size: cython.int
-    taken: cython.bint
     # Why straight-line execution ends before the budget: 0 it does not, RESYNC to re-enter
     # it, STOP to end the run (wfi, or a device was touched).
     leave: cython.int = 0
@@ -361,22 +367,24 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         break
                     if h.device_access:
                         leave = STOP
-            elif op == I_BRANCH:
-                funct3 = (fields >> 24) & 7
-                b = h.x[(fields >> 19) & 31]
-                if funct3 == 0:
-                    taken = a == b
-                elif funct3 == 1:
-                    taken = a != b
-                elif funct3 == 4:
-                    taken = lt(a, b)
-                elif funct3 == 5:
-                    taken = not lt(a, b)
-                elif funct3 == 6:
-                    taken = a < b
-                else:
-                    taken = a >= b
-                if taken:
+            # Each branch condition is its own op, so a branch costs one dispatch, not two.
+            elif op == I_BEQ:
+                if a == h.x[(fields >> 19) & 31]:
+                    npc = (pc + imm) & MASK64
+            elif op == I_BNE:
+                if a != h.x[(fields >> 19) & 31]:
+                    npc = (pc + imm) & MASK64
+            elif op == I_BLT:
+                if lt(a, h.x[(fields >> 19) & 31]):
+                    npc = (pc + imm) & MASK64
+            elif op == I_BGE:
+                if not lt(a, h.x[(fields >> 19) & 31]):
+                    npc = (pc + imm) & MASK64
+            elif op == I_BLTU:
+                if a < h.x[(fields >> 19) & 31]:
+                    npc = (pc + imm) & MASK64
+            elif op == I_BGEU:
+                if a >= h.x[(fields >> 19) & 31]:
                     npc = (pc + imm) & MASK64
             elif op == I_JAL:
                 h.x[rd] = npc
