@@ -19,6 +19,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/python setup.py -q build_ext --inplace >/dev/null   # the engine beside its sources
+.venv/bin/python -m compileall -q downstairs >/dev/null          # bytecode now: every start-up counts
 if [ "${1:-}" != "--no-run" ]; then
     .venv/bin/downstairs run -M virt -nographic
 fi

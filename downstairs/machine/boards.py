@@ -104,9 +104,9 @@ def attach_virt_devices(machine: Machine, config: BootConfig, output) -> None:
     machine.plic = plic
     machine.resettable.append(plic)
     machine.bus.map(PLIC_BASE, plic)
-    uart = Uart16550(output, plic.line(UART_IRQ))
+    uart = Uart16550(output, machine.bus.noticed(plic.line(UART_IRQ)))
     machine.uart = uart
-    machine.bus.map(UART_BASE, uart, UART_SIZE)
+    machine.bus.map(UART_BASE, uart, UART_SIZE, quiet=True)
     machine.bus.map(TEST_BASE, SifiveTest(machine.power_off, machine.request_reset))
     rtc = GoldfishRtc(plic.line(RTC_IRQ))
     machine.bus.map(RTC_BASE, rtc)
@@ -129,8 +129,8 @@ def attach_virtio(machine: Machine, specs: list[VirtioSpec]) -> None:
             continue
         model = virtio_model(specs[index])
         machine.closers.append(model)
-        transport = VirtioMmio(model, memory, machine.plic.line(VIRTIO_IRQ + slot))
-        machine.bus.map(base, transport)
+        transport = VirtioMmio(model, memory, machine.bus.noticed(machine.plic.line(VIRTIO_IRQ + slot)))
+        machine.bus.map(base, transport, quiet=True)
         machine.resettable.append(transport)
         machine.virtio.append((base, transport))
 

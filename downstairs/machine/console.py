@@ -6,6 +6,7 @@ Ctrl-A. The terminal's settings come back on every way out (see `restore`). When
 not a terminal (a pipe, a test), whatever arrives on it is passed to the guest as typed.
 """
 
+import io
 import os
 import select
 import sys
@@ -19,9 +20,18 @@ class QuitRequested(Exception):
     """The user typed Ctrl-A x."""
 
 
+def buffered_stdout():
+    """stdout as a buffered byte stream of our own, even under PYTHONUNBUFFERED (which makes
+    sys.stdout.buffer write every byte through at once)."""
+    try:
+        return io.BufferedWriter(io.FileIO(sys.stdout.fileno(), "wb", closefd=False))
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return sys.stdout.buffer                  # stdout replaced by something without an fd
+
+
 class Console:
     def __init__(self, interactive: bool = True):
-        self.out = sys.stdout.buffer
+        self.out = buffered_stdout()
         self.fd = sys.stdin.fileno() if sys.stdin and not sys.stdin.closed else -1
         self.saved = None
         self.escape = False
@@ -37,11 +47,16 @@ class Console:
             termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
 
     def write(self, data: bytes) -> None:
+        """Guest output, line-buffered: a UART sends a byte per access, and a write(2) per
+        byte would cost more than the guest's work. `poll` (every few ms) and `restore` flush
+        what a line end did not."""
         self.out.write(data)
-        self.out.flush()
+        if b"\n" in data:
+            self.out.flush()
 
     def poll(self) -> None:
         """Hand any typed bytes to the guest; raises QuitRequested on Ctrl-A x."""
+        self.out.flush()
         if self.fd < 0 or self.eof or self.sink is None:
             return
         try:
@@ -71,6 +86,7 @@ class Console:
             self.sink(bytes(keys))
 
     def restore(self) -> None:
+        self.out.flush()
         if self.saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
             self.saved = None

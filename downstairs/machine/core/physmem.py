@@ -5,8 +5,8 @@ RAM is a bytearray the board owns; the compiled engine reads it through a raw po
 goes to the board's bus, whose devices answer loads and stores (privileged spec 3.6, "Physical
 Memory Attributes": here, RAM is idempotent main memory and devices are I/O regions). An
 address no device claims sets `h.bus_error`: the caller raises an access fault. Any access
-that reached a device sets `h.device_access`, so the run loop can look for interrupts the
-device may have raised.
+that the bus says needs attention (bus.py: an interrupt line or the power may have changed)
+sets `h.device_access`, so the run loop ends and the board looks before the next instruction.
 """
 
 import cython
@@ -53,8 +53,10 @@ def in_ram(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong) -> cython.b
 def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
     if in_ram(h, paddr, size):
         return ram_read(h, paddr - h.ram_base, size)
-    h.device_access = 1
     value = h.bus.read(paddr, size)
+    if h.bus.attention:
+        h.bus.attention = False
+        h.device_access = 1
     if value is None:
         h.bus_error = 1
         return 0
@@ -65,6 +67,8 @@ def write(h: Hart, paddr: cython.ulonglong, size: cython.int, value: cython.ulon
     if in_ram(h, paddr, size):
         ram_write(h, paddr - h.ram_base, size, value)
         return
-    h.device_access = 1
     if not h.bus.write(paddr, size, value):
         h.bus_error = 1
+    if h.bus.attention:
+        h.bus.attention = False
+        h.device_access = 1
