@@ -6,6 +6,7 @@
     downstairs guest path linux-tiny --file vmlinux
     downstairs guest disk --out disk.img      a fresh writable copy of the disk image
     downstairs guest clean                    remove cached builds that are out of date
+    downstairs guest boot [linux-tiny]        boot it on our machine with a fresh disk copy
 
 Builds go to $DOWNSTAIRS_CACHE (default ~/.cache/downstairs); progress goes to stderr and
 paths to stdout, so `$(downstairs guest path linux-tiny)` works in a shell. Boot them with
@@ -59,6 +60,17 @@ def register(subparsers) -> None:
                                    "for one guest run to write to.")
     q.add_argument("--out", required=True, metavar="FILE", help="where to write the copy")
     q.set_defaults(func=disk_copy)
+
+    q = sub.add_parser("boot", help="boot a Linux guest with a fresh disk (the default job)",
+                       description="Build the kernel and disk if needed, copy the disk, print the "
+                                   "command line and run it: `downstairs run` (our machine), or "
+                                   "qemu-system-riscv64 with --qemu. The guest's init mounts the "
+                                   "disk, writes a file and powers off; the copy is kept.")
+    q.add_argument("name", nargs="?", default="linux-tiny", metavar="NAME", help=", ".join(KERNELS))
+    q.add_argument("--disk", metavar="FILE", help="where the disk copy goes (default: a temporary file)")
+    q.add_argument("--smp", type=int, default=1, metavar="N", help="harts (default 1)")
+    q.add_argument("--qemu", action="store_true", help="run the same command line on QEMU instead")
+    q.set_defaults(func=boot_guest)
 
     q = sub.add_parser("clean", help="remove cached Linux builds that are out of date",
                        description="Remove the cached kernels, disks and source trees that the "
@@ -136,6 +148,31 @@ def disk_copy(args: argparse.Namespace) -> int:
     out = disk.fresh_copy(args.out)
     print(out)
     return 0
+
+
+def boot_guest(args: argparse.Namespace) -> int:
+    import shlex
+    import subprocess
+    import sys
+    import tempfile
+
+    from downstairs.guests.linux import boot, disk
+
+    if args.name not in KERNELS:
+        raise UsageError(f"unknown kernel {args.name!r} (known: {', '.join(KERNELS)})")
+    if not 1 <= args.smp <= 8:
+        raise UsageError(f"--smp {args.smp}: 1 to 8 harts")
+    image, _ = _build_one(args.name)
+    out = args.disk or tempfile.mkstemp(prefix="downstairs-disk-", suffix=".img")[1]
+    drive = disk.fresh_copy(out)
+    emulator = [boot.QEMU] if args.qemu else ["downstairs", "run"]
+    cmd = boot.boot_command(image, drive, smp=args.smp, qemu=emulator)
+    print("$ " + shlex.join(cmd), file=sys.stderr, flush=True)
+    if not args.qemu:
+        cmd = [sys.executable, "-m", "downstairs", *cmd[1:]]
+    status = subprocess.run(cmd).returncode
+    print(f"the disk the guest wrote to: {drive}", file=sys.stderr)
+    return status
 
 
 def clean(args: argparse.Namespace) -> int:
