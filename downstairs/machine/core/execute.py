@@ -82,6 +82,21 @@ def ram_load(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulon
     return physmem.ram_read(h, offset, size)
 
 
+def ram_load_extend(h: Hart, offset: cython.ulonglong, funct3: cython.int) -> cython.ulonglong:
+    """What a LOAD with this funct3 (LB LH LW LD LBU LHU LWU) puts in rd, from RAM at offset.
+    Compiled: one 8-byte read (RAM has 8 spare bytes, so it never leaves the buffer), shifted
+    up so the loaded bytes are on top and back down, arithmetically for the signed loads."""
+    if cython.compiled:
+        raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
+        shift: cython.int = 64 - (8 << (funct3 & 3))
+        if funct3 & 4:
+            return (raw << shift) >> shift
+        return cython.cast(cython.ulonglong, cython.cast(cython.longlong, raw << shift) >> shift)
+    size: cython.int = 1 << (funct3 & 3)
+    value: cython.ulonglong = physmem.ram_read(h, offset, size)
+    return sext(value, 8 * size) if funct3 < 3 else value
+
+
 def ram_store(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
     """A TLB hit writes RAM in place: physmem.ram_write, inlined into the hot loop."""
     if cython.compiled:
@@ -129,9 +144,13 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
          length: cython.int, imm: cython.ulonglong) -> cython.ulonglong:
     """One 64-bit word per decoded instruction, so the hot loop reads one word: the length
-    in bytes (2 or 4) in bits 2:0, op 8:3, rd 13:9, rs1 18:14, rs2 23:19, funct3 26:24, and
-    the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32."""
-    return (length | (op << 3) | (rd << 9) | (rs1 << 14) | (rs2 << 19) | (funct3 << 24)
+    in bytes (2 or 4) in bits 2:0, op 8:3, rd 14:9, rs1 19:15, rs2 24:20, funct3 27:25, and
+    the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32. rd is 6
+    bits wide: a result for x0 goes to the hart's spare register 32, so x0 stays zero without
+    being cleared after every instruction."""
+    if rd == 0:
+        rd = 32
+    return (length | (op << 3) | (rd << 9) | (rs1 << 15) | (rs2 << 20) | (funct3 << 25)
             | ((imm & MASK32) << 32))
 
 
@@ -321,8 +340,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 slot = DC_SIZE                   # the spare slot holds an uncached decode
             fields = h.dc_fields[slot]
             op = (fields >> 3) & 0x3F
-            rd = (fields >> 9) & 31
-            rs1 = (fields >> 14) & 31
+            rd = (fields >> 9) & 63
+            rs1 = (fields >> 15) & 31
             npc = pc + (fields & 7)
             if cython.compiled:                  # the same as sext(fields >> 32, 32), in one step
                 imm = cython.cast(cython.ulonglong, cython.cast(cython.int, fields >> 32))
@@ -333,13 +352,13 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if op == I_ADDI:
                 h.x[rd] = (a + imm) & MASK64
             elif op == I_LOAD:
-                funct3 = (fields >> 24) & 7
+                funct3 = (fields >> 25) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << (funct3 & 3)
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
                 if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
-                    value = ram_load(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
+                    h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), funct3)
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
@@ -348,43 +367,41 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         break
                     if h.device_access:       # a device may have raised an interrupt
                         leave = STOP
-                if funct3 < 3:
-                    value = sext(value, 8 * size)
-                h.x[rd] = value
+                    h.x[rd] = sext(value, 8 * size) if funct3 < 3 else value
             elif op == I_STORE:
-                funct3 = (fields >> 24) & 7
+                funct3 = (fields >> 25) & 7
                 addr = (a + imm) & MASK64
                 size = 1 << funct3
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
                 if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
-                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 19) & 31])
+                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 20) & 31])
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
-                    memory.store(h, addr, size, h.x[(fields >> 19) & 31])
+                    memory.store(h, addr, size, h.x[(fields >> 20) & 31])
                     if h.trapped:
                         break
                     if h.device_access:
                         leave = STOP
             # Each branch condition is its own op, so a branch costs one dispatch, not two.
             elif op == I_BEQ:
-                if a == h.x[(fields >> 19) & 31]:
+                if a == h.x[(fields >> 20) & 31]:
                     npc = (pc + imm) & MASK64
             elif op == I_BNE:
-                if a != h.x[(fields >> 19) & 31]:
+                if a != h.x[(fields >> 20) & 31]:
                     npc = (pc + imm) & MASK64
             elif op == I_BLT:
-                if lt(a, h.x[(fields >> 19) & 31]):
+                if lt(a, h.x[(fields >> 20) & 31]):
                     npc = (pc + imm) & MASK64
             elif op == I_BGE:
-                if not lt(a, h.x[(fields >> 19) & 31]):
+                if not lt(a, h.x[(fields >> 20) & 31]):
                     npc = (pc + imm) & MASK64
             elif op == I_BLTU:
-                if a < h.x[(fields >> 19) & 31]:
+                if a < h.x[(fields >> 20) & 31]:
                     npc = (pc + imm) & MASK64
             elif op == I_BGEU:
-                if a >= h.x[(fields >> 19) & 31]:
+                if a >= h.x[(fields >> 20) & 31]:
                     npc = (pc + imm) & MASK64
             elif op == I_JAL:
                 h.x[rd] = npc
@@ -413,41 +430,41 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAI:
                 h.x[rd] = sra(a, imm)
             elif op == I_ADD:
-                h.x[rd] = (a + h.x[(fields >> 19) & 31]) & MASK64
+                h.x[rd] = (a + h.x[(fields >> 20) & 31]) & MASK64
             elif op == I_SUB:
-                h.x[rd] = (a - h.x[(fields >> 19) & 31]) & MASK64
+                h.x[rd] = (a - h.x[(fields >> 20) & 31]) & MASK64
             elif op == I_SLL:
-                h.x[rd] = (a << (h.x[(fields >> 19) & 31] & 63)) & MASK64
+                h.x[rd] = (a << (h.x[(fields >> 20) & 31] & 63)) & MASK64
             elif op == I_SLT:
-                h.x[rd] = lt(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = lt(a, h.x[(fields >> 20) & 31])
             elif op == I_SLTU:
-                h.x[rd] = a < h.x[(fields >> 19) & 31]
+                h.x[rd] = a < h.x[(fields >> 20) & 31]
             elif op == I_XOR:
-                h.x[rd] = a ^ h.x[(fields >> 19) & 31]
+                h.x[rd] = a ^ h.x[(fields >> 20) & 31]
             elif op == I_SRL:
-                h.x[rd] = a >> (h.x[(fields >> 19) & 31] & 63)
+                h.x[rd] = a >> (h.x[(fields >> 20) & 31] & 63)
             elif op == I_SRA:
-                h.x[rd] = sra(a, h.x[(fields >> 19) & 31] & 63)
+                h.x[rd] = sra(a, h.x[(fields >> 20) & 31] & 63)
             elif op == I_OR:
-                h.x[rd] = a | h.x[(fields >> 19) & 31]
+                h.x[rd] = a | h.x[(fields >> 20) & 31]
             elif op == I_AND:
-                h.x[rd] = a & h.x[(fields >> 19) & 31]
+                h.x[rd] = a & h.x[(fields >> 20) & 31]
             elif op == I_MUL:
-                h.x[rd] = (a * h.x[(fields >> 19) & 31]) & MASK64
+                h.x[rd] = (a * h.x[(fields >> 20) & 31]) & MASK64
             elif op == I_MULH:
-                h.x[rd] = alu.mulh(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.mulh(a, h.x[(fields >> 20) & 31])
             elif op == I_MULHSU:
-                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 20) & 31])
             elif op == I_MULHU:
-                h.x[rd] = alu.mulhu(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.mulhu(a, h.x[(fields >> 20) & 31])
             elif op == I_DIV:
-                h.x[rd] = alu.div(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.div(a, h.x[(fields >> 20) & 31])
             elif op == I_DIVU:
-                h.x[rd] = alu.divu(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.divu(a, h.x[(fields >> 20) & 31])
             elif op == I_REM:
-                h.x[rd] = alu.rem(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.rem(a, h.x[(fields >> 20) & 31])
             elif op == I_REMU:
-                h.x[rd] = alu.remu(a, h.x[(fields >> 19) & 31])
+                h.x[rd] = alu.remu(a, h.x[(fields >> 20) & 31])
             elif op == I_ADDIW:
                 h.x[rd] = sext(a + imm, 32)
             elif op == I_SLLIW:
@@ -457,20 +474,20 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAIW:
                 h.x[rd] = sra(sext(a, 32), imm)
             elif op == I_ADDW:
-                h.x[rd] = sext(a + h.x[(fields >> 19) & 31], 32)
+                h.x[rd] = sext(a + h.x[(fields >> 20) & 31], 32)
             elif op == I_SUBW:
-                h.x[rd] = sext(a - h.x[(fields >> 19) & 31], 32)
+                h.x[rd] = sext(a - h.x[(fields >> 20) & 31], 32)
             elif op == I_SLLW:
-                h.x[rd] = sext(a << (h.x[(fields >> 19) & 31] & 31), 32)
+                h.x[rd] = sext(a << (h.x[(fields >> 20) & 31] & 31), 32)
             elif op == I_SRLW:
-                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 19) & 31] & 31), 32)
+                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 20) & 31] & 31), 32)
             elif op == I_SRAW:
-                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 19) & 31] & 31)
+                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 20) & 31] & 31)
             elif op == I_MULW:
-                h.x[rd] = sext(a * h.x[(fields >> 19) & 31], 32)
+                h.x[rd] = sext(a * h.x[(fields >> 20) & 31], 32)
             elif op == I_DIVW:
-                funct3 = (fields >> 24) & 7
-                h.x[rd] = alu.divw(a, h.x[(fields >> 19) & 31], funct3 & 1, funct3 >= 6)
+                funct3 = (fields >> 25) & 7
+                h.x[rd] = alu.divw(a, h.x[(fields >> 20) & 31], funct3 & 1, funct3 >= 6)
             elif op == I_FENCE:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
@@ -480,17 +497,19 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
                 atomic.execute(h, h.dc_insn[slot])
+                h.x[0] = 0
                 if h.trapped:
                     break
             elif op == I_SYSTEM:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
-                if (fields >> 24) & 7 == 0:
+                if (fields >> 25) & 7 == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
                     if h.waiting:                # wfi: the board lets time pass
                         leave = STOP
                 else:
                     csr.execute(h, h.dc_insn[slot])
+                    h.x[0] = 0
                     base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
                 if h.trapped:
                     break
@@ -499,6 +518,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_FP:
                 h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
+                h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
                 if h.trapped:
                     break
             else:
@@ -506,7 +526,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 illegal(h, h.dc_raw[slot])
                 break
             # ---- retire ----------------------------------------------------------------------
-            h.x[0] = 0
             pc = npc
             if leave:
                 break

@@ -7,7 +7,7 @@ cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE, DC_TAG_SHIFT
 
 cdef class Hart:
     # Unprivileged state
-    cdef u64 x[32]
+    cdef u64 x[33]                   # x0-x31, and 32: where decoded results for x0 go
     cdef public u64 pc
     cdef public int priv
     cdef public u64 instret          # instructions retired; cycle = instret + cycle_delta

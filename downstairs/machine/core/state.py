@@ -27,7 +27,7 @@ class Hart:
         of a 2-byte instruction at the very end stays inside the buffer). `bus` answers
         physical accesses outside RAM; `timer.mtime()` gives the current `time`."""
         if not cython.compiled:
-            self.x = [0] * 32
+            self.x = [0] * 33
             self.f = [0] * 32
             self.pmpcfg = [0] * PMP_COUNT
             self.pmpaddr = [0] * PMP_COUNT
