@@ -94,7 +94,6 @@ TLB_SIZE = 1024
 TLB_INDEX_MASK = TLB_SIZE - 1
 TLB_EMPTY = 0xFFFFFFFFFFFFFFFF        # no virtual page number is this large
 DC_SIZE = 65536                       # decoded-instruction cache slots (execute.py)
-DC_TAG_SHIFT = 17                     # a slot's tag: RAM offset >> 17, the bits above the slot's
 
 # CSR addresses (chapter 2)
 CSR_FFLAGS, CSR_FRM, CSR_FCSR = 0x001, 0x002, 0x003

@@ -99,11 +99,8 @@ cdef enum:
     I_BGEU = 55
     DC_SIZE = 65536
     DC_MASK = 65535
-    # a slot's tag: the RAM offset's bits above the ones that chose the slot
-    DC_TAG_SHIFT = 17
 cdef extern from *:
     const unsigned long long DC_UNCACHED "0xFFFFFFFFFFFFFFFFULL"
-    const unsigned int DC_NO_TAG "0xFFFFFFFFU"
 cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
@@ -114,6 +111,7 @@ cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef bint lt(unsigned long long a, unsigned long long b) noexcept
 cdef void illegal(Hart h, unsigned long long bits)
 cdef unsigned long long pack(int op, int rd, int rs1, int rs2, int funct3, int length, unsigned long long imm) noexcept
-cpdef void decode(Hart h, int slot, unsigned int tag, unsigned long long raw) noexcept
+cpdef void decode(Hart h, int slot, unsigned long long tag, unsigned long long offset, unsigned long long raw) noexcept
+cpdef int fetch(Hart h, unsigned long long pc, int slot)
 cpdef unsigned long long run(Hart h, unsigned long long budget)
 cpdef unsigned long long system(Hart h, unsigned long long insn, unsigned long long raw, unsigned long long npc)

@@ -49,7 +49,6 @@ if not cython.compiled:
         globals().update({name: int(value) for name, value
                           in re.findall(r"^    ((?:I|DC)_[A-Z_]+) = (\d+)$", pxd.read(), re.M)})
     DC_UNCACHED = TLB_EMPTY
-    DC_NO_TAG = 0xFFFFFFFF
 
 # BRANCH's funct3 -> op (2 and 3 are not branches).
 if cython.compiled:
@@ -135,11 +134,14 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 
 
 # ---- decode: once per instruction in RAM -------------------------------------------------
-# Each RAM halfword an instruction starts at gets a slot in the hart's decoded-instruction
-# cache (state.py): what the instruction is (an op from the enum in execute.pxd), its
-# registers, funct3, length and sign-extended immediate, and its bits. The cache is keyed by
-# RAM offset, a physical address, so translation changes do not touch it; fence.i empties it
-# (Zifencei: only after fence.i must a hart see the stores it made to instructions).
+# An instruction, once fetched, gets a slot in the hart's decoded-instruction cache
+# (state.py): what the instruction is (an op from the enum in execute.pxd), its registers,
+# funct3, length and sign-extended immediate, and its bits. The slot is chosen by the virtual
+# pc and tagged with pc ^ the fetch context (privilege in bits 52-53, where no fetchable
+# address has other bits), like a virtually indexed instruction cache: a hit costs no
+# translation. It is emptied with the TLB (satp, sfence.vma, PMP), by fence.i (Zifencei: only
+# then must a hart see the stores it made to instructions), and in part by writes from
+# outside the harts (flush_decoded_range, by RAM offset).
 
 def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
          length: cython.int, imm: cython.ulonglong) -> cython.ulonglong:
@@ -154,8 +156,10 @@ def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct
             | ((imm & MASK32) << 32))
 
 
-def decode(h: Hart, slot: cython.int, tag: cython.uint, raw: cython.ulonglong) -> None:
-    """Decode the instruction whose first bits are `raw` into cache slot `slot`."""
+def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulonglong,
+           raw: cython.ulonglong) -> None:
+    """Decode the instruction whose first bits are `raw`, from RAM offset `offset`, into
+    cache slot `slot` under `tag`."""
     insn: cython.ulonglong
     length: cython.int
     if raw & 3 != 3:
@@ -250,9 +254,34 @@ def decode(h: Hart, slot: cython.int, tag: cython.uint, raw: cython.ulonglong) -
     else:
         op = I_FP                                              # fpu.execute decides, or traps
     h.dc_tag[slot] = tag
+    h.dc_offset[slot] = offset
+    if offset != DC_UNCACHED:
+        h.code_lo = min(h.code_lo, offset)
+        h.code_hi = max(h.code_hi, offset)
     h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length, imm)
     h.dc_insn[slot] = insn
     h.dc_raw[slot] = raw
+
+
+def fetch(h: Hart, pc: cython.ulonglong, slot: cython.int) -> cython.int:
+    """A decoded-instruction cache miss at pc: fetch and decode the instruction into `slot`
+    and return it. One that cannot be cached (on a device, straddling two pages, or watched)
+    is decoded into the spare slot DC_SIZE instead. -1 after a fetch fault (already taken)."""
+    vpn: cython.ulonglong = pc >> 12
+    index: cython.int = vpn & TLB_INDEX_MASK
+    if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
+        memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
+        if h.trapped:
+            return -1
+    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
+        offset: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
+        decode(h, slot, pc ^ h.ctx_fetch, offset, ram_load(h, offset, 4))
+        return slot
+    value: cython.ulonglong = memory.fetch(h, pc)
+    if h.trapped:
+        return -1
+    decode(h, DC_SIZE, DC_UNCACHED, DC_UNCACHED, value)
+    return DC_SIZE
 
 
 def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
@@ -270,13 +299,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + steps - traps
     h.device_access = 0
     h.trapped = 0
-    # The page the last fetch came from, as (virtual page start, RAM offset): most
-    # instructions follow one another on the same page, so most fetches skip the TLB lookup.
-    fetch_page: cython.ulonglong = TLB_EMPTY
-    fetch_off: cython.ulonglong = 0
+    # The fetch context (state.update_context), which every decoded slot's tag includes.
+    ctx: cython.ulonglong
     pc: cython.ulonglong
     npc: cython.ulonglong
-    offset: cython.ulonglong
     fields: cython.ulonglong
     vpn: cython.ulonglong
     index: cython.int
@@ -305,39 +331,24 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             traps += 1
         if h.mip & h.mie:
             trap.take_interrupt(h)
-        fetch_page = TLB_EMPTY
+        ctx = h.ctx_fetch
         leave = 0
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
         while steps < budget:
             steps += 1
-            # ---- fetch: find the instruction's RAM offset, and its decoded slot ----------------
-            # One unsigned compare: on the cached page, and not its last halfword (where a 32-bit
-            # instruction would straddle into the next page).
-            if (pc - fetch_page) & MASK64 < 0xFFE:
-                offset = fetch_off + (pc & 0xFFF)
-            else:
-                vpn = pc >> 12
-                index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
-                    fetch_page = vpn << 12
-                    fetch_off = h.tlb_off[ACCESS_FETCH][index]
-                    offset = fetch_off + (pc & 0xFFF)
-                else:
-                    h.pc = pc
-                    h.instret = (base + steps - 1 - traps) & MASK64
-                    value = memory.fetch(h, pc)  # a device (the boot ROM), or across pages
-                    if h.trapped:
-                        break
-                    if h.device_access:       # code on a device, or a watched fetch
-                        leave = STOP
-                    offset = DC_UNCACHED
-                    decode(h, DC_SIZE, DC_NO_TAG, value)
-            if offset != DC_UNCACHED:
-                slot = (offset >> 1) & DC_MASK
-                if h.dc_tag[slot] != offset >> DC_TAG_SHIFT:
-                    decode(h, slot, offset >> DC_TAG_SHIFT, ram_load(h, offset, 4))
-            else:
-                slot = DC_SIZE                   # the spare slot holds an uncached decode
+            # ---- fetch: the decoded instruction at pc -----------------------------------------
+            # The decoded-instruction cache is indexed and tagged by virtual pc (with the fetch
+            # context), so a hit needs neither translation nor a RAM access. Anything that
+            # changes translation (satp, sfence.vma, PMP) empties it with the TLB.
+            slot = (pc >> 1) & DC_MASK
+            if h.dc_tag[slot] != pc ^ ctx:
+                h.pc = pc
+                h.instret = (base + steps - 1 - traps) & MASK64
+                slot = fetch(h, pc, slot)
+                if slot < 0:
+                    break
+                if h.device_access:           # code on a device, or a watched fetch
+                    leave = STOP
             fields = h.dc_fields[slot]
             op = (fields >> 3) & 0x3F
             rd = (fields >> 9) & 63

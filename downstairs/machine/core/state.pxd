@@ -3,7 +3,7 @@
 ctypedef unsigned long long u64
 
 cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
-cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE, DC_TAG_SHIFT
+cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE
 
 cdef class Hart:
     # Unprivileged state
@@ -53,8 +53,11 @@ cdef class Hart:
     cdef u64 tlb_off[3][1024]
 
     # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
-    cdef unsigned int dc_tag[65537]  # RAM offset >> 17 (execute.DC_TAG_SHIFT); all ones: empty
+    cdef u64 dc_tag[65537]           # pc ^ ctx_fetch; all ones: empty
     cdef u64 dc_fields[65537]        # execute.pack: op, registers, funct3, length, immediate
+    cdef u64 dc_offset[65537]        # the RAM offset it was decoded from (flush_decoded_range)
+    cdef public u64 code_lo, code_hi  # the RAM offsets decoded from since the last flush
+    cdef public u64 dc_generation    # bumped by every flush_decoded; part of ctx_fetch
     cdef unsigned int dc_insn[65537]
     cdef unsigned int dc_raw[65537]
 

@@ -14,7 +14,7 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    DC_SIZE, DC_TAG_SHIFT, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL,
+    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL,
     MSTATUS_UXL, NO_ADDRESS,
     PMP_COUNT, PRV_M,
     TLB_EMPTY, TLB_SIZE,
@@ -37,6 +37,8 @@ class Hart:
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
             self.dc_fields = [0] * (DC_SIZE + 1)
+            self.dc_offset = [0] * (DC_SIZE + 1)
+            self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
             self.dc_insn = [0] * (DC_SIZE + 1)
             self.dc_raw = [0] * (DC_SIZE + 1)
         self.ram = ram
@@ -96,18 +98,25 @@ class Hart:
         self.device_access = 0
         self.walk_pte = 0
         self.waiting = 0
-        self.update_context()
+        self.dc_generation = 1023            # the flush below wraps it to 0: tags cleared
         self.flush_tlb()
-        self.flush_decoded()
 
     def flush_decoded(self) -> None:
-        """Forget every decoded instruction: fence.i (Zifencei), and reset."""
+        """Forget every decoded instruction: fence.i (Zifencei), reset, and any change of
+        translation (the cache is reached by virtual address, see execute.py). A new
+        generation number in the fetch context (bits 54-63 of every tag) makes all older
+        slots miss at once; only when the number wraps around are the tags cleared."""
         i: cython.int
-        if cython.compiled:
-            for i in range(DC_SIZE + 1):
-                self.dc_tag[i] = 0xFFFFFFFF
-        else:
-            self.dc_tag = [0xFFFFFFFF] * (DC_SIZE + 1)
+        self.dc_generation = (self.dc_generation + 1) & 1023
+        if self.dc_generation == 0:
+            if cython.compiled:
+                for i in range(DC_SIZE + 1):
+                    self.dc_tag[i] = TLB_EMPTY
+            else:
+                self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
+        self.code_lo = TLB_EMPTY
+        self.code_hi = 0
+        self.update_context()
 
     def update_context(self) -> None:
         """Recompute the TLB context: what, besides the page, decides a translation's
@@ -115,38 +124,32 @@ class Hart:
         privilege MPRV selects (3.1.6.3), with SUM and MXR (4.1.1.2). The context sits in the
         top bits of every TLB tag (a virtual page number has at most 52 bits), so entries
         made under another context simply miss: a trap, an xRET or an sstatus write needs no
-        flush. Call after any change of the privilege level or of mstatus."""
+        flush. The fetch context also carries the decoded-instruction cache's generation
+        (flush_decoded). Call after any change of the privilege level or of mstatus."""
         data_priv: cython.ulonglong = self.priv
         if self.priv == PRV_M and self.mstatus & MSTATUS_MPRV:
             data_priv = (self.mstatus >> 11) & 3
-        self.ctx_fetch = cython.cast(cython.ulonglong, self.priv) << 52
+        self.ctx_fetch = (cython.cast(cython.ulonglong, self.priv) << 52) | (self.dc_generation << 54)
         self.ctx_data = (data_priv | (((self.mstatus >> 18) & 3) << 2)) << 52   # SUM, MXR
 
     def flush_decoded_range(self, start_offset, end_offset) -> None:
         """Forget the decoded instructions that overlap RAM offsets [start_offset, end_offset):
-        a device wrote there (DMA), and like QEMU the harts must see the new bytes. A slot is
-        tagged with the RAM offset of its instruction, which is even and at most 4 bytes long,
-        so the instructions that can overlap the range start at offsets from start-3 (rounded
-        up to even) to end-1. Each such offset has exactly one slot; a range with more
-        offsets than the cache has slots empties the whole cache instead."""
-        lo: cython.ulonglong
+        a device wrote there (DMA), and like QEMU the harts must see the new bytes. An
+        instruction is even-aligned and at most 4 bytes long, so the ones that can overlap
+        the range start from start-2 (rounded down to even) to end-1. Nothing to do when the
+        range misses every RAM offset decoded from since the last flush (most DMA: data)."""
+        lo: cython.ulonglong = start_offset - 2 if start_offset >= 2 else 0
         slot: cython.int
-        lo = start_offset - 2 if start_offset >= 2 else 0
-        lo = lo - (lo & 1)
-        if end_offset <= lo:
+        lo -= lo & 1
+        if end_offset <= lo or end_offset <= self.code_lo or lo > self.code_hi:
             return
-        if (end_offset - lo) >> 1 >= DC_SIZE:
-            self.flush_decoded()
-            return
-        offset: cython.ulonglong = lo
-        while offset < end_offset:
-            slot = (offset >> 1) & (DC_SIZE - 1)
-            if self.dc_tag[slot] == offset >> DC_TAG_SHIFT:
-                self.dc_tag[slot] = 0xFFFFFFFF
-            offset += 2
+        for slot in range(DC_SIZE):
+            if self.dc_tag[slot] != TLB_EMPTY and lo <= self.dc_offset[slot] < end_offset:
+                self.dc_tag[slot] = TLB_EMPTY
 
     def flush_tlb(self) -> None:
-        """Forget every cached translation (sfence.vma, and any change of satp or PMP)."""
+        """Forget every cached translation (sfence.vma, and any change of satp or PMP), and
+        so the instructions decoded through them."""
         kind: cython.int
         i: cython.int
         if cython.compiled:
@@ -155,6 +158,7 @@ class Hart:
                     self.tlb_vpn[kind][i] = TLB_EMPTY
         else:
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
+        self.flush_decoded()
 
     def set_hole(self, start: int, end: int) -> None:
         """Part of RAM's address range that a device answers instead (HTIF's tohost on
