@@ -10,7 +10,7 @@ board supplies it as a function, so it can follow the host clock or the instruct
 The board asks `timer_pending(hart)` and `software_pending(hart)` between runs of the hart.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 MSIP_BASE, MTIMECMP_BASE, MTIME = 0x0000, 0x4000, 0xBFF8
 MASK64 = (1 << 64) - 1

@@ -13,7 +13,7 @@ now and then so an alarm fires without the guest looking.
 """
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 TIME_LOW, TIME_HIGH, ALARM_LOW, ALARM_HIGH = 0x00, 0x04, 0x08, 0x0C
 IRQ_ENABLED, CLEAR_ALARM, ALARM_STATUS, CLEAR_INTERRUPT = 0x10, 0x14, 0x18, 0x1C

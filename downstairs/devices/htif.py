@@ -12,7 +12,7 @@ machine, which is how the riscv-tests ISA suites report):
 """
 
 import struct
-from typing import Callable
+from collections.abc import Callable
 
 SYS_WRITE = 64
 

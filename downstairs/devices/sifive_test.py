@@ -8,7 +8,7 @@ Linux's syscon-poweroff and OpenSBI's reset driver both use it. Other values are
 as QEMU ignores them.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 FINISHER_FAIL, FINISHER_PASS, FINISHER_RESET = 0x3333, 0x5555, 0x7777
 

@@ -11,7 +11,7 @@ the transmitter is always empty again and LSR.THRE/TEMT always read as set.
 """
 
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 # Register offsets (with LCR.DLAB = 0 unless noted)
 RBR_THR = 0     # receive buffer (read) / transmit holding (write); DLL when DLAB = 1

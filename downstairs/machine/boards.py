@@ -21,7 +21,6 @@ rounded up to 2 MiB, and the ROM tells the firmware where it is (fw_dynamic, a2)
 `-bios none` the kernel itself starts at 0x80000000.
 """
 
-from dataclasses import dataclass, field
 
 from downstairs.devices.clint import Clint
 from downstairs.devices.goldfish_rtc import GoldfishRtc
@@ -48,16 +47,18 @@ from downstairs.machine.loader import Image, load_image
 ROM_BASE, ROM_SIZE = 0x1000, 0xF000
 
 
-@dataclass
 class BootConfig:
-    board: str = "virt"
-    ram_size: int = 128 << 20
-    bios: str | None = None          # a path, "none", or None for the built-in demo
-    kernel: str | None = None
-    append: str = ""
-    harts: int = 1
-    icount: int | None = None        # QEMU's -icount shift: time follows instructions
-    virtio: list[VirtioSpec] = field(default_factory=list)   # devices for the virtio slots, in order
+    def __init__(self, board: str = "virt", ram_size: int = 128 << 20, bios: str | None = None,
+                 kernel: str | None = None, append: str = "", harts: int = 1,
+                 icount: int | None = None, virtio: list[VirtioSpec] | None = None):
+        self.board = board
+        self.ram_size = ram_size
+        self.bios = bios                 # a path, "none", or None for the built-in demo
+        self.kernel = kernel
+        self.append = append
+        self.harts = harts
+        self.icount = icount             # QEMU's -icount shift: time follows instructions
+        self.virtio = [] if virtio is None else virtio   # devices for the virtio slots, in order
 
 
 FIXED_SEED = bytes(range(32))        # /chosen/rng-seed when a run must be reproducible

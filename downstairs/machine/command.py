@@ -157,7 +157,7 @@ def main(args: argparse.Namespace) -> int:
     import time
 
     from downstairs.machine import boards, engine
-    from downstairs.machine.console import Console, QuitRequested
+    from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
     board, dumpdtb = parse_board(args.machine)
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
@@ -186,6 +186,8 @@ def main(args: argparse.Namespace) -> int:
             status = machine.run()
         except QuitRequested:
             status = 0
+        except OutputClosed:
+            status = 141                          # 128 + SIGPIPE, what a shell reports for QEMU
         except KeyboardInterrupt:
             console.restore()
             print("\ndownstairs: interrupted", file=sys.stderr)

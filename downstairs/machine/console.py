@@ -20,6 +20,10 @@ class QuitRequested(Exception):
     """The user typed Ctrl-A x."""
 
 
+class OutputClosed(Exception):
+    """Whoever read our output went away (`| head`): like QEMU on SIGPIPE, stop."""
+
+
 def buffered_stdout():
     """stdout as a buffered byte stream of our own, even under PYTHONUNBUFFERED (which makes
     sys.stdout.buffer write every byte through at once)."""
@@ -50,13 +54,19 @@ class Console:
         """Guest output, line-buffered: a UART sends a byte per access, and a write(2) per
         byte would cost more than the guest's work. `poll` (every few ms) and `restore` flush
         what a line end did not."""
-        self.out.write(data)
-        if b"\n" in data:
-            self.out.flush()
+        try:
+            self.out.write(data)
+            if b"\n" in data:
+                self.out.flush()
+        except BrokenPipeError:
+            self.output_closed()
 
     def poll(self) -> None:
         """Hand any typed bytes to the guest; raises QuitRequested on Ctrl-A x."""
-        self.out.flush()
+        try:
+            self.out.flush()
+        except BrokenPipeError:
+            self.output_closed()
         if self.fd < 0 or self.eof or self.sink is None:
             return
         try:
@@ -85,8 +95,15 @@ class Console:
         if keys:
             self.sink(bytes(keys))
 
+    def output_closed(self):
+        self.out = io.BytesIO()                   # what is still buffered has nowhere to go
+        raise OutputClosed()
+
     def restore(self) -> None:
-        self.out.flush()
+        try:
+            self.out.flush()
+        except BrokenPipeError:
+            self.out = io.BytesIO()
         if self.saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
             self.saved = None

@@ -24,7 +24,6 @@ starts, with the image left untouched.
 
 import os
 import stat
-from dataclasses import dataclass
 
 from downstairs.errors import UsageError
 
@@ -42,21 +41,22 @@ HARMLESS = {
 BOOLEAN = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
 
 
-@dataclass
 class Drive:
-    path: str
-    read_only: bool = False
-    interface: str = "virtio"        # "virtio" (a device of its own) or "none" (for -device)
-    id: str | None = None
-    used: bool = False
+    def __init__(self, path: str, read_only: bool = False, interface: str = "virtio",
+                 id: str | None = None, used: bool = False):
+        self.path = path
+        self.read_only = read_only
+        self.interface = interface       # "virtio" (a device of its own) or "none" (for -device)
+        self.id = id
+        self.used = used
 
 
-@dataclass
 class VirtioSpec:
     """One device for a virtio-mmio slot: a disk ("blk") or the entropy source ("rng")."""
-    kind: str
-    drive: Drive | None = None
-    serial: str = ""                 # virtio-blk GET_ID answer; QEMU's default is empty
+    def __init__(self, kind: str, drive: Drive | None = None, serial: str = ""):
+        self.kind = kind
+        self.drive = drive
+        self.serial = serial             # virtio-blk GET_ID answer; QEMU's default is empty
 
 
 def split_options(text: str) -> list[tuple[str, str | None]]:

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
 from types import ModuleType
 
 from downstairs.errors import UsageError
@@ -21,13 +20,13 @@ CORE_DIR = os.path.join(os.path.dirname(__file__), "core")
 _cache: dict[str, "Engine"] = {}
 
 
-@dataclass
 class Engine:
-    name: str            # "compiled" or "reference"
-    Hart: type
-    execute: ModuleType
-    trap: ModuleType
-    csr: ModuleType
+    def __init__(self, name: str, Hart: type, execute: ModuleType, trap: ModuleType, csr: ModuleType):
+        self.name = name                 # "compiled" or "reference"
+        self.Hart = Hart
+        self.execute = execute
+        self.trap = trap
+        self.csr = csr
 
     def run(self, hart, budget: int) -> int:
         return self.execute.run(hart, budget)

@@ -8,17 +8,16 @@ values are bytes, strings, or lists of 32-bit cells (see `cells`).
 """
 
 import struct
-from dataclasses import dataclass, field
 
 FDT_MAGIC = 0xD00DFEED
 FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_END = 1, 2, 3, 9
 
 
-@dataclass
 class Node:
-    name: str
-    props: dict = field(default_factory=dict)
-    children: list = field(default_factory=list)
+    def __init__(self, name: str, props: dict | None = None, children: list | None = None):
+        self.name = name
+        self.props = {} if props is None else props
+        self.children = [] if children is None else children
 
     def child(self, name: str) -> "Node":
         for node in self.children:

@@ -15,7 +15,6 @@ Every problem with a file is a UsageError: one line for the user, never a traceb
 """
 
 import struct
-from dataclasses import dataclass, field
 
 from downstairs.errors import UsageError
 
@@ -27,14 +26,16 @@ ELF_MACHINES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64", 8: "MIPS", 20
                 21: "PowerPC64", 22: "s390", 258: "LoongArch"}
 
 
-@dataclass
 class Image:
-    path: str
-    entry: int                                   # where execution should begin
-    segments: list[tuple[int, bytes, int]]      # (physical address, file bytes, memory size)
-    symbols: dict[int, str] = field(default_factory=dict)
-    is_elf: bool = False
-    sizes: dict[int, int] = field(default_factory=dict)     # symbol sizes, where known
+    def __init__(self, path: str, entry: int, segments: list[tuple[int, bytes, int]],
+                 symbols: dict[int, str] | None = None, is_elf: bool = False,
+                 sizes: dict[int, int] | None = None):
+        self.path = path
+        self.entry = entry                       # where execution should begin
+        self.segments = segments                 # (physical address, file bytes, memory size)
+        self.symbols = {} if symbols is None else symbols
+        self.is_elf = is_elf
+        self.sizes = {} if sizes is None else sizes     # symbol sizes, where known
 
     @property
     def start(self) -> int:

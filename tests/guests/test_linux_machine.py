@@ -103,3 +103,17 @@ def test_stage_trace_names_the_kernels_stages_with_exact_counts():
     assert 10_000 < counts["kernel Image"] < 1_000_000       # the kernel before its MMU is on
     assert counts["MMU on (satp)"] > 20_000_000
     assert first == stages(["-icount", "shift=0"])           # instruction time: deterministic
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly():
+    """`downstairs run ... | head -1` while Linux is still printing: like QEMU on SIGPIPE the
+    run stops, with 128 + 13 and no traceback."""
+    built = kernel.build("tiny", show_progress=False)
+    proc = subprocess.Popen(boot.boot_command(built.image, qemu=OURS), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc.stdout.readline()
+    proc.stdout.close()
+    status = proc.wait(timeout=TIMEOUT)
+    stderr = proc.stderr.read().decode()
+    assert status == 141, stderr
+    assert "Traceback" not in stderr

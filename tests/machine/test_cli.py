@@ -90,3 +90,13 @@ def test_every_command_has_help():
     for name in [None, *commands]:
         proc = run(sys.executable, "-m", "downstairs", *([name] if name else []), "--help")
         assert proc.returncode == 0 and "usage:" in proc.stdout, (name, proc.stderr)
+
+
+def test_each_module_registers_exactly_the_commands_listed_for_it():
+    """cli.py imports only the module of the command given (start-up time): its list of
+    names per module must match what the module really registers."""
+    for module, names in COMMAND_MODULES:
+        parser = build_parser(names[0])
+        registered = sorted(parser._subparsers._group_actions[0].choices)
+        assert registered == sorted(names), module
+
