@@ -104,7 +104,7 @@ cdef extern from *:
 cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
-cdef unsigned long long ram_load_extend(Hart h, unsigned long long offset, int funct3) noexcept
+cdef unsigned long long ram_load_extend(Hart h, unsigned long long offset, int spare, int zero_extend) noexcept
 cdef inline void ram_store(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
 cdef unsigned long long sext(unsigned long long value, int bits) noexcept
 cdef unsigned long long sra(unsigned long long value, int shamt) noexcept

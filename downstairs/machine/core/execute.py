@@ -81,19 +81,19 @@ def ram_load(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulon
     return physmem.ram_read(h, offset, size)
 
 
-def ram_load_extend(h: Hart, offset: cython.ulonglong, funct3: cython.int) -> cython.ulonglong:
-    """What a LOAD with this funct3 (LB LH LW LD LBU LHU LWU) puts in rd, from RAM at offset.
-    Compiled: one 8-byte read (RAM has 8 spare bytes, so it never leaves the buffer), shifted
-    up so the loaded bytes are on top and back down, arithmetically for the signed loads."""
+def ram_load_extend(h: Hart, offset: cython.ulonglong, spare: cython.int, zero_extend: cython.int) -> cython.ulonglong:
+    """What a load of 8 - `spare` bytes puts in rd, from RAM at offset: zero-extended if
+    `zero_extend` (LBU LHU LWU: funct3 bit 2), else sign-extended. Compiled: one 8-byte read (RAM
+    has 8 spare bytes, so it never leaves the buffer), shifted up so the loaded bytes are on
+    top and back down, arithmetically for the signed loads."""
     if cython.compiled:
         raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
-        shift: cython.int = 64 - (8 << (funct3 & 3))
-        if funct3 & 4:
+        shift: cython.int = spare << 3
+        if zero_extend:
             return (raw << shift) >> shift
         return cython.cast(cython.ulonglong, cython.cast(cython.longlong, raw << shift) >> shift)
-    size: cython.int = 1 << (funct3 & 3)
-    value: cython.ulonglong = physmem.ram_read(h, offset, size)
-    return sext(value, 8 * size) if funct3 < 3 else value
+    value: cython.ulonglong = physmem.ram_read(h, offset, 8 - spare)
+    return value if zero_extend or spare == 0 else sext(value, 64 - 8 * spare)
 
 
 def ram_store(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
@@ -259,6 +259,8 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
         h.code_lo = min(h.code_lo, offset)
         h.code_hi = max(h.code_hi, offset)
     h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length, imm)
+    if op == I_LOAD:                   # bits 30:28: the bytes of an 8-byte read a load leaves
+        h.dc_fields[slot] |= cython.cast(cython.ulonglong, 8 - (1 << (funct3 & 3))) << 28
     h.dc_insn[slot] = insn
     h.dc_raw[slot] = raw
 
@@ -317,6 +319,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     addr: cython.ulonglong
     value: cython.ulonglong
     size: cython.int
+    spare: cython.int
     # Why straight-line execution ends before the budget: 0 it does not, RESYNC to re-enter
     # it, STOP to end the run (wfi, or a device was touched).
     leave: cython.int = 0
@@ -363,22 +366,22 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if op == I_ADDI:
                 h.x[rd] = (a + imm) & MASK64
             elif op == I_LOAD:
-                funct3 = (fields >> 25) & 7
+                spare = (fields >> 28) & 7       # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
                 addr = (a + imm) & MASK64
-                size = 1 << (funct3 & 3)
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
-                    h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), funct3)
+                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
+                    h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
+                                              (fields >> 27) & 1)
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
-                    value = memory.load(h, addr, size)
+                    value = memory.load(h, addr, 8 - spare)
                     if h.trapped:
                         break
                     if h.device_access:       # a device may have raised an interrupt
                         leave = STOP
-                    h.x[rd] = sext(value, 8 * size) if funct3 < 3 else value
+                    h.x[rd] = value if (fields >> 27) & 1 or spare == 0 else sext(value, 64 - 8 * spare)
             elif op == I_STORE:
                 funct3 = (fields >> 25) & 7
                 addr = (a + imm) & MASK64
