@@ -321,8 +321,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     size: cython.int
     spare: cython.int
     # Why straight-line execution ends before the budget: 0 it does not, RESYNC to re-enter
-    # it, STOP to end the run (wfi, or a device was touched).
+    # it, STOP to end the run (wfi, or a device was touched). Whatever sets it also sets
+    # `limit` to `steps`, so the loop's one compare ends it after this instruction retires.
     leave: cython.int = 0
+    limit: cython.ulonglong
     while steps < budget and leave != STOP:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
         # privilege; the trapping instruction `break`s the inner loop), and after instructions
@@ -336,8 +338,9 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             trap.take_interrupt(h)
         ctx = h.ctx_fetch
         leave = 0
+        limit = budget
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
-        while steps < budget:
+        while steps < limit:
             steps += 1
             # ---- fetch: the decoded instruction at pc -----------------------------------------
             # The decoded-instruction cache is indexed and tagged by virtual pc (with the fetch
@@ -352,6 +355,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     break
                 if h.device_access:           # code on a device, or a watched fetch
                     leave = STOP
+                    limit = steps
             fields = h.dc_fields[slot]
             op = (fields >> 3) & 0x3F
             rd = (fields >> 9) & 63
@@ -381,6 +385,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         break
                     if h.device_access:       # a device may have raised an interrupt
                         leave = STOP
+                        limit = steps
                     h.x[rd] = value if (fields >> 27) & 1 or spare == 0 else sext(value, 64 - 8 * spare)
             elif op == I_STORE:
                 funct3 = (fields >> 25) & 7
@@ -398,6 +403,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         break
                     if h.device_access:
                         leave = STOP
+                        limit = steps
             # Each branch condition is its own op, so a branch costs one dispatch, not two.
             elif op == I_BEQ:
                 if a == h.x[(fields >> 20) & 31]:
@@ -507,6 +513,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_FENCE_I:
                 h.flush_decoded()                # stores to instructions become visible now
                 leave = RESYNC
+                limit = steps
             elif op == I_AMO:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
@@ -521,6 +528,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
                     if h.waiting:                # wfi: the board lets time pass
                         leave = STOP
+                        limit = steps
                 else:
                     csr.execute(h, h.dc_insn[slot])
                     h.x[0] = 0
@@ -529,6 +537,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     break
                 if leave != STOP:
                     leave = STOP if h.stop_on_system else RESYNC
+                limit = steps
             elif op == I_FP:
                 h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
@@ -541,8 +550,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 break
             # ---- retire ----------------------------------------------------------------------
             pc = npc
-            if leave:
-                break
         if not h.trapped:
             h.pc = pc
     if h.trapped:
