@@ -110,7 +110,6 @@ cdef unsigned long long sext(unsigned long long value, int bits) noexcept
 cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef bint lt(unsigned long long a, unsigned long long b) noexcept
 cdef void illegal(Hart h, unsigned long long bits)
-cdef unsigned long long pack(int op, int rd, int rs1, int rs2, int funct3, int length, unsigned long long imm) noexcept
 cpdef void decode(Hart h, int slot, unsigned long long tag, unsigned long long offset, unsigned long long raw) noexcept
 cpdef int fetch(Hart h, unsigned long long pc, int slot)
 cpdef unsigned long long run(Hart h, unsigned long long budget)

@@ -143,19 +143,6 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
 # then must a hart see the stores it made to instructions), and in part by writes from
 # outside the harts (flush_decoded_range, by RAM offset).
 
-def pack(op: cython.int, rd: cython.int, rs1: cython.int, rs2: cython.int, funct3: cython.int,
-         length: cython.int, imm: cython.ulonglong) -> cython.ulonglong:
-    """One 64-bit word per decoded instruction, so the hot loop reads one word: the length
-    in bytes (2 or 4) in bits 2:0, op 8:3, rd 14:9, rs1 19:15, rs2 24:20, funct3 27:25, and
-    the immediate (every RISC-V immediate is a sign-extended 32-bit value) in 63:32. rd is 6
-    bits wide: a result for x0 goes to the hart's spare register 32, so x0 stays zero without
-    being cleared after every instruction."""
-    if rd == 0:
-        rd = 32
-    return (length | (op << 3) | (rd << 9) | (rs1 << 15) | (rs2 << 20) | (funct3 << 25)
-            | ((imm & MASK32) << 32))
-
-
 def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulonglong,
            raw: cython.ulonglong) -> None:
     """Decode the instruction whose first bits are `raw`, from RAM offset `offset`, into
@@ -258,9 +245,14 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
     if offset != DC_UNCACHED:
         h.code_lo = min(h.code_lo, offset)
         h.code_hi = max(h.code_hi, offset)
-    h.dc_fields[slot] = pack(op, rd, rs1, rs2, funct3, length, imm)
-    if op == I_LOAD:                   # bits 30:28: the bytes of an 8-byte read a load leaves
-        h.dc_fields[slot] |= cython.cast(cython.ulonglong, 8 - (1 << (funct3 & 3))) << 28
+    h.dc_op[slot] = op
+    h.dc_rd[slot] = rd if rd != 0 else 32      # results for x0 go to the spare register 32
+    h.dc_rs1[slot] = rs1
+    h.dc_rs2[slot] = rs2
+    h.dc_funct3[slot] = funct3
+    h.dc_len[slot] = length
+    h.dc_spare[slot] = 8 - (1 << (funct3 & 3)) if op == I_LOAD else 0
+    h.dc_imm[slot] = imm
     h.dc_insn[slot] = insn
     h.dc_raw[slot] = raw
 
@@ -305,7 +297,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     ctx: cython.ulonglong
     pc: cython.ulonglong
     npc: cython.ulonglong
-    fields: cython.ulonglong
     vpn: cython.ulonglong
     index: cython.int
     slot: cython.int
@@ -356,27 +347,23 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 if h.device_access:           # code on a device, or a watched fetch
                     leave = STOP
                     limit = steps
-            fields = h.dc_fields[slot]
-            op = (fields >> 3) & 0x3F
-            rd = (fields >> 9) & 63
-            rs1 = (fields >> 15) & 31
-            npc = pc + (fields & 7)
-            if cython.compiled:                  # the same as sext(fields >> 32, 32), in one step
-                imm = cython.cast(cython.ulonglong, cython.cast(cython.int, fields >> 32))
-            else:
-                imm = sext(fields >> 32, 32)
+            op = h.dc_op[slot]
+            rd = h.dc_rd[slot]
+            rs1 = h.dc_rs1[slot]
+            npc = pc + h.dc_len[slot]
+            imm = h.dc_imm[slot]
             a = h.x[rs1]
             # ---- execute ---------------------------------------------------------------------
             if op == I_ADDI:
                 h.x[rd] = (a + imm) & MASK64
             elif op == I_LOAD:
-                spare = (fields >> 28) & 7       # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
+                spare = h.dc_spare[slot]         # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
                 addr = (a + imm) & MASK64
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
                 if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
                     h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
-                                              (fields >> 27) & 1)
+                                              h.dc_funct3[slot] >> 2)
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
@@ -386,19 +373,19 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     if h.device_access:       # a device may have raised an interrupt
                         leave = STOP
                         limit = steps
-                    h.x[rd] = value if (fields >> 27) & 1 or spare == 0 else sext(value, 64 - 8 * spare)
+                    h.x[rd] = value if h.dc_funct3[slot] >> 2 or spare == 0 else sext(value, 64 - 8 * spare)
             elif op == I_STORE:
-                funct3 = (fields >> 25) & 7
+                funct3 = h.dc_funct3[slot]
                 addr = (a + imm) & MASK64
                 size = 1 << funct3
                 vpn = addr >> 12
                 index = vpn & TLB_INDEX_MASK
                 if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
-                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[(fields >> 20) & 31])
+                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[h.dc_rs2[slot]])
                 else:
                     h.pc = pc
                     h.instret = (base + steps - 1 - traps) & MASK64
-                    memory.store(h, addr, size, h.x[(fields >> 20) & 31])
+                    memory.store(h, addr, size, h.x[h.dc_rs2[slot]])
                     if h.trapped:
                         break
                     if h.device_access:
@@ -406,22 +393,22 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                         limit = steps
             # Each branch condition is its own op, so a branch costs one dispatch, not two.
             elif op == I_BEQ:
-                if a == h.x[(fields >> 20) & 31]:
+                if a == h.x[h.dc_rs2[slot]]:
                     npc = (pc + imm) & MASK64
             elif op == I_BNE:
-                if a != h.x[(fields >> 20) & 31]:
+                if a != h.x[h.dc_rs2[slot]]:
                     npc = (pc + imm) & MASK64
             elif op == I_BLT:
-                if lt(a, h.x[(fields >> 20) & 31]):
+                if lt(a, h.x[h.dc_rs2[slot]]):
                     npc = (pc + imm) & MASK64
             elif op == I_BGE:
-                if not lt(a, h.x[(fields >> 20) & 31]):
+                if not lt(a, h.x[h.dc_rs2[slot]]):
                     npc = (pc + imm) & MASK64
             elif op == I_BLTU:
-                if a < h.x[(fields >> 20) & 31]:
+                if a < h.x[h.dc_rs2[slot]]:
                     npc = (pc + imm) & MASK64
             elif op == I_BGEU:
-                if a >= h.x[(fields >> 20) & 31]:
+                if a >= h.x[h.dc_rs2[slot]]:
                     npc = (pc + imm) & MASK64
             elif op == I_JAL:
                 h.x[rd] = npc
@@ -450,41 +437,41 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAI:
                 h.x[rd] = sra(a, imm)
             elif op == I_ADD:
-                h.x[rd] = (a + h.x[(fields >> 20) & 31]) & MASK64
+                h.x[rd] = (a + h.x[h.dc_rs2[slot]]) & MASK64
             elif op == I_SUB:
-                h.x[rd] = (a - h.x[(fields >> 20) & 31]) & MASK64
+                h.x[rd] = (a - h.x[h.dc_rs2[slot]]) & MASK64
             elif op == I_SLL:
-                h.x[rd] = (a << (h.x[(fields >> 20) & 31] & 63)) & MASK64
+                h.x[rd] = (a << (h.x[h.dc_rs2[slot]] & 63)) & MASK64
             elif op == I_SLT:
-                h.x[rd] = lt(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = lt(a, h.x[h.dc_rs2[slot]])
             elif op == I_SLTU:
-                h.x[rd] = a < h.x[(fields >> 20) & 31]
+                h.x[rd] = a < h.x[h.dc_rs2[slot]]
             elif op == I_XOR:
-                h.x[rd] = a ^ h.x[(fields >> 20) & 31]
+                h.x[rd] = a ^ h.x[h.dc_rs2[slot]]
             elif op == I_SRL:
-                h.x[rd] = a >> (h.x[(fields >> 20) & 31] & 63)
+                h.x[rd] = a >> (h.x[h.dc_rs2[slot]] & 63)
             elif op == I_SRA:
-                h.x[rd] = sra(a, h.x[(fields >> 20) & 31] & 63)
+                h.x[rd] = sra(a, h.x[h.dc_rs2[slot]] & 63)
             elif op == I_OR:
-                h.x[rd] = a | h.x[(fields >> 20) & 31]
+                h.x[rd] = a | h.x[h.dc_rs2[slot]]
             elif op == I_AND:
-                h.x[rd] = a & h.x[(fields >> 20) & 31]
+                h.x[rd] = a & h.x[h.dc_rs2[slot]]
             elif op == I_MUL:
-                h.x[rd] = (a * h.x[(fields >> 20) & 31]) & MASK64
+                h.x[rd] = (a * h.x[h.dc_rs2[slot]]) & MASK64
             elif op == I_MULH:
-                h.x[rd] = alu.mulh(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.mulh(a, h.x[h.dc_rs2[slot]])
             elif op == I_MULHSU:
-                h.x[rd] = alu.mulhsu(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.mulhsu(a, h.x[h.dc_rs2[slot]])
             elif op == I_MULHU:
-                h.x[rd] = alu.mulhu(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.mulhu(a, h.x[h.dc_rs2[slot]])
             elif op == I_DIV:
-                h.x[rd] = alu.div(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.div(a, h.x[h.dc_rs2[slot]])
             elif op == I_DIVU:
-                h.x[rd] = alu.divu(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.divu(a, h.x[h.dc_rs2[slot]])
             elif op == I_REM:
-                h.x[rd] = alu.rem(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.rem(a, h.x[h.dc_rs2[slot]])
             elif op == I_REMU:
-                h.x[rd] = alu.remu(a, h.x[(fields >> 20) & 31])
+                h.x[rd] = alu.remu(a, h.x[h.dc_rs2[slot]])
             elif op == I_ADDIW:
                 h.x[rd] = sext(a + imm, 32)
             elif op == I_SLLIW:
@@ -494,20 +481,20 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SRAIW:
                 h.x[rd] = sra(sext(a, 32), imm)
             elif op == I_ADDW:
-                h.x[rd] = sext(a + h.x[(fields >> 20) & 31], 32)
+                h.x[rd] = sext(a + h.x[h.dc_rs2[slot]], 32)
             elif op == I_SUBW:
-                h.x[rd] = sext(a - h.x[(fields >> 20) & 31], 32)
+                h.x[rd] = sext(a - h.x[h.dc_rs2[slot]], 32)
             elif op == I_SLLW:
-                h.x[rd] = sext(a << (h.x[(fields >> 20) & 31] & 31), 32)
+                h.x[rd] = sext(a << (h.x[h.dc_rs2[slot]] & 31), 32)
             elif op == I_SRLW:
-                h.x[rd] = sext((a & MASK32) >> (h.x[(fields >> 20) & 31] & 31), 32)
+                h.x[rd] = sext((a & MASK32) >> (h.x[h.dc_rs2[slot]] & 31), 32)
             elif op == I_SRAW:
-                h.x[rd] = sra(sext(a, 32), h.x[(fields >> 20) & 31] & 31)
+                h.x[rd] = sra(sext(a, 32), h.x[h.dc_rs2[slot]] & 31)
             elif op == I_MULW:
-                h.x[rd] = sext(a * h.x[(fields >> 20) & 31], 32)
+                h.x[rd] = sext(a * h.x[h.dc_rs2[slot]], 32)
             elif op == I_DIVW:
-                funct3 = (fields >> 25) & 7
-                h.x[rd] = alu.divw(a, h.x[(fields >> 20) & 31], funct3 & 1, funct3 >= 6)
+                funct3 = h.dc_funct3[slot]
+                h.x[rd] = alu.divw(a, h.x[h.dc_rs2[slot]], funct3 & 1, funct3 >= 6)
             elif op == I_FENCE:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
@@ -524,7 +511,7 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_SYSTEM:
                 h.pc = pc
                 h.instret = (base + steps - 1 - traps) & MASK64
-                if (fields >> 25) & 7 == 0:
+                if h.dc_funct3[slot] == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
                     if h.waiting:                # wfi: the board lets time pass
                         leave = STOP

@@ -54,7 +54,12 @@ cdef class Hart:
 
     # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
     cdef u64 dc_tag[65537]           # pc ^ ctx_fetch; all ones: empty
-    cdef u64 dc_fields[65537]        # execute.pack: op, registers, funct3, length, immediate
+    # ... and what execute.decode found, one array per field (the hot loop reads each with
+    # one instruction): the op, registers (rd 32: the result is dropped), funct3, length in
+    # bytes, for loads the bytes of an 8-byte read they leave, the sign-extended immediate
+    cdef unsigned char dc_op[65537], dc_rd[65537], dc_rs1[65537], dc_rs2[65537]
+    cdef unsigned char dc_funct3[65537], dc_len[65537], dc_spare[65537]
+    cdef int dc_imm[65537]
     cdef u64 dc_offset[65537]        # the RAM offset it was decoded from (flush_decoded_range)
     cdef public u64 code_lo, code_hi  # the RAM offsets decoded from since the last flush
     cdef public u64 dc_generation    # bumped by every flush_decoded; part of ctx_fetch

@@ -36,7 +36,14 @@ class Hart:
             self.mhpmcounter = [0] * HPM_COUNTERS
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
-            self.dc_fields = [0] * (DC_SIZE + 1)
+            self.dc_op = [0] * (DC_SIZE + 1)
+            self.dc_rd = [0] * (DC_SIZE + 1)
+            self.dc_rs1 = [0] * (DC_SIZE + 1)
+            self.dc_rs2 = [0] * (DC_SIZE + 1)
+            self.dc_funct3 = [0] * (DC_SIZE + 1)
+            self.dc_len = [0] * (DC_SIZE + 1)
+            self.dc_spare = [0] * (DC_SIZE + 1)
+            self.dc_imm = [0] * (DC_SIZE + 1)
             self.dc_offset = [0] * (DC_SIZE + 1)
             self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
             self.dc_insn = [0] * (DC_SIZE + 1)
