@@ -131,7 +131,11 @@ def run(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = No
                 time.sleep(0.05)
             else:
                 raise HarnessError("virtiofsd did not create its socket")
-            qemu = [QEMU, "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+svm", "-smp", "1",
+            # Two L1 CPUs: a guest with two vCPUs has its two vCPU threads on separate L1 CPUs, so
+            # a vCPU spinning in guest mode (the boot CPU waiting for the second one to come up)
+            # never has to rely on L1 preempting it out of emulated SVM guest mode. With one
+            # L1 CPU the two-vCPU boot sometimes made no progress at all.
+            qemu = [QEMU, "-accel", "tcg", "-M", "q35", "-cpu", "qemu64,+svm", "-smp", "2",
                     "-m", f"{mem_mib}M", "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
                     "-kernel", kernel, "-initrd", str(image),
                     "-append", "console=ttyS0 panic=-1 quiet",
