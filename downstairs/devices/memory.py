@@ -19,10 +19,10 @@ class GuestMemoryError(Exception):
 
 
 class BufferMemory:
-    def __init__(self, buffer, base: int = 0):
+    def __init__(self, buffer, base: int = 0, size: int | None = None):
         self.buffer = buffer            # bytearray, mmap or memoryview: anything sliceable
         self.base = base                # guest-physical address of buffer[0]
-        self.size = len(buffer)
+        self.size = len(buffer) if size is None else size   # RAM may end before the buffer
 
     def _offset(self, gpa: int, n: int) -> int:
         offset = gpa - self.base

@@ -19,9 +19,11 @@ import time
 
 from downstairs.errors import UsageError
 from downstairs.devices.bus import Bus
+from downstairs.devices.memory import GuestMemoryError
 from downstairs.machine.core.consts import (
     MENVCFG_STCE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_STIP,
 )
+from downstairs.machine.dma import RamMemory
 from downstairs.machine.loader import Image
 
 RAM_BASE = 0x80000000
@@ -86,6 +88,7 @@ class Machine:
         timer = self.clock if time_csr else None
         self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, timer)
                       for i in range(harts)]
+        self.memory = RamMemory(self.ram, RAM_BASE, ram_size, self.harts)   # as devices see it
         self.images: list[Image] = []
         self.blobs: list[tuple[int, bytes]] = []   # other bytes the board puts in RAM (the DTB)
         self.resettable: list = []                # devices with a reset() for a warm reset
@@ -135,11 +138,10 @@ class Machine:
     def write_memory(self, paddr: int, data: bytes) -> None:
         """A write from outside the harts (a loader, a device, a debugger). Like QEMU, the
         harts then see the new bytes even where they had already decoded instructions."""
-        offset = paddr - RAM_BASE
-        if 0 <= offset and offset + len(data) <= self.ram_size:
-            self.ram[offset:offset + len(data)] = data
-            for hart in self.harts:
-                hart.flush_decoded_range(offset, offset + len(data))
+        try:
+            self.memory.write(paddr, data)
+        except GuestMemoryError:
+            pass                                  # outside RAM: nothing there to write
 
     def symbols(self) -> dict[int, str]:
         merged: dict[int, str] = {}

@@ -40,7 +40,6 @@ from downstairs.machine.devicetree import (
     CLINT_BASE, PLIC_BASE, RTC_BASE, RTC_IRQ, TEST_BASE, UART_BASE, UART_IRQ, UART_SIZE,
     VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_SIZE,
 )
-from downstairs.machine.dma import RamMemory
 from downstairs.machine.drives import VirtioSpec
 from downstairs.machine.loader import Image, load_image
 
@@ -120,7 +119,6 @@ def attach_virtio(machine: Machine, specs: list[VirtioSpec]) -> None:
     slot (0x10008000, PLIC source 8), the next one below it; the rest stay empty."""
     if len(specs) > VIRTIO_COUNT:
         raise UsageError(f"{len(specs)} virtio devices, but the virt board has {VIRTIO_COUNT} slots")
-    memory = RamMemory(machine.ram, RAM_BASE, machine.ram_size, machine.harts)
     machine.virtio = []
     for slot in reversed(range(VIRTIO_COUNT)):
         base = VIRTIO_BASE + slot * VIRTIO_SIZE
@@ -130,7 +128,7 @@ def attach_virtio(machine: Machine, specs: list[VirtioSpec]) -> None:
             continue
         model = virtio_model(specs[index])
         machine.closers.append(model)
-        transport = VirtioMmio(model, memory, machine.bus.noticed(machine.plic.line(VIRTIO_IRQ + slot)))
+        transport = VirtioMmio(model, machine.memory, machine.bus.noticed(machine.plic.line(VIRTIO_IRQ + slot)))
         machine.bus.map(base, transport, quiet=True)
         machine.resettable.append(transport)
         machine.virtio.append((base, transport))

@@ -9,29 +9,16 @@ cache. An address range that is not entirely RAM raises GuestMemoryError, which 
 model turns into its error status.
 """
 
-from downstairs.devices.memory import GuestMemoryError
+from downstairs.devices.memory import BufferMemory
 
 
-class RamMemory:
+class RamMemory(BufferMemory):
     def __init__(self, ram, base: int, size: int, harts):
-        self.ram = ram                  # the machine's RAM buffer (it may have spare bytes past `size`)
-        self.base = base                # guest-physical address of ram[0]
-        self.size = size
+        super().__init__(ram, base, size)   # the machine's RAM has spare bytes past `size`
         self.harts = harts
 
-    def _offset(self, gpa: int, n: int) -> int:
-        offset = gpa - self.base
-        if n < 0 or offset < 0 or offset + n > self.size:
-            raise GuestMemoryError(f"guest address range {gpa:#x}+{n:#x} is outside RAM "
-                                   f"({self.base:#x}..{self.base + self.size:#x})")
-        return offset
-
-    def read(self, gpa: int, n: int) -> bytes:
-        offset = self._offset(gpa, n)
-        return bytes(self.ram[offset:offset + n])
-
     def write(self, gpa: int, data: bytes) -> None:
-        offset = self._offset(gpa, len(data))
-        self.ram[offset:offset + len(data)] = data
+        super().write(gpa, data)
+        offset = gpa - self.base
         for hart in self.harts:
             hart.flush_decoded_range(offset, offset + len(data))
