@@ -24,13 +24,6 @@ CASES = [                      # (label, kernel config, harts, with a disk)
 ]
 
 
-def time_to_marker(cmd: list[str]) -> float:
-    status, out, seen = boot.run(cmd, MARKER)
-    if seen is None or status != 0:
-        raise RuntimeError(f"boot failed (exit {status}): {' '.join(cmd)}\n{out[-2000:]}")
-    return seen
-
-
 def report(runs: int = 5) -> list[str]:
     lines = [f"{'case':<14}{'ours s':>9}{'qemu s':>9}{'ratio':>8}"]
     ratios = []
@@ -41,7 +34,7 @@ def report(runs: int = 5) -> list[str]:
             for _ in range(runs):
                 for who, prefix in (("ours", OURS), ("qemu", [boot.QEMU])):
                     drive = disk.fresh_copy(f"{tmp}/disk.img") if with_disk else None
-                    times[who].append(time_to_marker(boot.boot_command(image, drive, smp=harts, qemu=prefix)))
+                    times[who].append(boot.time_to_marker(boot.boot_command(image, drive, smp=harts, qemu=prefix), MARKER))
             ours, qemu = statistics.median(times["ours"]), statistics.median(times["qemu"])
             ratios.append(ours / qemu)
             lines.append(f"{label:<14}{ours:>9.3f}{qemu:>9.3f}{ours / qemu:>8.2f}")

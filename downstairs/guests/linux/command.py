@@ -151,6 +151,7 @@ def disk_copy(args: argparse.Namespace) -> int:
 
 
 def boot_guest(args: argparse.Namespace) -> int:
+    import os
     import shlex
     import subprocess
     import sys
@@ -163,7 +164,11 @@ def boot_guest(args: argparse.Namespace) -> int:
     if not 1 <= args.smp <= 8:
         raise UsageError(f"--smp {args.smp}: 1 to 8 harts")
     image, _ = _build_one(args.name)
-    out = args.disk or tempfile.mkstemp(prefix="downstairs-disk-", suffix=".img")[1]
+    if args.disk:
+        out = args.disk
+    else:
+        fd, out = tempfile.mkstemp(prefix="downstairs-disk-", suffix=".img")
+        os.close(fd)
     drive = disk.fresh_copy(out)
     emulator = [boot.QEMU] if args.qemu else ["downstairs", "run"]
     cmd = boot.boot_command(image, drive, smp=args.smp, qemu=emulator)
