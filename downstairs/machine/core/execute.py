@@ -305,7 +305,6 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     rs1: cython.int
     funct3: cython.int
     a: cython.ulonglong
-    b: cython.ulonglong
     imm: cython.ulonglong
     addr: cython.ulonglong
     value: cython.ulonglong
