@@ -286,6 +286,8 @@ class ExprChecker:
                 node.target = ("len", None)
                 return T.U64
             raise self.err(args[0], f"len() of a {aty!r}")
+        if name == "addr":
+            return self.address_of(node)
         if name in INTRINSICS:
             params, result = INTRINSICS[name]
             if len(args) != len(params):
@@ -298,6 +300,28 @@ class ExprChecker:
                     arg.ty = T.U64
                 else:
                     self.coerce(arg, pty)
+                    if not pty.copyable and isinstance(getattr(arg, "sym", None), Var):
+                        self.note_use(arg.sym, arg, "borrow")
             node.target = ("intrinsic", name)
             return result
         raise self.err(node, f"{name}() cannot be called here")
+
+    def address_of(self, node):
+        """addr(x): the address (u64) of a record or array (a variable, field or element) or of
+        a function; node.target says which: ("addr", "place") or ("addr", Func)."""
+        if len(node.args) != 1:
+            raise self.err(node, "addr() takes one record, array or function")
+        arg = node.args[0]
+        if isinstance(arg, (ast.Name, ast.Attribute)) and not (isinstance(arg, ast.Attribute) and self.is_field(arg)):
+            sym = self.lookup(arg)
+            if isinstance(sym, Func):
+                arg.sym, arg.ty, arg.const = sym, T.VOID, None
+                node.target = ("addr", sym)
+                return T.U64
+        ty = self.expr(arg)
+        if ty.copyable or ty is T.BYTES:
+            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays and functions have an address")
+        if isinstance(getattr(arg, "sym", None), Var):
+            self.note_use(arg.sym, arg, "borrow")
+        node.target = ("addr", "place")
+        return T.U64

@@ -12,6 +12,7 @@ import ast
 
 from downstairs.compiler import types as T
 from downstairs.compiler.check import Var, Func
+from downstairs.compiler.symbols import HELPER_INTRINSICS
 from downstairs.compiler.ir import IRFunction, Ins, Imm, V
 
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
@@ -417,10 +418,29 @@ class Lowerer:
             dest = self.ir.new()
             self.emit("load", T.U64, dest, self.reg(self.value(node.args[0])), 0)
             return dest
+        if kind == "addr":
+            if what == "place":
+                return self.addr_of(node.args[0])
+            dest = self.ir.new()
+            self.emit("addr", dest, what.symbol)
+            return dest
         name = what
+        if name in HELPER_INTRINSICS:        # a call to a routine the compiler adds (entry.py)
+            args = [self.value(a) if T.is_scalar(a.ty) else self.addr_of(a) for a in node.args]
+            dest = self.ir.new() if node.ty is not T.VOID else None
+            self.emit("call", dest, "__" + name, args)
+            return dest
         args = [self.value(a) for a in node.args]
         dest = self.ir.new()
-        if name.startswith("load"):
+        if name == "hart_id":
+            self.emit("mov", dest, "tp")     # compiled code keeps the hart index in tp
+        elif name in ("image_start", "image_end"):
+            self.emit("addr", dest, "__" + name)
+        elif name.startswith("sfence_vma"):  # rs1 = the page (x0: all), rs2 = the ASID (x0: all)
+            page = args[0] if name == "sfence_vma_page" else Imm(0)
+            asid = args[0] if name == "sfence_vma_asid" else Imm(0)
+            self.emit("sfence_vma", page, asid)
+        elif name.startswith("load"):
             self.emit("load", node.ty, dest, self.reg(args[0]), 0)
         elif name.startswith("store"):
             self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), 0)

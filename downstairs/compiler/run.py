@@ -95,13 +95,17 @@ def run_host(path: str, entry: str = "main", search_path=()) -> Result:
             exec(compile(tree, module.path, "exec"), mod.__dict__)
             namespace = mod.__dict__
         try:
-            namespace[entry]()
+            start = namespace[entry]
+            # an @entry function gets a0 = the hart id (0 here), a1 and a2 = 0
+            start(*[0] * start.__code__.co_argcount)
         except host.HostExit as done:
             status = done.status
         except (AssertionError, IndexError, ZeroDivisionError):
             status = TRAP_STATUS
         except host.HostTrap as trap:
             status = 0x80 | trap.cause
+        except host.HostLeft as left:
+            status = f"left for mode {left.mode} at {left.pc:#x}"
         except RecursionError:
             status = "stack overflow"
     finally:

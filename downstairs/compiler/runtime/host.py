@@ -5,6 +5,17 @@ status register (offset 5, bit 5 "THR empty" always set) at 0x10000000, the sifi
 at 0x100000 (0x5555 = pass, 0x3333 | code << 16 = fail), and plain little-endian memory
 elsewhere. CSRs are a dictionary; the counters (cycle 0xC00, time 0xC01, instret 0xC02 and the
 machine copies 0xB00/0xB02) read as 0 so host output never depends on timing.
+
+Privilege on the host: the machine has a current mode (M at the start) and a hart index.
+A trap is a Python call. An ecall (or ecall_regs) from a mode below M traps to M, or to S
+when the cause's bit is set in medeleg and the program has a supervisor_trap handler: the
+handler registered for that mode (TRAP_HANDLERS) is called with a TrapFrame holding the
+arguments, and the ecall returns what the handler left in a0. A CSR access from a mode below
+the CSR's is an illegal-instruction trap the same way. trap_return(frame) calls the function
+whose address (from addr()) is the frame's pc, in the mode the frame's status names, with
+a0.. as its arguments. An mprv access to a page listed in `faults` (page 0, where virt has no
+memory) is an access fault into the M handler, with the frame a nested trap from M would
+have; the access then reads 0.
 """
 
 UART_BASE = 0x10000000
@@ -27,11 +38,34 @@ class HostTrap(Exception):
         self.cause = cause
 
 
+class HostLeft(Exception):
+    """The program left for code the host does not have (mret, sret, or trap_return to a pc
+    no addr() gave out): `mode` is the privilege mode it left for."""
+
+    def __init__(self, mode: int, pc: int = 0):
+        super().__init__(mode, pc)
+        self.mode, self.pc = mode, pc
+
+
+PRV_U, PRV_S, PRV_M = 0, 1, 3
+MSTATUS, MEDELEG, MSTATUS_MPP_SHIFT, SSTATUS_SPP = 0x300, 0x302, 11, 1 << 8
+ILLEGAL_INSTRUCTION, LOAD_ACCESS_FAULT, STORE_ACCESS_FAULT, CAUSE_ECALL_U = 2, 5, 7, 8
+HOST_ADDRESSES = 0x4000_0000_0000      # where addr() hands out made-up addresses on the host
+TRAP_HANDLERS: dict[int, object] = {PRV_M: None, PRV_S: None}   # set by @machine_trap, @supervisor_trap
+
+
 class HostMachine:
     def __init__(self):
         self.output = bytearray()
         self.memory: dict[int, int] = {}
         self.csrs: dict[int, int] = {}
+        self.mode = PRV_M
+        self.hart = 0
+        self.image_start, self.image_end = 0x80000000, 0x80040000
+        self.tlb_flushes = 0
+        self.faults: set[int] = {0}              # pages where an mprv access faults (page 0: no memory on virt)
+        self.addresses: dict[int, int] = {}      # id(thing) -> address given out by addr()
+        self.things: dict[int, object] = {}      # address -> the thing (functions, for trap_return)
 
     def load(self, address: int, size: int) -> int:
         if address == UART_BASE + 5:
@@ -55,17 +89,100 @@ class HostMachine:
             self.memory[address + k] = (value >> (8 * k)) & 0xFF
 
     def csr_read(self, number: int) -> int:
+        if not self.csr_allowed(number):
+            return 0
         if number in (0xC00, 0xC01, 0xC02, 0xB00, 0xB02):
             return 0
         return self.csrs.get(number, 0)
 
     def csr_write(self, number: int, value: int) -> None:
-        self.csrs[number] = value & ((1 << 64) - 1)
+        if self.csr_allowed(number):
+            self.csrs[number] = value & ((1 << 64) - 1)
+
+    def csr_allowed(self, number: int) -> bool:
+        """A CSR needs the privilege in its number's bits 9:8 (privileged spec 2.1): from a
+        lower mode the access is an illegal-instruction trap (tval 0 here: the host has no
+        instruction bits), after which the read gives 0 and the write is dropped."""
+        if (number >> 8) & 3 <= self.mode:
+            return True
+        self.take_trap(ILLEGAL_INSTRUCTION, 0)
+        return False
 
     def ecall(self, a7: int, a0: int, a1: int, a2: int) -> int:
-        """Compiled code runs in machine mode, so an ecall traps with mcause 11; there is no
-        environment below it on the host either."""
-        raise HostTrap(11)
+        """An ecall from this mode: into the handler of the mode it traps to (see the module
+        docstring); with no handler there (compiled code in M-mode with a plain trap
+        function), a HostTrap with the cause a hart would report."""
+        regs = [a0, a1, a2, 0, 0, 0, 0, a7]
+        self.ecall_regs(regs)
+        return regs[0]
+
+    def ecall_regs(self, regs: list) -> None:
+        cause = CAUSE_ECALL_U + self.mode
+        frame = self.take_trap(cause, 0, regs)
+        for k in range(8):
+            regs[k] = frame.regs[10 + k]
+
+    def take_trap(self, cause: int, tval: int, args=()):
+        """Trap from the current mode: call the handler of the mode the trap goes to with a
+        fresh TrapFrame (a0.. = args) and return the frame as the handler left it."""
+        from downstairs.compiler.runtime import TrapFrame
+        delegated = self.mode != PRV_M and (self.csrs.get(MEDELEG, 0) >> cause) & 1
+        target = PRV_S if delegated and TRAP_HANDLERS[PRV_S] is not None else PRV_M
+        handler = TRAP_HANDLERS[target]
+        if handler is None:
+            raise HostTrap(cause)
+        frame = TrapFrame()
+        for k, value in enumerate(args):
+            frame.regs[10 + k] = value & ((1 << 64) - 1)
+        status = self.csrs.get(MSTATUS, 0)
+        if target == PRV_M:
+            status = (status & ~(3 << MSTATUS_MPP_SHIFT)) | (self.mode << MSTATUS_MPP_SHIFT)
+        else:
+            status = (status & ~SSTATUS_SPP) | (SSTATUS_SPP if self.mode == PRV_S else 0)
+        frame.status, frame.cause, frame.tval, frame.hart = status, cause, tval, self.hart
+        before = self.mode
+        self.mode = target
+        try:
+            handler(frame)
+        finally:
+            self.mode = before
+        return frame
+
+    def trap_return(self, frame) -> None:
+        """Leave for the frame's mode and pc: call the function there with a0.. as its
+        arguments (it must not return: code entered by a trap return has nowhere to go)."""
+        if self.mode == PRV_M:
+            target = (frame.status >> MSTATUS_MPP_SHIFT) & 3
+        else:
+            target = PRV_S if frame.status & SSTATUS_SPP else PRV_U
+        func = self.things.get(frame.pc)
+        if func is None:
+            raise HostLeft(target, frame.pc)
+        import inspect
+        count = len(inspect.signature(func).parameters)
+        self.mode = target
+        func(*frame.regs[10:10 + count])
+        raise HostLeft(target, frame.pc)
+
+    def address_of(self, thing) -> int:
+        key = id(thing)
+        if key not in self.addresses:
+            self.addresses[key] = HOST_ADDRESSES + 0x1000 * len(self.addresses)
+            self.things[self.addresses[key]] = thing
+        return self.addresses[key]
+
+    def lower_load(self, address: int, size: int) -> int:
+        """A load as the mode in mstatus.MPP sees memory (mprv_load*)."""
+        if address >> 12 in self.faults:
+            self.take_trap(LOAD_ACCESS_FAULT, address)
+            return 0
+        return self.load(address, size)
+
+    def lower_store(self, address: int, size: int, value: int) -> None:
+        if address >> 12 in self.faults:
+            self.take_trap(STORE_ACCESS_FAULT, address)
+            return
+        self.store(address, size, value)
 
 
 MACHINE = HostMachine()
