@@ -448,6 +448,8 @@ class Lowerer:
             self.emit("csrr", dest, args[0].value)
         elif name == "csr_write":
             self.emit("csrw", args[0].value, self.reg(args[1]))
+        elif name in ("csr_set", "csr_clear"):
+            self.emit("csrs" if name == "csr_set" else "csrc", args[0].value, self.reg(args[1]))
         elif name == "ecall":
             self.emit("ecall", dest, *[self.reg(a) for a in args])
         elif name.startswith("amo"):

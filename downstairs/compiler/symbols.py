@@ -75,6 +75,7 @@ INTRINSICS = {
     "store8": ([T.U64, T.U8], T.VOID), "store16": ([T.U64, T.U16], T.VOID),
     "store32": ([T.U64, T.U32], T.VOID), "store64": ([T.U64, T.U64], T.VOID),
     "csr_read": (["csr"], T.U64), "csr_write": (["csr", T.U64], T.VOID),
+    "csr_set": (["csr", T.U64], T.VOID), "csr_clear": (["csr", T.U64], T.VOID),
     "ecall": ([T.U64, T.U64, T.U64, T.U64], T.U64),
     # A extension, with aq and rl set (sequentially consistent): the old value comes back
     "amoswap32": ([T.U64, T.U32], T.U32), "amoswap64": ([T.U64, T.U64], T.U64),

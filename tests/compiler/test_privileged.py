@@ -46,6 +46,7 @@ def test_traps_and_privilege_run_the_same_on_cpython_and_machines(machine, tmp_p
     assert (ran.output, ran.status) == (hosted.output, hosted.status)
     assert hosted.status == 0
     text = hosted.output.decode()
+    assert "csr set and clear: 3a\n" in text
     assert "S-mode: a0=7 a1=35\nsum 2800 a6*2 1400 a2 kept 300\n" in text
     assert "peek 4b4f faults 0\npeek at 8: faults 2\npoked 33\n" in text
     assert "registers kept across a trap: illegal instruction from S\n2549\n" in text

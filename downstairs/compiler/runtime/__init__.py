@@ -146,6 +146,14 @@ def csr_write(number: int, value: int) -> None:
     host.MACHINE.csr_write(number, value)
 
 
+def csr_set(number: int, bits: int) -> None:
+    host.MACHINE.csr_write(number, host.MACHINE.csr_read(number) | bits)
+
+
+def csr_clear(number: int, bits: int) -> None:
+    host.MACHINE.csr_write(number, host.MACHINE.csr_read(number) & ~bits)
+
+
 def ecall(a7: int, a0: int = 0, a1: int = 0, a2: int = 0) -> int:
     return host.MACHINE.ecall(a7, a0, a1, a2)
 

@@ -4,13 +4,15 @@ argument registers both ways), reads S-mode memory with mprv_load8, takes a nest
 M-mode inside the handler (an access that faults), sees an S-mode CSR access trap as an
 illegal instruction, and keeps every register of the interrupted code."""
 
-from downstairs.compiler.runtime import u64, u32, u8, load16, array, csr_read, csr_write, TrapFrame, entry, machine_trap
+from downstairs.compiler.runtime import u64, u32, u8, load16, array, csr_read, csr_write, csr_set, csr_clear
+from downstairs.compiler.runtime import TrapFrame, entry, machine_trap
 from downstairs.compiler.runtime import trap_return, ecall_regs, addr, hart_id, mprv_load8, mprv_store8, record
 from downstairs.compiler.runtime import image_start, image_end, load8, store8
 from uart import puts, put_u64, put_hex, newline
 from virt import exit
 
 MSTATUS = 0x300
+SSCRATCH = 0x140
 PMPCFG0 = 0x3A0
 PMPADDR0 = 0x3B0
 MPP_S = 1 << 11
@@ -161,6 +163,12 @@ def main(hartid: u64, fdt: u64, info: u64) -> None:
     put_hex(image_start(), 8)
     puts(b" < end: ")
     put_u64(u64(image_end() > image_start()))
+    newline()
+    csr_write(SSCRATCH, 0x0F)
+    csr_set(SSCRATCH, 0x30)
+    csr_clear(SSCRATCH, 0x05)
+    puts(b"csr set and clear: ")
+    put_hex(csr_read(SSCRATCH), 2)
     newline()
     csr_write(PMPADDR0, 0x3FFFFFFFFFFFFF)        # S-mode may use all memory (xv6's start.c)
     csr_write(PMPCFG0, 0xF)
