@@ -452,7 +452,7 @@ class Checker(ExprChecker):
                     self.expr(value, declared)
                     ty = declared or (T.I64 if value.ty is LIT else value.ty)
                     if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                            not T.is_scalar(value.ty) and value.ty is not T.BYTES:
+                            not T.is_scalar(value.ty) and value.ty is not T.BYTES and value.ty is not LIT:
                         ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
                         if isinstance(getattr(value, "sym", None), Var):
                             self.note_use(value.sym, value, "borrow")

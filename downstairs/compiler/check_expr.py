@@ -200,10 +200,10 @@ class ExprChecker:
             self.expr(node.body, expect)
             self.expr(node.orelse, expect)
             ty = self.unify(node.body, node.orelse, node)
-            if ty is LIT:
-                self.coerce(node.body, T.I64)
-                self.coerce(node.orelse, T.I64)
-                ty = T.I64
+            if ty is LIT:                  # two constants: the type the context wants, else int
+                ty = expect if expect is not None and expect.is_int() else T.I64
+                self.coerce(node.body, ty)
+                self.coerce(node.orelse, ty)
             if not T.is_scalar(ty):
                 raise self.err(node, "a conditional expression chooses between integers")
             return ty
