@@ -77,8 +77,9 @@ def start_code(boot: Boot) -> list[tuple]:
         lines += [("la", "t0", "__boot_claim"), ("li", "t1", 1), ("amoswap.w", "t1", "t0", "t1"),
                   ("bne", "t1", "zero", ".Lstart.others")]
     lines += [("la", "t0", "__bss_start"), ("la", "t1", "__bss_end"), ("label", ".Lstart.zero"),
-              ("bgeu", "t0", "t1", ".Lstart.zeroed"), ("sd", "zero", "t0", 0), ("addi", "t0", "t0", 8),
-              ("j", ".Lstart.zero"), ("label", ".Lstart.zeroed")]
+              ("bgeu", "t0", "t1", ".Lstart.zeroed")]               # 64 bytes a turn (driver aligns)
+    lines += [("sd", "zero", "t0", 8 * k) for k in range(8)]
+    lines += [("addi", "t0", "t0", 64), ("j", ".Lstart.zero"), ("label", ".Lstart.zeroed")]
     if boot.harts > 1:
         lines += [("fence",), ("la", "t0", "__boot_ready"), ("li", "t1", 1), ("sw", "t1", "t0", 0)]
     lines += [("call", boot.main), ("j", "__park")]

@@ -430,7 +430,15 @@ class Lowerer:
             dest = self.ir.new() if node.ty is not T.VOID else None
             self.emit("call", dest, "__" + name, args)
             return dest
-        args = [self.value(a) for a in node.args]
+        offset = 0
+        if name.startswith(("load", "store")) and isinstance(node.args[0], ast.BinOp) \
+                and node.args[0].const is None and node.args[0].opname == "+" \
+                and node.args[0].right.const is not None \
+                and -2048 <= node.args[0].right.const < 2048:      # load32(p + 4): lw 4(p)
+            offset = node.args[0].right.const
+            args = [self.value(node.args[0].left)] + [self.value(a) for a in node.args[1:]]
+        else:
+            args = [self.value(a) for a in node.args]
         dest = self.ir.new()
         if name == "hart_id":
             self.emit("mov", dest, "tp")     # compiled code keeps the hart index in tp
@@ -441,9 +449,9 @@ class Lowerer:
             asid = args[0] if name == "sfence_vma_asid" else Imm(0)
             self.emit("sfence_vma", page, asid)
         elif name.startswith("load"):
-            self.emit("load", node.ty, dest, self.reg(args[0]), 0)
+            self.emit("load", node.ty, dest, self.reg(args[0]), offset)
         elif name.startswith("store"):
-            self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), 0)
+            self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), offset)
         elif name == "csr_read":
             self.emit("csrr", dest, args[0].value)
         elif name == "csr_write":
