@@ -78,42 +78,50 @@ class Wrapper(ast.NodeTransformer):
         return ast.copy_location(ast.Assign([node.target], value), node)
 
 
-def run_host(path: str, entry: str = "main", search_path=()) -> Result:
+def load_host(path: str, search_path=()) -> dict[str, pytypes.ModuleType]:
+    """Check a program and run its modules' top levels under CPython, each arithmetic result
+    wrapped to its width; returns the modules by name (main module last), so a test or a
+    debugger can call any of its functions. The modules are fresh objects: loading again
+    starts from their initial state."""
     modules = load_program(path, list(search_path))
     check_program(modules)
-    machine = host.reset()
     saved = {m.name: sys.modules.get(m.name) for m in modules}
-    status = None
+    loaded = {}
     try:
-        namespace = None
         for module in modules:
             tree = ast.fix_missing_locations(Wrapper().visit(module.tree))
             mod = pytypes.ModuleType(module.name)
             mod.__file__ = module.path
             mod.__dict__["__wrap__"] = _wrap
-            sys.modules[module.name] = mod
+            sys.modules[module.name] = mod          # its importers find it while they load
             exec(compile(tree, module.path, "exec"), mod.__dict__)
-            namespace = mod.__dict__
-        try:
-            start = namespace[entry]
-            # an @entry function gets a0 = the hart id (0 here), a1 and a2 = 0
-            start(*[0] * start.__code__.co_argcount)
-        except host.HostExit as done:
-            status = done.status
-        except (AssertionError, IndexError, ZeroDivisionError):
-            status = TRAP_STATUS
-        except host.HostTrap as trap:
-            status = 0x80 | trap.cause
-        except host.HostLeft as left:
-            status = f"left for mode {left.mode} at {left.pc:#x}"
-        except RecursionError:
-            status = "stack overflow"
+            loaded[module.name] = mod
     finally:
         for name, old in saved.items():
             if old is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = old
+    return loaded
+
+
+def run_host(path: str, entry: str = "main", search_path=()) -> Result:
+    machine = host.reset()
+    status = None
+    modules = load_host(path, search_path)
+    start = list(modules.values())[-1].__dict__[entry]
+    try:
+        start(*[0] * start.__code__.co_argcount)     # an @entry function: a0 = hart 0, a1 = a2 = 0
+    except host.HostExit as done:
+        status = done.status
+    except (AssertionError, IndexError, ZeroDivisionError):
+        status = TRAP_STATUS
+    except host.HostTrap as trap:
+        status = 0x80 | trap.cause
+    except host.HostLeft as left:
+        status = f"left for mode {left.mode} at {left.pc:#x}"
+    except RecursionError:
+        status = "stack overflow"
     return Result(bytes(machine.output), status)
 
 

@@ -67,9 +67,17 @@ def _zero(kind):
     return 0
 
 
+class HostArray(list):
+    """An array on the host: a list that knows its element type (for addr(): host.py)."""
+
+    def __init__(self, elem, values):
+        super().__init__(values)
+        self.elem = elem
+
+
 def array(elem, length: int) -> list:
     """A fixed-size array of `length` zero elements (records and arrays nest)."""
-    return [_zero(elem) for _ in range(length)]
+    return HostArray(elem, [_zero(elem) for _ in range(length)])
 
 
 def record(cls):

@@ -13,7 +13,8 @@ handler registered for that mode (TRAP_HANDLERS) is called with a TrapFrame hold
 arguments, and the ecall returns what the handler left in a0. A CSR access from a mode below
 the CSR's is an illegal-instruction trap the same way. trap_return(frame) calls the function
 whose address (from addr()) is the frame's pc, in the mode the frame's status names, with
-a0.. as its arguments. An mprv access to a page listed in `faults` (page 0, where virt has no
+a0.. as its arguments. A record or array given an address by addr() holds its bytes there
+(class Held): loads, stores and atomics at that address act on its fields. An mprv access to a page listed in `faults` (page 0, where virt has no
 memory) is an access fault into the M handler, with the frame a nested trap from M would
 have; the access then reads 0.
 """
@@ -66,8 +67,13 @@ class HostMachine:
         self.faults: set[int] = {0}              # pages where an mprv access faults (page 0: no memory on virt)
         self.addresses: dict[int, int] = {}      # id(thing) -> address given out by addr()
         self.things: dict[int, object] = {}      # address -> the thing (functions, for trap_return)
+        self.held: list[Held] = []               # records and arrays whose bytes are at an address
+        self.next_address = HOST_ADDRESSES
 
     def load(self, address: int, size: int) -> int:
+        held = self.object_at(address)
+        if held is not None:
+            return sum(held.get_byte(address + k) << (8 * k) for k in range(size))
         if address == UART_BASE + 5:
             return 0x60
         if UART_BASE <= address < UART_BASE + 8:
@@ -76,6 +82,11 @@ class HostMachine:
 
     def store(self, address: int, size: int, value: int) -> None:
         value &= (1 << (8 * size)) - 1
+        held = self.object_at(address)
+        if held is not None:
+            for k in range(size):
+                held.set_byte(address + k, (value >> (8 * k)) & 0xFF)
+            return
         if address == UART_BASE:
             self.output.append(value & 0xFF)
             return
@@ -165,11 +176,25 @@ class HostMachine:
         raise HostLeft(target, frame.pc)
 
     def address_of(self, thing) -> int:
+        """A stable made-up address for a function, record or array; a record's or array's
+        bytes then live at it (Held), so loads, stores and atomics there act on the object."""
         key = id(thing)
         if key not in self.addresses:
-            self.addresses[key] = HOST_ADDRESSES + 0x1000 * len(self.addresses)
-            self.things[self.addresses[key]] = thing
+            size = 8 if callable(thing) and not hasattr(thing, "__record_fields__") else layout_of(thing)[0]
+            self.addresses[key] = self.next_address
+            self.things[self.next_address] = thing
+            if not callable(thing) or hasattr(thing, "__record_fields__"):
+                self.held.append(Held(self.next_address, thing, size))
+            self.next_address += (size + 0xFFF) // 0x1000 * 0x1000 or 0x1000
         return self.addresses[key]
+
+    def object_at(self, address: int):
+        if address < HOST_ADDRESSES:
+            return None
+        for held in self.held:
+            if held.base <= address < held.base + held.size:
+                return held
+        return None
 
     def lower_load(self, address: int, size: int) -> int:
         """A load as the mode in mstatus.MPP sees memory (mprv_load*)."""
@@ -183,6 +208,77 @@ class HostMachine:
             self.take_trap(STORE_ACCESS_FAULT, address)
             return
         self.store(address, size, value)
+
+
+def kind_layout(kind) -> tuple[int, int]:
+    """(size, alignment) of a type on the host, as the compiler lays it out (types.py)."""
+    if hasattr(kind, "length"):                       # Array[T, n]
+        size, align = kind_layout(kind.elem)
+        return size * kind.length, align
+    if hasattr(kind, "__record_fields__"):
+        return record_layout(kind)[:2]
+    bits = getattr(kind, "bits", 8)                   # u8 .. i64; bool is one byte
+    return bits // 8, bits // 8
+
+
+def record_layout(cls) -> tuple[int, int, list]:
+    """(size, alignment, [(name, kind, offset)]) of a record class: C struct layout."""
+    offset, align, fields = 0, 1, []
+    for name, kind in cls.__record_fields__:
+        size, field_align = kind_layout(kind)
+        offset = (offset + field_align - 1) // field_align * field_align
+        fields.append((name, kind, offset))
+        offset += size
+        align = max(align, field_align)
+    return (offset + align - 1) // align * align, align, fields
+
+
+def layout_of(thing) -> tuple[int, int]:
+    if hasattr(thing, "elem"):                        # a host array
+        size, align = kind_layout(thing.elem)
+        return size * len(thing), align
+    return record_layout(type(thing))[:2]
+
+
+class Held:
+    """A record or array given an address by addr(): byte `base + k` is byte k of its C layout,
+    read from and written to the Python object's fields and elements."""
+
+    def __init__(self, base: int, thing, size: int):
+        self.base, self.thing, self.size = base, thing, size
+
+    def leaf(self, address: int):
+        """(container, key, kind, byte within the integer) for one byte of the object."""
+        offset, container, kind = address - self.base, self.thing, None
+        while True:
+            if hasattr(container, "elem"):            # an array: which element
+                size = kind_layout(container.elem)[0]
+                key, offset, kind = offset // size, offset % size, container.elem
+            else:                                     # a record: which field
+                for name, field_kind, field_offset in reversed(record_layout(type(container))[2]):
+                    if offset >= field_offset:
+                        key, offset, kind = name, offset - field_offset, field_kind
+                        break
+            value = container[key] if isinstance(key, int) else getattr(container, key)
+            if hasattr(value, "elem") or hasattr(value, "__record_fields__"):
+                container = value
+                continue
+            return container, key, kind, offset
+
+    def get_byte(self, address: int) -> int:
+        container, key, kind, byte = self.leaf(address)
+        value = container[key] if isinstance(key, int) else getattr(container, key)
+        return (int(value) >> (8 * byte)) & 0xFF
+
+    def set_byte(self, address: int, byte_value: int) -> None:
+        container, key, kind, byte = self.leaf(address)
+        old = int(container[key] if isinstance(key, int) else getattr(container, key))
+        new = (old & ~(0xFF << (8 * byte))) | (byte_value << (8 * byte))
+        new = kind(new) if callable(kind) and not isinstance(kind, type) else int(bool(new) if kind is bool else new)
+        if isinstance(key, int):
+            container[key] = new
+        else:
+            setattr(container, key, new)
 
 
 MACHINE = HostMachine()
