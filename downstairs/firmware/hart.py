@@ -13,12 +13,12 @@ permission for S and U (M ignores unlocked entries); entry 1 opens everything el
     pmpaddr   (base >> 2) | (size / 8 - 1)   for a NAPOT region of `size` bytes at `base`
 """
 
-from downstairs.compiler.runtime import u64, array, TrapFrame, csr_read, csr_write, csr_set, trap_return
-from downstairs.compiler.runtime import hart_id, image_start, image_end
+from downstairs.compiler.runtime import u64, array, record, TrapFrame, csr_read, csr_write, csr_set, trap_return
+from downstairs.compiler.runtime import hart_id, image_start, image_end, load16
 from board import MAX_HARTS
 from csr import (MSTATUS, MEDELEG, MIDELEG, MIE, MCOUNTEREN, MENVCFG, MENVCFG_STCE, PMPCFG0, PMPADDR0, PMPADDR1,
-                 SCOUNTEREN, SATP, STVEC, SEPC, SCAUSE, STVAL, SIE, SPIE, SPP, MPP, MPP_SHIFT, MPIE, MSIP,
-                 SSIP, STIP, SEIP, PRV_S)
+                 SCOUNTEREN, SATP, STVEC, SEPC, SCAUSE, STVAL, STIMECMP, SIE, SPIE, SPP, MPP, MPP_SHIFT, MPIE,
+                 MSIP, SSIP, STIP, SEIP, PRV_S)
 
 # as OpenSBI delegates: misaligned fetch, breakpoint, ecall from U, the three page faults
 DELEGATED_EXCEPTIONS = (1 << 0) | (1 << 3) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15)
@@ -27,8 +27,44 @@ PMP_NAPOT = 0x18
 PMP_RWX = 0x07
 ALL_MEMORY = 0x3FFFFFFFFFFFFF     # a NAPOT pmpaddr covering the whole physical address space
 
+@record
+class Probe:
+    expected: u64             # an access that may fault is under way: a trap from M-mode is its fault
+    cause: u64                # what that trap reported (0: none)
+    tval: u64
+
+
 frames = array(TrapFrame, MAX_HARTS)
+probes = array(Probe, MAX_HARTS)
 has_sstc: u64 = 0
+
+
+def expect_fault() -> None:
+    """The next instruction may trap (probing a CSR, reading lower-mode memory): if it does,
+    trap.py gives the trap to fault_taken() and execution goes on after it."""
+    p = probes[hart_id()]
+    p.cause = 0
+    p.expected = 1
+
+
+def fault_expected() -> bool:
+    return probes[hart_id()].expected != 0
+
+
+def fault_taken(frame: TrapFrame) -> None:
+    """The trap an expected fault caused: note it and step over the instruction."""
+    p = probes[hart_id()]
+    p.cause = frame.cause
+    p.tval = frame.tval
+    p.expected = 0
+    frame.pc += 4 if load16(frame.pc) & 3 == 3 else 2
+
+
+def faulted() -> u64:
+    """The cause of the expected fault (0 if the access went through); ends the expectation."""
+    p = probes[hart_id()]
+    p.expected = 0
+    return p.cause
 
 
 def protected_size() -> u64:
@@ -55,8 +91,11 @@ def init() -> None:
     csr_write(MIE, MSIP)                    # IPIs wake a waiting hart; MTIE only while a timer runs
     csr_write(MCOUNTEREN, 0xFFFFFFFF)
     csr_write(SCOUNTEREN, 7)                # cycle, time, instret for U-mode too
-    csr_set(MENVCFG, MENVCFG_STCE)          # Sstc: S-mode's own timer compare, if the bit sticks
-    has_sstc = csr_read(MENVCFG) >> 63
+    expect_fault()                          # Sstc: is there an stimecmp? (illegal instruction if not)
+    csr_read(STIMECMP)
+    has_sstc = u64(faulted() == 0)
+    if has_sstc != 0:
+        csr_set(MENVCFG, MENVCFG_STCE)      # S-mode then has its own timer compare
 
 
 def enter(pc: u64, a0: u64, a1: u64, mode: u64) -> None:

@@ -5,7 +5,7 @@ OpenSBI's lib/sbi/sbi_misaligned_ldst.c does: the hardware may trap on them (pri
 The instruction is read at mepc through the trapped code's own address translation
 (mprv_load16, with mstatus.MPP set to its mode), decoded for its width and register, and the
 access done a byte at a time the same way. Any of those accesses may fault (a page that is not
-mapped): that is a nested trap from M-mode, which trap.py hands to record_fault(); the
+mapped): that is a nested trap from M-mode, which trap.py hands to hart.fault_taken(); the
 emulation then gives the fault to S-mode instead (an instruction fetch fault for the read of
 the instruction itself). Floating-point loads and stores (their registers are not in the
 TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
@@ -15,9 +15,8 @@ TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
     RVC quadrant 2 funct3: 2 c.lwsp 3 c.ldsp (rd = bits 11:7) 6 c.swsp 7 c.sdsp (rs2 = bits 6:2)
 """
 
-from downstairs.compiler.runtime import u8, u64, array, record, TrapFrame, hart_id, csr_read, csr_write, load16
+from downstairs.compiler.runtime import u8, u64, TrapFrame, hart_id, csr_read, csr_write
 from downstairs.compiler.runtime import mprv_load8, mprv_load16, mprv_store8
-from board import MAX_HARTS
 from csr import MSTATUS, MPP, LOAD_PAGE_FAULT, INSN_PAGE_FAULT
 import hart
 
@@ -25,48 +24,26 @@ SIGNED = 1 << 4
 STORE = 1 << 5
 
 
-@record
-class Fault:
-    expected: u64             # an mprv access is under way: a trap from M-mode is its fault
-    cause: u64                # what the nested trap reported (0: none)
-    tval: u64
-
-
-faults = array(Fault, MAX_HARTS)
-
-
 def insn_length(low_half: u64) -> u64:
     return 4 if low_half & 3 == 3 else 2
 
 
-def expected() -> bool:
-    return faults[hart_id()].expected != 0
-
-
-def record_fault(frame: TrapFrame) -> None:
-    """The nested trap of a faulting mprv access: note it and step over the access (an
-    instruction of the compiler's __mprv_* routine, in firmware memory)."""
-    f = faults[hart_id()]
-    f.cause = frame.cause
-    f.tval = frame.tval
-    f.expected = 0
-    frame.pc += insn_length(u64(load16(frame.pc)))
-
-
 def as_trapped_mode(status: u64) -> None:
-    """Point mstatus.MPP at the trapped code's mode for the mprv accesses that follow."""
+    """Point mstatus.MPP at the trapped code's mode for the mprv access that follows, which
+    may fault (hart.expect_fault)."""
     csr_write(MSTATUS, (csr_read(MSTATUS) & ~u64(MPP)) | (status & MPP))
-    faults[hart_id()].expected = 1
+    hart.expect_fault()
 
 
 def fetch(frame: TrapFrame) -> u64:
-    """The trapped instruction (0 if reading it faulted)."""
+    """The trapped instruction, or 0 with hart.probes[...].cause set if reading it faulted."""
     as_trapped_mode(frame.status)
     low = u64(mprv_load16(frame.pc))
-    if low & 3 == 3:
+    if hart.faulted() == 0 and low & 3 == 3:
         as_trapped_mode(frame.status)
         low |= u64(mprv_load16(frame.pc + 2)) << 16
-    faults[hart_id()].expected = 0
+        if hart.faulted() != 0:
+            return 0
     return low
 
 
@@ -94,11 +71,10 @@ def decode(insn: u64) -> u64:
 
 def emulate(frame: TrapFrame) -> None:
     """Do the misaligned access the trapped code asked for, or hand S-mode the trap."""
-    f = faults[hart_id()]
-    f.cause = 0
+    probe = hart.probes[hart_id()]
     insn = fetch(frame)
-    if f.cause != 0:
-        hart.redirect(frame, INSN_PAGE_FAULT if f.cause == LOAD_PAGE_FAULT else f.cause, frame.pc)
+    if probe.cause != 0:
+        hart.redirect(frame, INSN_PAGE_FAULT if probe.cause == LOAD_PAGE_FAULT else probe.cause, frame.pc)
         return
     what = decode(insn)
     if what == 0:
@@ -114,11 +90,9 @@ def emulate(frame: TrapFrame) -> None:
             mprv_store8(where + k, u8((value >> (8 * k)) & 0xFF))
         else:
             value |= u64(mprv_load8(where + k)) << (8 * k)
-        if f.cause != 0:
-            f.expected = 0
-            hart.redirect(frame, f.cause, f.tval)
+        if hart.faulted() != 0:
+            hart.redirect(frame, probe.cause, probe.tval)
             return
-    f.expected = 0
     if what & STORE == 0:
         if what & SIGNED != 0 and width < 8 and (value >> (8 * width - 1)) & 1 != 0:
             value |= ~u64(0) << (8 * width)

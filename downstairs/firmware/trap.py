@@ -6,7 +6,8 @@ saves the trapped code's registers in this hart's TrapFrame and calls handle() w
                   anything else                -> handed to S-mode, as if delegated (hart.py)
     interrupts    M software (3)               -> this hart's IPI mailbox (ipi.py)
                   M timer (7)                  -> S-mode's timer, without Sstc (sbi_time.py)
-    from M        the fault of an mprv access the emulation expected; else a firmware bug:
+    from M        a fault the firmware expected (hart.expect_fault: probing a CSR, reading
+                  the trapped code's memory); anything else is a firmware bug:
                   a one-line report on the console and a power-off with status 3
 """
 
@@ -31,8 +32,8 @@ def handle(frame: TrapFrame) -> None:
             sbi_time.interrupt()
         return
     if (frame.status >> MPP_SHIFT) & 3 == PRV_M:
-        if misaligned.expected():
-            misaligned.record_fault(frame)
+        if hart.fault_expected():
+            hart.fault_taken(frame)
             return
         crash(frame)
     if cause == ECALL_S:
