@@ -1,18 +1,20 @@
 """The type checker: resolves names and gives every expression of the program a type.
 
-Works on Python's `ast` and annotates it in place for the later passes:
-  expr.ty     its Type (LIT for an integer constant not yet given a type by its context)
-  expr.const  its value when known at compile time (constant folding), else None
-  Name/Attribute.sym   the Var, Const or Func it names;  Attribute.field  (type, offset)
-  Call.target  a Func, ("conv", type), ("intrinsic", name) or ("len", None)
+Works on Python's `ast` and records what it finds in the Program's tables, keyed by node (the
+later passes read them; nothing is hung on the nodes):
+  types[expr]    its Type (LIT for an integer constant not yet given a type by its context)
+  consts[expr]   its value when known at compile time (constant folding); absent otherwise
+  symbols[name]  the Var, Const or Func a Name (or module.name Attribute) stands for
+  fields[attr]   (field type, byte offset) of a record field access
+  calls[call]    a Func, ("conv", type), ("intrinsic", name) or ("len", None)
+  strings[expr]  the index of a byte-string constant in bytes_consts
 The language (docs/compiler-language.md): fixed-width integers that never mix without an
 explicit conversion, records and fixed-size arrays passed by reference, static storage only.
 Anything else is a CompileError at the offending node. This file checks modules, functions and
 statements; check_expr.py checks expressions, symbols.py names what a name can stand for.
 
-Each Var records how it is bound (`kind`) and keeps a `state` slot, and every use of a variable
-is noted in order (`note_use`, `program.uses`): the ownership checker of a later issue (move,
-borrow) will work there for the types whose `copyable` flag is False.
+Each Var records how it is bound (`kind`), and every use of a variable is noted in order
+(`note_use`, `program.uses`).
 """
 
 import ast
@@ -25,21 +27,34 @@ from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are use
 
 
 class Program:
+    """A checked program: its modules (dependencies first), functions, storage, and the tables
+    of what the checker found (see the module docstring)."""
+
     def __init__(self, modules):
         self.modules = modules
         self.funcs: list[Func] = []
         self.globals: list[Var] = []
         self.bytes_consts: list[bytes] = []
         self.externals: list[Func] = []
+        self.types: dict[ast.AST, T.Type] = {}
+        self.consts: dict[ast.AST, int] = {}
+        self.symbols: dict[ast.AST, object] = {}
+        self.fields: dict[ast.Attribute, tuple] = {}
+        self.calls: dict[ast.Call, object] = {}
+        self.strings: dict[ast.AST, int] = {}
+        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
 
 
 class Checker(ExprChecker):
     def __init__(self, modules):
-        self.program = Program(modules)
+        self.program = program = Program(modules)
+        self.types, self.consts, self.symbols = program.types, program.consts, program.symbols
+        self.fields, self.calls, self.strings, self.uses = program.fields, program.calls, program.strings, program.uses
         self.module = None
         self.func = None
         self.loops = 0
-        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
+        self.assigned: set[str] = set()            # names the current function assigns (its locals)
+        self.globals_declared: set[str] = set()    # names in its `global` statements
 
     # ---- module level ---------------------------------------------------------------------
 
@@ -51,7 +66,6 @@ class Checker(ExprChecker):
             self.module = func.module
             self.check_function(func)
         self.name_symbols()
-        self.program.uses = self.uses
         return self.program
 
     def name_symbols(self):
@@ -67,6 +81,8 @@ class Checker(ExprChecker):
             item.symbol = item.name if counts[item.name] == 1 else f"{mod}.{item.name}"
 
     def declare(self, module):
+        """Enter a module's top-level names in module.names: imports, records and constants
+        first, then functions and globals (whose types may name those)."""
         names = module.names
         later = []
         for i, node in enumerate(module.tree.body):
@@ -93,13 +109,13 @@ class Checker(ExprChecker):
                 names[node.name] = self.declare_record(node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], ast.Name) and not self.is_storage(node.value):
-                self.expr(node.value)
-                if node.value.ty is T.BYTES and isinstance(node.value, ast.Constant):
-                    names[node.targets[0].id] = Const(node.targets[0].id, None, node.value.bytes_index)
+                ty = self.expr(node.value)
+                if ty is T.BYTES and isinstance(node.value, ast.Constant):
+                    names[node.targets[0].id] = Const(node.targets[0].id, None, self.strings[node.value])
                     continue
-                if node.value.const is None or node.value.ty not in (LIT, T.BOOL):
+                if node.value not in self.consts or ty not in (LIT, T.BOOL):
                     raise self.err(node.value, "a module-level constant must be an integer known at compile time, or bytes")
-                names[node.targets[0].id] = Const(node.targets[0].id, node.value.const)
+                names[node.targets[0].id] = Const(node.targets[0].id, self.consts[node.value])
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and i == 0:
                 pass          # the module docstring
             elif isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'":
@@ -115,6 +131,7 @@ class Checker(ExprChecker):
                 raise self.err(node, self.unsupported(node, "at module level"))
 
     def declare_record(self, node):
+        """The RecordType a `@record` class declares (its fields laid out as a C struct)."""
         decorators = [ast.unparse(d) for d in node.decorator_list]
         if decorators != ["record"] or node.bases or node.keywords:
             raise self.err(node, "classes are records only: '@record' and typed fields, no bases")
@@ -131,6 +148,7 @@ class Checker(ExprChecker):
         return T.RecordType(node.name, fields)
 
     def declare_function(self, node):
+        """The Func a `def` declares (signature and decorators; its body is checked later)."""
         args = node.args
         if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
             raise self.err(node, "functions take plain positional parameters only")
@@ -148,9 +166,9 @@ class Checker(ExprChecker):
         for d in node.decorator_list:
             if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "at" and len(d.args) == 1:
                 self.expr(d.args[0])
-                if d.args[0].const is None:
+                if d.args[0] not in self.consts:
                     raise self.err(d, "@at needs a constant address")
-                func.address = d.args[0].const
+                func.address = self.consts[d.args[0]]
             elif isinstance(d, ast.Name) and d.id == "external":
                 func.external = True          # defined elsewhere (C, ROM): its body runs on the host only
             else:
@@ -162,10 +180,13 @@ class Checker(ExprChecker):
         return func
 
     def is_storage(self, value):
+        """Whether an expression is `array(T, n)` or `Record(...)`: a creation of storage."""
         return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and (
             value.func.id == "array" or isinstance(self.module.names.get(value.func.id), T.RecordType))
 
     def declare_global(self, node):
+        """A module-level variable: storage (array, record) or an annotated integer whose
+        initial value is known at compile time."""
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if (isinstance(node, ast.Assign) and len(node.targets) != 1) or not isinstance(target, ast.Name):
             raise self.err(node, "module-level assignment to one name only")
@@ -182,11 +203,10 @@ class Checker(ExprChecker):
                 raise self.err(node, "internal: unannotated global")
             self.expr(node.value, declared)
             self.coerce(node.value, declared)
-            if node.value.const is None:
+            if node.value not in self.consts:
                 raise self.err(node.value, "a global's initial value must be known at compile time")
-            ty, init = declared, node.value.const
-        var = Var(target.id, ty, "global", symbol=self.module.name, init=init)
-        var.module = self.module
+            ty, init = declared, self.consts[node.value]
+        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module)
         self.program.globals.append(var)
         self.module.names[target.id] = var
 
@@ -194,9 +214,9 @@ class Checker(ExprChecker):
         """The initial bytes of a global record built from constants (little-endian fields)."""
         blob = bytearray(rec.size)
         for arg, (ftype, offset) in zip(args, rec.fields.values()):
-            if arg.const is None:
+            if arg not in self.consts:
                 raise self.err(arg, "a global record's fields must be constants")
-            blob[offset:offset + ftype.size] = (arg.const & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
+            blob[offset:offset + ftype.size] = (self.consts[arg] & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
         return bytes(blob)
 
     def storage(self, call):
@@ -208,7 +228,7 @@ class Checker(ExprChecker):
                 raise self.err(call, "array(T, n) takes an element type and a length")
             elem = self.type_of(call.args[0])
             self.expr(call.args[1])
-            n = call.args[1].const
+            n = self.consts.get(call.args[1])
             if n is None or n <= 0:
                 raise self.err(call.args[1], "an array length must be a positive constant")
             return T.ArrayType(elem, n)
@@ -231,7 +251,7 @@ class Checker(ExprChecker):
                 raise self.err(node, "Array[T, n] names an element type and a length")
             elem = self.type_of(node.slice.elts[0])
             self.expr(node.slice.elts[1])
-            n = node.slice.elts[1].const
+            n = self.consts.get(node.slice.elts[1])
             if n is None or n <= 0:
                 raise self.err(node.slice.elts[1], "an array length must be a positive constant")
             return T.ArrayType(elem, n)
@@ -250,6 +270,7 @@ class Checker(ExprChecker):
     # ---- functions ------------------------------------------------------------------------
 
     def check_function(self, func):
+        """Check a function's body; one that returns a value must not fall off its end."""
         self.func = func
         node = func.node
         self.globals_declared = set()
@@ -267,6 +288,8 @@ class Checker(ExprChecker):
             raise self.err(node, f"function {func.name!r} can end without returning a {func.ftype.result!r}")
 
     def terminates(self, body):
+        """Whether control cannot fall off the end of `body` (it returns, loops forever or
+        fails an `assert False` on every path)."""
         if not body:
             return False
         last = body[-1]
@@ -275,10 +298,9 @@ class Checker(ExprChecker):
         if isinstance(last, ast.If):
             return self.terminates(last.body) and self.terminates(last.orelse)
         if isinstance(last, ast.While):
-            return last.test.const is not None and bool(last.test.const) and \
-                not any(isinstance(n, ast.Break) for n in ast.walk(last))
+            return bool(self.consts.get(last.test)) and not any(isinstance(n, ast.Break) for n in ast.walk(last))
         if isinstance(last, ast.Assert):
-            return last.test.const is not None and not last.test.const
+            return last.test in self.consts and not self.consts[last.test]
         return False
 
     def block(self, body):
@@ -304,7 +326,7 @@ class Checker(ExprChecker):
                 var = self.func.locals[name.id]
                 if not T.is_scalar(var.ty):
                     raise self.err(name, "tuple assignment moves integers only")
-                name.sym, name.ty, name.const = var, var.ty, None
+                self.symbols[name], self.types[name] = var, var.ty
                 self.expr(value, var.ty)
                 self.coerce(value, var.ty)
         elif kind is ast.Assign:
@@ -367,6 +389,8 @@ class Checker(ExprChecker):
             raise self.err(node, self.unsupported(node, "in a function"))
 
     def for_range(self, node):
+        """`for NAME in range(...)`: the counter takes the type of the typed bounds (i64 if all
+        are untyped) and cannot be assigned in the body."""
         call = node.iter
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
                 and isinstance(node.target, ast.Name) and 1 <= len(call.args) <= 3 and not call.keywords):
@@ -376,19 +400,19 @@ class Checker(ExprChecker):
         var = self.func.locals.get(node.target.id)
         ty = var.ty if var else None
         for arg in call.args:
-            self.expr(arg, ty)
-            if ty is None and arg.ty is not LIT:
-                ty = arg.ty
+            aty = self.expr(arg, ty)
+            if ty is None and aty is not LIT:
+                ty = aty
         ty = ty or T.I64
         if not ty.is_int():
             raise self.err(node.target, "a range loop counts with an integer")
         for arg in call.args:
             self.coerce(arg, ty)
-        if len(call.args) == 3 and not call.args[2].const:
+        if len(call.args) == 3 and not self.consts.get(call.args[2]):
             raise self.err(call.args[2], "a range step must be a nonzero constant")
         if var is None:
             var = self.func.locals[node.target.id] = Var(node.target.id, ty, "local")
-        node.target.sym, node.target.ty, node.target.const = var, ty, None
+        self.symbols[node.target], self.types[node.target] = var, ty
         for sub in ast.walk(ast.Module(node.body, [])):
             targets = sub.targets if isinstance(sub, ast.Assign) else \
                 [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
@@ -401,6 +425,9 @@ class Checker(ExprChecker):
         self.loops -= 1
 
     def assign(self, target, value, declared, node):
+        """`target = value` (`declared` is the annotation's type or None). The first assignment
+        of a local creates it: a scalar, new storage, or a second name (kind "ref") for an
+        existing record or array."""
         if isinstance(target, ast.Name) and target.id in self.assigned and target.id not in self.globals_declared:
             var = self.func.locals.get(target.id)
             if var is None:
@@ -408,19 +435,19 @@ class Checker(ExprChecker):
                 if isinstance(value, ast.Call) and self.is_storage(value):
                     ty = self.storage(value)
                 else:
-                    self.expr(value, declared)
-                    ty = declared or (T.I64 if value.ty is LIT else value.ty)
+                    vty = self.expr(value, declared)
+                    ty = declared or (T.I64 if vty is LIT else vty)
                     if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                            not T.is_scalar(value.ty) and value.ty is not T.BYTES:
-                        ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
-                        if isinstance(getattr(value, "sym", None), Var):
-                            self.note_use(value.sym, value, "borrow")
+                            not T.is_scalar(vty) and vty is not T.BYTES:
+                        ty, kind = vty, "ref"     # a second name for a record or array, as in Python
+                        if isinstance(self.symbols.get(value), Var):
+                            self.note_use(self.symbols[value], value, "borrow")
                     elif not T.is_scalar(ty) and ty is not T.BYTES:
-                        raise self.err(value, f"a {value.ty!r} cannot be copied into a new variable")
+                        raise self.err(value, f"a {vty!r} cannot be copied into a new variable")
                 if declared is not None and declared != ty:
                     raise self.err(node, f"declared {declared!r} but given {ty!r}")
                 var = self.func.locals[target.id] = Var(target.id, ty, kind)
-                target.sym, target.ty, target.const = var, ty, None
+                self.symbols[target], self.types[target] = var, ty
                 self.note_use(var, target, "write")
                 if T.is_scalar(ty) or ty is T.BYTES:
                     self.coerce(value, ty)
@@ -428,7 +455,7 @@ class Checker(ExprChecker):
             if declared is not None and declared != var.ty:
                 raise self.err(node, f"{target.id!r} is already a {var.ty!r}")
         ty = self.target(target)
-        if isinstance(target, ast.Name) and target.sym.kind == "ref":
+        if isinstance(target, ast.Name) and self.symbols[target].kind == "ref":
             if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) or self.expr(value) != ty:
                 raise self.err(value, f"{target.id!r} names a {ty!r} elsewhere: give it another one")
             return
@@ -451,16 +478,18 @@ class Checker(ExprChecker):
                     raise self.err(node, f"cannot assign to {node.id!r}")
                 if node.id not in self.globals_declared and T.is_scalar(var.ty):
                     raise self.err(node, f"assigning global {node.id!r} needs 'global {node.id}'")
-            node.sym, node.ty, node.const = var, var.ty, None
+            self.symbols[node], self.types[node] = var, var.ty
             self.note_use(var, node, "write")
             return var.ty
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             ty = self.expr(node)
-            if isinstance(node, ast.Subscript) and node.value.ty is T.BYTES:
+            if isinstance(node, ast.Subscript) and self.types[node.value] is T.BYTES:
                 raise self.err(node, "byte strings are constant")
             return ty
         raise self.err(node, "cannot assign to this (one name, field or element at a time)")
 
 
 def check_program(modules) -> Program:
+    """Check modules (dependencies first, as modules.load_program gives them): the Program,
+    or a CompileError at the first problem."""
     return Checker(modules).run()

@@ -11,14 +11,12 @@ CPython); division checks for zero; `assert` traps. All traps go to one `ebreak`
 import ast
 
 from downstairs.compiler import types as T
-from downstairs.compiler.check import Var, Func
 from downstairs.compiler.ir import IRFunction, Ins, Imm, V
-
-NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, Var, Func
 
 
 def assigned_names(body) -> set[str]:
+    """Every name a statement list assigns (the loop-invariance test of `place`)."""
     names = set()
     for sub in ast.walk(ast.Module(body, [])):
         targets = sub.targets if isinstance(sub, ast.Assign) else \
@@ -41,8 +39,13 @@ def canon(ty, value: int) -> int:
 
 
 class Lowerer:
-    def __init__(self, func: Func):
+    """Lowers one function, reading the checker's tables (types, consts, symbols, fields, calls,
+    strings) from `program`."""
+
+    def __init__(self, program, func: Func):
         self.func = func
+        self.types, self.consts, self.symbols = program.types, program.consts, program.symbols
+        self.fields, self.calls, self.strings = program.fields, program.calls, program.strings
         self.ir = IRFunction(func.name, func.symbol, func.module)
         self.ir.address = func.address
         self.vars: dict[Var, V] = {}
@@ -62,6 +65,8 @@ class Lowerer:
         self.ir.code.append(Ins(op, *args, line=self.line))
 
     def lower(self) -> IRFunction:
+        """The function's IR: parameters in registers, local storage in the frame, the body,
+        then one shared trap block if any check can fail."""
         node = self.func.node
         self.line = node.lineno
         params = []
@@ -102,16 +107,15 @@ class Lowerer:
                 self.emit("mov", temp, self.value(value))
                 temps.append(temp)
             for target, temp in zip(node.targets[0].elts, temps):
-                self.emit("mov", self.vars.setdefault(target.sym, self.ir.new()), temp)
+                self.emit("mov", self.vars.setdefault(self.symbols[target], self.ir.new()), temp)
         elif kind in (ast.Assign, ast.AnnAssign):
             target = node.targets[0] if kind is ast.Assign else node.target
             self.assign(target, node.value)
         elif kind is ast.AugAssign:
-            ty = node.target.ty
-            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&",
-                  ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}[type(node.op)]
-            if isinstance(node.target, ast.Name) and node.target.sym in self.vars:
-                reg = self.vars[node.target.sym]
+            ty = self.types[node.target]
+            op = ARITH[type(node.op)]
+            if isinstance(node.target, ast.Name) and self.symbols[node.target] in self.vars:
+                reg = self.vars[self.symbols[node.target]]
                 self.binop(op, ty, reg, reg, self.value(node.value))
             else:
                 base, off = self.place(node.target)
@@ -153,7 +157,7 @@ class Lowerer:
         elif kind is ast.Continue:
             self.emit("jmp", self.loops[-1][0])
         elif kind is ast.Return:
-            self.emit("ret", None if node.value is None else self.reg(self.value(node.value)))
+            self.emit("ret", None if node.value is None else self.value(node.value))
         elif kind is ast.Assert:
             self.branch(node.test, self.trap_label, False)
 
@@ -163,15 +167,16 @@ class Lowerer:
         i alone, as in CPython."""
         self.ir.has_loops = True
         args = node.iter.args
-        ty = node.target.ty
-        var = self.vars.setdefault(node.target.sym, self.ir.new())
+        ty = self.types[node.target]
+        counter = self.symbols[node.target]
+        var = self.vars.setdefault(counter, self.ir.new())
         start = self.value(args[0]) if len(args) > 1 else Imm(0)
         stop = self.value(args[1] if len(args) > 1 else args[0])
         if isinstance(stop, V):
             copy = self.ir.new()
             self.emit("mov", copy, stop)
             stop = copy
-        step = args[2].const if len(args) == 3 else 1
+        step = self.consts[args[2]] if len(args) == 3 else 1
         test = "<" if step > 0 else ">"
         top, cont, done, skip = self.label(), self.label(), self.label(), self.label()
         first = self.ir.new()
@@ -180,15 +185,15 @@ class Lowerer:
         self.emit("mov", var, first)
         self.emit("label", top)
         self.loops.append((cont, done))
-        lo = args[0].const if len(args) > 1 else 0
-        hi = args[1].const if len(args) > 1 else args[0].const
+        lo = self.consts.get(args[0]) if len(args) > 1 else 0
+        hi = self.consts.get(args[1] if len(args) > 1 else args[0])
         if lo is not None and hi is not None:
             # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
-            self.ranges[node.target.sym] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
+            self.ranges[counter] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
         self.loop_writes.append(assigned_names(node.body) | {node.target.id})
         self.block(node.body)
         self.loop_writes.pop()
-        self.ranges.pop(node.target.sym, None)
+        self.ranges.pop(counter, None)
         self.loops.pop()
         self.line = node.lineno
         self.emit("label", cont)
@@ -200,10 +205,11 @@ class Lowerer:
         self.emit("label", skip)
 
     def assign(self, target, value):
-        ty = target.ty
-        if isinstance(target, ast.Name) and target.sym in self.func.locals.values() \
-                and target.sym.kind != "global":
-            var = target.sym
+        """`target = value` for a local (register, frame storage or a reference's address) or
+        a place in memory (global, field, element)."""
+        ty = self.types[target]
+        var = self.symbols.get(target)
+        if isinstance(target, ast.Name) and var in self.func.locals.values() and var.kind != "global":
             if var.kind == "ref":
                 self.emit("mov", self.vars.setdefault(var, self.ir.new()), self.addr_of(value))
                 return
@@ -211,7 +217,7 @@ class Lowerer:
                 self.init_storage(self.place(target), ty, value)
                 return
             reg = self.vars.setdefault(var, self.ir.new())
-            if isinstance(value, ast.BinOp) and value.const is None:
+            if isinstance(value, ast.BinOp) and value not in self.consts:
                 self.value(value, into=reg)       # compute straight into the variable's register
             else:
                 self.emit("mov", reg, self.value(value))
@@ -219,7 +225,7 @@ class Lowerer:
         if not T.is_scalar(ty):
             self.init_storage(self.place(target), ty, value)
             return
-        val = self.reg(self.value(value))
+        val = self.value(value)
         base, off = self.place(target)
         self.emit("store", ty, val, base, off)
 
@@ -243,7 +249,7 @@ class Lowerer:
             self.emit("br", "<", T.U64, ptr, end, top)
         if isinstance(ty, T.RecordType):
             for arg, (fty, foff) in zip(call.args, ty.fields.values()):
-                self.emit("store", fty, self.reg(self.value(arg)), base, off + foff)
+                self.emit("store", fty, self.value(arg), base, off + foff)
 
     # ---- places (addresses) ---------------------------------------------------------------
 
@@ -260,8 +266,10 @@ class Lowerer:
         return base, off
 
     def place_terms(self, node):
-        if isinstance(node, (ast.Name, ast.Attribute)) and hasattr(node, "sym"):
-            var = node.sym
+        """A place as (base register, constant offset, [(index register, loop-invariant)]),
+        emitting the bounds checks of its indexes."""
+        if node in self.symbols:
+            var = self.symbols[node]
             if var in self.slots:
                 reg = self.ir.new()
                 self.emit("frame", reg, self.slots[var])
@@ -273,17 +281,17 @@ class Lowerer:
             return self.vars[var], 0, []          # a record or array parameter or name: its address
         if isinstance(node, ast.Attribute):
             base, off, terms = self.place_terms(node.value)
-            return base, off + node.field[1], terms
+            return base, off + self.fields[node][1], terms
         if isinstance(node, ast.Subscript):
-            aty = node.value.ty
+            aty = self.types[node.value]
             if aty is T.BYTES:
                 base, off, terms = self.value(node.value), 8, []
                 size, length = 1, None
             else:
                 base, off, terms = self.place_terms(node.value)
                 size, length = aty.elem.size, aty.length
-            if node.slice.const is not None:
-                return base, off + node.slice.const * size, terms
+            if node.slice in self.consts:
+                return base, off + self.consts[node.slice] * size, terms
             index = self.value(node.slice)
             if length is None:
                 length = self.ir.new()
@@ -305,17 +313,18 @@ class Lowerer:
     def known_range(self, node):
         """Bounds an index is sure to lie within, or None: a range loop's counter, `x & C`,
         `x % C` for unsigned x, any u8 or u16 value."""
-        sym = getattr(node, "sym", None)
+        sym = self.symbols.get(node)
         if sym in self.ranges:
             return self.ranges[sym]
-        if isinstance(node, ast.BinOp) and node.opname == "&":
-            c = node.right.const if node.right.const is not None else node.left.const
+        ty, consts = self.types[node], self.consts
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            c = consts[node.right] if node.right in consts else consts.get(node.left)
             if c is not None and c >= 0:
                 return 0, c
-        if isinstance(node, ast.BinOp) and node.opname == "%" and not node.ty.signed and node.right.const:
-            return 0, node.right.const - 1
-        if node.ty in (T.U8, T.U16):
-            return 0, (1 << node.ty.bits) - 1
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and not ty.signed and consts.get(node.right):
+            return 0, consts[node.right] - 1
+        if ty in (T.U8, T.U16):
+            return 0, (1 << ty.bits) - 1
         return None
 
     def invariant(self, node) -> bool:
@@ -326,38 +335,40 @@ class Lowerer:
 
     # ---- values ---------------------------------------------------------------------------
 
-    def reg(self, operand):
-        """An operand where a register is expected: `select` puts constants in registers
-        (x0 for zero), so a constant passes through as it is."""
-        return operand
-
     def binop(self, op, ty, dest, a, b):
+        """dest = a OP b at type ty; `//` and `%` by a divisor not known to be nonzero first
+        branch to the trap block when it is zero. (Operands may be constants: `select` puts
+        them in registers, x0 for zero.)"""
         if op in ("//", "%") and not (isinstance(b, Imm) and b.value != 0):
-            self.emit("br", "==", ty, self.reg(b), Imm(0), self.trap_label)
+            self.emit("br", "==", ty, b, Imm(0), self.trap_label)
         self.emit("bin", op, ty, dest, a, b)
 
     def value(self, node, into=None):
-        if getattr(node, "const", None) is not None:
-            return Imm(canon(node.ty, node.const))
+        """The operand holding an expression's value (an Imm for a constant), computing a
+        BinOp into `into` if given."""
+        ty = self.types[node]
+        if node in self.consts:
+            return Imm(canon(ty, self.consts[node]))
         kind = type(node)
-        if getattr(node, "bytes_index", None) is not None:       # b"..." or a name for one
+        if node in self.strings:       # b"..." or a name for one
             reg = self.ir.new()
-            self.emit("addr", reg, f".bytes.{node.bytes_index}")
+            self.emit("addr", reg, f".bytes.{self.strings[node]}")
             return reg
         if kind in (ast.Name, ast.Attribute, ast.Subscript):
-            if kind is not ast.Subscript and getattr(node, "sym", None) in self.vars:
-                return self.vars[node.sym]
-            if kind is ast.Name and node.sym not in self.slots and node.sym.kind != "global":
-                return self.vars.setdefault(node.sym, self.ir.new())
+            sym = self.symbols.get(node)
+            if kind is not ast.Subscript and sym in self.vars:
+                return self.vars[sym]
+            if kind is ast.Name and sym not in self.slots and sym.kind != "global":
+                return self.vars.setdefault(sym, self.ir.new())
             base, off = self.place(node)
             reg = self.ir.new()
-            self.emit("load", node.ty, reg, base, off)
+            self.emit("load", ty, reg, base, off)
             return reg
         if kind is ast.BinOp:
             a = self.value(node.left)
             b = self.value(node.right)
             dest = into or self.ir.new()
-            self.binop(node.opname, node.ty, dest, a, b)
+            self.binop(ARITH[type(node.op)], ty, dest, a, b)
             return dest
         if kind is ast.UnaryOp:
             if isinstance(node.op, ast.Not):
@@ -365,15 +376,15 @@ class Lowerer:
             dest = self.ir.new()
             a = self.value(node.operand)
             if isinstance(node.op, ast.USub):
-                self.emit("bin", "-", node.ty, dest, Imm(0), a)
+                self.emit("bin", "-", ty, dest, Imm(0), a)
             elif isinstance(node.op, ast.Invert):
-                self.emit("bin", "^", node.ty, dest, a, Imm(canon(node.ty, -1)))
+                self.emit("bin", "^", ty, dest, a, Imm(canon(ty, -1)))
             else:
                 return a
             return dest
         if kind is ast.Compare and len(node.ops) == 1:
             dest = self.ir.new()
-            self.emit("set", CMP[type(node.ops[0])], node.left.ty, dest, self.value(node.left),
+            self.emit("set", COMPARE[type(node.ops[0])], self.types[node.left], dest, self.value(node.left),
                       self.value(node.comparators[0]))
             return dest
         if kind in (ast.Compare, ast.BoolOp):
@@ -392,6 +403,7 @@ class Lowerer:
         raise AssertionError(f"cannot lower {ast.dump(node)}")
 
     def boolean(self, node):
+        """A condition's value as 0 or 1 in a register."""
         dest, end = self.ir.new(), self.label()
         self.emit("mov", dest, Imm(0))
         self.branch(node, end, False)
@@ -400,9 +412,11 @@ class Lowerer:
         return dest
 
     def call(self, node):
-        target = node.target
+        """A call of a function, a conversion, len() or an intrinsic: the result's register
+        (None for a function without one)."""
+        target = self.calls[node]
         if isinstance(target, Func):
-            args = [self.reg(self.value(a)) if T.is_scalar(a.ty) or a.ty is T.BYTES else self.addr_of(a)
+            args = [self.value(a) if T.is_scalar(self.types[a]) or self.types[a] is T.BYTES else self.addr_of(a)
                     for a in node.args]
             dest = self.ir.new() if target.ftype.result is not T.VOID else None
             self.emit("call", dest, target.symbol, args)
@@ -411,25 +425,25 @@ class Lowerer:
         if kind == "conv":
             a = self.value(node.args[0])
             dest = self.ir.new()
-            self.emit("conv", node.args[0].ty, what, dest, a)
+            self.emit("conv", self.types[node.args[0]], what, dest, a)
             return dest
         if kind == "len":
             dest = self.ir.new()
-            self.emit("load", T.U64, dest, self.reg(self.value(node.args[0])), 0)
+            self.emit("load", T.U64, dest, self.value(node.args[0]), 0)
             return dest
         name = what
         args = [self.value(a) for a in node.args]
         dest = self.ir.new()
         if name.startswith("load"):
-            self.emit("load", node.ty, dest, self.reg(args[0]), 0)
+            self.emit("load", self.types[node], dest, args[0], 0)
         elif name.startswith("store"):
-            self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), 0)
+            self.emit("store", self.types[node.args[1]], args[1], args[0], 0)
         elif name == "csr_read":
             self.emit("csrr", dest, args[0].value)
         elif name == "csr_write":
-            self.emit("csrw", args[0].value, self.reg(args[1]))
+            self.emit("csrw", args[0].value, args[1])
         elif name == "ecall":
-            self.emit("ecall", dest, *[self.reg(a) for a in args])
+            self.emit("ecall", dest, *args)
         elif name.startswith("amo"):
             self.emit("amo", name[:-2], "w" if name.endswith("32") else "d", dest, args[0], args[1])
         else:
@@ -449,8 +463,8 @@ class Lowerer:
 
     def branch(self, node, target, when):
         """Jump to `target` if the condition's truth equals `when`, else fall through."""
-        if getattr(node, "const", None) is not None:
-            if bool(node.const) == when:
+        if node in self.consts:
+            if bool(self.consts[node]) == when:
                 self.emit("jmp", target)
             return
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -470,12 +484,12 @@ class Lowerer:
             return
         if isinstance(node, ast.Compare):
             # a < b < c is a < b and b < c, with b evaluated once and c only if a < b holds
-            ty, left = node.left.ty, self.value(node.left)
+            ty, left = self.types[node.left], self.value(node.left)
             pairs = list(zip(node.ops, node.comparators))
             skip = self.label() if when and len(pairs) > 1 else None
             for k, (op, right_node) in enumerate(pairs):
                 right = self.value(right_node)
-                cmp = CMP[type(op)]
+                cmp = COMPARE[type(op)]
                 if not when:
                     self.emit("br", NEGATE[cmp], ty, left, right, target)
                 elif k < len(pairs) - 1:
@@ -487,8 +501,9 @@ class Lowerer:
                 self.emit("label", skip)
             return
         v = self.value(node)
-        self.emit("br", "!=" if when else "==", T.U64, self.reg(v), Imm(0), target)
+        self.emit("br", "!=" if when else "==", T.U64, v, Imm(0), target)
 
 
 def lower_program(program) -> list[IRFunction]:
-    return [Lowerer(func).lower() for func in program.funcs]
+    """One IRFunction per compiled function of a checked Program, in program order."""
+    return [Lowerer(program, func).lower() for func in program.funcs]

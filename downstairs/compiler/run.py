@@ -41,7 +41,11 @@ def _wrap(bits, signed, value):
 
 
 class Wrapper(ast.NodeTransformer):
-    """Wraps each typed arithmetic result to its width (see the module docstring)."""
+    """Wraps each typed arithmetic result to its width (see the module docstring), reading
+    each expression's type from the checker's table."""
+
+    def __init__(self, types):
+        self.types = types
 
     @staticmethod
     def wrapped(node, ty):
@@ -49,24 +53,23 @@ class Wrapper(ast.NodeTransformer):
                         [ast.Constant(ty.bits), ast.Constant(ty.signed), node], [])
         return ast.copy_location(call, node)
 
-    @staticmethod
-    def needs(node):
-        ty = getattr(node, "ty", None)
+    def needs(self, node):
+        ty = self.types.get(node)
         return ty is not None and ty is not LIT and ty.is_int()
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        return self.wrapped(node, node.ty) if self.needs(node) else node
+        return self.wrapped(node, self.types[node]) if self.needs(node) else node
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, (ast.USub, ast.Invert)) and self.needs(node):
-            return self.wrapped(node, node.ty)
+            return self.wrapped(node, self.types[node])
         return node
 
     def visit_AugAssign(self, node):
         self.generic_visit(node)
-        ty, t = node.target.ty, node.target
+        ty, t = self.types[node.target], node.target
         # the target read as a value (its sub-expressions are shared: they only load)
         if isinstance(t, ast.Name):
             load = ast.Name(t.id, ast.Load())
@@ -80,14 +83,14 @@ class Wrapper(ast.NodeTransformer):
 
 def run_host(path: str, entry: str = "main", search_path=()) -> Result:
     modules = load_program(path, list(search_path))
-    check_program(modules)
+    program = check_program(modules)
     machine = host.reset()
     saved = {m.name: sys.modules.get(m.name) for m in modules}
     status = None
     try:
         namespace = None
         for module in modules:
-            tree = ast.fix_missing_locations(Wrapper().visit(module.tree))
+            tree = ast.fix_missing_locations(Wrapper(program.types).visit(module.tree))
             mod = pytypes.ModuleType(module.name)
             mod.__file__ = module.path
             mod.__dict__["__wrap__"] = _wrap

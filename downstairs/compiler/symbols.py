@@ -7,6 +7,7 @@ the type of an integer constant that its context has not typed yet (docs/compile
 """
 
 import ast
+import operator
 
 from downstairs.compiler import types as T
 
@@ -27,13 +28,17 @@ class Const:
 
 
 class Var:
-    def __init__(self, name, ty, kind, symbol=None, init=None):
-        self.name, self.ty, self.kind = name, ty, kind       # kind: param, local, ref, global
-        self.symbol, self.init = symbol, init                # globals: ELF symbol, initial value
-        self.state = "live"                                  # for the ownership checker to come
+    """A variable: kind "param", "local", "ref" (a second name for a record or array) or
+    "global" (which has an ELF symbol, an initial value and its module)."""
+
+    def __init__(self, name, ty, kind, symbol=None, init=None, module=None):
+        self.name, self.ty, self.kind = name, ty, kind
+        self.symbol, self.init, self.module = symbol, init, module
 
 
 class Func:
+    """A function: its signature (ftype), its `def` node, and its locals once checked."""
+
     def __init__(self, name, module, node, ftype):
         self.name, self.module, self.node, self.ftype = name, module, node, ftype
         self.symbol = name
@@ -43,11 +48,15 @@ class Func:
 
 
 class Builtin:
+    """A name imported from downstairs.compiler.runtime (a type, conversion or intrinsic)."""
+
     def __init__(self, name):
         self.name = name
 
 
 class ModuleRef:
+    """A module's name, from `import NAME`: `NAME.thing` looks in its names."""
+
     def __init__(self, module):
         self.module = module
 
@@ -85,10 +94,10 @@ UNSUPPORTED = {
     ast.Starred: "starred expressions are not supported", ast.NamedExpr: "':=' is not supported",
     ast.Match: "'match' is not supported", ast.Slice: "slices are not supported",
 }
-FOLD = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-        "//": lambda a, b: a // b, "%": lambda a, b: a % b, "&": lambda a, b: a & b,
-        "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b,
-        ">>": lambda a, b: a >> b}
+FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
+        "&": operator.and_, "|": operator.or_, "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift}
+UNARY_FOLD = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
 COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
-CMP_FOLD = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+CMP_FOLD = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}     # not (a CMP b)
