@@ -59,6 +59,7 @@ class Checker(ExprChecker):
     # ---- module level ---------------------------------------------------------------------
 
     def run(self) -> Program:
+        """Declare every module's names (dependencies first), then check every function."""
         for module in self.program.modules:
             self.module = module
             self.declare(module)
@@ -308,6 +309,7 @@ class Checker(ExprChecker):
             self.stmt(stmt)
 
     def stmt(self, node):
+        """Check one statement of a function body (docs/compiler-language.md, "Statements")."""
         kind = type(node)
         if kind is ast.Expr:
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

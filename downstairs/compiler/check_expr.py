@@ -27,12 +27,15 @@ class ExprChecker:
         self.uses.append((var, how, node))
 
     def err(self, node, message):
+        """A CompileError pointing at `node` in the module being checked (raise it)."""
         return error_at(node, message, self.module)
 
     def unsupported(self, node, where):
+        """The message for a construct outside the language (symbols.UNSUPPORTED)."""
         return UNSUPPORTED.get(type(node), f"{type(node).__name__} is not supported {where}")
 
     def condition(self, node):
+        """Check the test of an if, while, assert or conditional: a bool or an integer."""
         ty = self.expr(node, T.BOOL)
         if not (ty is T.BOOL or ty.is_int() or ty is LIT):
             raise self.err(node, f"a condition must be bool or an integer, not {ty!r}")

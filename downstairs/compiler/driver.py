@@ -81,6 +81,8 @@ def format_ins(op, args) -> str:
 
 
 def compile_file(path: str, options: Options | None = None) -> Image:
+    """Compile the program whose main module is `path` into an Image laid out as the module
+    docstring draws; a CompileError (or AsmError for an impossible @at) on bad input."""
     options = options or Options()
     program = check_program(load_program(path, options.search_path))
     by_name = {f.name: f for f in program.funcs}

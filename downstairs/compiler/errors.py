@@ -6,6 +6,9 @@ where the problem is and never a Python traceback.
 
 
 class CompileError(Exception):
+    """A problem in the program at path:line:col (line 0 when no place applies); its text is
+    the one-line message, then the source line and a caret under the column."""
+
     def __init__(self, message: str, path: str = "?", line: int = 0, col: int = 0, source: str = ""):
         super().__init__(message)
         self.message, self.path, self.line, self.col, self.source = message, path, line, col, source

@@ -56,9 +56,11 @@ class IRFunction:
         self.address = None
 
     def new(self) -> V:
+        """A fresh virtual register."""
         self.nregs += 1
         return V(self.nregs - 1)
 
     def dump(self) -> str:
+        """The function's IR as text, one instruction a line (for debugging the passes)."""
         return "\n".join(f"{self.symbol}:" if i == 0 else "" for i in range(1)) + "\n" + \
             "\n".join(f"  {ins!r}" if ins.op != "label" else f"{ins.args[0]}:" for ins in self.code)

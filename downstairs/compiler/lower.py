@@ -58,6 +58,7 @@ class Lowerer:
         self.trap_label = self.label()
 
     def label(self) -> str:
+        """A new local label, unique in the program (it carries the function's symbol)."""
         self.labels += 1
         return f".L{self.func.symbol}.{self.labels}"
 
@@ -96,6 +97,7 @@ class Lowerer:
             self.stmt(stmt)
 
     def stmt(self, node):
+        """Lower one checked statement."""
         kind = type(node)
         if kind is ast.Expr:
             if isinstance(node.value, ast.Call):

@@ -28,6 +28,7 @@ CALLS = {"call", "ecall"}
 
 
 def defs_uses(mi):
+    """The virtual register numbers an instruction writes and reads: ([defs], [uses])."""
     op, a = mi.op, mi.args
     if op in CALLS:
         defs, uses = [a[0]], a[-1]
@@ -120,6 +121,8 @@ def remove_dead(code):
 
 
 def intervals(code):
+    """Each virtual register's live interval as {vreg: first position}, {vreg: last position}
+    (position 2i: instruction i reads; 2i+1: it writes)."""
     blocks, info, live_in, live_out = liveness(code)
     start, end = {}, {}
 
@@ -179,7 +182,7 @@ def linear_scan(code):
     spilled: list[int] = []            # spilled intervals still holding their slot
     free_slots: list[int] = []
 
-    def fresh_slot():
+    def fresh_slot():          # a new 8-byte spill slot, by number
         nonlocal slots
         slots += 1
         return slots - 1
@@ -238,6 +241,9 @@ def parallel_move(moves, line):
 
 
 def allocate(code, frame_storage):
+    """The function's final instructions with physical registers: dead code removed,
+    registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
+    records and arrays) set up, and the psABI sequences for params, call, ecall and ret."""
     code = remove_dead(code)
     where, nslots = linear_scan(code)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
@@ -248,16 +254,16 @@ def allocate(code, frame_storage):
     total = (storage_base + frame_storage + 15) // 16 * 16
     out: list[MI] = []
 
-    def loc(x):
+    def loc(x):               # where a value lives: a register name, a slot number, or x0 if unused
         return where.get(x.n, "zero") if isinstance(x, V) else x
 
-    def slot(x):
+    def slot(x):              # the sp offset of a spilled value's slot
         return 8 * where[x.n]
 
     def emit(op, *args, line=0):
         out.append(MI(op, *args, line=line))
 
-    def adjust_sp(amount, line):
+    def adjust_sp(amount, line):   # sp += amount, through t0 if it does not fit 12 bits
         if fits12(amount):
             emit("addi", "sp", "sp", amount, line=line)
         else:

@@ -34,6 +34,7 @@ class Result:
 
 
 def _wrap(bits, signed, value):
+    """`value` wrapped to a `bits`-wide two's complement integer, signed or not."""
     value &= (1 << bits) - 1
     if signed and value >> (bits - 1):
         value -= 1 << bits
@@ -48,12 +49,12 @@ class Wrapper(ast.NodeTransformer):
         self.types = types
 
     @staticmethod
-    def wrapped(node, ty):
+    def wrapped(node, ty):         # __wrap__(bits, signed, node), at node's place in the source
         call = ast.Call(ast.Name("__wrap__", ast.Load()),
                         [ast.Constant(ty.bits), ast.Constant(ty.signed), node], [])
         return ast.copy_location(call, node)
 
-    def needs(self, node):
+    def needs(self, node):         # a typed (not untyped-constant) integer result
         ty = self.types.get(node)
         return ty is not None and ty is not LIT and ty.is_int()
 
@@ -68,6 +69,7 @@ class Wrapper(ast.NodeTransformer):
         return node
 
     def visit_AugAssign(self, node):
+        """`t op= v` becomes `t = __wrap__(..., t op v)`."""
         self.generic_visit(node)
         ty, t = self.types[node.target], node.target
         # the target read as a value (its sub-expressions are shared: they only load)
@@ -82,6 +84,8 @@ class Wrapper(ast.NodeTransformer):
 
 
 def run_host(path: str, entry: str = "main", search_path=()) -> Result:
+    """Check the program, then run its `entry` under CPython on a fresh host machine: the
+    UART output and the status (see the module docstring)."""
     modules = load_program(path, list(search_path))
     program = check_program(modules)
     machine = host.reset()
@@ -117,6 +121,7 @@ def run_host(path: str, entry: str = "main", search_path=()) -> Result:
 
 
 def run_machine(elf_path: str, command=QEMU, timeout: float = 60) -> Result:
+    """Boot `elf_path` with `command` ("{elf}" replaced): its console output and exit status."""
     argv = [a.replace("{elf}", elf_path) for a in command]
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -25,6 +25,7 @@ def sources(ins):
 
 
 def substitute(ins, old, new):
+    """Make `ins` read register `new` wherever it reads `old` (in place)."""
     if ins.op == "call":
         ins.args[2] = [new if isinstance(x, V) and x.n == old.n else x for x in ins.args[2]]
         return
@@ -35,6 +36,8 @@ def substitute(ins, old, new):
 
 
 def reduce(irf) -> int:
+    """Strength-reduce every shift-and-add element address in irf's counted loops, in
+    place; returns how many."""
     reduced = 0
     while True:
         found = find(irf)
@@ -45,6 +48,8 @@ def reduce(irf) -> int:
 
 
 def find(irf):
+    """The next (counter, step, loop top, increment, shl, add, base) to reduce: `t = i << k`
+    read once, by `a = base + t` with base loop-invariant; or None."""
     code = irf.code
     writes: dict[int, int] = {}
     reads: dict[int, int] = {}
@@ -76,6 +81,8 @@ def find(irf):
 
 
 def apply(irf, var, step, top, incr, shl, add, base):
+    """Replace `a` by a new induction variable q = base + (i << k), set before the loop
+    and stepped next to i's increment; shl and add go."""
     code = irf.code
     shift = shl.args[4].value
     scaled, q = irf.new(), irf.new()

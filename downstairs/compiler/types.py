@@ -30,12 +30,14 @@ class IntType(Type):
         return True
 
     def wrap(self, value: int) -> int:
+        """`value` wrapped to this width (two's complement for signed types)."""
         value &= (1 << self.bits) - 1
         if self.signed and value >> (self.bits - 1):
             value -= 1 << self.bits
         return value
 
     def fits(self, value: int) -> bool:
+        """Whether `value` is representable in this type without wrapping."""
         if self.signed:
             return -(1 << (self.bits - 1)) <= value < (1 << (self.bits - 1))
         return 0 <= value < (1 << self.bits)
@@ -69,6 +71,7 @@ class BytesType(Type):
 
 
 class RecordType(Type):
+    """A record: `fields` maps each name to (type, byte offset) in C struct layout."""
     copyable = False
 
     def __init__(self, name: str, fields: list[tuple[str, Type]]):
@@ -120,4 +123,5 @@ TYPE_NAMES = {"u8": U8, "u16": U16, "u32": U32, "u64": U64, "i8": I8, "i16": I16
 
 
 def is_scalar(t: Type) -> bool:
+    """Integers and bool: the types held in one register and copied by assignment."""
     return t.is_int() or t is BOOL

@@ -54,6 +54,7 @@ class Array:
 
 
 def _zero(kind):
+    """The zero value of a field or element type: 0, a zero record, or a zero array."""
     if isinstance(kind, ArraySpec):
         return kind()
     if isinstance(kind, type) and getattr(kind, "__record_fields__", None) is not None:
@@ -140,6 +141,8 @@ def ecall(a7: int, a0: int = 0, a1: int = 0, a2: int = 0) -> int:
 
 
 def _amo(address: int, size: int, value: int, combine) -> int:
+    """An atomic read-modify-write on host memory: stores combine(old, value) and returns the
+    old value as the intrinsic's result type (u32 or u64) says."""
     old = host.MACHINE.load(address, size)
     host.MACHINE.store(address, size, combine(old, value))
     return old if size == 8 else u32(old)

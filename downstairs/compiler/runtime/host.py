@@ -28,12 +28,15 @@ class HostTrap(Exception):
 
 
 class HostMachine:
+    """The host's machine: collected UART output, byte-addressed memory, CSRs."""
+
     def __init__(self):
         self.output = bytearray()
         self.memory: dict[int, int] = {}
         self.csrs: dict[int, int] = {}
 
     def load(self, address: int, size: int) -> int:
+        """A little-endian load of `size` bytes (the UART's LSR reads "THR empty")."""
         if address == UART_BASE + 5:
             return 0x60
         if UART_BASE <= address < UART_BASE + 8:
@@ -41,6 +44,8 @@ class HostMachine:
         return sum(self.memory.get(address + k, 0) << (8 * k) for k in range(size))
 
     def store(self, address: int, size: int, value: int) -> None:
+        """A little-endian store; the UART's THR appends to output, sifive_test raises
+        HostExit."""
         value &= (1 << (8 * size)) - 1
         if address == UART_BASE:
             self.output.append(value & 0xFF)
