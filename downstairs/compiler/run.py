@@ -17,7 +17,6 @@ import ast
 import subprocess
 import sys
 import types as pytypes
-from dataclasses import dataclass
 
 from downstairs.compiler.check import check_program, LIT
 from downstairs.compiler.modules import load_program
@@ -27,10 +26,14 @@ QEMU = ["qemu-system-riscv64", "-M", "virt", "-bios", "none", "-kernel", "{elf}"
 TRAP_STATUS = 0x80 | 3
 
 
-@dataclass
 class Result:
-    output: bytes
-    status: object
+    """How a run ended: the console output (bytes) and the status (see the module docstring)."""
+
+    def __init__(self, output: bytes, status):
+        self.output, self.status = output, status
+
+    def __repr__(self):
+        return f"Result({self.output!r}, {self.status!r})"
 
 
 def _wrap(bits, signed, value):
