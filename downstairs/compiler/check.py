@@ -13,8 +13,8 @@ explicit conversion, records and fixed-size arrays passed by reference, static s
 Anything else is a CompileError at the offending node. This file checks modules, functions and
 statements; check_expr.py checks expressions, symbols.py names what a name can stand for.
 
-Each Var records how it is bound (`kind`), and every use of a variable is noted in order
-(`note_use`, `program.uses`).
+Each Var records how it is bound (`kind`). The rules for resources (moves, borrows) are
+checked afterwards, by ownership.py, on the checked tree.
 """
 
 import ast
@@ -23,7 +23,7 @@ from downstairs.compiler import types as T
 from downstairs.compiler.check_expr import ExprChecker
 from downstairs.compiler.modules import RUNTIME
 from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are used by the later passes)
-    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED)
+    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED, RECORD_DECORATORS, BORROWS)
 
 
 class Program:
@@ -42,14 +42,13 @@ class Program:
         self.fields: dict[ast.Attribute, tuple] = {}
         self.calls: dict[ast.Call, object] = {}
         self.strings: dict[ast.AST, int] = {}
-        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
 
 
 class Checker(ExprChecker):
     def __init__(self, modules):
         self.program = program = Program(modules)
         self.types, self.consts, self.symbols = program.types, program.consts, program.symbols
-        self.fields, self.calls, self.strings, self.uses = program.fields, program.calls, program.strings, program.uses
+        self.fields, self.calls, self.strings = program.fields, program.calls, program.strings
         self.module = None
         self.func = None
         self.loops = 0
@@ -132,38 +131,53 @@ class Checker(ExprChecker):
                 raise self.err(node, self.unsupported(node, "at module level"))
 
     def declare_record(self, node):
-        """The RecordType a `@record` class declares (its fields laid out as a C struct)."""
+        """The RecordType a `@record`, `@resource` or `@linear` class declares (its fields laid
+        out as a C struct). A record that holds a resource must be one itself, a linear one
+        if what it holds is linear (else dropping it would drop what it holds)."""
         decorators = [ast.unparse(d) for d in node.decorator_list]
-        if decorators != ["record"] or node.bases or node.keywords:
-            raise self.err(node, "classes are records only: '@record' and typed fields, no bases")
+        if len(decorators) != 1 or decorators[0] not in RECORD_DECORATORS or node.bases or node.keywords:
+            raise self.err(node, "classes are records only: '@record' (or '@resource', '@linear') and typed "
+                                 "fields, no bases")
+        ownership = RECORD_DECORATORS[decorators[0]]
         fields = []
         for item in node.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is None:
-                fields.append((item.target.id, self.type_of(item.annotation)))
+                ftype = self.type_of(item.annotation)
+                held = T.resources_in(ftype)
+                if held and ownership is None:
+                    raise self.err(item, f"a record holding a {held[0].name} must be a @resource itself")
+                if any(r.ownership == "linear" for r in held) and ownership != "linear":
+                    raise self.err(item, f"a record holding a linear "
+                                         f"{next(r for r in held if r.ownership == 'linear').name} must be @linear itself")
+                fields.append((item.target.id, ftype))
             elif isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):
                 pass
             elif isinstance(item, ast.FunctionDef):
                 raise self.err(item, "records have fields only: methods are not supported")
             else:
                 raise self.err(item, "a record body holds typed fields ('name: type') only")
-        return T.RecordType(node.name, fields)
+        return T.RecordType(node.name, fields, ownership, self.module.name)
 
     def declare_function(self, node):
         """The Func a `def` declares (signature and decorators; its body is checked later)."""
         args = node.args
         if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
             raise self.err(node, "functions take plain positional parameters only")
-        params = []
+        params, borrows = [], []
         for a in args.args:
             if a.annotation is None:
                 raise self.err(a, f"parameter {a.arg!r} needs a type annotation")
-            params.append((a.arg, self.type_of(a.annotation)))
+            ty, borrow = self.param_type(a.annotation)
+            params.append((a.arg, ty))
+            borrows.append(borrow)
         result = T.VOID if node.returns is None else self.type_of(node.returns)
-        if not (result is T.VOID or T.is_scalar(result)):
-            raise self.err(node.returns, "functions return integers, bool or None only")
-        if len(params) > 8:
-            raise self.err(node, "at most 8 parameters (they travel in a0..a7)")
-        func = Func(node.name, self.module, node, T.FuncType(params, result))
+        if not (result is T.VOID or T.is_scalar(result) or T.is_resource(result)):
+            raise self.err(node.returns, "functions return integers, bool, None or a resource only")
+        hidden = 1 if T.is_resource(result) and result.size > 16 else 0     # the result's address (lower.py)
+        if len(params) + hidden > 8:
+            raise self.err(node, "at most 8 parameters (they travel in a0..a7)" +
+                           (", and a big resource result takes a0" if hidden else ""))
+        func = Func(node.name, self.module, node, T.FuncType(params, result, borrows))
         for d in node.decorator_list:
             if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "at" and len(d.args) == 1:
                 self.expr(d.args[0])
@@ -243,6 +257,17 @@ class Checker(ExprChecker):
             self.coerce(arg, ftype)
         return rec
 
+    def param_type(self, node):
+        """A parameter's annotation: (type, None) for a plain one, (T, "shared") for Ref[T],
+        (T, "exclusive") for MutRef[T], T a record or array."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(self.module.names.get(node.value.id), Builtin) and node.value.id in BORROWS:
+            ty = self.type_of(node.slice)
+            if T.is_scalar(ty) or ty is T.BYTES or ty is T.VOID:
+                raise self.err(node, f"{node.value.id}[...] borrows a record or an array, not a {ty!r}")
+            return ty, BORROWS[node.value.id]
+        return self.type_of(node), None
+
     def type_of(self, node):
         """The type an annotation names."""
         if isinstance(node, ast.Constant) and node.value is None:
@@ -266,6 +291,8 @@ class Checker(ExprChecker):
             sym = self.module.names[node.value.id].module.names.get(node.attr)
         if isinstance(sym, T.RecordType):
             return sym
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in BORROWS:
+            raise self.err(node, f"{node.value.id}[...] is for parameters only: a borrow lasts for a call")
         raise self.err(node, f"{ast.unparse(node)!r} is not a type of the language")
 
     # ---- functions ------------------------------------------------------------------------
@@ -382,6 +409,12 @@ class Checker(ExprChecker):
                 raise self.err(node.msg, "an assert message must be a constant")
         elif kind is ast.Pass:
             pass
+        elif kind is ast.Delete:
+            names = node.targets
+            if not (len(names) == 1 and isinstance(names[0], ast.Name) and names[0].id in self.func.locals
+                    and T.is_resource(self.func.locals[names[0].id].ty)):
+                raise self.err(node, "'del NAME' destroys a resource held in a variable; nothing else is deleted")
+            self.expr(names[0])
         elif kind is ast.Global:
             for name in node.names:
                 var = self.module.names.get(name)
@@ -429,7 +462,8 @@ class Checker(ExprChecker):
     def assign(self, target, value, declared, node):
         """`target = value` (`declared` is the annotation's type or None). The first assignment
         of a local creates it: a scalar, new storage, or a second name (kind "ref") for an
-        existing record or array."""
+        existing record or array. A resource value moves: into a local's own storage, a
+        field, an element or a global (ownership.py checks where it may come from)."""
         if isinstance(target, ast.Name) and target.id in self.assigned and target.id not in self.globals_declared:
             var = self.func.locals.get(target.id)
             if var is None:
@@ -439,18 +473,17 @@ class Checker(ExprChecker):
                 else:
                     vty = self.expr(value, declared)
                     ty = declared or (T.I64 if vty is LIT else vty)
-                    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                    if T.is_resource(vty):
+                        ty = vty                  # moved into the variable's own storage
+                    elif isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
                             not T.is_scalar(vty) and vty is not T.BYTES:
                         ty, kind = vty, "ref"     # a second name for a record or array, as in Python
-                        if isinstance(self.symbols.get(value), Var):
-                            self.note_use(self.symbols[value], value, "borrow")
                     elif not T.is_scalar(ty) and ty is not T.BYTES:
                         raise self.err(value, f"a {vty!r} cannot be copied into a new variable")
                 if declared is not None and declared != ty:
                     raise self.err(node, f"declared {declared!r} but given {ty!r}")
                 var = self.func.locals[target.id] = Var(target.id, ty, kind)
                 self.symbols[target], self.types[target] = var, ty
-                self.note_use(var, target, "write")
                 if T.is_scalar(ty) or ty is T.BYTES:
                     self.coerce(value, ty)
                 return
@@ -465,6 +498,10 @@ class Checker(ExprChecker):
             if isinstance(value, ast.Call) and self.is_storage(value):
                 if self.storage(value) != ty:
                     raise self.err(value, f"expected {ty!r}")
+                return
+            if T.is_resource(ty):
+                self.expr(value, ty)
+                self.coerce(value, ty)
                 return
             raise self.err(value, f"a {ty!r} is stored in place: assign its fields or elements")
         self.expr(value, ty)
@@ -481,7 +518,6 @@ class Checker(ExprChecker):
                 if node.id not in self.globals_declared and T.is_scalar(var.ty):
                     raise self.err(node, f"assigning global {node.id!r} needs 'global {node.id}'")
             self.symbols[node], self.types[node] = var, var.ty
-            self.note_use(var, node, "write")
             return var.ty
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             ty = self.expr(node)

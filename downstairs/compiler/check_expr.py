@@ -19,12 +19,7 @@ from downstairs.compiler.symbols import (
 
 class ExprChecker:
     """Needs from its subclass: module, func (or None), program, assigned, globals_declared, and
-    the program's tables under the names types, consts, symbols, fields, calls, strings, uses."""
-
-    def note_use(self, var, node, how):
-        """Every use of a variable, in source order: "read", "write" or "borrow" (a record or
-        array passed to a function, or given a second name)."""
-        self.uses.append((var, how, node))
+    the program's tables under the names types, consts, symbols, fields, calls, strings."""
 
     def err(self, node, message):
         """A CompileError pointing at `node` in the module being checked (raise it)."""
@@ -113,7 +108,6 @@ class ExprChecker:
                 consts[node] = sym.value
                 return LIT
             if isinstance(sym, Var):
-                self.note_use(sym, node, "read")
                 return sym.ty
             raise self.err(node, f"{ast.unparse(node)!r} is not a value")
         if kind is ast.Attribute:
@@ -271,8 +265,6 @@ class ExprChecker:
             for arg, (pname, pty) in zip(args, params):
                 self.expr(arg, pty)
                 self.coerce(arg, pty)
-                if not pty.copyable and isinstance(self.symbols.get(arg), Var):
-                    self.note_use(self.symbols[arg], arg, "borrow")      # the callee sees the caller's storage
             self.calls[node] = callee
             return result
         if isinstance(callee, T.RecordType) or (isinstance(callee, Builtin) and callee.name == "array"):

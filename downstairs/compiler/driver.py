@@ -1,6 +1,6 @@
 """The compiler driver: runs the passes in order and lays the program out in memory.
 
-  modules -> check -> lower -> select -> regalloc -> asm -> elf
+  modules -> check -> ownership -> lower -> licm, strength -> select -> regalloc -> asm -> elf
 
 Memory layout (from `base`, 0x80000000 by default: where QEMU's virt board starts RAM and
 where its reset code jumps with -bios none):
@@ -20,6 +20,7 @@ from downstairs.compiler.licm import hoist
 from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
+from downstairs.compiler.ownership import check_ownership
 from downstairs.compiler.regalloc import allocate
 from downstairs.compiler.select import select_function
 
@@ -85,6 +86,7 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     docstring draws; a CompileError (or AsmError for an impossible @at) on bad input."""
     options = options or Options()
     program = check_program(load_program(path, options.search_path))
+    check_ownership(program)
     by_name = {f.name: f for f in program.funcs}
     asm = Assembler(compressed=options.compressed)
     listing = []

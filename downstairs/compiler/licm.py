@@ -20,6 +20,8 @@ PURE = {"bin", "set", "conv", "mov", "addr", "frame"}
 def dest_of(ins):
     """The registers an IR instruction writes."""
     op, a = ins.op, ins.args
+    if op == "call" and isinstance(a[0], list):
+        return list(a[0])
     if op in ("mov", "addr", "frame", "call", "csrr", "ecall"):
         return [a[0]] if isinstance(a[0], V) else []
     if op == "amo":

@@ -6,6 +6,12 @@ to jumps (`branch`), so `and`/`or` short-circuit and `if a < b:` is one compare-
 Loops are rotated: the test sits at the bottom and runs once more at the top to enter.
 Array indexing checks the bounds (an out-of-range index traps, as IndexError would stop
 CPython); division checks for zero; `assert` traps. All traps go to one `ebreak` per function.
+
+A resource moves by copying its bytes (the name it left is dead, ownership.py sees to that),
+except into a parameter: the callee gets the address of the caller's storage, which nobody
+else uses while it runs. A resource result travels as the psABI says for a struct: up to 16
+bytes in a0 and a1 (the bytes as if loaded from memory), a bigger one is written by the
+callee to the address the caller passes in a0 (the other arguments move up one register).
 """
 
 import ast
@@ -13,6 +19,8 @@ import ast
 from downstairs.compiler import types as T
 from downstairs.compiler.ir import IRFunction, Ins, Imm, V
 from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, Var, Func
+
+UNITS = {1: T.U8, 2: T.U16, 4: T.U32, 8: T.U64}      # the integer type that moves `n` bytes
 
 
 def assigned_names(body) -> set[str]:
@@ -56,6 +64,8 @@ class Lowerer:
         self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
         self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
         self.trap_label = self.label()
+        result = func.ftype.result
+        self.sret = self.ir.new() if T.is_resource(result) and result.size > 16 else None    # big result's address
 
     def label(self) -> str:
         """A new local label, unique in the program (it carries the function's symbol)."""
@@ -70,7 +80,7 @@ class Lowerer:
         then one shared trap block if any check can fail."""
         node = self.func.node
         self.line = node.lineno
-        params = []
+        params = [self.sret] if self.sret is not None else []
         for name, ty in self.func.ftype.params:
             var = self.func.locals[name]
             self.vars[var] = self.ir.new()
@@ -159,7 +169,10 @@ class Lowerer:
         elif kind is ast.Continue:
             self.emit("jmp", self.loops[-1][0])
         elif kind is ast.Return:
-            self.emit("ret", None if node.value is None else self.value(node.value))
+            if node.value is not None and T.is_resource(self.types[node.value]):
+                self.return_resource(node.value)
+            else:
+                self.emit("ret", None if node.value is None else self.value(node.value))
         elif kind is ast.Assert:
             self.branch(node.test, self.trap_label, False)
 
@@ -216,7 +229,7 @@ class Lowerer:
                 self.emit("mov", self.vars.setdefault(var, self.ir.new()), self.addr_of(value))
                 return
             if var in self.slots or (not T.is_scalar(ty) and ty is not T.BYTES):
-                self.init_storage(self.place(target), ty, value)
+                self.fill(self.place(target), ty, value)
                 return
             reg = self.vars.setdefault(var, self.ir.new())
             if isinstance(value, ast.BinOp) and value not in self.consts:
@@ -225,11 +238,112 @@ class Lowerer:
                 self.emit("mov", reg, self.value(value))
             return
         if not T.is_scalar(ty):
-            self.init_storage(self.place(target), ty, value)
+            self.fill(self.place(target), ty, value)
             return
         val = self.value(value)
         base, off = self.place(target)
         self.emit("store", ty, val, base, off)
+
+    def fill(self, where, ty, value):
+        """Storage at `where` (base, offset) gets a value of type `ty`: new storage from
+        `T(...)`/`array(T, n)`, or a resource moved from a call's result or a variable."""
+        if isinstance(value, ast.Call) and value not in self.calls:
+            self.init_storage(where, ty, value)
+        elif isinstance(value, ast.Call):
+            self.call_into(where, value)
+        else:
+            self.copy(where, self.place(value), ty)
+
+    def copy(self, dst, src, ty):
+        """Copy a value's bytes between places, in units of its alignment (at most 8):
+        straight-line up to 64 bytes, a loop beyond."""
+        (dbase, doff), (sbase, soff) = dst, src
+        unit = min(ty.align, 8)
+        uty = UNITS[unit]
+        if ty.size <= 64:
+            for pos in range(0, ty.size, unit):
+                temp = self.ir.new()
+                self.emit("load", uty, temp, sbase, soff + pos)
+                self.emit("store", uty, temp, dbase, doff + pos)
+            return
+        sptr, dptr, end, temp, top = self.ir.new(), self.ir.new(), self.ir.new(), self.ir.new(), self.label()
+        self.emit("bin", "+", T.U64, sptr, sbase, Imm(soff))
+        self.emit("bin", "+", T.U64, dptr, dbase, Imm(doff))
+        self.emit("bin", "+", T.U64, end, sptr, Imm(ty.size))
+        self.emit("label", top)
+        self.emit("load", uty, temp, sptr, 0)
+        self.emit("store", uty, temp, dptr, 0)
+        self.emit("bin", "+", T.U64, sptr, sptr, Imm(unit))
+        self.emit("bin", "+", T.U64, dptr, dptr, Imm(unit))
+        self.emit("br", "<", T.U64, sptr, end, top)
+
+    def words(self, ty):
+        """The register words of a record of at most 16 bytes: [(first byte, bytes)]."""
+        return [(start, min(8, ty.size - start)) for start in range(0, ty.size, 8)]
+
+    def load_words(self, where, ty) -> list:
+        """A small record's bytes as the psABI's one or two registers (little-endian, as if
+        loaded from memory; bytes past its size are zero)."""
+        base, off = where
+        unit = min(ty.align, 8)
+        out = []
+        for start, count in self.words(ty):
+            word = None
+            for pos in range(start, start + count, unit):
+                piece = self.ir.new()
+                self.emit("load", UNITS[unit], piece, base, off + pos)
+                if unit == 4:                      # a 32-bit load comes sign-extended: zero-extend it
+                    wide = self.ir.new()
+                    self.emit("conv", T.U32, T.U64, wide, piece)
+                    piece = wide
+                if pos > start:
+                    shifted = self.ir.new()
+                    self.emit("bin", "<<", T.U64, shifted, piece, Imm(8 * (pos - start)))
+                    combined = self.ir.new()
+                    self.emit("bin", "|", T.U64, combined, word, shifted)
+                    piece = combined
+                word = piece
+            out.append(word)
+        return out
+
+    def store_words(self, where, ty, regs) -> None:
+        """The inverse of load_words: a small record's registers stored to its place."""
+        base, off = where
+        unit = min(ty.align, 8)
+        for (start, count), word in zip(self.words(ty), regs):
+            for pos in range(start, start + count, unit):
+                piece = word
+                if pos > start:
+                    piece = self.ir.new()
+                    self.emit("bin", ">>", T.U64, piece, word, Imm(8 * (pos - start)))
+                self.emit("store", UNITS[unit], piece, base, off + pos)
+
+    def call_into(self, where, node):
+        """A call whose resource result goes to `where`: in registers for a small record,
+        else written by the callee to the address passed first."""
+        target = self.calls[node]
+        ty = target.ftype.result
+        args = self.args(node)
+        if ty.size > 16:
+            self.emit("call", None, target.symbol, [self.address(where)] + args)
+            return
+        dests = [self.ir.new() for _ in self.words(ty)]
+        self.emit("call", dests, target.symbol, args)
+        self.store_words(where, ty, dests)
+
+    def return_resource(self, value):
+        """`return value` of a resource: its bytes to the caller's address (big) or in
+        a0/a1 (small, straight from a call's registers when the value is a call)."""
+        ty = self.types[value]
+        if self.sret is not None:
+            self.fill((self.sret, 0), ty, value)
+            self.emit("ret", None)
+        elif isinstance(value, ast.Call):
+            dests = [self.ir.new() for _ in self.words(ty)]
+            self.emit("call", dests, self.calls[value].symbol, self.args(value))
+            self.emit("ret", *dests)
+        else:
+            self.emit("ret", *self.load_words(self.place(value), ty))
 
     def init_storage(self, where, ty, call):
         """`x = array(T, n)` or `x = Record(a, b)`: zero the storage, then set given fields.
@@ -418,8 +532,7 @@ class Lowerer:
         (None for a function without one)."""
         target = self.calls[node]
         if isinstance(target, Func):
-            args = [self.value(a) if T.is_scalar(self.types[a]) or self.types[a] is T.BYTES else self.addr_of(a)
-                    for a in node.args]
+            args = self.args(node)
             dest = self.ir.new() if target.ftype.result is not T.VOID else None
             self.emit("call", dest, target.symbol, args)
             return dest
@@ -452,9 +565,19 @@ class Lowerer:
             self.emit(name)
         return dest
 
+    def args(self, node) -> list:
+        """A function call's argument operands: scalars by value, records and arrays (borrowed
+        or owned) by address."""
+        return [self.value(a) if T.is_scalar(self.types[a]) or self.types[a] is T.BYTES else self.addr_of(a)
+                for a in node.args]
+
     def addr_of(self, arg):
         """A record or array argument travels as its address in one register."""
-        base, off = self.place(arg)
+        return self.address(self.place(arg))
+
+    def address(self, where):
+        """A place (base, offset) as one register."""
+        base, off = where
         if off == 0:
             return base
         dest = self.ir.new()

@@ -312,8 +312,12 @@ class Selector:
     def op_call(self, d, symbol, args):
         self.emit("call", d, symbol, [self.r(a) for a in args])
 
-    def op_ret(self, a):
-        self.emit("ret", None if a is None else self.r(a))
+    def op_ret(self, a, b=None):
+        """Return a (in a0), or a small record's two words a and b (in a0 and a1)."""
+        if b is None:
+            self.emit("ret", None if a is None else self.r(a))
+        else:
+            self.emit("ret", self.r(a), self.r(b))
 
     def op_trap(self):
         self.emit("ebreak")

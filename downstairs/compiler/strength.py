@@ -14,14 +14,19 @@ from downstairs.compiler.ir import Ins, Imm, V
 from downstairs.compiler.licm import dest_of
 
 SOURCES = {"mov": (1,), "bin": (3, 4), "set": (3, 4), "conv": (3,), "load": (2,), "store": (1, 2),
-           "br": (2, 3), "ret": (0,), "csrw": (1,), "ecall": (1, 2, 3, 4), "amo": (3, 4)}
+           "br": (2, 3), "csrw": (1,), "ecall": (1, 2, 3, 4), "amo": (3, 4)}
+
+
+def source_slots(ins):
+    """The argument positions an instruction reads (`ret` has one or two)."""
+    return range(len(ins.args)) if ins.op == "ret" else SOURCES.get(ins.op, ())
 
 
 def sources(ins):
     """The registers an instruction reads."""
     if ins.op == "call":
         return [x for x in ins.args[2] if isinstance(x, V)]
-    return [ins.args[k] for k in SOURCES.get(ins.op, ()) if isinstance(ins.args[k], V)]
+    return [ins.args[k] for k in source_slots(ins) if isinstance(ins.args[k], V)]
 
 
 def substitute(ins, old, new):
@@ -29,7 +34,7 @@ def substitute(ins, old, new):
     if ins.op == "call":
         ins.args[2] = [new if isinstance(x, V) and x.n == old.n else x for x in ins.args[2]]
         return
-    for k in SOURCES.get(ins.op, ()):
+    for k in source_slots(ins):
         x = ins.args[k]
         if isinstance(x, V) and x.n == old.n:
             ins.args[k] = new

@@ -75,7 +75,10 @@ INTRINSICS = {
     "amoadd32": ([T.U64, T.U32], T.U32), "amoadd64": ([T.U64, T.U64], T.U64),
     "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
 }
-BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range"}
+BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range",
+                                                 "resource", "linear", "Ref", "MutRef", "run"}
+RECORD_DECORATORS = {"record": None, "resource": "resource", "linear": "linear"}    # -> RecordType.ownership
+BORROWS = {"Ref": "shared", "MutRef": "exclusive"}          # parameter annotations Ref[T], MutRef[T]
 PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python
 ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
          ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
@@ -87,7 +90,7 @@ UNSUPPORTED = {
     ast.ListComp: "list comprehensions are not supported", ast.Tuple: "tuples are not supported",
     ast.GeneratorExp: "generators are not supported", ast.Yield: "generators are not supported",
     ast.YieldFrom: "generators are not supported", ast.Await: "async is not supported",
-    ast.JoinedStr: "f-strings are not supported", ast.Delete: "'del' is not supported",
+    ast.JoinedStr: "f-strings are not supported",
     ast.Nonlocal: "nested functions are not supported", ast.AsyncFunctionDef: "async is not supported",
     ast.FunctionDef: "nested functions are not supported", ast.ClassDef: "classes inside functions are not supported",
     ast.Import: "imports belong at module level", ast.ImportFrom: "imports belong at module level",
