@@ -208,12 +208,12 @@ def run_program(path: str, entry: str = "main", search_path=(), echo=None) -> Re
         except RecursionError:
             status = "stack overflow"
     finally:
-        machine.flush()
         for name, old in saved.items():
             if old is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = old
+    machine.flush()
     return Result(bytes(machine.output), status)
 
 
@@ -237,6 +237,9 @@ def run_main(path: str, entry: str = "main", search_path=()) -> int:
     except CompileError as err:
         print(err, file=sys.stderr)
         return 1
+    except BrokenPipeError:                 # the reader went away (`| head`): end quietly, as QEMU
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return exit_status(result)
 
 

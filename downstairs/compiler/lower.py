@@ -283,7 +283,7 @@ class Lowerer:
 
     def load_words(self, where, ty) -> list:
         """A small record's bytes as the psABI's one or two registers (little-endian, as if
-        loaded from memory; bytes past its size are zero)."""
+        loaded from memory; the bits past its size are left unspecified, as the psABI allows)."""
         base, off = where
         unit = min(ty.align, 8)
         out = []
@@ -292,7 +292,7 @@ class Lowerer:
             for pos in range(start, start + count, unit):
                 piece = self.ir.new()
                 self.emit("load", UNITS[unit], piece, base, off + pos)
-                if unit == 4:                      # a 32-bit load comes sign-extended: zero-extend it
+                if unit == 4 and pos + unit < start + count:   # lw sign-extends: clear what the next piece fills
                     wide = self.ir.new()
                     self.emit("conv", T.U32, T.U64, wide, piece)
                     piece = wide
