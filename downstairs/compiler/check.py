@@ -418,8 +418,8 @@ class Checker(ExprChecker):
         elif kind is ast.Global:
             for name in node.names:
                 var = self.module.names.get(name)
-                if not (isinstance(var, Var) and T.is_scalar(var.ty)):
-                    raise self.err(node, f"{name!r} is not a module-level integer variable")
+                if not (isinstance(var, Var) and (T.is_scalar(var.ty) or T.is_resource(var.ty))):
+                    raise self.err(node, f"{name!r} is not a module-level integer or resource variable")
         else:
             raise self.err(node, self.unsupported(node, "in a function"))
 

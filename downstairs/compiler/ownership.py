@@ -223,7 +223,7 @@ class FunctionOwnership:
         if b is None:
             return a
         out = {}
-        for var in a.keys() | b.keys():
+        for var in [v for v in self.func.locals.values() if v in a or v in b]:      # in a fixed order
             fa, fb = a.get(var, UNSET), b.get(var, UNSET)
             if fa.status == fb.status:
                 out[var] = fa if fa.node is not None else fb
@@ -255,7 +255,9 @@ class FunctionOwnership:
         if fact is None or fact.status == "alive":
             return
         if fact.node is None:
-            raise self.error(node, f"{var.name!r} is {verb} before it is given a value")
+            unset = "before it is given a value" if fact.status == "dead" else \
+                "here, but on some paths it has not been given a value"
+            raise self.error(node, f"{var.name!r} is {verb} {unset}")
         past = fact.how.split(" ")[0]                  # moved, destroyed
         if fact.status == "maybe":
             message = f"{var.name!r} is {verb} here, but on some paths it was {past} before"
@@ -328,7 +330,9 @@ class FunctionOwnership:
                     raise self.error(value, f"storing a {ty.name} in {ast.unparse(target)!r} needs a move from a "
                                      f"variable that owns it, and {ast.unparse(value)!r} does not (it would be "
                                      f"copied)")
-            self.move(value, state, f"moved into {ast.unparse(target)!r}", value)
+            stored = not isinstance(target, ast.Name) or not isinstance(self.symbols.get(target), Var) \
+                or self.symbols[target].kind == "global"
+            self.move(value, state, f"{'stored in' if stored else 'moved into'} {ast.unparse(target)!r}", value)
         else:
             self.expr(value, state)
             var = self.symbols.get(target)
@@ -345,7 +349,7 @@ class FunctionOwnership:
             if T.is_linear(var.ty) and old.status != "dead":
                 raise self.error(target, f"assigning {var.name!r} would lose the linear {var.ty.name} it holds: "
                                  f"consume that one first", (f"{var.name!r} was {old.how} here", old.node))
-            state[var] = Fact("alive", target, "given a value")
+            state[var] = Fact("alive", target, f"given its {var.ty.name}")
         elif isinstance(target, ast.Name) and self.borrowed(var):
             raise self.error(target, f"{var.name!r} is borrowed: change its fields, not the name",
                              ("borrowed for the call here", self.declared_at(var)))
@@ -450,9 +454,9 @@ class FunctionOwnership:
             return
         kinds = {kind, okind}
         if "move" in kinds and kinds != {"move"}:
-            borrow = other if kind == "move" else mine
-            raise self.error(arg, f"{ast.unparse(arg)!r} is moved into {target.name}() while it is borrowed for "
-                             f"the same call", (f"borrowed here, for parameter {borrow[4]!r}", borrow[3]))
+            move, borrow = (mine, other) if kind == "move" else (other, mine)
+            raise self.error(move[3], f"{ast.unparse(move[3])!r} is moved into {target.name}() while it is borrowed "
+                             f"for the same call", (f"borrowed here, for parameter {borrow[4]!r}", borrow[3]))
         if kinds == {"move"}:
             raise self.error(arg, f"{var.name!r} is moved twice in one call", ("moved here first", oarg))
         if "exclusive" in kinds and kinds <= {"exclusive", "shared"}:

@@ -152,9 +152,18 @@ def _retire(value, how):
             object.__setattr__(value, "_gone", how)
 
 
+def _usable(value) -> None:
+    """A resource about to move or end must still be usable (OwnershipError if not)."""
+    if isinstance(value, Owned):
+        gone = object.__getattribute__(value, "_gone")
+        if gone is not None:
+            raise OwnershipError(f"this {type(value).__name__} was {gone}: it cannot be moved or destroyed again")
+
+
 def _move(value, how="moved"):
     """A move on the host: a fresh copy of the value, and the old one marked gone. (Compiled
     code copies the bytes too; the old name is dead.)"""
+    _usable(value)
     moved = copy.deepcopy(value)
     _retire(value, how)
     return moved
@@ -162,6 +171,7 @@ def _move(value, how="moved"):
 
 def _destroy(value):
     """`del name` of a resource: it is gone (no code on the machine)."""
+    _usable(value)
     _retire(value, "destroyed")
 
 
