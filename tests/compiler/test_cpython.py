@@ -189,3 +189,22 @@ def test_the_hook_can_be_taken_out(importable):
         assert later.add8(250, 10) == 260          # plain Python: nothing wraps
     finally:
         cpython.install()
+
+
+def test_the_language_pages_example(importable):
+    """docs/compiler-language.md, "Under CPython": testing examples/frames.py from pytest."""
+    sys.path.insert(0, EXAMPLES)
+    try:
+        import frames
+        host.reset()
+        frames.add_region(0x80100000, 2)
+        f = frames.alloc_frame()
+        assert frames.frame_base(f) == 0x80100000
+        frames.fill_frame(f, 1)
+        assert frames.frame_sum(f) == (512 * 0x0101010101010101) % 2 ** 64     # a u64 sum wraps
+        frames.free_frame(f)
+        with pytest.raises(OwnershipError):
+            frames.frame_base(f)
+        assert frames.frames_free() == 2
+    finally:
+        sys.path.remove(EXAMPLES)
