@@ -383,7 +383,11 @@ class FunctionOwnership:
         if self.borrowed(var) == "shared":
             raise self.error(value, f"{var.name!r} is a shared borrow: a second name for it would be writable",
                              ("borrowed here", self.declared_at(var)))
-        held = [self.types[n] for n in ast.walk(value) if n in self.types and T.is_resource(self.types[n])]
+        held, inner = [], value
+        while isinstance(inner, (ast.Attribute, ast.Subscript)):      # the place's own chain, not its indexes
+            inner = inner.value
+            if inner in self.types and T.is_resource(self.types[inner]):
+                held.append(self.types[inner])
         if held:
             raise self.error(value, f"a second name for part of a {held[0].name} is not supported: pass it to a "
                              f"function that borrows it")

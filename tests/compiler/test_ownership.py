@@ -260,6 +260,7 @@ GOOD = [
     "spare = Token(1)\n\ndef work() -> None:\n    global spare\n    t = token()\n    spare = t\n",
     "def work() -> None:\n    h = holder()\n    t = token()\n    h.t = t\n    h.pos.x = 3\n",
     "def work() -> None:\n    f = alloc()\n    for i in range(3):\n        poke(f)\n    free(f)\n",
+    "points = array(Point, 8)\n\ndef work() -> None:\n    t = token()\n    p = points[t.n]\n    p.x = 1\n",
     "def pass_on(f: Frame) -> Frame:\n    return f\n\ndef work() -> None:\n    f = alloc()\n    f = pass_on(f)\n"
     "    free(f)\n",
 ]
