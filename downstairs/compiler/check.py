@@ -286,9 +286,8 @@ class Checker(ExprChecker):
             if node.id in T.TYPE_NAMES and isinstance(self.module.names.get(node.id, Builtin(node.id)), Builtin):
                 return T.TYPE_NAMES[node.id]
             sym = self.module.names.get(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and isinstance(self.module.names.get(node.value.id), ModuleRef):
-            sym = self.module.names[node.value.id].module.names.get(node.attr)
+        elif isinstance(node, ast.Attribute) and self.module_of(node.value) is not None:
+            sym = self.module_of(node.value).module.names.get(node.attr)
         if isinstance(sym, T.RecordType):
             return sym
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in BORROWS:

@@ -219,8 +219,21 @@ class ExprChecker:
         raise self.err(node, self.unsupported(node, "here"))
 
     def is_field(self, node):
-        """Whether an Attribute is a record field (p.x) rather than a module's name (uart.putc)."""
-        return not (isinstance(node.value, ast.Name) and isinstance(self.resolve(node.value.id), ModuleRef))
+        """Whether an Attribute is a record field (p.x) rather than a module's name (uart.putc,
+        pkg.mod.putc)."""
+        return self.module_of(node.value) is None
+
+    def module_of(self, node):
+        """The ModuleRef that a name or a dotted name (`import pkg.mod` binds `pkg.mod`) stands
+        for here, or None."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        found = self.resolve(node.id) if not parts else self.module.names.get(".".join([node.id, *reversed(parts)]))
+        return found if isinstance(found, ModuleRef) else None
 
     def resolve(self, name):
         """What a bare name stands for here (local, module name, Python built-in), or None."""
@@ -243,7 +256,7 @@ class ExprChecker:
             if sym is None:
                 raise self.err(node, f"unknown name {node.id!r}")
             return sym
-        ref = self.resolve(node.value.id)
+        ref = self.module_of(node.value)
         sym = ref.module.names.get(node.attr)
         if sym is None:
             raise self.err(node, f"module {ref.module.name!r} has no name {node.attr!r}")

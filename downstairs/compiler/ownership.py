@@ -107,17 +107,18 @@ class FunctionOwnership:
         """A CompileError at `node`, with notes (message, node) at earlier places."""
         err = error_at(node, message, self.module)
         for text, where in notes:
-            if where is not None and hasattr(where, "lineno"):
+            if where is not None:            # None: a variable never given a value has no place
                 err.note(text, where.lineno, where.col_offset)
         return err
 
     def declared_at(self, var):
-        """The parameter node of a borrowed parameter (for a note)."""
+        """The `ast.arg` that declares a parameter (where a note about it points)."""
         return next(a for a in self.func.node.args.args if a.arg == var.name)
 
     # ---- the walk ----------------------------------------------------------------------------
 
     def run(self) -> None:
+        """Walk the function from its parameters on; the first broken rule is raised."""
         state = {var: Fact("alive", self.declared_at(var), "a parameter")
                  for var in self.func.locals.values() if var.kind == "param" and self.owned(var)}
         state = self.block(self.func.node.body, state)

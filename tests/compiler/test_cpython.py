@@ -208,3 +208,20 @@ def test_the_language_pages_example(importable):
         assert frames.frames_free() == 2
     finally:
         sys.path.remove(EXAMPLES)
+
+
+def test_a_package_of_program_modules(importable):
+    """`import pkg.mod` and `pkg.mod.name` as Python has them: compiled, and imported by the hook."""
+    from downstairs.compiler.driver import Options, compile_file
+    (importable / "mykern").mkdir()
+    (importable / "mykern" / "__init__.py").write_text("")
+    (importable / "mykern" / "bits.py").write_text(
+        "from downstairs.compiler.runtime import u32\n\n"
+        "def low(x: u32, n: u32) -> u32:\n    return x & ((u32(1) << n) - 1)\n")
+    (importable / "mykern" / "sched.py").write_text(
+        "from downstairs.compiler.runtime import u8, u32\nimport mykern.bits\nfrom mykern.bits import low\n\n"
+        "def pick(x: u32) -> u32:\n    return low(x, 4) + mykern.bits.low(x, 2)\n\n"
+        "def inc8(a: u8) -> u8:\n    return a + 1\n")
+    compile_file(str(importable / "mykern" / "sched.py"), Options(entry=None, search_path=[str(importable)]))
+    import mykern.sched
+    assert (mykern.sched.pick(0xFF), mykern.sched.inc8(255)) == (18, 0)
