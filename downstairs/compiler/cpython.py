@@ -84,6 +84,7 @@ class HostTree(ast.NodeTransformer):
     def __init__(self, program):
         self.types, self.consts = program.types, program.consts
         self.funcs = {f.node: f for f in program.funcs + program.externals}
+        self.temps: list[str] = []          # names of the temporaries visit_AugAssign made
 
     def int_type(self, node):
         ty = self.types.get(node)
@@ -104,11 +105,20 @@ class HostTree(ast.NodeTransformer):
         return node
 
     def visit_AugAssign(self, node):
+        """`t op= v` becomes `t = wrap(t op v)`. The target's container and index are read
+        once, as Python does: into temporaries first if they contain a call."""
         self.generic_visit(node)
         ty, t = self.int_type(node.target), node.target
         if ty is None or ARITH[type(node.op)] in IN_RANGE[ty.signed]:
             return node
-        # the target read as a value (its sub-expressions are shared: they only load)
+        before = []
+        if not isinstance(t, ast.Name) and any(isinstance(n, ast.Call) for n in ast.walk(t)):
+            parts = [("value", t.value)] + ([("slice", t.slice)] if isinstance(t, ast.Subscript) else [])
+            for field, part in parts:
+                temp = f"__aug{len(self.temps)}__"
+                self.temps.append(temp)
+                before.append(ast.copy_location(ast.Assign([ast.Name(temp, ast.Store())], part), node))
+                setattr(t, field, ast.Name(temp, ast.Load()))
         if isinstance(t, ast.Name):
             load = ast.Name(t.id, ast.Load())
         elif isinstance(t, ast.Attribute):
@@ -116,7 +126,7 @@ class HostTree(ast.NodeTransformer):
         else:
             load = ast.Subscript(t.value, t.slice, ast.Load())
         value = wrapped(ast.copy_location(ast.BinOp(load, node.op, node.value), node), ty)
-        return ast.copy_location(ast.Assign([node.target], value), node)
+        return before + [ast.copy_location(ast.Assign([t], value), node)]
 
     def visit_Subscript(self, node):
         self.generic_visit(node)
