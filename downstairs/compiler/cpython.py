@@ -86,18 +86,18 @@ class HostTree(ast.NodeTransformer):
         self.funcs = {f.node: f for f in program.funcs + program.externals}
         self.temps: list[str] = []          # names of the temporaries visit_AugAssign made
 
-    def int_type(self, node):
+    def int_type(self, node):          # the fixed-width integer type of an expression, or None
         ty = self.types.get(node)
         return ty if ty is not None and ty is not LIT and ty.is_int() else None
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node):         # a + b -> wrapped, unless the result cannot leave the range
         self.generic_visit(node)
         ty = self.int_type(node)
         if ty is None or ARITH[type(node.op)] in IN_RANGE[ty.signed]:
             return node
         return ast.copy_location(wrapped(node, ty), node)
 
-    def visit_UnaryOp(self, node):
+    def visit_UnaryOp(self, node):       # -a (and ~a unsigned) -> wrapped
         self.generic_visit(node)
         ty = self.int_type(node)
         if ty is not None and (isinstance(node.op, ast.USub) or (isinstance(node.op, ast.Invert) and not ty.signed)):
@@ -128,7 +128,7 @@ class HostTree(ast.NodeTransformer):
         value = wrapped(ast.copy_location(ast.BinOp(load, node.op, node.value), node), ty)
         return before + [ast.copy_location(ast.Assign([t], value), node)]
 
-    def visit_Subscript(self, node):
+    def visit_Subscript(self, node):     # a[i], i signed -> a[__nonneg__(i)]
         self.generic_visit(node)
         index = self.types.get(node.slice)
         if index is not None and index is not LIT and index.is_int() and index.signed and node.slice not in self.consts:
@@ -149,7 +149,7 @@ class HostTree(ast.NodeTransformer):
                 helper("__move__", node.value, ast.Constant(f"moved into {ast.unparse(target)!r}")), node.value)
         return node
 
-    def visit_Delete(self, node):
+    def visit_Delete(self, node):        # del f -> __destroy__(f); del f
         name = node.targets[0]
         destroy = ast.Expr(helper("__destroy__", ast.Name(name.id, ast.Load())))
         return [ast.copy_location(destroy, node), node]
@@ -281,7 +281,7 @@ class ProgramLoader(importlib.abc.Loader):
     def create_module(self, spec):
         return None
 
-    def exec_module(self, module):
+    def exec_module(self, module):       # check the file with what it imports, run its host code
         modules, program = checked(self.path, [p for p in sys.path if p and os.path.isdir(p)])
         module.__dict__.update(HELPERS)
         exec(host_code(program, modules[-1]), module.__dict__)
