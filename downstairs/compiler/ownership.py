@@ -259,10 +259,10 @@ class FunctionOwnership:
             unset = "before it is given a value" if fact.status == "dead" else \
                 "here, but on some paths it has not been given a value"
             raise self.error(node, f"{var.name!r} is {verb} {unset}")
-        past = fact.how.split(" ")[0]                  # moved, destroyed
+        past = fact.how.split(" ")[0]                  # moved, stored, destroyed
         if fact.status == "maybe":
             message = f"{var.name!r} is {verb} here, but on some paths it was {past} before"
-        elif verb == "moved" and past == "moved":
+        elif verb == "moved" and past in ("moved", "stored"):
             message = f"{var.name!r} is moved a second time"
         else:
             message = f"{var.name!r} is {verb} after it was {past}"
@@ -315,7 +315,7 @@ class FunctionOwnership:
             raise self.error(node, f"{ast.unparse(node)!r} is {inside}: a {what} stays where it is stored (it can be "
                              f"borrowed, not moved out; moving it would copy it)")
         self.alive(var, node, state, "moved")
-        state[var] = Fact("dead", at if at is not node else node, how)
+        state[var] = Fact("dead", at, how)
 
     def assign(self, target, value, state):
         """`target = value`: a resource value moves into the target (or is created there)."""
