@@ -24,7 +24,6 @@ ebreak, an ecall 0x80 | 11.
 """
 
 import ast
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -272,8 +271,9 @@ def is_program_module(path: str) -> bool:
                and all(alias.name in BUILTINS for alias in node.names) for node in tree.body)
 
 
-class ProgramLoader(importlib.abc.Loader):
-    """Loads one program module: checked with what it imports, then its host code run."""
+class ProgramLoader:
+    """Loads one program module: checked with what it imports, then its host code run (the
+    loader protocol of importlib: create_module, exec_module)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -287,9 +287,9 @@ class ProgramLoader(importlib.abc.Loader):
         exec(host_code(program, modules[-1]), module.__dict__)
 
 
-class ProgramFinder(importlib.abc.MetaPathFinder):
-    """The import hook: a module Python finds as a source file that is_program_module gets
-    a ProgramLoader; any other import goes on as usual."""
+class ProgramFinder:
+    """The import hook (a meta path finder): a module Python finds as a source file that
+    is_program_module gets a ProgramLoader; any other import goes on as usual."""
 
     def find_spec(self, fullname, path, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
