@@ -194,6 +194,9 @@ def run_program(path: str, entry: str = "main", search_path=(), echo=None) -> Re
     output is collected (and written to the binary stream `echo` as it comes, if given).
     A CompileError is raised before anything runs."""
     modules, program = checked(path, search_path)
+    start = modules[-1].names.get(entry)
+    if not isinstance(start, Func) or start.ftype.params or start.external:
+        raise CompileError(f"no function {entry}() without parameters to start at in {path}", path)
     machine = host.reset(echo)
     saved = {m.name: sys.modules.get(m.name) for m in modules}
     status = None

@@ -66,6 +66,12 @@ def test_python3_prints_a_compile_error_not_a_traceback(tmp_path):
     assert b"error: constant 300 does not fit in u8" in done.stderr and b"Traceback" not in done.stderr
 
 
+def test_run_host_needs_an_entry_function():
+    done = python("-m", "downstairs", "compile", "--run-host", os.path.join(EXAMPLES, "mathlib.py"))
+    assert done.returncode == 1 and b"no function main() without parameters to start at" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
 def test_run_host_command(tmp_path):
     prog = write_program(tmp_path, "def main() -> None:\n    puts(b'on the host\\n')\n    exit(3)\n")
     done = python("-m", "downstairs", "compile", "--run-host", str(prog))
