@@ -1,8 +1,8 @@
 """The firmware under plain CPython, for pytest and for a learner with a debugger.
 
-load() runs the firmware's modules through the compiler's host runner (compiler/run.py: every
-fixed-width result wrapped, the intrinsics acting on the board model of
-compiler/runtime/host.py). Its @machine_trap handler is then what an ecall from S-mode calls,
+load() runs the firmware's modules as the compiler runs any program under CPython
+(compiler/cpython.py: every fixed-width result wrapped, the intrinsics acting on the board
+model of compiler/runtime/host.py). Its @machine_trap handler is then what an ecall from S-mode calls,
 exactly as on a hart, so
 
     fw = hosted.load()
@@ -12,7 +12,7 @@ exactly as on a hart, so
 steps from the ecall through sbi.dispatch and sbi_hsm into hsm.py (break in any of them).
 """
 
-from downstairs.compiler.run import load_host
+from downstairs.compiler.cpython import checked, load_modules
 from downstairs.compiler.runtime import host
 from downstairs.firmware.build import HERE
 
@@ -23,7 +23,7 @@ M_MODE = 3
 def load() -> dict:
     """A fresh board model and fresh firmware modules (module-level state at its start)."""
     host.reset()
-    return load_host(str(HERE / "boot.py"))
+    return load_modules(*checked(str(HERE / "boot.py"), []))
 
 
 def sbi_call(eid: int, fid: int, *args: int, hart: int = 0) -> tuple[int, int]:

@@ -56,7 +56,11 @@ TRAP_HANDLERS: dict[int, object] = {PRV_M: None, PRV_S: None}   # set by @machin
 
 
 class HostMachine:
-    def __init__(self):
+    """The host's machine: collected UART output (also written to `echo`, a binary stream,
+    if given), byte-addressed memory, CSRs, the current privilege mode and hart."""
+
+    def __init__(self, echo=None):
+        self.echo = echo
         self.output = bytearray()
         self.memory: dict[int, int] = {}
         self.csrs: dict[int, int] = {}
@@ -71,6 +75,7 @@ class HostMachine:
         self.next_address = HOST_ADDRESSES
 
     def load(self, address: int, size: int) -> int:
+        """A little-endian load of `size` bytes (the UART's LSR reads "THR empty")."""
         held = self.object_at(address)
         if held is not None:
             return sum(held.get_byte(address + k) << (8 * k) for k in range(size))
@@ -81,6 +86,8 @@ class HostMachine:
         return sum(self.memory.get(address + k, 0) << (8 * k) for k in range(size))
 
     def store(self, address: int, size: int, value: int) -> None:
+        """A little-endian store; the UART's THR appends to output, sifive_test raises
+        HostExit."""
         value &= (1 << (8 * size)) - 1
         held = self.object_at(address)
         if held is not None:
@@ -89,6 +96,10 @@ class HostMachine:
             return
         if address == UART_BASE:
             self.output.append(value & 0xFF)
+            if self.echo is not None:
+                self.echo.write(bytes((value & 0xFF,)))
+                if value & 0xFF == 10:
+                    self.echo.flush()
             return
         if address == TEST_BASE:
             if value & 0xFFFF == 0x5555:
@@ -98,6 +109,11 @@ class HostMachine:
             return
         for k in range(size):
             self.memory[address + k] = (value >> (8 * k)) & 0xFF
+
+    def flush(self) -> None:
+        """Push echoed output out (at the end of a run)."""
+        if self.echo is not None:
+            self.echo.flush()
 
     def csr_read(self, number: int) -> int:
         if not self.csr_allowed(number):
@@ -284,8 +300,8 @@ class Held:
 MACHINE = HostMachine()
 
 
-def reset() -> HostMachine:
-    """A fresh machine for the next host run."""
+def reset(echo=None) -> HostMachine:
+    """A fresh machine for the next host run (its UART output also to `echo`, if given)."""
     global MACHINE
-    MACHINE = HostMachine()
+    MACHINE = HostMachine(echo)
     return MACHINE
