@@ -51,9 +51,10 @@ def qemu_firmware_count(firmware: str, image) -> int:
                                                              "-icount", "shift=0"]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
-            proc.stdout.readline()                    # the banner: the kernel has been entered
+            proc.stdout.readline()                    # the banner, then the kernel's first line:
+            proc.stdout.readline()                    # it has run its first instruction by then
         finally:
-            proc.kill()
+            proc.terminate()                          # (QEMU writes out its log as it exits)
             proc.wait()
         count = 0
         with open(log.name) as lines:
