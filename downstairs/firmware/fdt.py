@@ -232,8 +232,9 @@ def move_up(start: u64, end: u64, by: u64) -> None:
 
 
 def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
-    """Add the reserved-memory child for [base, base + size) (see the module docstring).
-    False if the blob's layout is unusual or growing it would pass room_end."""
+    """Add the reserved-memory child for [base, base + size) (see the module docstring; an
+    existing /reserved-memory is taken to have two address and two size cells, as the root of
+    virt). False if the blob's layout is unusual or growing it would pass room_end."""
     strings = fdt + be32(fdt + 12)
     strings_size = be32(fdt + 32)
     if strings < fdt + be32(fdt + 8) + be32(fdt + 36) or found.root_end == 0:
@@ -247,7 +248,6 @@ def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
     if whole:
         node += 4 + 16 + 16 + 16 + 12 + 4                     # BEGIN, name, 2 cells x2, ranges, END
     grow = (node + 7) & ~u64(7)                               # a NOP pads it to 8 bytes: move_up
-
     total = strings + grow + strings_size + len(NEW_NAMES) - fdt
     if fdt + total > room_end:
         return False
