@@ -105,6 +105,19 @@ def test_every_sbi_function_and_error_code(firmware, sbi_check, machine, smp):
     assert run.returncode == 0
 
 
+@pytest.mark.parametrize("machine", MACHINES)
+def test_the_languages_kernel_style_program_runs_on_our_firmware(firmware, machine, tmp_path):
+    """tests/compiler/programs/priv_supervisor.py (a U-mode task through @supervisor_trap,
+    Sv39 paging, SBI power-off), as under OpenSBI in tests/compiler/test_privileged.py."""
+    program = os.path.join(HERE, "..", "compiler", "programs", "priv_supervisor.py")
+    elf = tmp_path / "supervisor.elf"
+    elf.write_bytes(write_elf(compile_file(program, Options(base=0x80200000, search_path=[EXAMPLES]))))
+    run = subprocess.run(MACHINES[machine] + ["-M", "virt", "-nographic", "-bios", firmware, "-kernel", str(elf)],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert run.stdout.endswith("paging on, window shows 1111, then 2222, wrote through it: 3333\n"), run.stdout
+    assert run.returncode == 0
+
+
 def test_the_timer_without_sstc_on_qemu(firmware, sbi_check):
     """QEMU can leave Sstc out: set_timer then goes through the CLINT and the M timer interrupt."""
     run = subprocess.run([boot.QEMU, "-M", "virt", "-m", "128M", "-nographic", "-cpu", "rv64,sstc=false",
