@@ -603,9 +603,10 @@ class Lowerer:
             self.emit("call", dest, "__" + name, self.args(node))
             return dest
         offset, address = 0, node.args[0] if node.args else None
-        if name.startswith(("load", "store")) and isinstance(address, ast.BinOp) and address not in self.consts \
-                and isinstance(address.op, ast.Add) and -2048 <= self.consts.get(address.right, 4096) < 2048:
-            offset = self.consts[address.right]           # load32(p + 4): lw 4(p)
+        sign = {ast.Add: 1, ast.Sub: -1}.get(type(address.op), 0) if isinstance(address, ast.BinOp) else 0
+        if name.startswith(("load", "store")) and sign and address not in self.consts \
+                and -2048 <= sign * self.consts.get(address.right, 4096) < 2048:
+            offset = sign * self.consts[address.right]    # load32(p + 4): lw 4(p); load8(p - 1): lbu -1(p)
             args = [self.value(address.left)] + [self.value(a) for a in node.args[1:]]
         else:
             args = [self.value(a) for a in node.args]

@@ -7,9 +7,8 @@ of int and unsigned int), the plain 64-bit forms with a re-extension afterwards 
 operand. Signed `//` and `%` round toward minus infinity as in Python, so the quotient of
 div/rem is corrected when the remainder and the divisor differ in sign.
 
-Constants that need a register and the addresses of globals, when a loop uses them, are
-computed once at the function's entry (`prelude`), a cheap form of loop-invariant code motion;
-elsewhere where they are used (a register held for the whole function is not free).
+In a function with loops, constants that need a register and the addresses of globals are
+computed once at entry (`prelude`), a cheap form of loop-invariant code motion.
 
 Output: `MI(op, *args)` with the formats in FORMAT ('d' register written, 's' register read,
 'i' immediate, 'l' label or symbol), plus the pseudo-instructions call, ecall, params, ret,
@@ -18,7 +17,6 @@ frame that the register allocator expands.
 
 from downstairs.compiler import types as T
 from downstairs.compiler.ir import Imm, V
-from downstairs.compiler.licm import loops
 
 R3 = ["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and", "mul", "mulh", "mulhu",
       "div", "divu", "rem", "remu", "addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw",
@@ -69,7 +67,7 @@ class Selector:
         self.prelude: list[MI] = []
         self.cache: dict = {}
         self.alias: dict[int, V] = {}
-        self.hoist = False                      # whether the instruction at hand is in a loop
+        self.hoist = irf.has_loops
         self.line = 0
 
     def emit(self, op, *args):
@@ -107,13 +105,8 @@ class Selector:
 
     def run(self) -> list[MI]:
         """The function's instructions: params, the hoisted constants, then the body."""
-        inside = set()
-        if self.irf.has_loops:
-            for top, bottom in loops(self.irf.code):
-                inside.update(range(top, bottom + 1))
-        for i, ins in enumerate(self.irf.code):
+        for ins in self.irf.code:
             self.line = ins.line
-            self.hoist = i in inside
             getattr(self, "op_" + ins.op)(*ins.args)
         head = self.out[:1]          # params first, then the hoisted constants
         return head + self.prelude + self.out[1:]
