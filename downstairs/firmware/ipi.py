@@ -19,8 +19,7 @@ A remote sfence.vma flushes the target's whole TLB (a superset of any range; SBI
 
 from downstairs.compiler.runtime import u64, array, record, addr, amoor64, amoadd64, amoswap64, fence, fence_i
 from downstairs.compiler.runtime import sfence_vma, csr_set, load64
-from board import MAX_HARTS, raise_software_interrupt
-from csr import MIP, SSIP
+from board import MAX_HARTS, raise_software_interrupt, MIP, SSIP
 
 SUPERVISOR_IPI = 1
 FENCE_I = 2

@@ -17,15 +17,11 @@ TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
 
 from downstairs.compiler.runtime import u8, u64, TrapFrame, hart_id, csr_read, csr_write
 from downstairs.compiler.runtime import mprv_load8, mprv_load16, mprv_store8
-from csr import MSTATUS, MPP, LOAD_PAGE_FAULT, INSN_PAGE_FAULT
+from board import MSTATUS, MPP, LOAD_PAGE_FAULT, INSN_PAGE_FAULT
 import hart
 
 SIGNED = 1 << 4
 STORE = 1 << 5
-
-
-def insn_length(low_half: u64) -> u64:
-    return 4 if low_half & 3 == 3 else 2
 
 
 def as_trapped_mode(status: u64) -> None:
@@ -56,16 +52,12 @@ def decode(insn: u64) -> u64:
     if insn & 0x7F == 0x23 and funct3 < 4:
         return (u64(1) << funct3) | STORE | (((insn >> 20) & 31) << 8)
     quadrant = insn & 3
-    c3 = (insn >> 13) & 7
-    width = u64(4) if c3 & 1 == 0 else u64(8)
-    if quadrant == 0 and (c3 == 2 or c3 == 3):
-        return width | SIGNED | ((((insn >> 2) & 7) + 8) << 8)
-    if quadrant == 0 and (c3 == 6 or c3 == 7):
-        return width | STORE | ((((insn >> 2) & 7) + 8) << 8)
-    if quadrant == 2 and (c3 == 2 or c3 == 3):
-        return width | SIGNED | (((insn >> 7) & 31) << 8)
-    if quadrant == 2 and (c3 == 6 or c3 == 7):
-        return width | STORE | (((insn >> 2) & 31) << 8)
+    c3 = (insn >> 13) & 7                     # 2 c.lw(sp) 3 c.ld(sp) 6 c.sw(sp) 7 c.sd(sp)
+    if (quadrant == 0 or quadrant == 2) and c3 & 3 >= 2:
+        kind = (u64(4) if c3 & 1 == 0 else u64(8)) | (STORE if c3 >= 6 else SIGNED)
+        if quadrant == 0:
+            return kind | ((((insn >> 2) & 7) + 8) << 8)
+        return kind | (((insn >> 7 if c3 < 6 else insn >> 2) & 31) << 8)
     return 0
 
 
@@ -98,4 +90,4 @@ def emulate(frame: TrapFrame) -> None:
             value |= ~u64(0) << (8 * width)
         if reg != 0:
             frame.regs[reg] = value
-    frame.pc += insn_length(insn)
+    frame.pc += 4 if insn & 3 == 3 else 2
