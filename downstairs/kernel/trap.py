@@ -1,0 +1,114 @@
+"""Every trap into the kernel, and the way out to a task (xv6's trap.c; RISC-V privileged spec
+4.1: scause, sepc, stval, sstatus, sip/sie).
+
+The compiler's trap entry (docs/compiler-language.md, "Traps") has already saved every register
+of the running task into its TrapFrame (sscratch named it) when `trap` runs, still on the
+task's page table, where the kernel's image is mapped without U. The first thing the handler
+does is turn translation off: the kernel works on physical addresses (satp = Bare). Then:
+
+    scause                         what it is                        who handles it
+    interrupt 5  (STI)             the timer: deadlines, time slice   notify.expire, scheduler
+    interrupt 9  (SEI)             a device, through the PLIC         irq.external
+    exception 8  (ecall from U)    a system call                      syscall.dispatch
+    any other exception from U     a fault of the task                fault.fault
+    anything from S                a fault of the kernel itself       panic.kernel_trap
+
+and always last run(): the scheduler picks a task, satp becomes its address space, and
+trap_return(frame) restores its registers and srets into it. With nothing to run the kernel
+waits in wfi, with interrupts masked (sstatus.SIE = 0) so that they wake it without trapping.
+"""
+
+from downstairs.compiler.runtime import u32, u64, TrapFrame, supervisor_trap, trap_return, csr_read, csr_write, \
+    wfi, sfence_vma
+import task
+import scheduler
+from scheduler import IDLE
+import syscall
+import fault
+import irq
+import notify
+import panic
+
+CSR_SATP = 0x180
+CSR_SIP = 0x144
+SSTATUS_SPP = 1 << 8
+INTERRUPT = 1 << 63
+IRQ_TIMER = 5
+IRQ_EXTERNAL = 9
+ECALL_FROM_U = 8
+SIP_STIP = 1 << 5
+SIP_SEIP = 1 << 9
+
+slice_end: u64 = notify.NEVER
+asids: bool = True          # the hart keeps address spaces apart by ASID (boot.py probes it)
+last_space: u32 = IDLE      # the task whose space the hart used last
+probing: bool = False       # boot.py is trying a CSR that may not exist ...
+probe_failed: bool = False  # ... and it did not
+ILLEGAL_INSTRUCTION = 2
+CSR_INSTRUCTION = 4
+
+
+@supervisor_trap
+def trap(frame: TrapFrame) -> None:
+    global probe_failed
+    csr_write(CSR_SATP, 0)
+    if frame.status & SSTATUS_SPP != 0:
+        if probing and frame.cause == ILLEGAL_INSTRUCTION:
+            probe_failed = True
+            frame.pc += CSR_INSTRUCTION
+            return
+        panic.kernel_trap(frame.cause, frame.pc, frame.tval)
+    rotate = False
+    if frame.cause & INTERRUPT != 0:
+        code = frame.cause & 0xFF
+        if code == IRQ_TIMER:
+            rotate = timer()
+        elif code == IRQ_EXTERNAL:
+            irq.external()
+    elif frame.cause == ECALL_FROM_U:
+        syscall.dispatch(task.tasks[scheduler.current])
+    else:
+        fault.fault(task.tasks[scheduler.current], frame.cause, frame.pc, frame.tval)
+    run(rotate)
+
+
+def timer() -> bool:
+    """The timer fired: post expired deadlines; whether the running task's slice is over."""
+    notify.armed = 0                    # whatever happens, write the timer again
+    notify.expire()
+    return notify.now() >= slice_end
+
+
+def idle() -> None:
+    """Nothing to run: wait for an interrupt and handle it where the kernel is."""
+    wfi()
+    pending = csr_read(CSR_SIP)
+    if pending & SIP_STIP != 0:
+        timer()
+        notify.arm(notify.NEVER)
+    if pending & SIP_SEIP != 0:
+        irq.external()
+
+
+def run(rotate: bool) -> None:
+    """Enter the task the scheduler picks (waiting for one if none is ready). Does not return."""
+    global slice_end, last_space
+    chosen = scheduler.pick(rotate)
+    while chosen == IDLE:
+        idle()
+        chosen = scheduler.pick(False)
+    if chosen != scheduler.current:
+        scheduler.current = chosen
+        slice_end = notify.NEVER
+    if scheduler.contended():
+        if slice_end == notify.NEVER or rotate:
+            slice_end = notify.now() + scheduler.SLICE
+    else:
+        slice_end = notify.NEVER
+    notify.arm(slice_end)
+    t = task.tasks[chosen]
+    csr_write(CSR_SATP, t.satp)
+    if not asids and chosen != last_space:
+        sfence_vma()
+    last_space = chosen
+    trap_return(t.frame)
