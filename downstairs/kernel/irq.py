@@ -65,12 +65,17 @@ def external() -> None:
     """An external interrupt: claim each pending source and notify its owner."""
     source = load32(claim_register())
     while source != 0:
-        if source < SOURCES and owner[source] != NOBODY:
-            claimed[source] = 1
-            notify.post(task.tasks[owner[source]], bits[source])
-        else:
-            store32(claim_register(), source)       # nobody's: complete it and forget it
+        arrived(source)
         source = load32(claim_register())
+
+
+def arrived(source: u32) -> None:
+    """Source `source` was claimed: its owner gets its bits; the claim waits for K_IRQ."""
+    if source < SOURCES and owner[source] != NOBODY:
+        claimed[source] = 1
+        notify.post(task.tasks[owner[source]], bits[source])
+    else:
+        store32(claim_register(), source)           # nobody's: complete it and forget it
 
 
 def done(t: Task, mask: u32) -> None:
