@@ -27,7 +27,7 @@ from downstairs.compiler.runtime import u32, u64
 import abi
 import table
 import task
-from task import Task, RUNNABLE, SENDING, WAITING, RECEIVING, FAULTED, caller_id
+from task import Task, RUNNABLE, SENDING, WAITING, RECEIVING, FAULTED
 import lease
 import notify
 import scheduler
@@ -37,20 +37,19 @@ A1 = 11
 A6 = 16
 
 
-def deliver(sender: Task, receiver: Task) -> None:
-    """Move `sender`'s message into `receiver`'s registers: a0 = who sent it, a1..a5 = op and
-    words, a6 = how many leases came with it. The sender now waits for the reply."""
+def deliver(sender: Task, receiver: Task, leases: u32) -> None:
+    """Move `sender`'s message into `receiver`'s registers: a0 = who sent it (its caller id),
+    a1..a5 = op and words, a6 = how many leases came with it. (States are the caller's job.)"""
     r = receiver.frame.regs
     s = sender.frame.regs
-    r[A0] = caller_id(sender)
+    r[A0] = u64(sender.index) | (u64(sender.generation & 0xFF) << abi.GENERATION_SHIFT)
     r[11] = s[11]
     r[12] = s[12]
     r[13] = s[13]
     r[14] = s[14]
     r[15] = s[15]
-    r[A6] = u64(lease.count(sender.index))
-    sender.peer = u32(receiver.index)
-    task.set_state(sender, WAITING)
+    r[A6] = u64(leases)
+    sender.peer = receiver.index
 
 
 def send(caller: Task) -> u32:
@@ -67,7 +66,8 @@ def send(caller: Task) -> u32:
         return 0
     caller.peer = u32(target)
     if server.state == RECEIVING and server.frame.regs[A6] & abi.CLOSED == 0:
-        deliver(caller, server)
+        deliver(caller, server, lease.count(caller.index))
+        task.set_state(caller, WAITING)
         task.set_state(server, RUNNABLE)
     else:
         task.set_state(caller, SENDING)
@@ -90,7 +90,8 @@ def recv(receiver: Task) -> u32:
     if receiver.callers != 0 and receiver.frame.regs[A6] & abi.CLOSED == 0:
         sender = most_urgent(receiver.callers)
         receiver.callers &= ~(u32(1) << sender)
-        deliver(task.tasks[sender], receiver)
+        deliver(task.tasks[sender], receiver, lease.count(sender))
+        task.set_state(task.tasks[sender], WAITING)
         return 0
     task.set_state(receiver, RECEIVING)
     return 0
@@ -115,14 +116,14 @@ def waiting_caller(server: Task, caller: u64) -> u32:
     """The task a REPLY or BORROW of `server` names by caller id: its index; DEAD_CALLER if it
     has been restarted since (or has died), BAD_CALLER if it is not waiting for `server`."""
     index = caller & abi.INDEX_MASK
-    if index >= u64(task.count) or (caller >> abi.GENERATION_SHIFT) > 0xFF:
-        return BAD_CALLER
-    c = task.tasks[index]
-    if u64(c.generation & 0xFF) != caller >> abi.GENERATION_SHIFT or c.state == FAULTED:
-        return DEAD_CALLER
-    if c.state != WAITING or c.peer != server.index:
-        return BAD_CALLER
-    return u32(index)
+    generation = caller >> abi.GENERATION_SHIFT
+    if index < u64(task.count):
+        c = task.tasks[index]
+        if c.state == WAITING and c.peer == server.index and u64(c.generation & 0xFF) == generation:
+            return u32(index)
+        if generation <= 0xFF and (u64(c.generation & 0xFF) != generation or c.state == FAULTED):
+            return DEAD_CALLER
+    return BAD_CALLER
 
 
 def reply(server: Task) -> u32:
@@ -134,7 +135,16 @@ def reply(server: Task) -> u32:
     if index == DEAD_CALLER:
         server.frame.regs[A0] = abi.DEAD
         return 0
-    c = task.tasks[index]
+    answer(server, task.tasks[index])
+    lease.end(index)
+    task.set_state(task.tasks[index], RUNNABLE)
+    server.frame.regs[A0] = abi.OK
+    return 0
+
+
+def answer(server: Task, c: Task) -> None:
+    """Move `server`'s reply (a1 = code, a2..a5) into waiting caller `c`'s registers, with
+    a0 = OK. (Its leases and state are the caller's job.)"""
     r = c.frame.regs
     s = server.frame.regs
     r[A0] = abi.OK
@@ -143,10 +153,6 @@ def reply(server: Task) -> u32:
     r[13] = s[13]
     r[14] = s[14]
     r[15] = s[15]
-    lease.end(c.index)
-    task.set_state(c, RUNNABLE)
-    s[A0] = abi.OK
-    return 0
 
 
 def borrow(server: Task) -> u32:
@@ -200,3 +206,50 @@ def abandon(t: Task) -> None:
             lease.end(c.index)
             task.set_state(c, RUNNABLE)
     t.callers = 0
+
+
+# ---- the fast path ------------------------------------------------------------------------
+
+NOT_FAST = 0xFF
+
+
+def fast(t: Task) -> u32:
+    """The two calls of a client/server round trip, done without the general dispatch and
+    scheduler when nothing else is going on (seL4's fastpath): a SEND with no leases to a
+    server waiting in an open RECV that is at least as urgent, and a RECV with a reply to a
+    waiting caller when no notification or message waits for the server. In both, `t` is the
+    only ready task before and the other one only after, so the other one runs next, as the
+    scheduler would choose (and `task.ready` is set outright). Returns the task to enter (the
+    call done), or NOT_FAST (nothing done)."""
+    r = t.frame.regs
+    if task.ready != u32(1) << t.index:
+        return NOT_FAST
+    if r[17] == abi.SEND:
+        target = r[A0]
+        if r[A6] != 0 or target >= u64(task.count) or (table.rights[t.index].mask >> u32(target)) & 1 == 0:
+            return NOT_FAST                         # (the table never lets a task send to itself)
+        server = task.tasks[target]
+        if server.state != RECEIVING or server.frame.regs[A6] & abi.CLOSED != 0 or server.priority > t.priority:
+            return NOT_FAST
+        t.frame.pc += 4
+        deliver(t, server, 0)                       # no leases: its count is already 0 between calls
+        t.state = WAITING
+        server.state = RUNNABLE
+        task.ready = u32(1) << u32(target)
+        return u32(target)
+    if r[17] == abi.RECV and r[A0] != abi.NONE:
+        if t.pending & u32(r[A6]) != 0 or (t.callers != 0 and r[A6] & abi.CLOSED == 0):
+            return NOT_FAST
+        index = waiting_caller(t, r[A0])
+        if index >= BAD_CALLER:
+            return NOT_FAST
+        c = task.tasks[index]
+        t.frame.pc += 4
+        answer(t, c)
+        lease.end(index)
+        t.mask = u32(r[A6])
+        t.state = RECEIVING
+        c.state = RUNNABLE
+        task.ready = u32(1) << index
+        return index
+    return NOT_FAST

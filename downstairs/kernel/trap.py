@@ -24,6 +24,7 @@ import task
 import scheduler
 from scheduler import IDLE
 import syscall
+import ipc
 import fault
 import irq
 import notify
@@ -41,7 +42,6 @@ SIP_SEIP = 1 << 9
 
 slice_end: u64 = notify.NEVER
 asids: bool = True          # the hart keeps address spaces apart by ASID (boot.py probes it)
-last_space: u32 = IDLE      # the task whose space the hart used last
 probing: bool = False       # boot.py is trying a CSR that may not exist ...
 probe_failed: bool = False  # ... and it did not
 ILLEGAL_INSTRUCTION = 2
@@ -50,8 +50,20 @@ CSR_INSTRUCTION = 4
 
 @supervisor_trap
 def trap(frame: TrapFrame) -> None:
-    global probe_failed
+    global slice_end
     csr_write(CSR_SATP, 0)
+    if frame.cause == ECALL_FROM_U:                   # from U-mode by definition
+        chosen = ipc.fast(task.tasks[scheduler.current])
+        if chosen != ipc.NOT_FAST:
+            slice_end = notify.NEVER                  # one task ready: no slice to keep
+            enter(chosen)
+    slow(frame)
+
+
+def slow(frame: TrapFrame) -> None:
+    """Everything the fast path does not do. It ends by entering a task, except after a probe's
+    expected fault: then it returns, and the trap entry goes back to the kernel's code."""
+    global probe_failed
     if frame.status & SSTATUS_SPP != 0:
         if probing and frame.cause == ILLEGAL_INSTRUCTION:
             probe_failed = True
@@ -92,13 +104,12 @@ def idle() -> None:
 
 def run(rotate: bool) -> None:
     """Enter the task the scheduler picks (waiting for one if none is ready). Does not return."""
-    global slice_end, last_space
+    global slice_end
     chosen = scheduler.pick(rotate)
     while chosen == IDLE:
         idle()
         chosen = scheduler.pick(False)
     if chosen != scheduler.current:
-        scheduler.current = chosen
         slice_end = notify.NEVER
     if scheduler.contended():
         if slice_end == notify.NEVER or rotate:
@@ -106,9 +117,15 @@ def run(rotate: bool) -> None:
     else:
         slice_end = notify.NEVER
     notify.arm(slice_end)
+    enter(chosen)
+
+
+def enter(chosen: u32) -> None:
+    """Switch to task `chosen`'s address space and registers (does not return). Without ASIDs
+    the hart cannot tell the spaces' translations apart: they are flushed at every entry."""
+    scheduler.current = chosen
     t = task.tasks[chosen]
     csr_write(CSR_SATP, t.satp)
-    if not asids and chosen != last_space:
+    if not asids:
         sfence_vma()
-    last_space = chosen
     trap_return(t.frame)

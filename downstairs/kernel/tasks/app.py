@@ -9,7 +9,7 @@ two machines booting the same disk leave the same bytes on it.
 from downstairs.compiler.runtime import u8, u32, u64, array, Array, addr
 import abi
 from abi import Leases
-from userlib import Message, send, lend, copy_text, power_off
+from userlib import Message, OP, W0, send, lend, copy_text, power_off
 from protocol import OK, NOT_FOUND, S_GET, S_PUT, C_PING
 from console import put, put_dec, putc
 from slots import STORE, CRASHER
@@ -28,16 +28,16 @@ def store_op(op: u64, key_text: bytes, length: u64) -> u64:
     leases.count = 0
     lend(leases, 0, addr(key), copy_text(key, key_text), abi.LEASE_READ)
     lend(leases, 1, addr(value), length, abi.LEASE_WRITE if op == S_GET else abi.LEASE_READ)
-    message.op = op
+    message.regs[OP] = op
     if send(STORE, message, addr(leases)) != abi.OK:
         return NOT_FOUND
-    return message.op
+    return message.regs[OP]
 
 
 def boots() -> u64:
     """This boot's number: the count in the store plus one, written back."""
     count: u64 = 0
-    if store_op(S_GET, b"boots", 256) == OK and message.words[0] == 8:
+    if store_op(S_GET, b"boots", 256) == OK and message.regs[W0] == 8:
         for k in range(8):
             count |= u64(value[k]) << u64(8 * k)
     count += 1
@@ -64,7 +64,7 @@ def greet(count: u64) -> None:
         put(b"app: the greeting is not in the store\n")
         return
     put(b"app: the store says: ")
-    for k in range(message.words[0]):
+    for k in range(message.regs[W0]):
         putc(value[k])
     putc(10)
 
@@ -74,11 +74,11 @@ def ping_crasher() -> None:
     answered: u64 = 0
     dead: u64 = 0
     while answered < PINGS:
-        message.op = C_PING
-        message.words[0] = answered
+        message.regs[OP] = C_PING
+        message.regs[W0] = answered
         if send(CRASHER, message, 0) == abi.DEAD:
             dead += 1
-        elif message.op == OK and message.words[0] == answered + 1:
+        elif message.regs[OP] == OK and message.regs[W0] == answered + 1:
             answered += 1
     put(b"app: the crasher answered ")
     put_dec(answered)

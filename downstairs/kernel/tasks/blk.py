@@ -7,7 +7,8 @@ time, each request waited for by a closed RECV on the interrupt's notification b
 
 from downstairs.compiler.runtime import u8, u32, u64, array, addr
 import abi
-from userlib import Message, recv, borrow_read, borrow_write, lease_length, irq_done, device_base, device_bits
+from userlib import Message, OP, W0, recv, borrow_read, borrow_write, lease_length, irq_done, device_base, \
+    device_bits
 from protocol import OK, E_IO, E_RANGE, BAD_OP, B_READ, B_WRITE, B_INFO, SECTOR
 import virtio
 from virtio import Disk
@@ -65,10 +66,10 @@ def main() -> None:
         to = recv(to, code, message, 0)
         if ready != virtio.OK:
             code = E_IO
-        elif message.op == B_INFO:
+        elif message.regs[OP] == B_INFO:
             code = OK
-            message.words[0] = disk.capacity
-        elif message.op == B_READ or message.op == B_WRITE:
-            code = transfer(to, message.words[0], message.op == B_WRITE)
+            message.regs[W0] = disk.capacity
+        elif message.regs[OP] == B_READ or message.regs[OP] == B_WRITE:
+            code = transfer(to, message.regs[W0], message.regs[OP] == B_WRITE)
         else:
             code = BAD_OP

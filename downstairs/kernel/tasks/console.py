@@ -5,7 +5,7 @@ the UART task as one U_WRITE with the buffer lent read-only. A task that prints 
 from downstairs.compiler.runtime import u8, u32, u64, array, addr
 import abi
 from abi import Leases
-from userlib import Message, send, lend
+from userlib import Message, OP, send, lend
 from protocol import U_WRITE
 from slots import UART
 
@@ -24,7 +24,7 @@ def flush() -> None:
         return
     leases.count = 0
     lend(leases, 0, addr(line), used, abi.LEASE_READ)
-    message.op = U_WRITE
+    message.regs[OP] = U_WRITE
     send(UART, message, addr(leases))
     used = 0
 

@@ -6,7 +6,7 @@ again), and its caller's SEND returns DEAD; the rest of the system keeps serving
 
 from downstairs.compiler.runtime import u64, load64
 import abi
-from userlib import Message, recv
+from userlib import Message, OP, W0, recv
 from protocol import OK, BAD_OP, C_PING
 
 CRASH_EVERY = 4
@@ -23,10 +23,10 @@ def main() -> None:
     while True:
         to = recv(to, code, message, 0)
         code = OK
-        if message.op == C_PING:
+        if message.regs[OP] == C_PING:
             served += 1
             if served % CRASH_EVERY == 0:
-                message.words[0] = load64(NOWHERE)
-            message.words[0] += 1
+                message.regs[W0] = load64(NOWHERE)
+            message.regs[W0] += 1
         else:
             code = BAD_OP

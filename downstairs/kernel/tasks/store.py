@@ -7,7 +7,7 @@ sector through as it changes, so what a PUT answered OK for is on the disk.
 from downstairs.compiler.runtime import u8, u32, u64, array, addr, load32, store32, load64, store64
 import abi
 from abi import Leases
-from userlib import Message, send, recv, borrow_read, borrow_write, lease_length, lend
+from userlib import Message, OP, W0, send, recv, borrow_read, borrow_write, lease_length, lend
 from protocol import OK, E_IO, NOT_FOUND, FULL, TOO_BIG, BAD_OP, B_READ, B_WRITE, S_GET, S_PUT
 import storeformat as F
 from slots import BLK
@@ -26,11 +26,11 @@ def disk(op: u64, sector: u64, buffer: u64, length: u64, flags: u32) -> u64:
     """One request to the blk task: `length` bytes at our `buffer` from `sector` on. A code."""
     io_leases.count = 0
     lend(io_leases, 0, buffer, length, flags)
-    io.op = op
-    io.words[0] = sector
+    io.regs[OP] = op
+    io.regs[W0] = sector
     if send(BLK, io, addr(io_leases)) != abi.OK:
         return E_IO
-    return io.op
+    return io.regs[OP]
 
 
 def start() -> u64:
@@ -83,7 +83,7 @@ def get(caller: u64) -> u64:
     if size > lease_length(caller, 1):
         return TOO_BIG
     borrow_write(caller, 1, 0, r + F.R_VALUE, size)
-    message.words[0] = size
+    message.regs[W0] = size
     return OK
 
 
@@ -127,9 +127,9 @@ def main() -> None:
         to = recv(to, code, message, 0)
         if ready != OK:
             code = E_IO
-        elif message.op == S_GET:
+        elif message.regs[OP] == S_GET:
             code = get(to)
-        elif message.op == S_PUT:
+        elif message.regs[OP] == S_PUT:
             code = put(to)
         else:
             code = BAD_OP

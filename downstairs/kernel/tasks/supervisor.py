@@ -7,7 +7,7 @@ is whole again before anyone else runs.
 
 from downstairs.compiler.runtime import u32, u64
 import abi
-from userlib import Message, send, recv
+from userlib import Message, OP, W0, W1, W2, W3, send, recv
 from console import put, put_dec, put_hex
 
 request = Message()
@@ -16,22 +16,22 @@ event = Message()
 
 def report_and_restart() -> u64:
     """Restart one faulted task the supervisor has not yet heard of; 0 when there is none."""
-    request.op = abi.K_FAULT
+    request.regs[OP] = abi.K_FAULT
     send(abi.KERNEL, request, 0)
-    if request.op != abi.OK:
+    if request.regs[OP] != abi.OK:
         return 0
-    index = request.words[0]
+    index = request.regs[W0]
     put(b"supervisor: task ")
     put_dec(index)
     put(b" faulted (cause ")
-    put_hex(request.words[1])
+    put_hex(request.regs[W1])
     put(b" at ")
-    put_hex(request.words[2])
+    put_hex(request.regs[W2])
     put(b", tval ")
-    put_hex(request.words[3])
+    put_hex(request.regs[W3])
     put(b"): restarting it\n")
-    request.op = abi.K_RESTART
-    request.words[0] = index
+    request.regs[OP] = abi.K_RESTART
+    request.regs[W0] = index
     send(abi.KERNEL, request, 0)
     return 1
 

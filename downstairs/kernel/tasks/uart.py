@@ -14,8 +14,8 @@ on serving writes; the interrupt's notification brings the bytes and the reply.
 
 from downstairs.compiler.runtime import u8, u32, u64, array, addr, load8, store8
 import abi
-from userlib import Message, recv, reply, borrow_read, borrow_write, lease_length, irq_done, device_base, \
-    device_bits
+from userlib import Message, OP, W0, recv, reply, borrow_read, borrow_write, lease_length, irq_done, \
+    device_base, device_bits
 from protocol import OK, BAD_OP, BUSY, U_WRITE, U_READ
 
 RBR = 0
@@ -79,20 +79,20 @@ def main() -> None:
         code = OK
         if sender == abi.KERNEL:
             if reader != abi.NONE and load8(uart + LSR) & LSR_DATA != 0:
-                message.words[0] = read_in(reader)
+                message.regs[W0] = read_in(reader)
                 reply(reader, OK, message)
                 reader = abi.NONE
                 store8(uart + IER, 0)
             irq_done(irq_bit)
-        elif message.op == U_WRITE:
+        elif message.regs[OP] == U_WRITE:
             write_out(sender)
             to = sender
-        elif message.op == U_READ:
+        elif message.regs[OP] == U_READ:
             to = sender
             if reader != abi.NONE:
                 code = BUSY
             elif load8(uart + LSR) & LSR_DATA != 0:
-                message.words[0] = read_in(sender)
+                message.regs[W0] = read_in(sender)
             else:
                 reader = sender
                 to = abi.NONE

@@ -1,10 +1,11 @@
 """The tasks' side of the five system calls and the kernel's operations (Hubris's userlib): each
 function puts its arguments in a0..a7 as abi.py draws them, makes the ecall, and reads the
-results back. A message travels in a Message record: op (or a reply's code) and four words.
+results back. A message travels in a Message record, which is the eight registers a0..a7 as
+the kernel reads and writes them: regs[OP] is the op (or a reply's code), regs[W0..W3] the words.
 
-    status = send(target, m, leases)       m.op, m.words out; the reply's code and words back in m
+    status = send(target, m, leases)       m's op and words out; the reply's code and words back in m
     sender = recv(reply_to, code, m, mask) reply first (unless reply_to is NONE), then wait
-    reply(caller, code, m)                 m.words are the reply's words
+    reply(caller, code, m)                 m's words are the reply's words
     borrow_read / borrow_write / lease_length   the leases of a caller waiting for our reply
     post(task, bits)
 
@@ -19,65 +20,62 @@ from abi import Leases
 
 @record
 class Message:
-    """A message or a reply: op (or code) and four words; RECV also says who sent it and how
-    many leases came with it."""
-    sender: u64
-    op: u64
-    words: Array[u64, 4]
-    leases: u64
+    """A message as the registers carry it (abi.py), so a system call copies nothing:
+    regs[PEER] is a0 (the target, then the status; the sender, for RECV), regs[OP] a1 (op or
+    code, or the notification bits), regs[W0..W3] a2..a5 (the words), regs[LEASES] a6."""
+    regs: Array[u64, 8]
+
+
+PEER = 0
+OP = 1
+W0 = 2
+W1 = 3
+W2 = 4
+W3 = 5
+LEASES = 6
+NUMBER = 7
+
+
+def send(target: u64, m: Message, leases: u64) -> u64:
+    """SEND m's op and words to task `target` (or KERNEL) lending the lease list at address
+    `leases` (0: none); wait for the reply, which comes back in m (its code in regs[OP]).
+    Returns abi.OK, or abi.DEAD if the server faulted or restarted before it answered."""
+    m.regs[PEER] = target
+    m.regs[LEASES] = leases
+    m.regs[NUMBER] = abi.SEND
+    ecall_regs(m.regs)
+    return m.regs[PEER]
+
+
+def recv(reply_to: u64, code: u64, m: Message, mask: u64) -> u64:
+    """Reply to `reply_to` with `code` and m's words unless it is abi.NONE, then wait for a
+    message or for a notification in `mask` (| abi.CLOSED: notifications only). The message
+    lands in m; the sender's id comes back (abi.KERNEL for notifications: regs[OP] holds the
+    bits; regs[LEASES] says how many leases came with a message)."""
+    m.regs[PEER] = reply_to
+    m.regs[OP] = code
+    m.regs[LEASES] = mask
+    m.regs[NUMBER] = abi.RECV
+    ecall_regs(m.regs)
+    return m.regs[PEER]
+
+
+def reply(caller: u64, code: u64, m: Message) -> u64:
+    """REPLY to `caller` with `code` and m's words; abi.DEAD if it has gone."""
+    m.regs[PEER] = caller
+    m.regs[OP] = code
+    m.regs[NUMBER] = abi.REPLY
+    ecall_regs(m.regs)
+    return m.regs[PEER]
 
 
 regs = array(u64, 8)
 
 
 def call(number: u64) -> None:
-    """The ecall: a7 = number, a0..a6 from regs, and the results back into regs."""
+    """An ecall with a7 = number, a0..a6 from regs, and the results back into regs."""
     regs[7] = number
     ecall_regs(regs)
-
-
-def send(target: u64, m: Message, leases: u64) -> u64:
-    """SEND m.op and m.words to task `target` (or KERNEL) lending the lease list at address
-    `leases` (0: none); wait for the reply, which comes back in m.op (its code) and m.words.
-    Returns abi.OK, or abi.DEAD if the server faulted or restarted before it answered."""
-    regs[0] = target
-    regs[1] = m.op
-    for k in range(4):
-        regs[2 + k] = m.words[k]
-    regs[6] = leases
-    call(abi.SEND)
-    m.op = regs[1]
-    for k in range(4):
-        m.words[k] = regs[2 + k]
-    return regs[0]
-
-
-def recv(reply_to: u64, code: u64, m: Message, mask: u64) -> u64:
-    """Reply to `reply_to` (code, m.words) unless it is abi.NONE, then wait for a message or for
-    a notification in `mask` (| abi.CLOSED: notifications only). The message lands in m; the
-    sender's id comes back (abi.KERNEL for notifications: m.op holds the bits)."""
-    regs[0] = reply_to
-    regs[1] = code
-    for k in range(4):
-        regs[2 + k] = m.words[k]
-    regs[6] = mask
-    call(abi.RECV)
-    m.sender = regs[0]
-    m.op = regs[1]
-    for k in range(4):
-        m.words[k] = regs[2 + k]
-    m.leases = regs[6]
-    return regs[0]
-
-
-def reply(caller: u64, code: u64, m: Message) -> u64:
-    """REPLY to `caller` with `code` and m.words; abi.DEAD if it has gone."""
-    regs[0] = caller
-    regs[1] = code
-    for k in range(4):
-        regs[2 + k] = m.words[k]
-    call(abi.REPLY)
-    return regs[0]
 
 
 def borrow(caller: u64, lease: u64, offset: u64, address: u64, length: u64, direction: u64) -> u64:
@@ -130,11 +128,11 @@ kernel_message = Message()
 
 def kernel(op: u64, w0: u64, w1: u64) -> u64:
     """SEND(KERNEL, op, w0, w1): the reply's first word."""
-    kernel_message.op = op
-    kernel_message.words[0] = w0
-    kernel_message.words[1] = w1
+    kernel_message.regs[OP] = op
+    kernel_message.regs[W0] = w0
+    kernel_message.regs[W1] = w1
     send(abi.KERNEL, kernel_message, 0)
-    return kernel_message.words[0]
+    return kernel_message.regs[W0]
 
 
 def now() -> u64:
@@ -154,7 +152,7 @@ def device_base(k: u64) -> u64:
 def device_bits(k: u64) -> u32:
     """The notification bits our device k's interrupt posts; 0: none."""
     kernel(abi.K_DEVICE, k, 0)
-    return u32(kernel_message.words[2])
+    return u32(kernel_message.regs[W2])
 
 
 def irq_done(bits: u32) -> None:
