@@ -25,6 +25,7 @@ sets aside after the task images) and each one must end up in a Space, which kee
 
 from downstairs.compiler.runtime import u32, u64, linear, array, Array, MutRef, load64, store64
 import table
+import task
 
 PAGE = 4096
 PTE_V = 1
@@ -37,6 +38,7 @@ PTE_A = 64
 PTE_D = 128
 SATP_SV39 = 8 << 60
 MAX_TABLES = 8                  # page tables per space: a root, and a few below it
+LEVEL0_SPAN = 1 << 21           # what one level-0 table maps: 512 pages
 
 next_frame: u64 = 0
 frames_end: u64 = 0
@@ -72,8 +74,7 @@ def alloc_frame() -> Frame:
     assert next_frame + PAGE <= frames_end, "out of page frames"
     f = Frame(next_frame)
     next_frame += PAGE
-    for k in range(PAGE // 8):
-        store64(f.base + u64(k) * 8, 0)
+    task.zero(f.base, PAGE)
     return f
 
 
@@ -118,10 +119,15 @@ def leaf(s: MutRef[Space], va: u64) -> u64:
 
 def map_range(s: MutRef[Space], start: u64, end: u64, flags: u64) -> None:
     """Map the pages of [start, end) (rounded out to whole pages) at the same physical
-    addresses with `flags` (V, A and D added: nothing is left for the hart to set)."""
+    addresses with `flags` (V, A and D added: nothing is left for the hart to set). One walk
+    per level-0 table: its entries for consecutive pages follow each other."""
     va = start & ~u64(PAGE - 1)
+    entry: u64 = 0
     while va < end:
-        store64(leaf(s, va), pte(va, flags | PTE_V | PTE_A | PTE_D))
+        if entry == 0 or va & (LEVEL0_SPAN - 1) == 0:
+            entry = leaf(s, va)
+        store64(entry, pte(va, flags | PTE_V | PTE_A | PTE_D))
+        entry += 8
         va += PAGE
 
 

@@ -59,6 +59,8 @@ AVAIL = 0x80
 HEADER = 0x100
 STATUS_BYTE = 0x110
 USED = 0x1000
+AVAIL_END = AVAIL + 24              # flags, idx, ring[8], used_event (rounded to 8 bytes)
+USED_END = USED + 80                # flags, idx, ring[8] of 8 bytes, avail_event (rounded)
 REQUEST_IN = 0
 REQUEST_OUT = 1
 
@@ -78,13 +80,19 @@ class Disk:
     seen: u16               # the used ring's idx as far as we have taken completions
 
 
+def clear(address: u64, length: u64) -> None:
+    """Zero `length` bytes (a multiple of 8) at `address`."""
+    for k in range(length // 8):
+        store64(address + u64(k) * 8, 0)
+
+
 def write_status(d: Disk, bits: u32) -> None:
     store32(d.regs + STATUS, load32(d.regs + STATUS) | bits)
 
 
 def init(d: Disk, regs: u64, queue: u64) -> u32:
     """Find and start the block device whose registers are at `regs`, with its queue in the
-    8 KiB at `queue` (zeroed here). OK, or why not."""
+    8 KiB at `queue` (its rings zeroed here). OK, or why not."""
     d.regs = regs
     d.queue = queue
     d.seen = 0
@@ -93,8 +101,8 @@ def init(d: Disk, regs: u64, queue: u64) -> u32:
     d.version = load32(regs + VERSION)
     if load32(regs + DEVICE_ID) != BLOCK_DEVICE:
         return NOT_BLOCK
-    for k in range(2 * PAGE // 8):
-        store64(queue + u64(k) * 8, 0)
+    clear(queue, AVAIL_END)                                    # the descriptors and available ring
+    clear(queue + USED, USED_END - USED)                       # the used ring
     store32(regs + STATUS, 0)                                  # reset
     write_status(d, ACKNOWLEDGE)
     write_status(d, DRIVER)
