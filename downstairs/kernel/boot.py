@@ -71,4 +71,4 @@ def main(hartid: u64, fdt: u64) -> None:
     csr_write(CSR_SCOUNTEREN, COUNTERS)
     csr_set(CSR_SIE, SIE_STIE)
     sfence_vma()
-    trap.run(False)
+    trap.run()

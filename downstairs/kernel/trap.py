@@ -40,7 +40,6 @@ ECALL_FROM_U = 8
 SIP_STIP = 1 << 5
 SIP_SEIP = 1 << 9
 
-slice_end: u64 = notify.NEVER
 asids: bool = True          # the hart keeps address spaces apart by ASID (boot.py probes it)
 probing: bool = False       # boot.py is trying a CSR that may not exist ...
 probe_failed: bool = False  # ... and it did not
@@ -50,13 +49,11 @@ CSR_INSTRUCTION = 4
 
 @supervisor_trap
 def trap(frame: TrapFrame) -> None:
-    global slice_end
     csr_write(CSR_SATP, 0)
     if frame.cause == ECALL_FROM_U:                   # from U-mode by definition
         chosen = ipc.fast(task.tasks[scheduler.current])
         if chosen != ipc.NOT_FAST:
-            slice_end = notify.NEVER                  # one task ready: no slice to keep
-            enter(chosen)
+            enter(chosen)                             # one task ready: no turns to keep
     slow(frame)
 
 
@@ -70,25 +67,23 @@ def slow(frame: TrapFrame) -> None:
             frame.pc += CSR_INSTRUCTION
             return
         panic.kernel_trap(frame.cause, frame.pc, frame.tval)
-    rotate = False
     if frame.cause & INTERRUPT != 0:
         code = frame.cause & 0xFF
         if code == IRQ_TIMER:
-            rotate = timer()
+            timer()
         elif code == IRQ_EXTERNAL:
             irq.external()
     elif frame.cause == ECALL_FROM_U:
         syscall.dispatch(task.tasks[scheduler.current])
     else:
         fault.fault(task.tasks[scheduler.current], frame.cause, frame.pc, frame.tval)
-    run(rotate)
+    run()
 
 
-def timer() -> bool:
-    """The timer fired: post expired deadlines; whether the running task's slice is over."""
+def timer() -> None:
+    """The timer fired: post expired deadlines (run() then sees whether a turn is over)."""
     notify.armed = 0                    # whatever happens, write the timer again
     notify.expire()
-    return notify.now() >= slice_end
 
 
 def idle() -> None:
@@ -102,21 +97,14 @@ def idle() -> None:
         irq.external()
 
 
-def run(rotate: bool) -> None:
+def run() -> None:
     """Enter the task the scheduler picks (waiting for one if none is ready). Does not return."""
-    global slice_end
-    chosen = scheduler.pick(rotate)
+    chosen = scheduler.pick()
     while chosen == IDLE:
         idle()
-        chosen = scheduler.pick(False)
-    if chosen != scheduler.current:
-        slice_end = notify.NEVER
-    if scheduler.contended():
-        if slice_end == notify.NEVER or rotate:
-            slice_end = notify.now() + scheduler.SLICE
-    else:
-        slice_end = notify.NEVER
-    notify.arm(slice_end)
+        chosen = scheduler.pick()
+    chosen = scheduler.take_turn(chosen)
+    notify.arm(scheduler.timer_wanted(chosen))
     enter(chosen)
 
 

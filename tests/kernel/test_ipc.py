@@ -30,7 +30,7 @@ def test_a_send_to_a_waiting_receiver_is_delivered_at_once(k):
     server = k["task"].tasks[SERVER].frame.regs
     assert state(k, CLIENT) == WAITING and state(k, SERVER) == RUNNABLE
     assert server[A0] == CLIENT and server[A1:A1 + 5] == [7, 10, 20, 30, 40] and server[A6] == 0
-    assert k["scheduler"].pick(False) == BOSS          # the supervisor is runnable and most urgent
+    assert k["scheduler"].pick() == BOSS          # the supervisor is runnable and most urgent
 
 
 def test_a_send_waits_until_the_server_receives_then_the_reply_comes_back(k):
@@ -178,19 +178,36 @@ def test_interrupts_become_notifications_until_the_driver_is_done(k):
     assert host.MACHINE.load(plic + 0x200004 + 0x1000, 4) == 10             # completed
 
 
-def test_the_scheduler_runs_the_most_urgent_and_rotates_equals(k):
+def test_the_scheduler_runs_the_most_urgent(k):
     s = k["scheduler"]
-    assert s.pick(False) == BOSS
+    assert s.pick() == BOSS
+    recv(k, BOSS)
+    assert s.pick() == SERVER
+    recv(k, SERVER)
+    recv(k, CLIENT)
+    assert s.pick() == OTHER                        # priority 2, the only one ready
+    recv(k, OTHER)
+    assert s.pick() == LOWLY
+    recv(k, LOWLY)
+    assert s.pick() == s.IDLE
+
+
+def test_equal_tasks_take_turns_and_a_preemption_does_not_end_a_turn(k):
+    s, time = k["scheduler"], [1000]
+    k["notify"].now = lambda: time[0]
     recv(k, BOSS)
     recv(k, SERVER)
-    s.current = CLIENT
-    assert s.pick(False) == CLIENT                  # CLIENT and OTHER share priority 2: current stays
-    assert s.pick(True) == OTHER                    # its slice is over: the next one
-    s.current = OTHER
-    assert s.pick(True) == CLIENT
-    assert s.contended()
-    recv(k, CLIENT)
+    first = s.take_turn(s.pick())                   # CLIENT and OTHER share priority 2
+    assert first == CLIENT and s.turn == CLIENT and s.turn_end == 1000 + s.SLICE
+    assert s.timer_wanted(CLIENT) == s.turn_end     # the timer ends its turn ...
+    time[0] += s.SLICE // 2
+    syscall(k, OTHER, abi.POST, SERVER, 0)          # (a more urgent task would run in between:)
+    k["task"].set_state(k["task"].tasks[SERVER], RUNNABLE)
+    assert s.take_turn(s.pick()) == SERVER and s.timer_wanted(SERVER) == k["notify"].NEVER
+    recv(k, SERVER)
+    assert s.take_turn(s.pick()) == CLIENT          # ... which resumes with what was left
+    time[0] += s.SLICE
+    assert s.take_turn(s.pick()) == OTHER           # its turn is over: the next of its priority
+    assert s.turn_end == time[0] + s.SLICE
     recv(k, OTHER)
-    assert s.pick(False) == LOWLY and not s.contended()
-    recv(k, LOWLY)
-    assert s.pick(False) == s.IDLE
+    assert s.take_turn(s.pick()) == CLIENT and s.timer_wanted(CLIENT) == k["notify"].NEVER   # no rival
