@@ -52,3 +52,23 @@ def test_data_align_option_must_be_a_power_of_two(tmp_path):
     out = subprocess.run([sys.executable, "-m", "downstairs", "compile", os.path.join(EXAMPLES, SUM),
                           "--data-align", "3000", "-o", str(tmp_path / "x.elf")], capture_output=True, text=True)
     assert out.returncode == 2 and "power of two" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_each_line_with_a_check_has_its_own_ebreak(tmp_path):
+    """A failed check traps at an ebreak whose address the line records map to the check's own
+    line (the kernel prints it as file:line), not to one shared ebreak per function."""
+    source = tmp_path / "prog.py"
+    source.write_text("from downstairs.compiler.runtime import u32, array\n\ntable = array(u32, 4)\n\n\n"
+                      "def check(n: u32, d: u32) -> u32:\n"
+                      "    assert n > 1\n"                 # line 7
+                      "    assert n < 100\n"               # line 8
+                      "    x = table[n] + n // d\n"        # line 9: an index and a division
+                      "    return x\n\n\n"
+                      "def main() -> None:\n    check(2, 1)\n")
+    image = compile_file(str(source))
+    start, end = symbol(image, "check"), symbol(image, "main")
+    ebreaks = [address for address in range(start, end, 2)
+               if int.from_bytes(image.text[address - image.base:address - image.base + 2], "little") == 0x9002]
+    def line_of(address):
+        return [line for at, path, line in image.lines if at <= address][-1]
+    assert sorted(line_of(a) for a in ebreaks) == [7, 8, 9]
