@@ -13,8 +13,8 @@ compiler's own (downstairs/compiler and the encoder in downstairs/isa).
 
 The image, from the kernel's memory base (0x80200000, where fw_dynamic jumps):
 
-    kernel text, data | bss, stack (zeros) | task table, line table | task images ... | page-table frames
-    ^ base                     image end ^  ^ next page (boot.py)     ^ each on a page  ^ to base + size
+    kernel text, data | bss, stack (zeros) | task table | line table | task images ... | page-table frames
+    ^ base                     image end ^  ^ next page  ^ next page  ^ each on a page  ^ to base + size
 
 Each task is compiled at its own memory base with no entry code, its data on a page of its
 own (--data-align 4096): the kernel copies its image to its memory at every start, maps the
@@ -33,6 +33,7 @@ TOP = PACKAGE.parent
 TASKS = HERE / "tasks"
 DEFAULT_TABLE = HERE / "system.toml"
 PAGE = tasktable.PAGE
+LINES_OFFSET = tasktable.layout.LINES_OFFSET      # the line table: the page after the task table's
 MAX_TABLES = 8                      # vm.py's page tables per task
 
 
@@ -124,9 +125,8 @@ def make(table: tasktable.Table, folder: pathlib.Path) -> None:
         notes.append(f"task {task.index} {task.name:12} memory {task.base:#x}-{task.base + task.size:#x}: code "
                      f"{text:#x}, data+bss {data:#x}, stack {task.stack:#x}, priority {task.priority}")
     table_at = align(kernel_end)
-    lines = tasktable.encode_lines(kernel.lines, base, TOP)
-    lines_at = table_at + len(tasktable.encode(table, 0, 0, 0, 0, placed))
-    lines_at = (lines_at + 7) // 8 * 8
+    lines = tasktable.encode_lines(table, kernel.lines, base, TOP)
+    lines_at = table_at + LINES_OFFSET
     at = align(lines_at + len(lines))
     for where, blob in zip(placed, images):
         where.image = at
@@ -138,7 +138,7 @@ def make(table: tasktable.Table, folder: pathlib.Path) -> None:
                          f"page-table frames where the tasks may need {MAX_TABLES * len(table.tasks)}")
     out = bytearray(flat_binary(kernel))
     out += bytes(table_at - base - len(out))
-    out += tasktable.encode(table, kernel_end, frames, frames_end, lines_at, placed)
+    out += tasktable.encode(table, kernel_end, frames, frames_end, placed)
     out += bytes(lines_at - base - len(out)) + lines
     for where, blob in zip(placed, images):
         out += bytes(where.image - base - len(out)) + blob

@@ -38,7 +38,7 @@ def place(table: tasktable.Table, image: bytes = b"") -> None:
     """Write `table` in binary into the model's memory at TABLE_AT, each task's image a page of
     `image` (zeros by default) at IMAGES_AT + index pages; a task's text and data one page each."""
     placed = [tasktable.Placed(IMAGES_AT + PAGE * t.index, PAGE, PAGE, PAGE, t.base) for t in table.tasks]
-    put_bytes(TABLE_AT, tasktable.encode(table, 0x80208000, FRAMES[0], FRAMES[1], 0, placed))
+    put_bytes(TABLE_AT, tasktable.encode(table, 0x80208000, FRAMES[0], FRAMES[1], placed))
     for t in table.tasks:
         put_bytes(IMAGES_AT + PAGE * t.index, image[:PAGE])
 

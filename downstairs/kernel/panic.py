@@ -3,13 +3,10 @@ division by zero, any fault) prints where it happened, as the subset source's fi
 powers the machine off with a non-zero status. So does a fault of the supervisor task, which
 nothing could restart.
 
-Where: the build puts a line table after the task table (tasktable.py writes it from the
-compiler's line records; table.py has its layout), sorted by address:
-
-    +0  entry count n        u64
-    +8  file count           u64
-   +16  n entries: address - kernel start (u32), file index (u16), line (u16)
-        then the files: FILE_NAME bytes each, the path from the repository's top, NUL-padded
+Where: the build puts a line table on the page after the task table's (tasktable.py writes it
+from the compiler's line records; table.py has its layout): for each address where a source
+line's code starts, the file and the line, sorted by address. It has its own magic number, so a
+panic about a broken task table can still say where.
 
 The words go out through the SBI console (legacy putchar), since the UART belongs to a task.
 Power-off writes FAIL to the board's test finisher when the table names one (OpenSBI 1.1's
@@ -17,12 +14,14 @@ SRST shuts down with status 0 whatever the reason: measured on QEMU and on our m
 asks SBI SRST for a shutdown with reason "system failure" (our firmware exits 1 for it).
 """
 
-from downstairs.compiler.runtime import u16, u32, u64, load16, load32, load64, load8, store32, wfi
+from downstairs.compiler.runtime import u16, u32, u64, load16, load32, load64, load8, store32, wfi, image_start
 import table
 import sbi
 
 FINISHER_FAIL = 0x3333
 CAUSE_BREAKPOINT = 3
+
+panicking: bool = False
 
 
 def puts(text: bytes) -> None:
@@ -49,26 +48,24 @@ def put_hex(value: u64) -> None:
 
 def put_place(pc: u64) -> None:
     """The source line of kernel address `pc` as FILE:LINE (or the bare address)."""
-    lines = table.header(table.H_LINES)
-    start = table.header(table.H_KERNEL_START)
+    lines = table.lines()
+    start = image_start()
     if lines == 0 or pc < start:
         put_hex(pc)
         return
-    n = load64(lines)
-    files = load64(lines + 8)
+    n = load64(lines + table.L_COUNT)
+    files = load64(lines + table.L_FILES)
     offset = pc - start
     found = n
     for k in range(n):
-        entry = lines + 16 + k * 8
-        if u64(load32(entry)) > offset:
+        if u64(load32(lines + table.L_ENTRIES + k * 8)) > offset:
             break
         found = k
-    if found == n:
+    entry = lines + table.L_ENTRIES + found * 8
+    if found == n or u64(load16(entry + 4)) >= files:
         put_hex(pc)
         return
-    entry = lines + 16 + found * 8
-    name = lines + 16 + n * 8 + u64(load16(entry + 4)) * table.FILE_NAME
-    assert u64(load16(entry + 4)) < files
+    name = lines + table.L_ENTRIES + n * 8 + u64(load16(entry + 4)) * table.FILE_NAME
     for k in range(table.FILE_NAME):
         c = load8(name + u64(k))
         if c == 0:
@@ -80,16 +77,21 @@ def put_place(pc: u64) -> None:
 
 def power_off_failed() -> None:
     """Power off reporting a failure, and never return."""
-    finisher = table.header(table.H_FINISHER)
-    if finisher != 0:
-        store32(finisher, FINISHER_FAIL | (1 << 16))
+    lines = table.lines()
+    if lines != 0 and load64(lines + table.L_FINISHER) != 0:
+        store32(load64(lines + table.L_FINISHER), FINISHER_FAIL | (1 << 16))
     sbi.shutdown(True)
     while True:
         wfi()
 
 
 def kernel_trap(cause: u64, pc: u64, tval: u64) -> None:
-    """A trap from S-mode: the kernel broke one of its own checks."""
+    """A trap from S-mode: the kernel broke one of its own checks. (A trap while saying so
+    powers off at once.)"""
+    global panicking
+    if panicking:
+        power_off_failed()
+    panicking = True
     puts(b"\nkernel panic at ")
     put_place(pc)
     if cause == CAUSE_BREAKPOINT:

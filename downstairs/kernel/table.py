@@ -10,17 +10,20 @@ the TOML task table (downstairs/kernel/tasktable.py encodes it with the offsets 
     +24  kernel image end          u64         +24  image: where its code and data wait   u64
     +32  first free frame          u64         +32  image size (bytes to copy)            u64
     +40  end of the free frames    u64         +40  memory base (= its entry's page, VA = PA) u64
-    +48  line table (0: none)      u64         +48  memory size                           u64
-    +56  finisher device (0: none) u64         +56  text size (read+execute from base)    u64
-    +64  PLIC                      u64         +64  data size (read+write after the text) u64
+    +48  PLIC                      u64         +48  memory size                           u64
+                                               +56  text size (read+execute from base)    u64
+                                               +64  data size (read+write after the text) u64
                                                +72  stack size (read+write at the top)    u64
                                                +80  entry point (main)                    u64
                                                +88  devices: 2 x (base u64, size u64)
                                               +120  their interrupts: 2 x (PLIC source u32, bits u32)
 
-The line table panic.py reads (H_LINES) follows the task table: an entry count (u64), a file
-count (u64), the entries (address - kernel start u32, file u16, line u16, sorted by address),
-then the file names, FILE_NAME bytes each.
+What panic.py needs sits on the page after the table's (LINES_OFFSET), so that a panic can
+say where it happened even when the task table is what is wrong:
+
+    +0  magic "DSLINES1" u64    +8  finisher device (0: none) u64    +16 entry count n u64
+   +24  file count u64          +32 n entries: address - kernel start u32, file u16, line u16
+        (sorted by address), then the file names, FILE_NAME bytes each
 
 Send rights are resources: only this module makes them (from the table, at boot) or changes
 them, so no other part of the kernel can grant a task a right it was not built with.
@@ -37,6 +40,13 @@ MAX_IRQS = 2
 NAME_SIZE = 16
 FLAG_POWER = 1
 FILE_NAME = 64                  # the line table's file names
+LINES_OFFSET = 4096             # the line table, from the task table
+LINES_MAGIC = 0x3153454E494C5344    # "DSLINES1"
+L_MAGIC = 0
+L_FINISHER = 8
+L_COUNT = 16
+L_FILES = 24
+L_ENTRIES = 32
 
 # header fields
 H_MAGIC = 0
@@ -46,9 +56,7 @@ H_KERNEL_START = 16
 H_KERNEL_END = 24
 H_FRAMES = 32
 H_FRAMES_END = 40
-H_LINES = 48
-H_FINISHER = 56
-H_PLIC = 64
+H_PLIC = 48
 # task fields
 T_NAME = 0
 T_PRIORITY = 16
@@ -80,10 +88,10 @@ def read_header(address: u64) -> u32:
     """Check the table at `address` and remember it: the number of tasks (a kernel assertion
     if the magic number is wrong or there are too many)."""
     global where
+    where = address
     assert load64(address + H_MAGIC) == MAGIC, "no task table after the kernel's image"
     count = load32(address + H_COUNT)
     assert 0 < count <= MAX_TASKS
-    where = address
     for i in range(count):
         rights[i].mask = load32(entry(u32(i)) + T_SENDS)
     return count
@@ -92,6 +100,13 @@ def read_header(address: u64) -> u32:
 def header(offset: u64) -> u64:
     """A 64-bit header field (H_KERNEL_START ... H_PLIC)."""
     return load64(where + offset)
+
+
+def lines() -> u64:
+    """The line table, if the kernel has found its tables and the line table is whole; else 0."""
+    if where == 0 or load64(where + LINES_OFFSET + L_MAGIC) != LINES_MAGIC:
+        return 0
+    return where + LINES_OFFSET
 
 
 def supervisor() -> u32:

@@ -210,14 +210,13 @@ class Placed:
         self.image, self.image_size, self.text, self.data, self.entry = image, image_size, text, data, entry
 
 
-def encode(t: Table, kernel_end: int, frames: int, frames_end: int, lines: int, placed: list[Placed]) -> bytes:
+def encode(t: Table, kernel_end: int, frames: int, frames_end: int, placed: list[Placed]) -> bytes:
     """The table as the kernel reads it (table.py's layout)."""
     index = {task.name: task.index for task in t.tasks}
     out = bytearray(layout.HEADER_SIZE + layout.TASK_SIZE * len(t.tasks))
     struct.pack_into("<QII", out, layout.H_MAGIC, layout.MAGIC, len(t.tasks), index[t.supervisor])
     for offset, value in ((layout.H_KERNEL_START, t.kernel[0]), (layout.H_KERNEL_END, kernel_end),
-                          (layout.H_FRAMES, frames), (layout.H_FRAMES_END, frames_end), (layout.H_LINES, lines),
-                          (layout.H_FINISHER, t.finisher), (layout.H_PLIC, t.plic)):
+                          (layout.H_FRAMES, frames), (layout.H_FRAMES_END, frames_end), (layout.H_PLIC, t.plic)):
         struct.pack_into("<Q", out, offset, value)
     for task, where in zip(t.tasks, placed):
         at = layout.HEADER_SIZE + layout.TASK_SIZE * task.index
@@ -238,9 +237,10 @@ def encode(t: Table, kernel_end: int, frames: int, frames_end: int, lines: int, 
     return bytes(out)
 
 
-def encode_lines(records: list[tuple[int, str | None, int]], start: int, top: pathlib.Path) -> bytes:
-    """panic.py's line table from the compiler's line records (address, path, line): paths
-    relative to `top` (the repository), addresses relative to `start` (the kernel's base)."""
+def encode_lines(t: Table, records: list[tuple[int, str | None, int]], start: int, top: pathlib.Path) -> bytes:
+    """panic.py's line table (table.py's layout) from the compiler's line records (address,
+    path, line): paths relative to `top` (the repository), addresses relative to `start` (the
+    kernel's base); and the board's finisher."""
     files: list[str] = []
     entries = bytearray()
     for address, path, line in records:
@@ -250,7 +250,7 @@ def encode_lines(records: list[tuple[int, str | None, int]], start: int, top: pa
         entries += struct.pack("<IHH", address - start, files.index(name), min(line, 0xFFFF))
     size = layout.FILE_NAME
     names = b"".join(name.encode()[:size - 1].ljust(size, b"\0") for name in files)
-    return struct.pack("<QQ", len(records), len(files)) + bytes(entries) + names
+    return struct.pack("<QQQQ", layout.LINES_MAGIC, t.finisher, len(records), len(files)) + bytes(entries) + names
 
 
 def relative(path: str, top: pathlib.Path) -> str:
