@@ -41,6 +41,9 @@ def register(subparsers) -> None:
                     "stopped by ptrace (PTRACE_SYSEMU) and served by the Python system-call layer.")
     sandbox.add_argument("--root", metavar="DIR",
                          help="the directory the program sees as / (default: a cached busybox root)")
+    sandbox.add_argument("--platform", choices=["seccomp", "ptrace"], default="seccomp",
+                         help="how calls reach the layer: seccomp user notification (default, "
+                              "faster) or PTRACE_SYSEMU (gVisor's ptrace platform)")
     sandbox.add_argument("command", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS",
                          help="the program and its arguments (default: /bin/sh)")
     sandbox.set_defaults(func=run_sandbox)
@@ -115,17 +118,21 @@ def find_first(kernel, process, argv: list[bytes], envp: list[bytes], where: str
 
 
 def run_sandbox(args) -> int:
-    from downstairs.sandbox import abi, fs, ptrace, rootfs
+    from downstairs.sandbox import abi, fs, rootfs, tracer
     from downstairs.sandbox.kernel import Kernel
     from downstairs.sandbox.terminal import Console
-    problem = ptrace.available()
+    problem = tracer.available()
     if problem:
         raise UsageError(problem)
     root = check_root(args.root) if args.root else str(rootfs.default_root())
     argv = command_line(args) or [b"/bin/sh"]
     uid, gid = os.getuid(), os.getgid()
     view = fs.View(root, uid, gid)
-    platform = ptrace.PtracePlatform()
+    if args.platform == "ptrace":
+        from downstairs.sandbox.ptrace import SysemuPlatform as Platform
+    else:
+        from downstairs.sandbox.seccomp import SeccompPlatform as Platform
+    platform = Platform()
     console = Console()
     kernel = Kernel(view, abi.X86_64, platform, console, uid, gid)
     platform.attach(kernel)

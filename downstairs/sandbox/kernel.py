@@ -126,6 +126,12 @@ class Kernel:
             queue = self.host_queues[key] = WaitQueue(self)
         return queue
 
+    def quiet(self) -> bool:
+        """Nothing waits for a host descriptor or a timer: only the processes need watching."""
+        if self.timers and self.next_deadline() is not None:
+            return False
+        return not any(queue.waiters for queue in self.host_queues.values())
+
     def host_waits(self) -> tuple[list[int], list[int]]:
         """The host descriptors someone waits to read, and to write."""
         reading = [fd for (fd, w), q in self.host_queues.items() if q.waiters and not w]
