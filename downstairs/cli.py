@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     ("downstairs.machine.bench", ["bench"]),
     ("downstairs.guests.command", ["demo", "guest"]),
     ("downstairs.compiler.command", ["compile"]),
+    ("downstairs.firmware.command", ["firmware"]),
     ("downstairs.hypervisor.command", ["vm"]),
     ("downstairs.sandbox.command", ["sandbox", "run-user"]),
 ]

@@ -24,12 +24,13 @@ class AsmError(Exception):
 
 
 def reg(name) -> int:
+    """The number (0..31) of an ABI register name such as "a0" or "zero"."""
     return E.REG[name]
 
 
 def compress(op, a):
     """The 16-bit form of a non-pc-relative instruction, or None (RVC, ch. 16)."""
-    def c(r):
+    def c(r):            # one of x8..x15, the registers a 3-bit RVC field can name
         return 8 <= reg(r) <= 15
     try:
         if op == "mv" and a[0] != "zero" and a[1] != "zero":
@@ -94,8 +95,18 @@ def encode_fixed(op, a) -> list[int]:
     if op.startswith("amo"):             # amoadd.w rd, value, (addr): aq and rl both set
         name, width = op.split(".")
         return [E.amo(name, width, reg(a[0]), reg(a[1]), reg(a[2]), aq=True, rl=True)]
+    if op in ("lr.w", "lr.d"):           # lr.w.aqrl rd, (addr)
+        return [E.amo("lr", op[-1], reg(a[0]), reg(a[1]), 0, aq=True, rl=True)]
+    if op in ("sc.w", "sc.d"):           # sc.w.rl rd, value, (addr)
+        return [E.amo("sc", op[-1], reg(a[0]), reg(a[1]), reg(a[2]), rl=True)]
+    if op in ("csrrw", "csrrs", "csrrc"):     # csrrw rd, CSR, rs1
+        return [E.csr(op, reg(a[0]), a[1], reg(a[2]))]
+    if op in ("csrs", "csrc"):                # csrs CSR, rs1: set or clear the bits of rs1
+        return [E.csr("csrr" + op[-1], 0, a[0], reg(a[1]))]
+    if op == "sfence.vma":
+        return [E.sfence_vma(reg(a[0]), reg(a[1]))]
     fixed = {"ebreak": E.EBREAK, "ecall": E.ECALL, "wfi": E.WFI, "fence": E.fence(), "fence_i": E.FENCE_I,
-             "mret": E.MRET}
+             "mret": E.MRET, "sret": E.SRET}
     if op in fixed:
         return [fixed[op]]
     raise AsmError(f"cannot encode {op} {a}")
@@ -114,6 +125,9 @@ class Item:
 
 
 class Assembler:
+    """Collects a program as Items (`label`, `align`, `org`, `data`, `ins`), then `layout`
+    gives every item its address and `encode` makes the bytes from `base` on."""
+
     def __init__(self, compressed: bool = True):
         self.items: list[Item] = []
         self.compressed = compressed
@@ -131,6 +145,8 @@ class Assembler:
         self.items.append(Item("data", data=blob))
 
     def ins(self, op, *args):
+        """Add an instruction. One whose encoding does not depend on where it lands is encoded
+        now (compressed if it can be); branches, j, call and la wait for the layout."""
         item = Item("ins", op, args)
         if op not in BRANCHES and op not in ("j", "call", "la"):
             words = None
@@ -143,6 +159,9 @@ class Assembler:
         self.items.append(item)
 
     def layout(self, base, symbols):
+        """Give every item its address from `base`, entering labels in `symbols`; a branch or
+        call whose target is out of reach grows to its long form and the layout is redone.
+        Returns the address after the last item. An `org` already passed is an AsmError."""
         while True:
             pc, grew = base, False
             for item in self.items:
@@ -180,6 +199,7 @@ class Assembler:
                 return pc
 
     def encode(self, base, symbols) -> bytes:
+        """The memory image from `base` after `layout` (gaps before `org`s zero filled)."""
         out = bytearray()
         for item in self.items:
             if item.addr > base + len(out):
@@ -191,6 +211,8 @@ class Assembler:
         return bytes(out)
 
     def resolve(self, item, symbols) -> list[int]:
+        """The instruction words of a laid-out item, pc-relative offsets filled in from
+        `symbols`; an undefined symbol is an AsmError."""
         op, a, pc = item.op, item.args, item.addr
 
         def target(name):
@@ -216,4 +238,5 @@ class Assembler:
 
 
 def is_instruction(op) -> bool:
+    """Whether `op` is something this assembler accepts (the selector's formats or a pseudo)."""
     return op in FORMAT or op in ("call", "ret", "ecall", "la", "j")
