@@ -297,10 +297,22 @@ def find_program(kernel, process, start: fs.Dir, path: bytes, argv: list[bytes],
         if header.machine != kernel.arch.elf_machine or not header.executable():
             raise SysError(errno.ENOEXEC)
         if header.interpreter:
-            raise SysError(errno.ELIBACC)          # dynamically linked: see docs/sandbox.md
+            raise SysError(missing_interpreter(kernel, process, node, header))
         exe_path = kernel.view.path_of(look.parent).rstrip(b"/") + b"/" + look.name
         return Program(node, header, requested, exe_path, argv, envp, requested.rsplit(b"/", 1)[-1][:15])
     raise SysError(errno.ELOOP)
+
+
+def missing_interpreter(kernel, process, node: fs.File, header: elf.Header) -> int:
+    """A dynamically linked program: ENOENT when its loader (PT_INTERP) is not in the view,
+    as Linux says then; ELIBACC when it is, since the sandbox runs no loader."""
+    offset, size = header.interpreter
+    path = node.read(offset, size).rstrip(b"\0")
+    try:
+        kernel.view.resolve(process, process.cwd, path).existing()
+    except SysError:
+        return errno.ENOENT
+    return errno.ELIBACC
 
 
 def do_execve(kernel, process, dirfd: int, path_addr: int, argv_addr: int, envp_addr: int, flags: int):

@@ -97,23 +97,24 @@ def search(kernel, process, name: bytes, envp: list[bytes]) -> bytes:
 
 def find_first(kernel, process, argv: list[bytes], envp: list[bytes], where: str):
     """The Program pid 1 runs, or a ProgramError saying why it cannot."""
-    from downstairs.sandbox import calls_process, elf
+    from downstairs.sandbox import calls_process, elf, fs
     from downstairs.sandbox.waits import SysError
     path = search(kernel, process, argv[0], envp)
     shown = os.fsdecode(path)
     try:
         return calls_process.find_program(kernel, process, process.cwd, path, argv, envp)
     except SysError as err:
+        look = kernel.view.resolve(process, process.cwd, path) if err.errno != errno.ENOTDIR else None
+        head = look.node.read(0, elf.HEADER_READ) if look is not None and isinstance(look.node, fs.File) else b""
+        header = elf.read_header(head)
+        if header is not None and header.interpreter and header.machine == kernel.arch.elf_machine:
+            raise ProgramError(f"{shown}: dynamically linked (the sandbox runs static programs only)",
+                               CANNOT_RUN) from None
         if err.errno in (errno.ENOENT, errno.ENOTDIR):
             raise ProgramError(f"{shown}: no such file in {where}", NOT_FOUND) from None
         if err.errno == errno.ENOEXEC:
-            look = kernel.view.resolve(process, process.cwd, path)
-            head = look.node.read(0, elf.HEADER_READ) if look.node is not None else b""
             problem = elf.describe_problem(head, kernel.arch.elf_machine) or "not executable"
             raise ProgramError(f"{shown}: {problem}", CANNOT_RUN) from None
-        if err.errno == errno.ELIBACC:
-            raise ProgramError(f"{shown}: dynamically linked (the sandbox runs static programs only)",
-                               CANNOT_RUN) from None
         raise ProgramError(f"{shown}: {os.strerror(err.errno)}", CANNOT_RUN) from None
 
 

@@ -32,14 +32,14 @@ class Segment:
 
 class Header:
     def __init__(self, kind: int, machine: int, entry: int, phoff: int, phnum: int,
-                 segments: list[Segment], interpreter: bool, phdr: int | None):
+                 segments: list[Segment], interpreter: tuple[int, int] | None, phdr: int | None):
         self.kind = kind                  # e_type
         self.machine = machine            # e_machine
         self.entry = entry
         self.phoff = phoff
         self.phnum = phnum
         self.segments = segments
-        self.interpreter = interpreter    # has a PT_INTERP: dynamically linked
+        self.interpreter = interpreter    # PT_INTERP's (offset, size): dynamically linked
         self.phdr = phdr                  # PT_PHDR's address, if the file has one
 
     def executable(self) -> bool:
@@ -67,14 +67,14 @@ def read_header(data: bytes) -> Header | None:
     if phentsize != PHDR.size or phoff + phnum * PHDR.size > len(data):
         return None
     segments = []
-    interpreter = False
+    interpreter = None
     phdr = None
     for i in range(phnum):
         ptype, flags, offset, vaddr, _, filesz, memsz, _ = PHDR.unpack_from(data, phoff + i * PHDR.size)
         if ptype == PT_LOAD:
             segments.append(Segment(vaddr, offset, filesz, memsz, flags))
         elif ptype == PT_INTERP:
-            interpreter = True
+            interpreter = (offset, filesz)
         elif ptype == PT_PHDR:
             phdr = vaddr
     return Header(kind, machine, entry, phoff, phnum, segments, interpreter, phdr)

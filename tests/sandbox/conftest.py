@@ -33,13 +33,13 @@ def downstairs(*args: str) -> list[str]:
     return [sys.executable, "-c", LAUNCH, *args]
 
 
-def sandbox_command(root, argv) -> list[str]:
-    return downstairs("sandbox", "--root", str(root), "--", *argv)
+def sandbox_command(root, argv, platform: str = "seccomp") -> list[str]:
+    return downstairs("sandbox", "--platform", platform, "--root", str(root), "--", *argv)
 
 
-def run_sandboxed(root, argv, stdin: bytes = b"", timeout: float = 60) -> Result:
-    return Result(subprocess.run(sandbox_command(root, argv), input=stdin, capture_output=True,
-                                 env=ENV, timeout=timeout))
+def run_sandboxed(root, argv, stdin: bytes = b"", timeout: float = 60, platform: str = "seccomp") -> Result:
+    return Result(subprocess.run(sandbox_command(root, argv, platform), input=stdin,
+                                 capture_output=True, env=ENV, timeout=timeout))
 
 
 def run_native(root, argv, stdin: bytes = b"", timeout: float = 60) -> Result:
@@ -68,3 +68,24 @@ def busybox_root() -> pathlib.Path:
 @pytest.fixture
 def root(busybox_root, tmp_path) -> pathlib.Path:
     return copy_root(busybox_root, tmp_path / "root")
+
+
+PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
+COMPILERS = {"x86_64": "gcc", "riscv64": "riscv64-linux-gnu-gcc"}
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory):
+    """build(name, arch) -> a static executable of programs/NAME.c for that architecture."""
+    out = tmp_path_factory.mktemp("programs")
+    built = {}
+
+    def make(name: str, arch: str = "x86_64") -> pathlib.Path:
+        key = (name, arch)
+        if key not in built:
+            target = out / f"{name}-{arch}"
+            subprocess.run([COMPILERS[arch], "-static", "-O2", "-o", str(target),
+                            str(PROGRAMS / f"{name}.c"), "-lm"], check=True)
+            built[key] = target
+        return built[key]
+    return make
