@@ -42,6 +42,7 @@ MAX_INTERPRETERS = 4                  # #! scripts run by #! scripts... (BINPRM_
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
 PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ = 15, 16, 23
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 36, 37, 38, 39
+RSEQ_FLAG_UNREGISTER = 1
 REBOOT_MAGIC1, REBOOT_MAGIC2 = 0xFEE1DEAD, (672274793, 85072278, 369367448, 537993216)
 REBOOT_RESTART, REBOOT_HALT, REBOOT_POWER_OFF, REBOOT_RESTART2 = 0x01234567, 0xCDEF0123, 0x4321FEDC, 0xA1B2C3D4
 
@@ -339,6 +340,7 @@ def exec_done(kernel, process, program: Program) -> None:
     descriptors closed, a vfork parent released)."""
     process.exe = program.node
     process.exe_path = program.exe_path
+    process.rseq = None
     process.argv = program.argv
     process.environ = program.envp
     process.comm = program.name
@@ -536,6 +538,24 @@ def sys_get_robust_list(kernel, process, pid, head_addr, len_addr, *_):
     return 0
 
 
+def sys_rseq(kernel, process, addr, length, flags, signature, *_):
+    """rseq(2) registration: recorded, and the area's cpu_id fields set to 0, the one CPU a
+    sandboxed process ever sees it run on (the layer never migrates or preempts inside a
+    critical section it would have to abort, so none is ever aborted)."""
+    if flags & RSEQ_FLAG_UNREGISTER:
+        if process.rseq is None or process.rseq != (addr, length, signature):
+            raise SysError(errno.EINVAL)
+        process.rseq = None
+        return 0
+    if flags or length < 32 or addr & 31:
+        raise SysError(errno.EINVAL)
+    if process.rseq is not None:
+        raise SysError(errno.EBUSY if process.rseq == (addr, length, signature) else errno.EINVAL)
+    process.memory.write(addr, struct.pack("<II", 0, 0))         # cpu_id_start, cpu_id
+    process.rseq = (addr, length, signature)
+    return 0
+
+
 def sys_sched_getaffinity(kernel, process, pid, size, addr, *_):
     cpus = os.sched_getaffinity(0)
     mask = sum(1 << cpu for cpu in cpus)
@@ -586,7 +606,7 @@ HANDLERS = {
     "prlimit64": sys_prlimit64, "getrlimit": sys_getrlimit, "setrlimit": sys_setrlimit,
     "getrusage": sys_getrusage, "prctl": sys_prctl, "set_tid_address": sys_set_tid_address,
     "set_robust_list": sys_set_robust_list, "get_robust_list": sys_get_robust_list,
-    "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
+    "rseq": sys_rseq, "sched_getaffinity": sys_sched_getaffinity, "sched_yield": sys_sched_yield,
     "getpriority": sys_getpriority, "setpriority": sys_setpriority,
 }
 HANDLERS.update({name: sys_not_permitted for name in NOT_PERMITTED})

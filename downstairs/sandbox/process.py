@@ -81,6 +81,7 @@ class Process:
         self.progress = 0                    # bytes a partly done call already moved
         self.clear_tid = 0                   # set_tid_address
         self.robust_list = (0, 0)
+        self.rseq = None                     # rseq(2): (address, length, signature)
         self.memory = None                   # the platform's view of its address space
         self.context = None                  # the platform's state for it
         self.signals = None                  # SignalState, where the layer delivers signals
@@ -101,6 +102,7 @@ class Process:
         self.rlimits = dict(parent.rlimits)
         self.exe, self.exe_path = parent.exe, parent.exe_path
         self.argv, self.environ, self.comm = parent.argv, parent.environ, parent.comm
+        self.rseq = parent.rseq
 
     def require(self, node: fs.Node, want: int) -> None:
         """Permission to read (4), write (2) or execute/search (1) `node`, as the

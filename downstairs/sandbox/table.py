@@ -72,12 +72,12 @@ def numbers_source() -> str:
 def dispositions() -> list[tuple[str, str, str, str, str]]:
     """(name, x86-64 number, riscv64 number, ptrace platform, hart platform) for every call;
     each platform column is `served`, `passed: why`, or `refused`."""
-    from downstairs.sandbox import hart, kernel, ptrace
+    from downstairs.sandbox import hart, kernel, tracer
     from downstairs.sandbox.numbers import NUMBERS
     rows = []
     for name, (x86, rv) in sorted(NUMBERS.items()):
-        if name in ptrace.PASSED:
-            on_ptrace = "passed: " + ptrace.PASSED[name]
+        if name in tracer.PASSED:
+            on_ptrace = "passed: " + tracer.PASSED[name]
         elif name in kernel.SERVED:
             on_ptrace = "served"
         else:
@@ -105,10 +105,10 @@ def markdown() -> str:
     total = counts(rows)
     p, h = total["ptrace"], total["hart"]
     out = [BEGIN, "",
-           f"x86-64 under ptrace: {p['served']} served, {p['passed']} passed to the host, "
+           f"x86-64 (both platforms): {p['served']} served, {p['passed']} passed to the host, "
            f"{p['refused']} refused. riscv64 on the hart: {h['served']} served, {h['refused']} refused "
            f"(nothing can be passed: there is no kernel under it).", "",
-           "| call | x86-64 | riscv64 | ptrace platform (x86-64) | hart platform (riscv64) |",
+           "| call | x86-64 | riscv64 | x86-64 platforms (seccomp, ptrace) | hart platform (riscv64) |",
            "|---|---|---|---|---|"]
     for name, x86, rv, on_ptrace, on_hart in rows:
         out.append(f"| `{name}` | {x86} | {rv} | {on_ptrace} | {on_hart} |")

@@ -23,6 +23,7 @@ and how a call is handed to the host with rewritten registers (`host_runs`).
 import ctypes
 import errno
 import os
+import resource
 import select
 import signal
 import struct
@@ -261,6 +262,8 @@ class Tracer:
         env = (ctypes.c_char_p * (len(envp) + 1))(*envp, None)
         confine = self.confinement()
         os.setsid()
+        os.chdir("/")
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # a crash writes no core file on the host
         os.closerange(0, fd)
         os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGQUIT,
