@@ -33,6 +33,23 @@ POLLFD = struct.Struct("<ihh")
 UTSNAME_FIELD = 65
 
 
+def cstring(page_rest, addr: int, limit: int) -> bytes:
+    """The NUL-terminated string at `addr` in a program's memory, where `page_rest(addr)`
+    gives the bytes from addr to the end of its page (raising EFAULT where there are none);
+    ENAMETOOLONG once it is `limit` bytes long without its NUL."""
+    from downstairs.sandbox.waits import SysError
+    out = b""
+    while True:
+        data = page_rest(addr)
+        end = data.find(b"\0")
+        out += data if end < 0 else data[:end]
+        if len(out) >= limit:
+            raise SysError(36)                      # ENAMETOOLONG
+        if end >= 0:
+            return out
+        addr += len(data)
+
+
 class Stat:
     """What the stat family reports about a file (the fields of struct stat/statx)."""
 

@@ -13,7 +13,7 @@ import struct
 
 from downstairs.sandbox import elf, fs
 from downstairs.sandbox.calls_fs import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, read_path, s32, start_dir
-from downstairs.sandbox.process import RLIMIT_NOFILE, X_OK, killed
+from downstairs.sandbox.process import RLIMIT_NOFILE, X_OK, describe, killed
 from downstairs.sandbox.signals import NSIG, SIGHUP, SIGINT
 from downstairs.sandbox.waits import Block, SysError
 
@@ -367,21 +367,26 @@ def matching_children(process, pid: int) -> list:
     return [c for c in process.children if c.pgid == group]
 
 
+def exited_child(process, pid: int):
+    """A child matching wait's `pid` that has exited (None: some are still running)."""
+    children = matching_children(process, pid)
+    if not children:
+        raise SysError(errno.ECHILD)
+    return next((child for child in children if not child.alive), None)
+
+
 def sys_wait4(kernel, process, pid, status_addr, options, rusage, *_):
     pid, options = s32(pid), s32(options)
     if options & ~WAIT_FLAGS:
         raise SysError(errno.EINVAL)
-    children = matching_children(process, pid)
-    if not children:
-        raise SysError(errno.ECHILD)
-    for child in children:
-        if not child.alive:
-            if status_addr:
-                process.memory.write(status_addr, struct.pack("<i", child.status))
-            if rusage:
-                process.memory.write(rusage, bytes(RUSAGE_SIZE))
-            kernel.reap(child)
-            return child.pid
+    child = exited_child(process, pid)
+    if child is not None:
+        if status_addr:
+            process.memory.write(status_addr, struct.pack("<i", child.status))
+        if rusage:
+            process.memory.write(rusage, bytes(RUSAGE_SIZE))
+        kernel.reap(child)
+        return child.pid
     if options & WNOHANG:
         return 0
     raise Block(process.child_exited)
@@ -394,20 +399,16 @@ def sys_waitid(kernel, process, idtype, ident, info, options, rusage, *_):
     pid = {P_ALL: -1, P_PID: ident, P_PGID: -ident if ident else 0}.get(idtype)
     if pid is None:
         raise SysError(errno.EINVAL)
-    children = matching_children(process, pid)
-    if not children:
-        raise SysError(errno.ECHILD)
-    for child in children:
-        if not child.alive:
-            kind, value = ("exited", (child.status >> 8) & 0xFF) if child.status & 0x7F == 0 else \
-                ("killed", child.status & 0x7F)
-            code = CLD_EXITED if kind == "exited" else (CLD_DUMPED if child.status & 0x80 else CLD_KILLED)
-            if info:
-                siginfo = struct.pack("<iii4xiii", 17, 0, code, child.pid, child.uid, value)
-                process.memory.write(info, siginfo + bytes(128 - len(siginfo)))
-            if not options & WNOWAIT:
-                kernel.reap(child)
-            return 0
+    child = exited_child(process, pid)
+    if child is not None:
+        kind, value = describe(child.status)
+        code = CLD_EXITED if kind == "exited" else (CLD_DUMPED if child.status & 0x80 else CLD_KILLED)
+        if info:
+            siginfo = struct.pack("<iii4xiii", 17, 0, code, child.pid, child.uid, value)
+            process.memory.write(info, siginfo + bytes(128 - len(siginfo)))
+        if not options & WNOWAIT:
+            kernel.reap(child)
+        return 0
     if options & WNOHANG:
         if info:
             process.memory.write(info, bytes(128))

@@ -119,75 +119,60 @@ def find_first(kernel, process, argv: list[bytes], envp: list[bytes], where: str
 
 
 def run_sandbox(args) -> int:
-    from downstairs.sandbox import abi, fs, rootfs, tracer
-    from downstairs.sandbox.kernel import Kernel
-    from downstairs.sandbox.terminal import Console
+    from downstairs.sandbox import abi, rootfs, tracer
     problem = tracer.available()
     if problem:
         raise UsageError(problem)
     root = check_root(args.root) if args.root else str(rootfs.default_root())
-    argv = command_line(args) or [b"/bin/sh"]
-    uid, gid = os.getuid(), os.getgid()
-    view = fs.View(root, uid, gid)
     if args.platform == "ptrace":
         from downstairs.sandbox.ptrace import SysemuPlatform as Platform
     else:
         from downstairs.sandbox.seccomp import SeccompPlatform as Platform
-    platform = Platform()
-    console = Console()
-    kernel = Kernel(view, abi.X86_64, platform, console, uid, gid)
-    platform.attach(kernel)
-    process = kernel.first_process()
-    envp = environment()
-    guardian = Guardian(console)
-    try:
-        program = find_first(kernel, process, argv, envp, root)
-        platform.start(process, program)
-        return platform.run()
-    except ProgramError as err:
-        print(f"downstairs sandbox: {err}", file=sys.stderr)
-        return err.status
-    finally:
-        platform.end_all()
-        platform.reap_all()
-        console.restore()
-        guardian.done()
-        view.close()
+    return run_program("sandbox", root, Platform(), abi.X86_64, command_line(args) or [b"/bin/sh"], None)
 
 
 def run_user(args) -> int:
-    from downstairs.sandbox import abi, fs, hart
-    from downstairs.sandbox.kernel import Kernel
-    from downstairs.sandbox.terminal import Console
+    from downstairs.sandbox import abi, hart
     argv = command_line(args)
     if not argv:
         raise UsageError("run-user needs a PROGRAM (a static riscv64 Linux executable)")
     root = check_root(args.root)
+    if b"/" not in argv[0] and os.path.exists(argv[0]):
+        argv[0] = b"./" + argv[0]                    # a file here, as qemu-riscv64 takes it
+    cwd = os.fsencode(os.getcwd()) if root == "/" else None
+    return run_program("run-user", root, hart.HartPlatform(args.engine), abi.RISCV64, argv, cwd)
+
+
+def run_program(command: str, root: str, platform, arch, argv: list[bytes], cwd: bytes | None) -> int:
+    """Make the kernel over a view of `root`, start pid 1 running argv (in `cwd` of the view,
+    if given: run-user keeps the directory it was started in, as qemu-riscv64 does), serve
+    it until everything ended, and put the terminal back whatever happens."""
+    from downstairs.sandbox import fs
+    from downstairs.sandbox.kernel import Kernel
+    from downstairs.sandbox.terminal import Console
+    from downstairs.sandbox.waits import SysError
     uid, gid = os.getuid(), os.getgid()
     view = fs.View(root, uid, gid)
-    platform = hart.HartPlatform(args.engine)
     console = Console()
-    kernel = Kernel(view, abi.RISCV64, platform, console, uid, gid)
+    kernel = Kernel(view, arch, platform, console, uid, gid)
     platform.attach(kernel)
     process = kernel.first_process()
-    if root == "/":                    # as qemu-riscv64: the program starts where we are
-        from downstairs.sandbox.waits import SysError
+    if cwd is not None:
         try:
-            process.cwd = view.resolve(process, view.root, os.fsencode(os.getcwd())).existing()
+            process.cwd = view.resolve(process, view.root, cwd).existing()
         except SysError:
             pass
-    envp = environment()
     guardian = Guardian(console)
     try:
-        if b"/" not in argv[0]:
-            argv[0] = b"./" + argv[0] if os.path.exists(argv[0]) else argv[0]
-        program = find_first(kernel, process, argv, envp, root)
+        program = find_first(kernel, process, argv, environment(), root)
         platform.start(process, program)
         return platform.run()
     except ProgramError as err:
-        print(f"downstairs run-user: {err}", file=sys.stderr)
+        print(f"downstairs {command}: {err}", file=sys.stderr)
         return err.status
     finally:
+        platform.end_all()
+        platform.reap_all()
         console.restore()
         guardian.done()
         view.close()

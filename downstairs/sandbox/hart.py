@@ -23,14 +23,13 @@ import collections
 import errno
 import os
 import select
-import signal
 import struct
 import time
 
 from downstairs.isa import encode
 from downstairs.machine import engine as engines
 from downstairs.machine.board import RAM_BASE, Machine
-from downstairs.sandbox import calls_process, elf
+from downstairs.sandbox import calls_process, elf, signals
 from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
@@ -42,7 +41,7 @@ from downstairs.sandbox.process import killed
 from downstairs.sandbox.signals import (
     CONTINUE, CORE, IGNORE, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SIG_BLOCK, SIG_DFL,
     SIG_IGN, SIG_SETMASK, SIG_UNBLOCK, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, SS_DISABLE,
-    SS_ONSTACK, STOP, UNBLOCKABLE, Action, SignalState, bit, default_action, NSIG,
+    STOP, UNBLOCKABLE, Action, SignalState, bit, default_action, NSIG,
 )
 from downstairs.sandbox.waits import Block, SysError, WaitQueue
 
@@ -186,13 +185,8 @@ class HartPlatform:
     # ---- the loop ----------------------------------------------------------------------------
 
     def run(self) -> int:
-        handlers = {sig: signal.signal(sig, self.on_signal)
-                    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH)}
-        try:
+        with signals.caught(self.on_signal):
             self.loop()
-        finally:
-            for sig, old in handlers.items():
-                signal.signal(sig, old)
         return self.kernel.exit_status()
 
     def on_signal(self, sig, frame) -> None:
@@ -202,13 +196,9 @@ class HartPlatform:
         kernel = self.kernel
         while any(p.alive for p in kernel.processes.values()):
             if self.signals_in:
-                signals, self.signals_in = self.signals_in, []
-                for sig in signals:
-                    if sig in (signal.SIGTERM, signal.SIGHUP):
-                        kernel.init_status = killed(sig)
-                        self.end_all()
-                    else:
-                        kernel.terminal_signal(sig)
+                received, self.signals_in = self.signals_in, []
+                for sig in received:
+                    kernel.host_signal(sig)
                 continue
             self.run_ready()
             if not self.runnable:
@@ -446,6 +436,9 @@ class HartPlatform:
         if self.current is process:
             self.current = None
         return NO_RETURN
+
+    def reap_all(self) -> None:
+        """Nothing to wait for: the hart's processes end when end_all says."""
 
     def end_all(self) -> None:
         for process in list(self.kernel.processes.values()):

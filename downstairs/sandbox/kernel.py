@@ -21,8 +21,8 @@ import os
 import time
 
 from downstairs.sandbox import calls_fs, calls_io, calls_process, calls_system, special
-from downstairs.sandbox.process import Process
-from downstairs.sandbox.signals import SA_NOCLDWAIT, SIGCHLD, SIGKILL
+from downstairs.sandbox.process import Process, killed
+from downstairs.sandbox.signals import SA_NOCLDWAIT, SIGCHLD, SIGHUP, SIGKILL, SIGTERM
 from downstairs.sandbox.terminal import Console, standard_streams
 from downstairs.sandbox.waits import Block, SysError, WaitQueue
 
@@ -240,6 +240,15 @@ class Kernel:
         """The terminal's signal (Ctrl-C, a window change) to the foreground group."""
         for process in self.group(self.console.foreground):
             self.send_signal(process, sig)
+
+    def host_signal(self, sig: int) -> None:
+        """A signal to the sandbox process: SIGTERM and SIGHUP end the sandbox and every
+        process in it; the terminal's others go to the foreground group."""
+        if sig in (SIGTERM, SIGHUP):
+            self.init_status = killed(sig)
+            self.platform.end_all()
+        else:
+            self.terminal_signal(sig)
 
     def kill_all(self) -> None:
         for process in list(self.processes.values()):

@@ -25,6 +25,7 @@ import bisect
 import errno
 import struct
 
+from downstairs.sandbox.abi import cstring
 from downstairs.sandbox.waits import SysError
 
 PAGE = 4096
@@ -364,19 +365,13 @@ class AddressSpace:
             addr += chunk
             at += chunk
 
+    def page_rest(self, addr: int) -> bytes:
+        """The bytes from addr to the end of its page."""
+        offset = self.frame_of(addr, False) - self.base
+        return bytes(self.ram[offset:offset + PAGE - (addr & (PAGE - 1))])
+
     def cstring(self, addr: int, limit: int) -> bytes:
-        out = b""
-        while True:
-            chunk = PAGE - (addr & (PAGE - 1))
-            offset = self.frame_of(addr, False) - self.base
-            data = self.ram[offset:offset + chunk]
-            end = data.find(b"\0")
-            out += data if end < 0 else data[:end]
-            if len(out) >= limit:
-                raise SysError(errno.ENAMETOOLONG)
-            if end >= 0:
-                return out
-            addr += chunk
+        return cstring(self.page_rest, addr, limit)
 
     # ---- whole spaces -----------------------------------------------------------------------------
 

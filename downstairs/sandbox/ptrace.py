@@ -20,7 +20,6 @@ numbers mean other calls) or with the x32 bit gets ENOSYS and never runs.
 import ctypes
 import errno
 import os
-import signal
 
 from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
 from downstairs.sandbox.tracer import (
@@ -140,28 +139,23 @@ class SysemuPlatform(Tracer):
     def wait_event(self):
         """The next (pid, status), or None when a signal, a host descriptor or a timer needs
         attention first: waits in select on the descriptors and a SIGCHLD wakeup pipe."""
-        kernel = self.kernel
-        reading, writing = kernel.host_waits()
-        wakeup = self.wakeup_fd()
-        old = signal.signal(signal.SIGCHLD, lambda *_: None)
-        previous = signal.set_wakeup_fd(self.wakeup_w)
-        self.waiting = True
-        try:
-            if self.signals_in:
+        reading, writing = self.kernel.host_waits()
+        with self.sigchld_wakeup() as wakeup:
+            self.waiting = True
+            try:
+                if self.signals_in:
+                    return None
+                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
+                if pid:
+                    return pid, status
+                ready_r, ready_w = select_ready([wakeup] + reading, writing, self.timeout())
+            except Wakeup:
                 return None
-            pid, status = os.waitpid(-1, WALL | os.WNOHANG)
-            if pid:
-                return pid, status
-            ready_r, ready_w = select_ready([wakeup] + reading, writing, self.timeout())
-        except Wakeup:
-            return None
-        except ChildProcessError:
-            self.tasks.clear()
-            return None
-        finally:
-            self.waiting = False
-            signal.set_wakeup_fd(previous)
-            signal.signal(signal.SIGCHLD, old)
+            except ChildProcessError:
+                self.tasks.clear()
+                return None
+            finally:
+                self.waiting = False
         self.drain_wakeups()
         self.wake_host(ready_r, ready_w)
         return None

@@ -28,7 +28,6 @@ import ctypes
 import errno
 import os
 import select
-import signal
 import struct
 
 from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
@@ -171,58 +170,57 @@ class SeccompPlatform(Tracer):
     # ---- the loop --------------------------------------------------------------------------
 
     def loop(self) -> None:
+        with self.sigchld_wakeup() as wakeup:
+            self.serve_all(wakeup)
+
+    def serve_all(self, wakeup: int) -> None:
+        """The loop: poll the notification descriptor, the wakeup pipe and any host
+        descriptor a call waits for; answer notifications, handle ptrace events."""
         kernel = self.kernel
-        wakeup = self.wakeup_fd()
-        old = signal.signal(signal.SIGCHLD, lambda *_: None)
-        previous = signal.set_wakeup_fd(self.wakeup_w)
         poller = select.poll()
         watched: dict[int, int] = {}
         listener = self.listener
-        try:
-            while self.tasks:
-                if kernel.ready:
-                    self.run_ready()
-                    continue
-                if self.signals_in:
-                    self.take_signals()
-                    continue
-                want = {listener: select.POLLIN, wakeup: select.POLLIN}
-                if not kernel.quiet():
-                    reading, writing = kernel.host_waits()
-                    for fd in reading:
-                        want[fd] = want.get(fd, 0) | select.POLLIN
-                    for fd in writing:
-                        want[fd] = want.get(fd, 0) | select.POLLOUT
-                if want != watched:
-                    for fd in watched:
-                        poller.unregister(fd)
-                    for fd, events in want.items():
-                        poller.register(fd, events)
-                    watched = want
-                timeout = self.timeout()
-                self.waiting = True
-                try:
-                    ready = poller.poll(None if timeout is None else timeout * 1000)
-                except Wakeup:
-                    continue
-                finally:
-                    self.waiting = False
-                ready_r, ready_w = [], []
-                for fd, events in ready:
-                    if fd == listener:
-                        self.receive()
-                    elif fd == wakeup:
-                        self.drain_wakeups()
-                        self.reap_events()
-                    else:
-                        if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
-                            ready_r.append(fd)
-                        if events & (select.POLLOUT | select.POLLERR):
-                            ready_w.append(fd)
-                self.wake_host(ready_r, ready_w)
-        finally:
-            signal.set_wakeup_fd(previous)
-            signal.signal(signal.SIGCHLD, old)
+        while self.tasks:
+            if kernel.ready:
+                self.run_ready()
+                continue
+            if self.signals_in:
+                self.take_signals()
+                continue
+            want = {listener: select.POLLIN, wakeup: select.POLLIN}
+            if not kernel.quiet():
+                reading, writing = kernel.host_waits()
+                for fd in reading:
+                    want[fd] = want.get(fd, 0) | select.POLLIN
+                for fd in writing:
+                    want[fd] = want.get(fd, 0) | select.POLLOUT
+            if want != watched:
+                for fd in watched:
+                    poller.unregister(fd)
+                for fd, events in want.items():
+                    poller.register(fd, events)
+                watched = want
+            timeout = self.timeout()
+            self.waiting = True
+            try:
+                ready = poller.poll(None if timeout is None else timeout * 1000)
+            except Wakeup:
+                continue
+            finally:
+                self.waiting = False
+            ready_r, ready_w = [], []
+            for fd, events in ready:
+                if fd == listener:
+                    self.receive()
+                elif fd == wakeup:
+                    self.drain_wakeups()
+                    self.reap_events()
+                else:
+                    if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
+                        ready_r.append(fd)
+                    if events & (select.POLLOUT | select.POLLERR):
+                        ready_w.append(fd)
+            self.wake_host(ready_r, ready_w)
 
     def receive(self) -> None:
         """Take one notification and serve it (the hot path: kernel.call inlined)."""

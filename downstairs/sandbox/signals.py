@@ -10,6 +10,9 @@ On the hart there is no host kernel under the program, so SignalState is the sta
 (actions, blocked mask, pending set, alternate stack) and hart.py builds the frames.
 """
 
+import contextlib
+import signal as host
+
 SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE = 1, 2, 3, 4, 5, 6, 7, 8
 SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT = 9, 10, 11, 12, 13, 14, 15, 16
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU = 17, 18, 19, 20, 21, 22, 23, 24
@@ -104,3 +107,19 @@ class SignalState:
         if ready & bit(SIGKILL):
             return SIGKILL
         return (ready & -ready).bit_length()
+
+
+# Signals to the sandbox itself: the terminal's (sent on to the foreground group) and the
+# ones that end it (kernel.host_signal).
+SANDBOX_SIGNALS = (SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH)
+
+
+@contextlib.contextmanager
+def caught(handler):
+    """Run the block with `handler` taking the signals sent to the sandbox process."""
+    old = {sig: host.signal(sig, handler) for sig in SANDBOX_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            host.signal(sig, previous)

@@ -20,6 +20,7 @@ The subclasses say how a call reaches the layer and how its result goes back (`c
 and how a call is handed to the host with rewritten registers (`host_runs`).
 """
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -29,7 +30,7 @@ import signal
 import struct
 import time
 
-from downstairs.sandbox import calls_process
+from downstairs.sandbox import abi, calls_process, signals
 from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import NO_RETURN
@@ -161,23 +162,18 @@ class Memory:
         if done != len(data):
             raise SysError(errno.EFAULT)
 
+    def page_rest(self, addr: int) -> bytes:
+        """The bytes from addr to the end of its page."""
+        try:
+            data = os.pread(self.fd, 4096 - (addr & 4095), addr)
+        except (OSError, OverflowError):
+            raise SysError(errno.EFAULT) from None
+        if not data:
+            raise SysError(errno.EFAULT)
+        return data
+
     def cstring(self, addr: int, limit: int) -> bytes:
-        """The NUL-terminated string at addr (ENAMETOOLONG past `limit` bytes)."""
-        out = b""
-        while True:
-            try:
-                data = os.pread(self.fd, 4096 - (addr & 4095), addr)
-            except (OSError, OverflowError):
-                raise SysError(errno.EFAULT) from None
-            if not data:
-                raise SysError(errno.EFAULT)
-            end = data.find(b"\0")
-            out += data if end < 0 else data[:end]
-            if len(out) >= limit:
-                raise SysError(errno.ENAMETOOLONG)
-            if end >= 0:
-                return out
-            addr += len(data)
+        return abi.cstring(self.page_rest, addr, limit)
 
 
 class Task:
@@ -299,14 +295,8 @@ class Tracer:
     def run(self) -> int:
         """Serve system calls until every process of the sandbox is gone; the sandbox's
         exit status (pid 1's)."""
-        handlers = {sig: signal.signal(sig, self.on_signal)
-                    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP,
-                                signal.SIGWINCH)}
-        try:
+        with signals.caught(self.on_signal):
             self.loop()
-        finally:
-            for sig, old in handlers.items():
-                signal.signal(sig, old)
         return self.kernel.exit_status()
 
     def loop(self) -> None:
@@ -319,15 +309,21 @@ class Tracer:
             raise Wakeup()
 
     def take_signals(self) -> None:
-        """Signals sent to the sandbox: the terminal's go to the foreground group; SIGTERM
-        and SIGHUP end the sandbox and everything in it."""
-        signals, self.signals_in = self.signals_in, []
-        for sig in signals:
-            if sig in (signal.SIGTERM, signal.SIGHUP):
-                self.kernel.init_status = killed(sig)
-                self.end_all()
-            else:
-                self.kernel.terminal_signal(sig)
+        received, self.signals_in = self.signals_in, []
+        for sig in received:
+            self.kernel.host_signal(sig)
+
+    @contextlib.contextmanager
+    def sigchld_wakeup(self):
+        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable."""
+        self.wakeup_fd()
+        old = signal.signal(signal.SIGCHLD, lambda *_: None)
+        previous = signal.set_wakeup_fd(self.wakeup_w)
+        try:
+            yield self.wakeup_r
+        finally:
+            signal.set_wakeup_fd(previous)
+            signal.signal(signal.SIGCHLD, old)
 
     def run_ready(self) -> None:
         """Run again the parked calls whose wait is over."""
