@@ -27,7 +27,6 @@ from downstairs.sandbox.tracer import (
     PTRACE_SYSCALL, PTRACE_SYSEMU, RAX, RUNNING, SKIPPED, SYSCALL_STATUS, THROUGH_LAYER, WALL, X32_BIT,
     Task, Tracer, Wakeup, ptrace, raw_ptrace, select_ready,
 )
-from downstairs.sandbox.waits import Block, SysError
 
 
 class SyscallInfo(ctypes.Structure):
@@ -67,10 +66,11 @@ class SysemuPlatform(Tracer):
                     self.handle_safely(*event)
 
     def serve(self) -> None:
-        """The hot loop, while nothing but the processes needs watching: call_stop's steps
-        inlined. Returns when a call blocked or woke another, or a signal came."""
+        """The hot loop, while nothing but the processes needs watching: call_stop's steps,
+        written out with the ptrace requests made directly. Returns when a call blocked or
+        woke another, or a signal came."""
         kernel = self.kernel
-        tasks, direct, table = self.tasks, self.direct, kernel.table
+        tasks, direct, call = self.tasks, self.direct, kernel.call
         info, info_addr, size = self.info, self.info_addr, ctypes.sizeof(SyscallInfo)
         raw, waitpid = raw_ptrace, os.waitpid
         while tasks:
@@ -100,20 +100,9 @@ class SysemuPlatform(Tracer):
                 self.host_runs(task, self.stopped_regs(task), None)
                 continue
             else:
-                process = task.process
-                process.progress = 0
-                process.deadline = None
-                entry = table.get(number)
-                if entry is None:
-                    result = -errno.ENOSYS
-                else:
-                    try:
-                        result = entry[1](kernel, process, *args)
-                    except SysError as err:
-                        result = process.progress if process.progress else -err.errno
-                    except Block as block:
-                        kernel.park(process, block)
-                        return
+                result = call(task.process, number, args)
+                if result is BLOCKED:
+                    return
                 if result is NO_RETURN:
                     if kernel.ready or self.signals_in or not kernel.quiet():
                         return

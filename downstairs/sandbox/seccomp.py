@@ -36,7 +36,6 @@ from downstairs.sandbox.tracer import (
     PTRACE_CONT, PTRACE_SETREGS, PTRACE_SYSCALL, EXIT, RUNNING, THROUGH_LAYER,
     TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, Wakeup, libc, ptrace,
 )
-from downstairs.sandbox.waits import Block, SysError
 
 # BPF (include/uapi/linux/filter.h, bpf_common.h) and seccomp's return actions
 BPF_LD_W_ABS, BPF_JEQ_K, BPF_JSET_K, BPF_AND_K, BPF_RET_K = 0x20, 0x15, 0x45, 0x54, 0x06
@@ -242,20 +241,7 @@ class SeccompPlatform(Tracer):
         if process.blocked:
             kernel.unpark(process)                    # its earlier call ended (killed, restarted)
         task.notification, task.number, task.args = ident, number, args
-        process.progress = 0
-        process.deadline = None
-        entry = kernel.table.get(number)
-        if entry is None:
-            result = -errno.ENOSYS
-        else:
-            try:
-                result = entry[1](kernel, process, *args)
-            except SysError as err:
-                result = process.progress if process.progress else -err.errno
-            except Block as block:
-                kernel.park(process, block)
-                return
-        self.complete(task, result)
+        self.complete(task, kernel.call(process, number, args))
 
     def adopt(self, host_pid: int, parent: Task) -> None:
         super().adopt(host_pid, parent)
