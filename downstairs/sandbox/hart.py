@@ -34,7 +34,8 @@ from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.memory import (
-    MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE,
+    MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, PAGE, PROT_EXEC, PROT_READ,
+    PROT_WRITE, SAFE_ADVICE,
     AddressSpace, Area, Frames, page_up,
 )
 from downstairs.sandbox.process import killed
@@ -54,6 +55,7 @@ MSTATUS_FS_DIRTY = 3 << 13           # floating point on (privileged spec 3.1.6.
 CSR_PMPCFG0, CSR_PMPADDR0 = 0x3A0, 0x3B0
 PMP_NAPOT_RWX = 0x1F                 # pmpcfg: A = NAPOT, R W X
 SLICE = 1 << 20                      # instructions a process runs before the next one's turn
+IDLE_CHECK = 0.2                     # seconds between looks at the sandbox's own signals when idle
 
 # The user address-space layout, as qemu-riscv64 lays out a 64-bit program
 STACK_TOP = 0x4000800000
@@ -209,13 +211,13 @@ class HartPlatform:
                 self.run_process(process)
 
     def idle(self) -> None:
-        """Nothing can run: wait for a host descriptor or a timer."""
+        """Nothing can run: wait for a host descriptor or a timer (processes that only wait
+        for each other wait for ever, as they would on Linux; a look every IDLE_CHECK
+        seconds sees a signal to the sandbox itself)."""
         kernel = self.kernel
         reading, writing = kernel.host_waits()
         deadline = kernel.next_deadline()
-        if not reading and not writing and deadline is None:
-            raise RuntimeError("every process of the sandbox waits for another: a deadlock")
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        timeout = IDLE_CHECK if deadline is None else min(IDLE_CHECK, max(0.0, deadline - time.monotonic()))
         try:
             ready_r, ready_w, _ = select.select(reading, writing, [], timeout)
         except InterruptedError:
@@ -629,7 +631,9 @@ def sys_mremap(kernel, process, old, old_length, new_length, flags, new, *_):
 
 
 def sys_madvise(kernel, process, addr, length, advice, *_):
-    if advice == 4:                                     # MADV_DONTNEED
+    if advice & 0xFFFFFFFF not in SAFE_ADVICE:
+        raise SysError(errno.EINVAL)
+    if advice == MADV_DONTNEED:
         space_of(process).discard(addr, length)
     return 0
 

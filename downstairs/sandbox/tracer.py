@@ -34,6 +34,7 @@ from downstairs.sandbox import abi, calls_process, signals
 from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import NO_RETURN
+from downstairs.sandbox.memory import SAFE_ADVICE
 from downstairs.sandbox.process import exited, killed
 from downstairs.sandbox.signals import (
     CONTINUE, IGNORE, SIGCHLD, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, bit, default_action,
@@ -75,7 +76,7 @@ PASSED = {
     "munmap": "changes only the caller's own address space",
     "mprotect": "changes only the caller's own address space",
     "mremap": "changes only the caller's own address space (all its mappings are private)",
-    "madvise": "advice about the caller's own memory",
+    "madvise": "advice about the caller's own memory; the layer lets through only advice that changes nothing else (not MADV_HWPOISON, which root could use to take host pages out of service)",
     "arch_prctl": "sets the caller's own FS/GS base and CPUID flags",
     "rt_sigaction": "the caller's own signal dispositions",
     "rt_sigprocmask": "the caller's own signal mask",
@@ -101,7 +102,7 @@ PASSED = {
     "execveat": "as execve",
 }
 # Passed calls that first go through the layer (which checks and rewrites them).
-THROUGH_LAYER = ("mmap", "clone", "fork", "vfork", "execve", "execveat")
+THROUGH_LAYER = ("mmap", "madvise", "clone", "fork", "vfork", "execve", "execveat")
 
 # What a task's next syscall stop is.
 RUNNING, SKIPPED, REISSUED, EXIT, CANCELLED = range(5)
@@ -219,7 +220,7 @@ class Tracer:
         self.kernel = kernel
 
     def extra_handlers(self) -> dict:
-        return {"mmap": self.sys_mmap}
+        return {"mmap": self.sys_mmap, "madvise": self.sys_madvise}
 
     # ---- starting --------------------------------------------------------------------------
 
@@ -625,6 +626,15 @@ class Tracer:
                     pass
             return None
         self.host_runs(task, regs, after)
+        return NO_RETURN
+
+    def sys_madvise(self, kernel, process, addr, length, advice, *_):
+        """madvise: advice about the caller's own pages goes to the host; the rest (memory
+        poisoning, KSM merging) gets EINVAL, as a kernel without it would say."""
+        if advice & 0xFFFFFFFF not in SAFE_ADVICE:
+            raise SysError(errno.EINVAL)
+        task = process.context
+        self.host_runs(task, self.stopped_regs(task), None)
         return NO_RETURN
 
     def send_signal(self, process, sig: int) -> None:
