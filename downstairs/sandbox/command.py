@@ -36,9 +36,10 @@ class ProgramError(Exception):
 
 def register(subparsers) -> None:
     sandbox = subparsers.add_parser(
-        "sandbox", help="run an x86-64 program with every system call served in Python (ptrace)",
+        "sandbox", help="run an x86-64 program with every system call served in Python",
         description="Run a static x86-64 program from a root directory with every system call "
-                    "stopped by ptrace (PTRACE_SYSEMU) and served by the Python system-call layer.")
+                    "sent to the Python system-call layer (by seccomp user notification, or "
+                    "stopped by PTRACE_SYSEMU), as `chroot DIR PROGRAM` would run it.")
     sandbox.add_argument("--root", metavar="DIR",
                          help="the directory the program sees as / (default: a cached busybox root)")
     sandbox.add_argument("--platform", choices=["seccomp", "ptrace"], default="seccomp",

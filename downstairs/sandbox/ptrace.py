@@ -40,6 +40,7 @@ class SyscallInfo(ctypes.Structure):
 
 class SysemuPlatform(Tracer):
     running = PTRACE_SYSEMU
+    name = "PTRACE_SYSEMU"
 
     def __init__(self):
         super().__init__()

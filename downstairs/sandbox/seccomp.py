@@ -115,6 +115,7 @@ def filter_program(numbers: dict[str, int]) -> bytes:
 class SeccompPlatform(Tracer):
     running = PTRACE_CONT
     options = TRACE_FORKS_AND_EXECS | (1 << EVENT_SECCOMP)
+    name = "seccomp user notification (Linux 5.19 or later; --platform ptrace needs less)"
 
     def __init__(self):
         super().__init__()

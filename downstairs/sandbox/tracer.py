@@ -30,6 +30,7 @@ import signal
 import struct
 import time
 
+from downstairs.errors import UsageError
 from downstairs.sandbox import abi, calls_process, signals
 from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
@@ -205,6 +206,7 @@ class Tracer:
 
     running = PTRACE_CONT
     options = TRACE_FORKS_AND_EXECS
+    name = "ptrace"
 
     def __init__(self):
         self.kernel = None
@@ -244,7 +246,10 @@ class Tracer:
         while True:                                    # run it to its exec
             _, status = os.waitpid(pid, WALL)
             if not os.WIFSTOPPED(status):
-                raise OSError(errno.ENOEXEC, "the first program did not start")
+                self.tasks.pop(pid)
+                raise UsageError(f"the program could not be started under {self.name} "
+                                 f"(exit status {os.waitstatus_to_exitcode(status)}); this host's kernel "
+                                 f"may lack what the platform needs")
             if status >> 16 == EVENT_EXEC:
                 break
             self.before_exec(task, status)
