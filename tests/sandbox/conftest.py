@@ -1,7 +1,6 @@
 """Fixtures for the sandbox's tests: a root to run in, and the same command run natively
 (chroot, as root, with /proc and /dev mounted in a private mount namespace) and sandboxed."""
 
-import os
 import pathlib
 import shutil
 import subprocess
@@ -50,13 +49,9 @@ def run_native(root, argv, stdin: bytes = b"", timeout: float = 60) -> Result:
 
 
 def copy_root(source: pathlib.Path, target: pathlib.Path) -> pathlib.Path:
-    """A private copy of a root (busybox hard-linked), so a native run may write in it."""
-    def link_or_copy(src, dst):
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-    shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
+    """A private copy of a root, so a native run may write in it. Files are copied, not
+    hard-linked: a link count that other tests' copies change would show in `ls -l`."""
+    shutil.copytree(source, target, symlinks=True)
     return target
 
 
@@ -67,7 +62,8 @@ def busybox_root() -> pathlib.Path:
 
 @pytest.fixture
 def root(busybox_root, tmp_path) -> pathlib.Path:
-    return copy_root(busybox_root, tmp_path / "root")
+    yield copy_root(busybox_root, tmp_path / "root")
+    shutil.rmtree(tmp_path / "root", ignore_errors=True)
 
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"

@@ -7,6 +7,8 @@ the 31 calls busybox needs (echo, cat, ls, ls -l, sh -c with pipes) and more; th
 add pipes, redirections, here-documents, subshells, background jobs, signals and exit codes.
 """
 
+import shutil
+
 import pytest
 
 from tests.sandbox.conftest import copy_root, run_native, run_sandboxed
@@ -71,7 +73,9 @@ SCRIPTS = [
 
 @pytest.fixture
 def roots(busybox_root, tmp_path):
-    return copy_root(busybox_root, tmp_path / "native"), copy_root(busybox_root, tmp_path / "sandboxed")
+    yield copy_root(busybox_root, tmp_path / "native"), copy_root(busybox_root, tmp_path / "sandboxed")
+    shutil.rmtree(tmp_path / "native", ignore_errors=True)         # 2 MB each: keep /tmp small
+    shutil.rmtree(tmp_path / "sandboxed", ignore_errors=True)
 
 
 def same(roots, argv, platform="seccomp"):
