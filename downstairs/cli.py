@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     ("downstairs.firmware.command", ["firmware"]),
     ("downstairs.kernel.command", ["kernel"]),
     ("downstairs.hypervisor.command", ["vm"]),
+    ("downstairs.sandbox.command", ["sandbox", "run-user"]),
 ]
 
 

@@ -13,7 +13,7 @@ harts run warm_boot(): the same CSRs, then they wait in HSM's STOPPED state for 
 """
 
 from downstairs.compiler.runtime import u64, entry, load64, image_start
-from board import MAX_HARTS, HART_STACK, FW_JUMP_ADDR, RAM_BASE, power_off
+from board import MAX_HARTS, HART_STACK, FW_JUMP_ADDR, power_off
 from csr import PRV_S, PRV_U
 import console
 import fdt

@@ -8,7 +8,6 @@ map in 2.2, M-mode in chapter 3, S-mode in chapter 4; Sstc for stimecmp and menv
 """
 
 MSTATUS = 0x300
-MISA = 0x301
 MEDELEG = 0x302
 MIDELEG = 0x303
 MIE = 0x304
@@ -36,7 +35,6 @@ MPIE = 1 << 7
 SPP = 1 << 8
 MPP_SHIFT = 11
 MPP = 3 << 11
-MPP_S = 1 << 11
 
 # mip / mie
 SSIP = 1 << 1
@@ -49,11 +47,8 @@ MENVCFG_STCE = 1 << 63
 
 # mcause (exception codes; interrupts have bit 63 set)
 INTERRUPT = 1 << 63
-ILLEGAL_INSTRUCTION = 2
 LOAD_MISALIGNED = 4
-LOAD_ACCESS = 5
 STORE_MISALIGNED = 6
-STORE_ACCESS = 7
 ECALL_S = 9
 INSN_PAGE_FAULT = 12
 LOAD_PAGE_FAULT = 13

@@ -11,8 +11,8 @@ to know, and edited to protect the firmware (Devicetree Specification v0.4, chap
 scan() walks the structure block once: the harts (the N of each /cpus/cpu@N: a node's unit
 address is its reg), the memory (`reg` of /memory@..., two cells each of address and size, as on
 virt), and where the root node and any /reserved-memory node end. It reads a token as the
-little-endian word a load gives (BEGIN_NODE is 0x01000000) and swaps bytes only where it must:
-this walk is most of what the firmware costs before Linux starts. reserve() then inserts, before the end of
+little-endian word a load gives (BEGIN_NODE is 0x01000000), and skips every other subtree in one
+tight loop: this walk is most of what the firmware costs before Linux starts. reserve() then inserts, before the end of
 /reserved-memory (adding that node at the end of the root if there is none),
 
     reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
@@ -59,13 +59,10 @@ class Tree:
 found = Tree()
 
 
-def swap(v: u64) -> u64:
-    """The 32-bit value of the big-endian word v holds in its low half (as loaded)."""
-    return ((v >> 24) & 0xFF) | ((v >> 8) & 0xFF00) | ((v << 8) & 0xFF0000) | ((v & 0xFF) << 24)
-
-
 def be32(where: u64) -> u64:
-    return swap(u64(load32(where)) & 0xFFFFFFFF)
+    """The big-endian word at `where`."""
+    v = load32(where)
+    return u64((v >> 24) | ((v >> 8) & 0xFF00) | ((v << 8) & 0xFF0000) | (v << 24)) & 0xFFFFFFFF
 
 
 def be64(where: u64) -> u64:
@@ -89,19 +86,43 @@ def valid(fdt: u64) -> bool:
 
 
 def skip_props(pos: u64) -> u64:
-    """The first token at or after pos that is not a PROP: the walk's hot loop (a leaf)."""
+    """The first token at or after pos that is not a PROP."""
     while load32(pos) == PROP:
-        size = load32(pos + 4)                    # a length below 256 is all in the top byte
-        if size & 0xFFFFFF != 0:
-            size = (size >> 24) | ((size >> 8) & 0xFF00) | ((size << 8) & 0xFF0000) | (size << 24)
-        else:
-            size = size >> 24
-        pos += 12 + ((u64(size) + 3) & ~u64(3))
+        pos += 12 + ((be32(pos + 4) + 3) & ~u64(3))
     return pos
 
 
-def skip_name(pos: u64) -> u64:
-    """The token after the NUL-terminated name at pos (4-aligned), a word at a time."""
+def skip_node(pos: u64) -> u64:
+    """The token after the node whose BEGIN_NODE is at pos, children and all: the walk's hot
+    loop (a leaf), so every property length is swapped inline (one below 256 is its top byte)."""
+    depth: u64 = 0
+    while True:
+        token = load32(pos)
+        if token == PROP:
+            size = load32(pos + 4)
+            if size & 0xFFFFFF != 0:
+                size = (size >> 24) | ((size >> 8) & 0xFF00) | ((size << 8) & 0xFF0000) | (size << 24)
+            else:
+                size = size >> 24
+            pos += 12 + ((u64(size) + 3) & ~u64(3))
+        elif token == BEGIN_NODE:
+            depth += 1
+            word = load32(pos + 4)        # the name: a word at a time to its NUL
+            pos += 8
+            while (word - 0x01010101) & ~word & 0x80808080 == 0:
+                word = load32(pos)
+                pos += 4
+        elif token == END_NODE:
+            pos += 4
+            depth -= 1
+            if depth == 0:
+                return pos
+        else:                             # NOP (END and broken trees do not reach here)
+            pos += 4
+
+
+def name_end(pos: u64) -> u64:
+    """The token after the NUL-terminated name at pos (4-aligned)."""
     while True:
         word = load32(pos)
         pos += 4
@@ -109,8 +130,8 @@ def skip_name(pos: u64) -> u64:
             return pos
 
 
-def read_memory(pos: u64, strings: u64) -> u64:
-    """/memory's reg: its base and size (two cells each); returns the token after its props."""
+def read_memory(pos: u64, strings: u64) -> None:
+    """/memory's reg: its base and size (two cells each)."""
     while load32(pos) == PROP:
         length = be32(pos + 4)
         name = strings + be32(pos + 8)
@@ -118,7 +139,6 @@ def read_memory(pos: u64, strings: u64) -> u64:
             found.memory_base = be64(pos + 12)
             found.memory_size = be64(pos + 20)
         pos += 12 + ((length + 3) & ~u64(3))
-    return pos
 
 
 def note_cpu(name: u64) -> None:
@@ -133,37 +153,32 @@ def note_cpu(name: u64) -> None:
     found.count += 1
 
 
+def children(pos: u64) -> u64:
+    """The first child of the node whose BEGIN_NODE is at pos (or its END_NODE)."""
+    return skip_props(name_end(pos + 4))
+
+
 def scan(fdt: u64) -> None:
-    """Fill `found` from the tree at fdt (valid(fdt) holds). Properties come right after
-    their node's name, before its children: only the root's, /memory's and the cpus' are read."""
+    """Fill `found` from the tree at fdt (valid(fdt) holds): the children of the root one by
+    one, looking inside /cpus and /memory only, skipping every other subtree whole."""
     strings = fdt + be32(fdt + 12)
-    pos = fdt + be32(fdt + 8)
-    depth: u64 = 0
-    top: u64 = OTHER              # what the current child of the root is
-    while True:
-        token = load32(pos)
-        if token == BEGIN_NODE:
-            depth += 1
-            name = pos + 4
-            pos = skip_name(name)
-            if depth == 2:
-                top = kind_of(name)
-                if top == MEMORY:
-                    pos = read_memory(pos, strings)
-            elif depth == 3 and top == CPUS and load8(name + 3) == 64 and starts(name, b"cpu@"):   # @
-                note_cpu(name)
-            pos = skip_props(pos)
-        elif token == END_NODE:
-            if depth == 1:
-                found.root_end = pos
-            elif depth == 2 and top == RESERVED:
-                found.reserved_end = pos
-            depth -= 1
-            pos += 4
-        elif token == NOP:
-            pos += 4
-        else:                     # END, or a broken tree: stop here
-            return
+    pos = children(fdt + be32(fdt + 8))
+    while load32(pos) == BEGIN_NODE:
+        kind = kind_of(pos + 4)
+        if kind == CPUS:
+            cpu = children(pos)
+            while load32(cpu) == BEGIN_NODE:
+                if starts(cpu + 4, b"cpu@"):
+                    note_cpu(cpu + 4)
+                cpu = skip_node(cpu)
+            pos = cpu + 4                     # past /cpus's END_NODE
+        else:
+            if kind == MEMORY:
+                read_memory(name_end(pos + 4), strings)
+            pos = skip_node(pos)
+            if kind == RESERVED:
+                found.reserved_end = pos - 4
+    found.root_end = pos
 
 
 def kind_of(name: u64) -> u64:
@@ -217,8 +232,9 @@ def move_up(start: u64, end: u64, by: u64) -> None:
 
 
 def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
-    """Add the reserved-memory child for [base, base + size) (see the module docstring).
-    False if the blob's layout is unusual or growing it would pass room_end."""
+    """Add the reserved-memory child for [base, base + size) (see the module docstring; an
+    existing /reserved-memory is taken to have two address and two size cells, as the root of
+    virt). False if the blob's layout is unusual or growing it would pass room_end."""
     strings = fdt + be32(fdt + 12)
     strings_size = be32(fdt + 32)
     if strings < fdt + be32(fdt + 8) + be32(fdt + 36) or found.root_end == 0:
@@ -232,7 +248,6 @@ def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
     if whole:
         node += 4 + 16 + 16 + 16 + 12 + 4                     # BEGIN, name, 2 cells x2, ranges, END
     grow = (node + 7) & ~u64(7)                               # a NOP pads it to 8 bytes: move_up
-
     total = strings + grow + strings_size + len(NEW_NAMES) - fdt
     if fdt + total > room_end:
         return False

@@ -16,7 +16,7 @@ given, with a0 = its hart id and a1 = the opaque value.
 
 from downstairs.compiler.runtime import u32, u64, i64, array, record, addr, cas32, load32, store32, fence, wfi
 from downstairs.compiler.runtime import csr_read, hart_id
-from board import MAX_HARTS, RAM_BASE
+from board import MAX_HARTS
 from csr import MIP, MIE, MSIP, SSIP, STIP, SEIP, PRV_S
 from sbi_spec import SUCCESS, FAILED, NOT_SUPPORTED, INVALID_PARAM, INVALID_ADDRESS, ALREADY_AVAILABLE
 import hart

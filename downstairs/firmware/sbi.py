@@ -2,7 +2,7 @@
 (SBI spec v2.0, chapter 3). Each extension is one file, as in OpenSBI's lib/sbi/sbi_ecall_*.c;
 its call() returns the error code for a0 and puts its value in the frame's a1."""
 
-from downstairs.compiler.runtime import u64, i64, TrapFrame
+from downstairs.compiler.runtime import u64, TrapFrame
 from sbi_spec import (NOT_SUPPORTED, EXT_BASE, EXT_TIME, EXT_IPI, EXT_RFENCE, EXT_HSM, EXT_SRST, EXT_DBCN,
                       LEGACY_PUTCHAR, LEGACY_GETCHAR)
 import sbi_base

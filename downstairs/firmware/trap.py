@@ -11,7 +11,7 @@ saves the trapped code's registers in this hart's TrapFrame and calls handle() w
                   a one-line report on the console and a power-off with status 3
 """
 
-from downstairs.compiler.runtime import u64, TrapFrame, machine_trap, hart_id
+from downstairs.compiler.runtime import TrapFrame, machine_trap, hart_id
 from board import power_off
 from csr import INTERRUPT, IRQ_MSI, IRQ_MTI, ECALL_S, LOAD_MISALIGNED, STORE_MISALIGNED, MPP_SHIFT, PRV_M
 import console

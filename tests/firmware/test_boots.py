@@ -72,17 +72,22 @@ def test_smp_linux_brings_up_every_hart(firmware, machine, bios, smp, tmp_path):
 
 
 @pytest.mark.parametrize("machine", MACHINES)
-def test_uboot_to_its_prompt_then_poweroff(firmware, machine):
-    argv = MACHINES[machine] + ["-M", "virt", "-m", "128M", "-nographic", "-bios", firmware, "-kernel", UBOOT]
+def test_uboot_to_its_prompt_then_reset_then_poweroff(firmware, machine):
+    """`reset` is SBI SRST's cold reboot: the board resets, our firmware and U-Boot come up
+    again (the boot lottery's words come back with the image); `poweroff` ends with 0."""
+    argv = MACHINES[machine] + ["-M", "virt", "-m", "128M", "-nographic", "-smp", "2", "-bios", firmware,
+                                "-kernel", UBOOT]
     child = pexpect.spawn(argv[0], argv[1:], timeout=TIMEOUT, encoding="utf-8")
     try:
-        child.expect("Hit any key to stop autoboot")
-        child.send(" ")
-        child.expect("=> ")
-        child.sendline("sbi")
-        child.expect("=> ")
-        assert "SBI 2.0" in child.before and "Hart State Management Extension" in child.before
-        child.sendline("poweroff")
+        for command in ("reset", "poweroff"):
+            child.expect(BANNER + "2 harts")
+            child.expect("Hit any key to stop autoboot")
+            child.send(" ")
+            child.expect("=> ")
+            child.sendline("sbi")
+            child.expect("=> ")
+            assert "SBI 2.0" in child.before and "Hart State Management Extension" in child.before
+            child.sendline(command)
         child.expect(pexpect.EOF)
     finally:
         child.close()
@@ -97,6 +102,19 @@ def test_every_sbi_function_and_error_code(firmware, sbi_check, machine, smp):
     run = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
     assert "FAIL" not in run.stdout, run.stdout
     assert run.stdout.rstrip().endswith(f"sbi-check: {0x47 if smp == 1 else 0x55:04x} checks, 0000 failures")
+    assert run.returncode == 0
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_the_languages_kernel_style_program_runs_on_our_firmware(firmware, machine, tmp_path):
+    """tests/compiler/programs/priv_supervisor.py (a U-mode task through @supervisor_trap,
+    Sv39 paging, SBI power-off), as under OpenSBI in tests/compiler/test_privileged.py."""
+    program = os.path.join(HERE, "..", "compiler", "programs", "priv_supervisor.py")
+    elf = tmp_path / "supervisor.elf"
+    elf.write_bytes(write_elf(compile_file(program, Options(base=0x80200000, search_path=[EXAMPLES]))))
+    run = subprocess.run(MACHINES[machine] + ["-M", "virt", "-nographic", "-bios", firmware, "-kernel", str(elf)],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert run.stdout.endswith("paging on, window shows 1111, then 2222, wrote through it: 3333\n"), run.stdout
     assert run.returncode == 0
 
 
