@@ -166,6 +166,8 @@ def borrow(server: Task) -> u32:
         s[A0] = abi.DEAD
         return 0
     lender = task.tasks[index]
+    if s[11] >= abi.MAX_LEASES:
+        return abi.BAD_LEASE
     if s[14] == 0:
         length = lease.info(lender, u32(s[11]), 0)
         if length == lease.BAD:
@@ -174,8 +176,6 @@ def borrow(server: Task) -> u32:
         s[11] = length
         s[A0] = abi.OK
         return 0
-    if s[11] > abi.MAX_LEASES:
-        return abi.BAD_LEASE
     bad = lease.borrow(lender, u32(s[11]), s[12], server, s[13], s[14], s[15])
     if bad != 0:
         return bad

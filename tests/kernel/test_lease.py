@@ -83,7 +83,8 @@ def test_a_lease_list_outside_the_senders_memory_faults_it(k):
 
 @pytest.mark.parametrize("case,reason", [("beyond the lease", abi.BAD_LEASE), ("write to a read lease", abi.BAD_LEASE),
                                          ("no such lease", abi.BAD_LEASE), ("into its own text", abi.BAD_BUFFER),
-                                         ("offset wraps", abi.BAD_LEASE)])
+                                         ("offset wraps", abi.BAD_LEASE), ("a lease index past 2**32", abi.BAD_LEASE),
+                                         ("info of a lease index past 2**32", abi.BAD_LEASE)])
 def test_a_borrow_outside_its_lease_or_memory_faults_the_borrower(k, case, reason):
     base, text_end, data_end, stack_bottom, top = memory(k, CLIENT)
     lend_and_receive(k, (text_end, 32, abi.LEASE_READ))
@@ -92,7 +93,9 @@ def test_a_borrow_outside_its_lease_or_memory_faults_the_borrower(k, case, reaso
             "write to a read lease": (0, 0, server_data, 4, abi.BORROW_WRITE),
             "no such lease": (1, 0, server_data, 4, abi.BORROW_READ),
             "into its own text": (0, 0, server_base, 4, abi.BORROW_READ),
-            "offset wraps": (0, 2 ** 64 - 1, server_data, 4, abi.BORROW_READ)}[case]
+            "offset wraps": (0, 2 ** 64 - 1, server_data, 4, abi.BORROW_READ),
+            "a lease index past 2**32": (2 ** 32, 0, server_data, 4, abi.BORROW_READ),
+            "info of a lease index past 2**32": (2 ** 32, 0, 0, 0, abi.BORROW_READ)}[case]
     borrow(k, *args)
     assert fault_of(k, SERVER) == (abi.FAULT_SYSCALL, reason)
     assert fault_of(k, CLIENT) is None
