@@ -31,20 +31,23 @@ def test_the_kernel_reads_back_what_the_toml_says(k):
 REPO = LOGIC.parents[3]
 
 
-def system(tmp_path, change):
-    """The real system.toml with `change(text)` applied, in tmp_path (its sources made to resolve)."""
-    text = (REPO / "downstairs/kernel/system.toml").read_text()
+def rewritten(tmp_path, table, sources, change):
+    """The task table `table` with its relative `sources` prefix made absolute and `change(text)`
+    applied, as tmp_path/system.toml."""
     path = tmp_path / "system.toml"
-    path.write_text(change(text.replace('source = "tasks/', f'source = "{REPO}/downstairs/kernel/tasks/')))
+    text = table.read_text().replace(f'source = "{sources}/', f'source = "{(table.parent / sources).resolve()}/')
+    path.write_text(change(text))
     return path
+
+
+def system(tmp_path, change):
+    """The real system.toml, changed."""
+    return rewritten(tmp_path, REPO / "downstairs/kernel/system.toml", "tasks", change)
 
 
 def variant(tmp_path, change):
-    """logic.toml with `change(text)` applied, in tmp_path (its sources made to resolve)."""
-    text = LOGIC.read_text().replace("../../../", str(LOGIC.parents[3]) + "/")
-    path = tmp_path / "system.toml"
-    path.write_text(change(text))
-    return path
+    """logic.toml, changed."""
+    return rewritten(tmp_path, LOGIC, "../../..", change)
 
 
 BAD = {
