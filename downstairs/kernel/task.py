@@ -65,28 +65,14 @@ ready: u32 = 0              # bit i: task i is RUNNABLE (the scheduler's quick a
 
 
 def set_state(t: Task, state: u8) -> None:
-    """Every change of a task's state goes through here, so `ready` stays true."""
+    """Every change of a task's state goes through here, so `ready` stays true (but for
+    ipc.fast, which knows the whole ready set and writes it outright)."""
     global ready
     t.state = state
     if state == RUNNABLE:
         ready |= u32(1) << t.index
     else:
         ready &= ~(u32(1) << t.index)
-
-
-def set_state(t: Task, state: u8) -> None:
-    """Every change of a task's state goes through here, so `ready` stays true."""
-    global ready
-    t.state = state
-    if state == RUNNABLE:
-        ready |= u32(1) << t.index
-    else:
-        ready &= ~(u32(1) << t.index)
-
-
-def caller_id(t: Task) -> u64:
-    """How RECV names task `t` to the receiver: index | generation << 8 (abi.py)."""
-    return u64(t.index) | (u64(t.generation & 0xFF) << 8)
 
 
 def setup(index: u32) -> None:
