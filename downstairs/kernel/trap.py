@@ -9,12 +9,14 @@ does is turn translation off: the kernel works on physical addresses (satp = Bar
     scause                         what it is                        who handles it
     interrupt 5  (STI)             the timer: deadlines, time slice   notify.expire, scheduler
     interrupt 9  (SEI)             a device, through the PLIC         irq.external
-    exception 8  (ecall from U)    a system call                      syscall.dispatch
+    exception 8  (ecall from U)    a system call                      ipc.fast, else syscall.dispatch
     any other exception from U     a fault of the task                fault.fault
     anything from S                a fault of the kernel itself       panic.kernel_trap
 
 and always last run(): the scheduler picks a task, satp becomes its address space, and
-trap_return(frame) restores its registers and srets into it. With nothing to run the kernel
+trap_return(frame) restores its registers and srets into it. The two calls of a client/server
+round trip, when nothing else is ready, skip all that (ipc.fast): the kernel enters the other
+party at once. With nothing to run the kernel
 waits in wfi, with interrupts masked (sstatus.SIE = 0) so that they wake it without trapping.
 """
 
