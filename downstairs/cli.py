@@ -19,7 +19,9 @@ COMMAND_MODULES = [
     ("downstairs.guests.command", ["demo", "guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.firmware.command", ["firmware"]),
+    ("downstairs.kernel.command", ["kernel"]),
     ("downstairs.hypervisor.command", ["vm"]),
+    ("downstairs.sandbox.command", ["sandbox", "run-user"]),
 ]
 
 
