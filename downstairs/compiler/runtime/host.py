@@ -308,7 +308,9 @@ MACHINE = HostMachine()
 
 
 def reset(echo=None) -> HostMachine:
-    """A fresh machine for the next host run (its UART output also to `echo`, if given)."""
+    """A fresh machine for the next host run (its UART output also to `echo`, if given), with
+    no trap handlers until the next program's @machine_trap/@supervisor_trap registers one."""
     global MACHINE
     MACHINE = HostMachine(echo)
+    TRAP_HANDLERS[PRV_M] = TRAP_HANDLERS[PRV_S] = None
     return MACHINE
