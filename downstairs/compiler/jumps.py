@@ -3,7 +3,7 @@ lowering leaves behind (structured statements nest, so their exits meet in chain
 
   - a branch or jump to a `j M` goes straight to M (jump threading);
   - a `j` to the instruction that follows anyway goes, as does code that nothing can reach
-    (after a `j` or `ret`, up to the next label something jumps to);
+    (after a `j`, `ret` or `tail`, up to the next label something jumps to);
   - `bCC a, b, L1; j L2; L1:` becomes `b!CC a, b, L2` (the jump over a jump).
 
 Each rule removes an instruction or a step on some path; none changes what a function computes.
@@ -71,7 +71,7 @@ def thread(code):
             continue
         out.append(mi)
         if mi.op != "label":
-            reachable = mi.op not in ("j", "ret")
+            reachable = mi.op not in ("j", "ret", "tail")
     return out, changed
 
 

@@ -13,7 +13,9 @@
    their interval is over).
 4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
    become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0, a
-   prologue that saves ra and the callee-saved registers used, an epilogue at each return.
+   prologue that saves ra and the callee-saved registers used, an epilogue at each return. A
+   call whose result is returned at once is a tail call: the epilogue, then `tail` (a jump),
+   and the callee's `ret` returns to this function's caller.
 
 Frame, from sp upwards: spill slots, saved registers, the function's records and arrays; the
 size is a multiple of 16 (psABI stack alignment).
@@ -292,6 +294,22 @@ def parallel_move(moves, line):
     return out + [MI("li", d, 0, line=line) for d in zeros]
 
 
+def tail_calls(code, frame_storage) -> set[int]:
+    """The calls whose result, if any, the function returns straight away: the callee can
+    return to this function's caller (`tail`), unless this function's stack storage, which
+    the callee may have been given the address of, must outlive the call."""
+    if frame_storage:
+        return set()
+    found = set()
+    for i, mi in enumerate(code[:-1]):
+        after = code[i + 1]
+        if mi.op == "call" and not isinstance(mi.args[0], list) and after.op == "ret" and len(after.args) == 1 \
+                and (after.args[0] is None or (isinstance(after.args[0], V) and isinstance(mi.args[0], V)
+                                               and after.args[0].n == mi.args[0].n)):
+            found.add(i)
+    return found
+
+
 def allocate(code, frame_storage):
     """The function's final instructions with physical registers: dead code removed,
     registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
@@ -299,7 +317,8 @@ def allocate(code, frame_storage):
     code = remove_dead(code)
     where, nslots = linear_scan(code)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
-    leaf = not any(mi.op == "call" for mi in code)
+    tails = tail_calls(code, frame_storage)
+    leaf = all(mi.op != "call" or i in tails for i, mi in enumerate(code))
     saved = ([] if leaf else ["ra"]) + used
     save_at = {r: 8 * (nslots + k) for k, r in enumerate(saved)}
     storage_base = (8 * (nslots + len(saved)) + 15) // 16 * 16
@@ -333,7 +352,13 @@ def allocate(code, frame_storage):
             emit("li", "t0", abs(amount), line=line)
             emit("sub" if amount < 0 else "add", "sp", "sp", "t0", line=line)
 
-    for mi in code:
+    def epilogue(line):       # the callee-saved registers and ra back, the frame gone
+        for r in saved:
+            emit("ld", r, "sp", save_at[r], line=line)
+        if total:
+            adjust_sp(total, line)
+
+    for i, mi in enumerate(code):
         op, args, line = mi.op, mi.args, mi.line
         if op == "params":
             if total:
@@ -355,6 +380,10 @@ def allocate(code, frame_storage):
             for t, s in zip(targets, srcs):
                 if not held(s):
                     fetch(t, s, line)
+            if i in tails:                        # the callee returns for this function
+                epilogue(line)
+                emit("tail", args[1], line=line)
+                continue
             emit("call", args[1], line=line) if op == "call" else emit("ecall", line=line)
             if isinstance(dest, list):           # a record result in a0, a1: spills first, then moves
                 live = [(d, ARGS[k]) for k, d in enumerate(dest) if d.n in where]
@@ -367,6 +396,8 @@ def allocate(code, frame_storage):
                     emit("sd", "a0", "sp", slot(dest), line=line)
                 elif loc(dest) != "a0":
                     emit("mv", loc(dest), "a0", line=line)
+        elif op == "ret" and i - 1 in tails:
+            continue                              # the tail call returned for us
         elif op == "ret":
             if len(args) == 2:                   # a record's two words: moves first, then reloads
                 out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args) if held(a)], line))
@@ -378,10 +409,7 @@ def allocate(code, frame_storage):
                     fetch("a0", args[0], line)
                 elif loc(args[0]) != "a0":
                     emit("mv", "a0", loc(args[0]), line=line)
-            for r in saved:
-                emit("ld", r, "sp", save_at[r], line=line)
-            if total:
-                adjust_sp(total, line)
+            epilogue(line)
             emit("ret", line=line)
         else:
             fmt = FORMAT[op]

@@ -275,3 +275,41 @@ def test_spilled_constants_are_made_again_and_loop_variables_stay(tmp_path):
     assert len(loads) == len(saves) and code[1:1 + len(saves)] == saves    # the prologue's, no spill
     assert any(line.startswith("lbu") and ", -1(" in line for line in code)  # load8(p - 1): lbu -1(p)
     assert runs_the_same(tmp_path, PRESSURE).strip().isdigit()
+
+
+TAILS = """
+from downstairs.compiler.runtime import array, Array
+
+
+def step(x: u64) -> None:
+    put_u64(x)
+    put_u64(x + 1)
+
+
+def total(a: Array[u64, 4]) -> u64:
+    return a[0] + a[1] + a[2] + a[3]
+
+
+def local() -> u64:
+    a = array(u64, 4)
+    for k in range(4):
+        a[k] = u64(k) * 10
+    put_u64(a[3])
+    return total(a)
+
+
+def main() -> None:
+    step(20)
+    newline()
+    put_u64(local())
+    newline()
+    exit(0)
+"""
+
+
+def test_a_returned_call_is_a_tail_call_unless_the_stack_must_outlive_it(tmp_path):
+    step = listing_of(tmp_path, TAILS, "step")
+    assert step[-1] == "tail    put_u64" and "ret" not in step     # put_u64 returns to step's caller
+    local = listing_of(tmp_path, TAILS, "local")
+    assert "call    total" in local and local[-1] == "ret"          # a[] lives in local's frame
+    assert runs_the_same(tmp_path, TAILS) == "2021\n3060\n"
