@@ -195,10 +195,10 @@ def move_up(start: u64, end: u64, by: u64) -> None:
 
 
 def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
-    """Add the reserved-memory child for [base, base + size) to the tree scan() read (see the
-    module docstring; an existing /reserved-memory is taken to have two address and two size
-    cells, as the root of virt). False if the blocks are not in the usual order (structure,
-    then strings) or growing the blob would pass room_end."""
+    """Add the reserved-memory child for [base, base + size) to the tree scan() has just read,
+    once (see the module docstring; an existing /reserved-memory is taken to have two address
+    and two size cells, as the root of virt). False if the blocks are not in the usual order
+    (structure, then strings) or growing the blob would pass room_end."""
     strings = fdt + be32(fdt + 12)
     end = strings + be32(fdt + 32)                            # of the strings block
     if strings < fdt + be32(fdt + 8) + be32(fdt + 36):
@@ -246,7 +246,4 @@ def reserve(fdt: u64, base: u64, size: u64, room_end: u64) -> bool:
     put(fdt + 12, strings + grow - fdt)
     put(fdt + 32, names + len(NEW_NAMES))
     put(fdt + 36, be32(fdt + 36) + grow)
-    found.root_end += grow
-    if not whole:
-        found.reserved_end += grow
     return True

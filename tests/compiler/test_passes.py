@@ -208,6 +208,9 @@ def test_addr_of_bytes_and_noinit_storage(machine, tmp_path):
     assert hosted.output == b"2016\n16 bytes copied, 16 the same\n10\n"
 
 
+CASES = "".join(f"""        elif w == {k << 24:#x}:
+            t += {k * 0x11111:#x}
+""" for k in range(4, 14))
 PRESSURE = """
 from downstairs.compiler.runtime import load8, array, addr
 
@@ -225,27 +228,7 @@ def walk(p: u64, n: u64) -> u64:
             t += 0x11111
         elif w == 0x2000000:
             t ^= 0x22222
-        elif w == 0x4000000:
-            t += 0x33333
-        elif w == 0x5000000:
-            t += 0x44444
-        elif w == 0x6000000:
-            t += 0x55555
-        elif w == 0x7000000:
-            t += 0x66666
-        elif w == 0x8000000:
-            t += 0x77777
-        elif w == 0x9000000:
-            t += 0x88888
-        elif w == 0xA000000:
-            t += 0x99999
-        elif w == 0xB000000:
-            t += 0xAAAAA
-        elif w == 0xC000000:
-            t += 0xBBBBB
-        elif w == 0xD000000:
-            t += 0xCCCCC
-        elif w == 0xE000000:
+""" + CASES + """        elif w == 0xE000000:
             t += u64(load8(p - 1))
         p += 4
         k += 1
