@@ -100,13 +100,6 @@ def start(hartid: u64, start_addr: u64, opaque: u64) -> i64:
     return SUCCESS
 
 
-def status(hartid: u64) -> i64:
-    if not valid(hartid):
-        return INVALID_PARAM
-    state = state_of(hartid)
-    return i64(START_PENDING if state == CLAIMED else state)
-
-
 def stop() -> i64:
     """Stop the calling hart: only returns (with SBI_ERR_FAILED) if it was not started."""
     me = hart_id()
@@ -161,10 +154,10 @@ def call(frame: TrapFrame, fid: u64) -> i64:
     if fid == 1:
         return stop()
     if fid == 2:
-        state = status(frame.regs[10])
-        if state < 0:
-            return state
-        frame.regs[11] = u64(state)
+        if not valid(frame.regs[10]):
+            return INVALID_PARAM
+        state = state_of(frame.regs[10])
+        frame.regs[11] = u64(START_PENDING if state == CLAIMED else state)
         return SUCCESS
     if fid == 3:
         return suspend(frame.regs[10], frame.regs[11], frame.regs[12])
