@@ -12,7 +12,7 @@ import pytest
 from downstairs.devices.memory import GuestMemoryError
 from downstairs.isa import encode as e
 from downstairs.machine.board import RAM_BASE, Machine
-from downstairs.machine.core.consts import DC_SIZE
+from downstairs.machine.core.ops import DC_SIZE
 from downstairs.machine.dma import RamMemory
 
 A0, A1, A2 = 10, 11, 12

@@ -62,7 +62,7 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
             trap.exception(h, EXC_STORE_ACCESS, addr)
             return
     if rd:
-        h.x[rd] = alu.sext32(old) if size == 4 else old
+        h.x[rd] = alu.sext(old, 32) if size == 4 else old
 
 
 def store_conditional(h: Hart, addr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> cython.ulonglong:
@@ -88,8 +88,8 @@ def known(funct5: cython.int) -> cython.bint:
 def combine(funct5: cython.int, old: cython.ulonglong, operand: cython.ulonglong, size: cython.int) -> cython.ulonglong:
     """The value an AMO writes back. Word AMOs compare the low 32 bits as 32-bit numbers."""
     if size == 4:
-        old = alu.sext32(old)
-        operand = alu.sext32(operand)
+        old = alu.sext(old, 32)
+        operand = alu.sext(operand, 32)
     if funct5 == AMOSWAP:
         return operand
     if funct5 == AMOADD:

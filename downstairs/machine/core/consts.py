@@ -93,7 +93,6 @@ PMP_COUNT = 16
 TLB_SIZE = 1024
 TLB_INDEX_MASK = TLB_SIZE - 1
 TLB_EMPTY = 0xFFFFFFFFFFFFFFFF        # no virtual page number is this large
-DC_SIZE = 65536                       # decoded-instruction cache slots (execute.py)
 
 # CSR addresses (chapter 2)
 CSR_FFLAGS, CSR_FRM, CSR_FCSR = 0x001, 0x002, 0x003

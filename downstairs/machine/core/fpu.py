@@ -83,10 +83,6 @@ def rounding(h: Hart, insn: cython.ulonglong) -> cython.int:
     return rm if rm <= 4 else -1
 
 
-def sext12(value: cython.ulonglong) -> cython.ulonglong:
-    return (((value & 0xFFF) ^ 0x800) - 0x800) & MASK64
-
-
 # ---- loads and stores (11.5, 12.3) -----------------------------------------------------------
 
 def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
@@ -95,7 +91,7 @@ def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
         trap.exception(h, EXC_ILLEGAL_INSN, raw)
         return
     size: cython.int = 4 if funct3 == 2 else 8
-    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + sext12(insn >> 20)) & MASK64
+    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + alu.sext(insn >> 20, 12)) & MASK64
     vpn: cython.ulonglong = (addr >> 12) | h.ctx_data
     index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     value: cython.ulonglong
@@ -115,7 +111,7 @@ def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
         return
     size: cython.int = 4 if funct3 == 2 else 8
     offset: cython.ulonglong = ((insn >> 25) << 5) | ((insn >> 7) & 31)
-    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + sext12(offset)) & MASK64
+    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + alu.sext(offset, 12)) & MASK64
     value: cython.ulonglong = h.f[(insn >> 20) & 31]
     if size == 4:
         value &= MASK32
@@ -206,7 +202,7 @@ def op_fp(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
     elif funct5 == 0x1A and rs2 <= 3:                # fcvt.{s,d}.{w,wu,l,lu}
         set_f(h, rd, softfloat.from_int(d, h.x[rs1], rm, rs2), d)
     elif funct5 == 0x1C and rs2 == 0 and funct3 == 0:    # fmv.x.w, fmv.x.d: the bits as they are
-        h.x[rd] = h.f[rs1] if d else alu.sext32(h.f[rs1])
+        h.x[rd] = h.f[rs1] if d else alu.sext(h.f[rs1], 32)
     elif funct5 == 0x1C and rs2 == 0 and funct3 == 1:    # fclass
         h.x[rd] = softfloat.fclass(d, a)
     elif funct5 == 0x1E and rs2 == 0 and funct3 == 0:    # fmv.w.x, fmv.d.x

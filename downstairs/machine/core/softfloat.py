@@ -594,7 +594,7 @@ def to_int(d: cython.bint, a: cython.ulonglong, rm: cython.int, kind: cython.int
             flags |= NX
         result = ((0 - mag) & MASK64) if negative else mag
     if kind < 2:
-        result = alu.sext32(result)
+        result = alu.sext(result, 32)
     return result
 
 
@@ -603,7 +603,7 @@ def from_int(d: cython.bint, value: cython.ulonglong, rm: cython.int, kind: cyth
     negative: cython.bint = False
     mag: cython.ulonglong
     if kind == 0:
-        mag = alu.sext32(value)
+        mag = alu.sext(value, 32)
     elif kind == 1:
         mag = value & MASK32
     else:

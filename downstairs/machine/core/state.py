@@ -14,11 +14,12 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL,
-    MSTATUS_UXL, NO_ADDRESS,
-    PMP_COUNT, PRV_M,
-    TLB_EMPTY, TLB_SIZE,
+    MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PRV_M,
 )
+
+# Array sizes: C constants in the compiled engine (ops.pxi, generated from ops.py).
+if not cython.compiled:
+    from downstairs.machine.core.ops import DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY, TLB_SIZE
 
 
 class Hart:
