@@ -93,7 +93,8 @@ def build(config: BootConfig, engine, output, demo_image=None) -> Machine:
     machine.resettable.append(machine.clint)
     start = RAM_BASE
     next_addr = kernel.entry if kernel else 0
-    machine.bus.map(ROM_BASE, Rom(bootrom.reset_vector(start, fdt_addr, next_addr), ROM_SIZE))
+    machine.bus.map(ROM_BASE, Rom(bootrom.reset_vector(start, fdt_addr, next_addr), ROM_SIZE),
+                    executable=True)
     machine.fdt = tree
     machine.fdt_addr = fdt_addr
     return machine

@@ -106,7 +106,7 @@ class StageTracer:
             return
         name, start, end = self.watches.pop(0)
         self.watch = Watch(self, name, start, end)
-        m.bus.map(start, self.watch)
+        m.bus.map(start, self.watch, executable=True)
         for hart in m.harts:
             hart.set_fetch_watch(start, end)
 
