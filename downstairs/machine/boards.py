@@ -35,7 +35,7 @@ from downstairs.devices.virtio.rng import Entropy
 from downstairs.devices.virtio_mmio_empty import VirtioMmioEmpty
 from downstairs.errors import UsageError
 from downstairs.machine import bootrom, devicetree, fdt
-from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.machine import RAM_BASE, Machine
 from downstairs.machine.devicetree import (
     CLINT_BASE, PLIC_BASE, RTC_BASE, RTC_IRQ, TEST_BASE, UART_BASE, UART_IRQ, UART_SIZE,
     VIRTIO_BASE, VIRTIO_COUNT, VIRTIO_IRQ, VIRTIO_SIZE,

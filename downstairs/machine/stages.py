@@ -21,7 +21,7 @@ Counts are comparable with QEMU's `-icount shift=0` runs when this machine runs 
 `-icount shift=0` too (the same instruction stream, since time then advances the same way).
 """
 
-from downstairs.machine.board import RAM_BASE
+from downstairs.machine.machine import RAM_BASE
 from downstairs.machine.loader import symbolize
 
 MODES = {0: "U", 1: "S", 3: "M"}

@@ -1,8 +1,8 @@
 """Sstc (stimecmp, menvcfg.STCE, STIP driven by time >= stimecmp) and the two clocks behind
-`time`: the host clock and QEMU-style -icount instruction time (board.py)."""
+`time`: the host clock and QEMU-style -icount instruction time (machine.py)."""
 
 from downstairs.isa import encode as e
-from downstairs.machine.board import InstructionClock, Machine
+from downstairs.machine.machine import InstructionClock, Machine
 from tests.machine.harness import M_TRAP, PRV_S, Bench, enter_mode
 
 STIMECMP, MENVCFG, MCOUNTEREN, MIP, MIE, TIME = 0x14D, 0x30A, 0x306, 0x344, 0x304, 0xC01

@@ -11,7 +11,7 @@ import pytest
 
 from downstairs.devices.memory import GuestMemoryError
 from downstairs.isa import encode as e
-from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.machine import RAM_BASE, Machine
 from downstairs.machine.core.ops import DC_SIZE
 from downstairs.machine.dma import RamMemory
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from downstairs.devices.virtio import mmio
 from downstairs.guests import demo
 from downstairs.machine import boards
-from downstairs.machine.board import RAM_BASE
+from downstairs.machine.machine import RAM_BASE
 from downstairs.machine.drives import virtio_devices
 from tests.machine.harness import load_engine
 

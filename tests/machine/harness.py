@@ -16,7 +16,7 @@ import pytest
 
 from downstairs.isa import encode as e
 from downstairs.machine import engine as engines
-from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.machine import RAM_BASE, Machine
 
 CODE = RAM_BASE
 M_TRAP = RAM_BASE + 0x1000
