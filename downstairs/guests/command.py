@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from downstairs.guests import demo
+    from downstairs.machine import demo
 
     try:
         with open(args.write, "wb") as f:

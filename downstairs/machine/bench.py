@@ -55,7 +55,7 @@ def startup(command_prefix: list[str], hello: str) -> float:
 
 
 def reference_mips(elf: str) -> float:
-    from downstairs.guests import demo
+    from downstairs.machine import demo
     from downstairs.machine import boards, engine
 
     config = boards.BootConfig(bios="none", kernel=elf)

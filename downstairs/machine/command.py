@@ -149,7 +149,7 @@ def parse_virtio(args: argparse.Namespace, board: str) -> list:
 
 def demo_image():
     """The built-in demo (imported only when it is what boots: start-up time counts)."""
-    from downstairs.guests import demo
+    from downstairs.machine import demo
     return demo.image()
 
 

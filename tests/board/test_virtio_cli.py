@@ -100,7 +100,7 @@ def test_devices_are_listed_in_qemus_plug_order(tmp_path, disk):
 
 
 def test_machine_puts_the_first_device_in_the_highest_slot(disk):
-    from downstairs.guests import demo
+    from downstairs.machine import demo
     from downstairs.machine import boards, engine
 
     config = boards.BootConfig(virtio=virtio_devices([f"file={disk},if=virtio"], ["virtio-rng-device"]))

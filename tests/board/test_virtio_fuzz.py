@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from downstairs.devices.virtio import mmio
-from downstairs.guests import demo
+from downstairs.machine import demo
 from downstairs.machine import boards
 from downstairs.machine.machine import RAM_BASE
 from downstairs.machine.drives import virtio_devices

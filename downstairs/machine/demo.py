@@ -138,7 +138,7 @@ def build() -> bytes:
     p.jal(ra, "puts")
     p.emit(e.csr("csrrs", t0, 0x341, 0), e.i("addi", t0, t0, 4), e.csr("csrrw", 0, 0x341, t0))
     p.emit(e.i("addi", ra, s9, 0), e.MRET)
-    p.string("banner", "\nDownstairs demo: M-mode firmware at 0x80000000, assembled by downstairs/guests/demo.py\n")
+    p.string("banner", "\nDownstairs demo: M-mode firmware at 0x80000000, assembled by downstairs/machine/demo.py\n")
     p.string("isa", "misa says this hart is rv64")
     p.string("trap_msg", "\nan ecall traps to the handler at mtvec...\n")
     p.string("in_trap", "  in the trap handler: mcause = ")
