@@ -15,7 +15,7 @@ from downstairs.errors import UsageError
 # layers first.
 COMMAND_MODULES = [
     ("downstairs.machine.command", ["run"]),
-    ("downstairs.machine.bench", ["bench"]),
+    ("downstairs.bench.programs", ["bench"]),
     ("downstairs.guests.command", ["demo", "guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.hypervisor.command", ["vm"]),

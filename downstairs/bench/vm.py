@@ -6,7 +6,7 @@ the first KVM_RUN (the VMM prints CLOCK_MONOTONIC there when DOWNSTAIRS_VM_TIMIN
 Where this host's /dev/kvm cannot boot Linux, the whole benchmark runs inside the nested
 harness (nested.py), so both VMMs see the same KVM.
 
-    python3 -m downstairs.hypervisor.bench [--runs 3] [--kernel bzImage|vmlinux]
+    python3 -m downstairs.bench.vm [--runs 3] [--kernel bzImage|vmlinux]
 """
 
 import argparse
@@ -94,7 +94,7 @@ def report(result: dict, kernel_kind: str, where: str) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python3 -m downstairs.hypervisor.bench")
+    p = argparse.ArgumentParser(prog="python3 -m downstairs.bench.vm")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--kernel", choices=["bzImage", "vmlinux"], default="bzImage")
     args = p.parse_args(argv)
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         extract.cached_vmlinux(bz)
         initramfs.vm_initramfs(initramfs.kernel_release(bz))
         status, output, elapsed = nested.run(
-            [sys.executable, "-m", "downstairs.hypervisor.bench", "--runs", str(args.runs),
+            [sys.executable, "-m", "downstairs.bench.vm", "--runs", str(args.runs),
              "--kernel", args.kernel], timeout=1800)
         text = output.decode(errors="replace")
         start = text.find("nested-ready")

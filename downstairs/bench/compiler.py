@@ -1,6 +1,6 @@
 """Benchmark: our compiled code against gcc -O2 in dynamic instruction counts, and compile time.
 
-Run with `python3 -m downstairs.compiler.bench`. For each of sieve, crc32 and matmul
+Run with `python3 -m downstairs.bench.compiler`. For each of sieve, crc32 and matmul
 (examples/*.py and their C twins in examples/c/), both builds run on
 `qemu-system-riscv64 -M virt -bios none -nographic -icount shift=0`; each program reads minstret
 (CSR 0xB02) before and after its kernel and prints the difference, which with -icount is the
@@ -20,7 +20,7 @@ from downstairs.compiler.driver import Options, compile_file
 from downstairs.compiler.elf import write_elf
 from downstairs.compiler.run import run_machine, QEMU
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "examples")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "compiler", "examples")
 PROGRAMS = ["sieve", "crc32", "matmul"]
 GCC = ["riscv64-unknown-elf-gcc", "-O2", "-march=rv64imac", "-mabi=lp64", "-mcmodel=medany", "-nostdlib",
        "-nostartfiles", "-ffreestanding"]

@@ -74,11 +74,11 @@ def main(args: argparse.Namespace) -> int:
     if shutil.which("qemu-system-riscv64") is None:
         raise UsageError("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)")
     if args.linux:
-        from downstairs.guests.linux import bench as linux_bench
+        from downstairs.bench import linux as linux_bench
         print("\n".join(linux_bench.report(max(args.rounds, 5))))
         return 0
     if args.firmware:
-        from downstairs.machine import bench_firmware
+        from downstairs.bench import firmware as bench_firmware
         print("\n".join(bench_firmware.report(bench_firmware.firmware(args.rounds))))
         return 0
     names = [n for n in args.programs.split(",") if n]

@@ -7,7 +7,7 @@ same way through a pty (pexpect), in the same run, `rounds` times each, alternat
 figures are medians of wall time from launch. The ratio is ours / QEMU's (higher is slower).
 A trace run (`-icount shift=0 --trace-stages`, not timed) gives the instructions per stage.
 
-`downstairs bench --firmware` runs it (or `python3 -m downstairs.machine.bench_firmware`):
+`downstairs bench --firmware` runs it (or `python3 -m downstairs.bench.firmware`):
 `firmware(rounds=3)` returns a dict, `report(result)` the lines to print.
 Nothing here is a pass/fail test: it measures.
 """
