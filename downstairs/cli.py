@@ -15,7 +15,7 @@ from downstairs.errors import UsageError
 # layers first.
 COMMAND_MODULES = [
     ("downstairs.machine.command", ["run"]),
-    ("downstairs.bench.programs", ["bench"]),
+    ("downstairs.bench.command", ["bench"]),
     ("downstairs.guests.command", ["demo", "guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.hypervisor.command", ["vm"]),

@@ -7,7 +7,7 @@ same way through a pty (pexpect), in the same run, `rounds` times each, alternat
 figures are medians of wall time from launch. The ratio is ours / QEMU's (higher is slower).
 A trace run (`-icount shift=0 --trace-stages`, not timed) gives the instructions per stage.
 
-`downstairs bench --firmware` runs it (or `python3 -m downstairs.bench.firmware`):
+`downstairs bench --firmware [--rounds N]` runs it:
 `firmware(rounds=3)` returns a dict, `report(result)` the lines to print.
 Nothing here is a pass/fail test: it measures.
 """
@@ -107,7 +107,3 @@ def report(result: dict) -> list[str]:
     lines += [f"  {count:>13,}  {name}" for name, count in result["stages"]]
     return lines
 
-
-if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    print("\n".join(report(firmware(rounds))))

@@ -12,9 +12,7 @@ import ctypes
 import mmap
 import os
 import signal
-import sys
 import threading
-import time
 
 from downstairs.devices.memory import BufferMemory
 from downstairs.hypervisor import cpu, kvm
@@ -224,9 +222,6 @@ class Vm:
             t = threading.Thread(target=vcpu.loop, daemon=True)
             t.start()
             threads.append(t)
-        if os.environ.get("DOWNSTAIRS_VM_TIMING"):
-            # CLOCK_MONOTONIC is system-wide: bench.py compares it with its own launch time
-            print(f"downstairs-first-run {time.monotonic():.6f}", file=sys.stderr, flush=True)
         try:
             self.vcpus[0].loop()
         finally:

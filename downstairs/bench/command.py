@@ -1,0 +1,77 @@
+"""`downstairs bench`: every benchmark of the stack, each against its peer in the same run.
+
+    downstairs bench               C programs on our machine (both engines) and on QEMU
+    downstairs bench --firmware    Debian's OpenSBI + U-Boot to the prompt and out, against QEMU
+    downstairs bench --linux       Linux 6.1 booted to its init's marker, against QEMU
+    downstairs bench --compiler    our compiler's code against gcc -O2, in guest instructions
+    downstairs bench --vm          the KVM microVM booting Linux, against QEMU's microvm
+
+Times are wall clock, the best (programs) or the median (boots) of several runs taken
+alternately, so both sides see the same load; ratios are ours over the peer's measured in the
+same run. Nothing here is a pass/fail test: it measures. Exit status 0, or 1 when a run failed
+(or, for --compiler, when our code takes more than twice gcc's instructions).
+"""
+
+import argparse
+
+from downstairs.errors import UsageError
+
+ROUNDS = {"firmware": 3, "linux": 5, "vm": 3}       # boots per emulator when --rounds is not given
+
+
+def register(subparsers) -> None:
+    from downstairs.bench.programs import PROGRAMS
+
+    p = subparsers.add_parser("bench", help="measure each layer against its peer (QEMU, gcc)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--firmware", action="store_true", help="OpenSBI + U-Boot to the prompt, against QEMU")
+    which.add_argument("--linux", action="store_true", help="Linux to its init's marker, against QEMU")
+    which.add_argument("--compiler", action="store_true", help="our compiled code against gcc -O2")
+    which.add_argument("--vm", action="store_true", help="the microVM against qemu-system-x86_64 -M microvm")
+    p.add_argument("--programs", default=",".join(PROGRAMS),
+                   help=f"the C programs, comma-separated (default: {','.join(PROGRAMS)})")
+    p.add_argument("--no-reference", action="store_true", help="C programs: skip the plain-Python engine")
+    p.add_argument("--repeat", default="3", metavar="N",
+                   help="C programs: runs per measurement, the best counts (default 3)")
+    p.add_argument("--rounds", default=None, metavar="N",
+                   help="boots per emulator (default: 3, or 5 with --linux)")
+    p.add_argument("--kernel", choices=["bzImage", "vmlinux"], default="bzImage",
+                   help="--vm: boot the bzImage or the vmlinux (PVH) form of the kernel")
+    p.set_defaults(func=main)
+
+
+def count(option: str, text: str | None, default: int) -> int:
+    """A count option's value: a whole number, at least 1."""
+    if text is None:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise UsageError(f"{option} {text!r}: give a whole number of at least 1")
+    return int(text)
+
+
+def main(args: argparse.Namespace) -> int:
+    from downstairs.machine import engine
+
+    repeat = count("--repeat", args.repeat, 3)
+    kind = ("firmware" if args.firmware else "linux" if args.linux else "compiler" if args.compiler
+            else "vm" if args.vm else "programs")
+    rounds = count("--rounds", args.rounds, ROUNDS.get(kind, 3))
+    if kind == "compiler":
+        from downstairs.bench import compiler
+        return compiler.main()
+    if kind == "vm":
+        from downstairs.bench import vm
+        return vm.main(rounds, args.kernel)
+    if not engine.compiled_available():
+        raise UsageError("the compiled engine is not built: pip install . first")
+    if kind == "linux":
+        from downstairs.bench import linux
+        print("\n".join(linux.report(rounds)))
+        return 0
+    if kind == "firmware":
+        from downstairs.bench import firmware
+        print("\n".join(firmware.report(firmware.firmware(rounds))))
+        return 0
+    from downstairs.bench import programs
+    return programs.run(programs.check_programs(args.programs), repeat, not args.no_reference)
