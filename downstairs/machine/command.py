@@ -87,9 +87,10 @@ def parse_size(text: str) -> int:
 def parse_board(text: str) -> tuple[str, str | None]:
     """`virt` or `spike`, with QEMU's machine options; the one understood is dumpdtb=FILE.
     Returns (board, dumpdtb path or None)."""
+    from downstairs.machine.boards import board as check_board
+
     board, *options = text.split(",")
-    if board not in ("virt", "spike"):
-        raise UsageError(f"unknown machine {board!r}: choose virt or spike")
+    check_board(board)
     dumpdtb = None
     for option in options:
         key, _, value = option.partition("=")
@@ -147,12 +148,6 @@ def parse_virtio(args: argparse.Namespace, board: str) -> list:
     return virtio_devices(args.drive, args.device)
 
 
-def demo_image():
-    """The built-in demo (imported only when it is what boots: start-up time counts)."""
-    from downstairs.machine import demo
-    return demo.image()
-
-
 def main(args: argparse.Namespace) -> int:
     import time
 
@@ -163,18 +158,15 @@ def main(args: argparse.Namespace) -> int:
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
                                harts=parse_smp(args.smp), icount=parse_icount(args.icount),
-                               virtio=parse_virtio(args, board))
+                               virtio=parse_virtio(args, board), no_reboot=args.no_reboot)
     if dumpdtb:
         return write_dtb(dumpdtb, boards.device_tree_blob(config))
     core = engine.load(args.engine)
     console = Console(interactive=True)
     machine = None
     try:
-        machine = boards.build(config, core, console.write, demo_image)
-        uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
-        console.sink = uart.receive
-        machine.poll = console.poll
-        machine.no_reboot = args.no_reboot
+        machine = boards.build(config, core, console.write, console.poll)
+        console.sink = machine.console.receive
         tracer = None
         if args.trace_stages:
             from downstairs.machine.stages import StageTracer

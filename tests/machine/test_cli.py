@@ -58,7 +58,10 @@ def test_corrupt_elf(tmp_path):
 def test_kernel_larger_than_ram(tmp_path):
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(3 << 20))
-    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", "none", "-kernel", str(big)), "outside RAM")
+    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", "none", "-kernel", str(big)), "do not fit in 2 MiB")
+    small = tmp_path / "small.bin"
+    small.write_bytes(bytes(1 << 20))                 # fits in RAM, but not at 0x80000000 + 2 MiB
+    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", str(small), "-kernel", str(small)), "outside RAM")
 
 
 def test_overlapping_images(hello):

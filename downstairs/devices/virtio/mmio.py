@@ -74,6 +74,10 @@ class VirtioMmio:
         """The board's reset (a warm reboot of the machine): as if the driver wrote 0 to Status."""
         self._reset()
 
+    def close(self) -> None:
+        """The machine is going away: the device lets go of its host resources (a disk)."""
+        self.device.close()
+
     @property
     def offered(self) -> int:
         return self.device.features | TRANSPORT_FEATURES
