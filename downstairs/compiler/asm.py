@@ -24,12 +24,13 @@ class AsmError(Exception):
 
 
 def reg(name) -> int:
+    """The number (0..31) of an ABI register name such as "a0" or "zero"."""
     return E.REG[name]
 
 
 def compress(op, a):
     """The 16-bit form of a non-pc-relative instruction, or None (RVC, ch. 16)."""
-    def c(r):
+    def c(r):            # one of x8..x15, the registers a 3-bit RVC field can name
         return 8 <= reg(r) <= 15
     try:
         if op == "mv" and a[0] != "zero" and a[1] != "zero":
@@ -114,6 +115,9 @@ class Item:
 
 
 class Assembler:
+    """Collects a program as Items (`label`, `align`, `org`, `data`, `ins`), then `layout`
+    gives every item its address and `encode` makes the bytes from `base` on."""
+
     def __init__(self, compressed: bool = True):
         self.items: list[Item] = []
         self.compressed = compressed
@@ -131,6 +135,8 @@ class Assembler:
         self.items.append(Item("data", data=blob))
 
     def ins(self, op, *args):
+        """Add an instruction. One whose encoding does not depend on where it lands is encoded
+        now (compressed if it can be); branches, j, call and la wait for the layout."""
         item = Item("ins", op, args)
         if op not in BRANCHES and op not in ("j", "call", "la"):
             words = None
@@ -143,6 +149,9 @@ class Assembler:
         self.items.append(item)
 
     def layout(self, base, symbols):
+        """Give every item its address from `base`, entering labels in `symbols`; a branch or
+        call whose target is out of reach grows to its long form and the layout is redone.
+        Returns the address after the last item. An `org` already passed is an AsmError."""
         while True:
             pc, grew = base, False
             for item in self.items:
@@ -180,6 +189,7 @@ class Assembler:
                 return pc
 
     def encode(self, base, symbols) -> bytes:
+        """The memory image from `base` after `layout` (gaps before `org`s zero filled)."""
         out = bytearray()
         for item in self.items:
             if item.addr > base + len(out):
@@ -191,6 +201,8 @@ class Assembler:
         return bytes(out)
 
     def resolve(self, item, symbols) -> list[int]:
+        """The instruction words of a laid-out item, pc-relative offsets filled in from
+        `symbols`; an undefined symbol is an AsmError."""
         op, a, pc = item.op, item.args, item.addr
 
         def target(name):
@@ -216,4 +228,5 @@ class Assembler:
 
 
 def is_instruction(op) -> bool:
+    """Whether `op` is something this assembler accepts (the selector's formats or a pseudo)."""
     return op in FORMAT or op in ("call", "ret", "ecall", "la", "j")

@@ -1,18 +1,20 @@
 """The type checker: resolves names and gives every expression of the program a type.
 
-Works on Python's `ast` and annotates it in place for the later passes:
-  expr.ty     its Type (LIT for an integer constant not yet given a type by its context)
-  expr.const  its value when known at compile time (constant folding), else None
-  Name/Attribute.sym   the Var, Const or Func it names;  Attribute.field  (type, offset)
-  Call.target  a Func, ("conv", type), ("intrinsic", name) or ("len", None)
+Works on Python's `ast` and records what it finds in the Program's tables, keyed by node (the
+later passes read them; nothing is hung on the nodes):
+  types[expr]    its Type (LIT for an integer constant not yet given a type by its context)
+  consts[expr]   its value when known at compile time (constant folding); absent otherwise
+  symbols[name]  the Var, Const or Func a Name (or module.name Attribute) stands for
+  fields[attr]   (field type, byte offset) of a record field access
+  calls[call]    a Func, ("conv", type), ("intrinsic", name) or ("len", None)
+  strings[expr]  the index of a byte-string constant in bytes_consts
 The language (docs/compiler-language.md): fixed-width integers that never mix without an
 explicit conversion, records and fixed-size arrays passed by reference, static storage only.
 Anything else is a CompileError at the offending node. This file checks modules, functions and
 statements; check_expr.py checks expressions, symbols.py names what a name can stand for.
 
-Each Var records how it is bound (`kind`) and keeps a `state` slot, and every use of a variable
-is noted in order (`note_use`, `program.uses`): the ownership checker of a later issue (move,
-borrow) will work there for the types whose `copyable` flag is False.
+Each Var records how it is bound (`kind`). The rules for resources (moves, borrows) are
+checked afterwards, by ownership.py, on the checked tree.
 """
 
 import ast
@@ -21,29 +23,42 @@ from downstairs.compiler import types as T
 from downstairs.compiler.check_expr import ExprChecker
 from downstairs.compiler.modules import RUNTIME
 from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are used by the later passes)
-    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED)
+    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED, RECORD_DECORATORS, BORROWS)
 
 
 class Program:
+    """A checked program: its modules (dependencies first), functions, storage, and the tables
+    of what the checker found (see the module docstring)."""
+
     def __init__(self, modules):
         self.modules = modules
         self.funcs: list[Func] = []
         self.globals: list[Var] = []
         self.bytes_consts: list[bytes] = []
         self.externals: list[Func] = []
+        self.types: dict[ast.AST, T.Type] = {}
+        self.consts: dict[ast.AST, int] = {}
+        self.symbols: dict[ast.AST, object] = {}
+        self.fields: dict[ast.Attribute, tuple] = {}
+        self.calls: dict[ast.Call, object] = {}
+        self.strings: dict[ast.AST, int] = {}
 
 
 class Checker(ExprChecker):
     def __init__(self, modules):
-        self.program = Program(modules)
+        self.program = program = Program(modules)
+        self.types, self.consts, self.symbols = program.types, program.consts, program.symbols
+        self.fields, self.calls, self.strings = program.fields, program.calls, program.strings
         self.module = None
         self.func = None
         self.loops = 0
-        self.uses: list = []           # (Var, "read" | "write" | "borrow", node), in order
+        self.assigned: set[str] = set()            # names the current function assigns (its locals)
+        self.globals_declared: set[str] = set()    # names in its `global` statements
 
     # ---- module level ---------------------------------------------------------------------
 
     def run(self) -> Program:
+        """Declare every module's names (dependencies first), then check every function."""
         for module in self.program.modules:
             self.module = module
             self.declare(module)
@@ -51,7 +66,6 @@ class Checker(ExprChecker):
             self.module = func.module
             self.check_function(func)
         self.name_symbols()
-        self.program.uses = self.uses
         return self.program
 
     def name_symbols(self):
@@ -67,6 +81,8 @@ class Checker(ExprChecker):
             item.symbol = item.name if counts[item.name] == 1 else f"{mod}.{item.name}"
 
     def declare(self, module):
+        """Enter a module's top-level names in module.names: imports, records and constants
+        first, then functions and globals (whose types may name those)."""
         names = module.names
         later = []
         for i, node in enumerate(module.tree.body):
@@ -93,13 +109,13 @@ class Checker(ExprChecker):
                 names[node.name] = self.declare_record(node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], ast.Name) and not self.is_storage(node.value):
-                self.expr(node.value)
-                if node.value.ty is T.BYTES and isinstance(node.value, ast.Constant):
-                    names[node.targets[0].id] = Const(node.targets[0].id, None, node.value.bytes_index)
+                ty = self.expr(node.value)
+                if ty is T.BYTES and isinstance(node.value, ast.Constant):
+                    names[node.targets[0].id] = Const(node.targets[0].id, None, self.strings[node.value])
                     continue
-                if node.value.const is None or node.value.ty not in (LIT, T.BOOL):
+                if node.value not in self.consts or ty not in (LIT, T.BOOL):
                     raise self.err(node.value, "a module-level constant must be an integer known at compile time, or bytes")
-                names[node.targets[0].id] = Const(node.targets[0].id, node.value.const)
+                names[node.targets[0].id] = Const(node.targets[0].id, self.consts[node.value])
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and i == 0:
                 pass          # the module docstring
             elif isinstance(node, ast.If) and ast.unparse(node.test) == "__name__ == '__main__'":
@@ -115,42 +131,59 @@ class Checker(ExprChecker):
                 raise self.err(node, self.unsupported(node, "at module level"))
 
     def declare_record(self, node):
+        """The RecordType a `@record`, `@resource` or `@linear` class declares (its fields laid
+        out as a C struct). A record that holds a resource must be one itself, a linear one
+        if what it holds is linear (else dropping it would drop what it holds)."""
         decorators = [ast.unparse(d) for d in node.decorator_list]
-        if decorators != ["record"] or node.bases or node.keywords:
-            raise self.err(node, "classes are records only: '@record' and typed fields, no bases")
+        if len(decorators) != 1 or decorators[0] not in RECORD_DECORATORS or node.bases or node.keywords:
+            raise self.err(node, "classes are records only: '@record' (or '@resource', '@linear') and typed "
+                                 "fields, no bases")
+        ownership = RECORD_DECORATORS[decorators[0]]
         fields = []
         for item in node.body:
             if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is None:
-                fields.append((item.target.id, self.type_of(item.annotation)))
+                ftype = self.type_of(item.annotation)
+                held = T.resources_in(ftype)
+                if held and ownership is None:
+                    raise self.err(item, f"a record holding a {held[0].name} must be a @resource itself")
+                if any(r.ownership == "linear" for r in held) and ownership != "linear":
+                    raise self.err(item, f"a record holding a linear "
+                                         f"{next(r for r in held if r.ownership == 'linear').name} must be @linear itself")
+                fields.append((item.target.id, ftype))
             elif isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):
                 pass
             elif isinstance(item, ast.FunctionDef):
                 raise self.err(item, "records have fields only: methods are not supported")
             else:
                 raise self.err(item, "a record body holds typed fields ('name: type') only")
-        return T.RecordType(node.name, fields)
+        return T.RecordType(node.name, fields, ownership, self.module.name)
 
     def declare_function(self, node):
+        """The Func a `def` declares (signature and decorators; its body is checked later)."""
         args = node.args
         if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
             raise self.err(node, "functions take plain positional parameters only")
-        params = []
+        params, borrows = [], []
         for a in args.args:
             if a.annotation is None:
                 raise self.err(a, f"parameter {a.arg!r} needs a type annotation")
-            params.append((a.arg, self.type_of(a.annotation)))
+            ty, borrow = self.param_type(a.annotation)
+            params.append((a.arg, ty))
+            borrows.append(borrow)
         result = T.VOID if node.returns is None else self.type_of(node.returns)
-        if not (result is T.VOID or T.is_scalar(result)):
-            raise self.err(node.returns, "functions return integers, bool or None only")
-        if len(params) > 8:
-            raise self.err(node, "at most 8 parameters (they travel in a0..a7)")
-        func = Func(node.name, self.module, node, T.FuncType(params, result))
+        if not (result is T.VOID or T.is_scalar(result) or T.is_resource(result)):
+            raise self.err(node.returns, "functions return integers, bool, None or a resource only")
+        hidden = 1 if T.is_resource(result) and result.size > 16 else 0     # the result's address (lower.py)
+        if len(params) + hidden > 8:
+            raise self.err(node, "at most 8 parameters (they travel in a0..a7)" +
+                           (", and a big resource result takes a0" if hidden else ""))
+        func = Func(node.name, self.module, node, T.FuncType(params, result, borrows))
         for d in node.decorator_list:
             if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "at" and len(d.args) == 1:
                 self.expr(d.args[0])
-                if d.args[0].const is None:
+                if d.args[0] not in self.consts:
                     raise self.err(d, "@at needs a constant address")
-                func.address = d.args[0].const
+                func.address = self.consts[d.args[0]]
             elif isinstance(d, ast.Name) and d.id == "external":
                 func.external = True          # defined elsewhere (C, ROM): its body runs on the host only
             else:
@@ -162,10 +195,13 @@ class Checker(ExprChecker):
         return func
 
     def is_storage(self, value):
+        """Whether an expression is `array(T, n)` or `Record(...)`: a creation of storage."""
         return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and (
             value.func.id == "array" or isinstance(self.module.names.get(value.func.id), T.RecordType))
 
     def declare_global(self, node):
+        """A module-level variable: storage (array, record) or an annotated integer whose
+        initial value is known at compile time."""
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if (isinstance(node, ast.Assign) and len(node.targets) != 1) or not isinstance(target, ast.Name):
             raise self.err(node, "module-level assignment to one name only")
@@ -182,11 +218,10 @@ class Checker(ExprChecker):
                 raise self.err(node, "internal: unannotated global")
             self.expr(node.value, declared)
             self.coerce(node.value, declared)
-            if node.value.const is None:
+            if node.value not in self.consts:
                 raise self.err(node.value, "a global's initial value must be known at compile time")
-            ty, init = declared, node.value.const
-        var = Var(target.id, ty, "global", symbol=self.module.name, init=init)
-        var.module = self.module
+            ty, init = declared, self.consts[node.value]
+        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module)
         self.program.globals.append(var)
         self.module.names[target.id] = var
 
@@ -194,9 +229,9 @@ class Checker(ExprChecker):
         """The initial bytes of a global record built from constants (little-endian fields)."""
         blob = bytearray(rec.size)
         for arg, (ftype, offset) in zip(args, rec.fields.values()):
-            if arg.const is None:
+            if arg not in self.consts:
                 raise self.err(arg, "a global record's fields must be constants")
-            blob[offset:offset + ftype.size] = (arg.const & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
+            blob[offset:offset + ftype.size] = (self.consts[arg] & ((1 << (8 * ftype.size)) - 1)).to_bytes(ftype.size, "little")
         return bytes(blob)
 
     def storage(self, call):
@@ -208,7 +243,7 @@ class Checker(ExprChecker):
                 raise self.err(call, "array(T, n) takes an element type and a length")
             elem = self.type_of(call.args[0])
             self.expr(call.args[1])
-            n = call.args[1].const
+            n = self.consts.get(call.args[1])
             if n is None or n <= 0:
                 raise self.err(call.args[1], "an array length must be a positive constant")
             return T.ArrayType(elem, n)
@@ -222,6 +257,17 @@ class Checker(ExprChecker):
             self.coerce(arg, ftype)
         return rec
 
+    def param_type(self, node):
+        """A parameter's annotation: (type, None) for a plain one, (T, "shared") for Ref[T],
+        (T, "exclusive") for MutRef[T], T a record or array."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(self.module.names.get(node.value.id), Builtin) and node.value.id in BORROWS:
+            ty = self.type_of(node.slice)
+            if T.is_scalar(ty) or ty is T.BYTES or ty is T.VOID:
+                raise self.err(node, f"{node.value.id}[...] borrows a record or an array, not a {ty!r}")
+            return ty, BORROWS[node.value.id]
+        return self.type_of(node), None
+
     def type_of(self, node):
         """The type an annotation names."""
         if isinstance(node, ast.Constant) and node.value is None:
@@ -231,7 +277,7 @@ class Checker(ExprChecker):
                 raise self.err(node, "Array[T, n] names an element type and a length")
             elem = self.type_of(node.slice.elts[0])
             self.expr(node.slice.elts[1])
-            n = node.slice.elts[1].const
+            n = self.consts.get(node.slice.elts[1])
             if n is None or n <= 0:
                 raise self.err(node.slice.elts[1], "an array length must be a positive constant")
             return T.ArrayType(elem, n)
@@ -240,16 +286,18 @@ class Checker(ExprChecker):
             if node.id in T.TYPE_NAMES and isinstance(self.module.names.get(node.id, Builtin(node.id)), Builtin):
                 return T.TYPE_NAMES[node.id]
             sym = self.module.names.get(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and isinstance(self.module.names.get(node.value.id), ModuleRef):
-            sym = self.module.names[node.value.id].module.names.get(node.attr)
+        elif isinstance(node, ast.Attribute) and self.module_of(node.value) is not None:
+            sym = self.module_of(node.value).module.names.get(node.attr)
         if isinstance(sym, T.RecordType):
             return sym
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in BORROWS:
+            raise self.err(node, f"{node.value.id}[...] is for parameters only: a borrow lasts for a call")
         raise self.err(node, f"{ast.unparse(node)!r} is not a type of the language")
 
     # ---- functions ------------------------------------------------------------------------
 
     def check_function(self, func):
+        """Check a function's body; one that returns a value must not fall off its end."""
         self.func = func
         node = func.node
         self.globals_declared = set()
@@ -267,6 +315,8 @@ class Checker(ExprChecker):
             raise self.err(node, f"function {func.name!r} can end without returning a {func.ftype.result!r}")
 
     def terminates(self, body):
+        """Whether control cannot fall off the end of `body` (it returns, loops forever or
+        fails an `assert False` on every path)."""
         if not body:
             return False
         last = body[-1]
@@ -275,10 +325,9 @@ class Checker(ExprChecker):
         if isinstance(last, ast.If):
             return self.terminates(last.body) and self.terminates(last.orelse)
         if isinstance(last, ast.While):
-            return last.test.const is not None and bool(last.test.const) and \
-                not any(isinstance(n, ast.Break) for n in ast.walk(last))
+            return bool(self.consts.get(last.test)) and not any(isinstance(n, ast.Break) for n in ast.walk(last))
         if isinstance(last, ast.Assert):
-            return last.test.const is not None and not last.test.const
+            return last.test in self.consts and not self.consts[last.test]
         return False
 
     def block(self, body):
@@ -286,6 +335,7 @@ class Checker(ExprChecker):
             self.stmt(stmt)
 
     def stmt(self, node):
+        """Check one statement of a function body (docs/compiler-language.md, "Statements")."""
         kind = type(node)
         if kind is ast.Expr:
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
@@ -304,7 +354,7 @@ class Checker(ExprChecker):
                 var = self.func.locals[name.id]
                 if not T.is_scalar(var.ty):
                     raise self.err(name, "tuple assignment moves integers only")
-                name.sym, name.ty, name.const = var, var.ty, None
+                self.symbols[name], self.types[name] = var, var.ty
                 self.expr(value, var.ty)
                 self.coerce(value, var.ty)
         elif kind is ast.Assign:
@@ -358,15 +408,23 @@ class Checker(ExprChecker):
                 raise self.err(node.msg, "an assert message must be a constant")
         elif kind is ast.Pass:
             pass
+        elif kind is ast.Delete:
+            names = node.targets
+            if not (len(names) == 1 and isinstance(names[0], ast.Name) and names[0].id in self.func.locals
+                    and T.is_resource(self.func.locals[names[0].id].ty)):
+                raise self.err(node, "'del NAME' destroys a resource held in a variable; nothing else is deleted")
+            self.expr(names[0])
         elif kind is ast.Global:
             for name in node.names:
                 var = self.module.names.get(name)
-                if not (isinstance(var, Var) and T.is_scalar(var.ty)):
-                    raise self.err(node, f"{name!r} is not a module-level integer variable")
+                if not (isinstance(var, Var) and (T.is_scalar(var.ty) or T.is_resource(var.ty))):
+                    raise self.err(node, f"{name!r} is not a module-level integer or resource variable")
         else:
             raise self.err(node, self.unsupported(node, "in a function"))
 
     def for_range(self, node):
+        """`for NAME in range(...)`: the counter takes the type of the typed bounds (i64 if all
+        are untyped) and cannot be assigned in the body."""
         call = node.iter
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
                 and isinstance(node.target, ast.Name) and 1 <= len(call.args) <= 3 and not call.keywords):
@@ -376,19 +434,19 @@ class Checker(ExprChecker):
         var = self.func.locals.get(node.target.id)
         ty = var.ty if var else None
         for arg in call.args:
-            self.expr(arg, ty)
-            if ty is None and arg.ty is not LIT:
-                ty = arg.ty
+            aty = self.expr(arg, ty)
+            if ty is None and aty is not LIT:
+                ty = aty
         ty = ty or T.I64
         if not ty.is_int():
             raise self.err(node.target, "a range loop counts with an integer")
         for arg in call.args:
             self.coerce(arg, ty)
-        if len(call.args) == 3 and not call.args[2].const:
+        if len(call.args) == 3 and not self.consts.get(call.args[2]):
             raise self.err(call.args[2], "a range step must be a nonzero constant")
         if var is None:
             var = self.func.locals[node.target.id] = Var(node.target.id, ty, "local")
-        node.target.sym, node.target.ty, node.target.const = var, ty, None
+        self.symbols[node.target], self.types[node.target] = var, ty
         for sub in ast.walk(ast.Module(node.body, [])):
             targets = sub.targets if isinstance(sub, ast.Assign) else \
                 [sub.target] if isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
@@ -401,6 +459,10 @@ class Checker(ExprChecker):
         self.loops -= 1
 
     def assign(self, target, value, declared, node):
+        """`target = value` (`declared` is the annotation's type or None). The first assignment
+        of a local creates it: a scalar, new storage, or a second name (kind "ref") for an
+        existing record or array. A resource value moves: into a local's own storage, a
+        field, an element or a global (ownership.py checks where it may come from)."""
         if isinstance(target, ast.Name) and target.id in self.assigned and target.id not in self.globals_declared:
             var = self.func.locals.get(target.id)
             if var is None:
@@ -408,27 +470,26 @@ class Checker(ExprChecker):
                 if isinstance(value, ast.Call) and self.is_storage(value):
                     ty = self.storage(value)
                 else:
-                    self.expr(value, declared)
-                    ty = declared or (T.I64 if value.ty is LIT else value.ty)
-                    if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                            not T.is_scalar(value.ty) and value.ty is not T.BYTES:
-                        ty, kind = value.ty, "ref"     # a second name for a record or array, as in Python
-                        if isinstance(getattr(value, "sym", None), Var):
-                            self.note_use(value.sym, value, "borrow")
+                    vty = self.expr(value, declared)
+                    ty = declared or (T.I64 if vty is LIT else vty)
+                    if T.is_resource(vty):
+                        ty = vty                  # moved into the variable's own storage
+                    elif isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
+                            not T.is_scalar(vty) and vty is not T.BYTES:
+                        ty, kind = vty, "ref"     # a second name for a record or array, as in Python
                     elif not T.is_scalar(ty) and ty is not T.BYTES:
-                        raise self.err(value, f"a {value.ty!r} cannot be copied into a new variable")
+                        raise self.err(value, f"a {vty!r} cannot be copied into a new variable")
                 if declared is not None and declared != ty:
                     raise self.err(node, f"declared {declared!r} but given {ty!r}")
                 var = self.func.locals[target.id] = Var(target.id, ty, kind)
-                target.sym, target.ty, target.const = var, ty, None
-                self.note_use(var, target, "write")
+                self.symbols[target], self.types[target] = var, ty
                 if T.is_scalar(ty) or ty is T.BYTES:
                     self.coerce(value, ty)
                 return
             if declared is not None and declared != var.ty:
                 raise self.err(node, f"{target.id!r} is already a {var.ty!r}")
         ty = self.target(target)
-        if isinstance(target, ast.Name) and target.sym.kind == "ref":
+        if isinstance(target, ast.Name) and self.symbols[target].kind == "ref":
             if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) or self.expr(value) != ty:
                 raise self.err(value, f"{target.id!r} names a {ty!r} elsewhere: give it another one")
             return
@@ -436,6 +497,10 @@ class Checker(ExprChecker):
             if isinstance(value, ast.Call) and self.is_storage(value):
                 if self.storage(value) != ty:
                     raise self.err(value, f"expected {ty!r}")
+                return
+            if T.is_resource(ty):
+                self.expr(value, ty)
+                self.coerce(value, ty)
                 return
             raise self.err(value, f"a {ty!r} is stored in place: assign its fields or elements")
         self.expr(value, ty)
@@ -451,16 +516,17 @@ class Checker(ExprChecker):
                     raise self.err(node, f"cannot assign to {node.id!r}")
                 if node.id not in self.globals_declared and T.is_scalar(var.ty):
                     raise self.err(node, f"assigning global {node.id!r} needs 'global {node.id}'")
-            node.sym, node.ty, node.const = var, var.ty, None
-            self.note_use(var, node, "write")
+            self.symbols[node], self.types[node] = var, var.ty
             return var.ty
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             ty = self.expr(node)
-            if isinstance(node, ast.Subscript) and node.value.ty is T.BYTES:
+            if isinstance(node, ast.Subscript) and self.types[node.value] is T.BYTES:
                 raise self.err(node, "byte strings are constant")
             return ty
         raise self.err(node, "cannot assign to this (one name, field or element at a time)")
 
 
 def check_program(modules) -> Program:
+    """Check modules (dependencies first, as modules.load_program gives them): the Program,
+    or a CompileError at the first problem."""
     return Checker(modules).run()

@@ -2,6 +2,8 @@
 
 --emit asm prints the assembly with the Python source lines as comments; --emit bin writes a
 flat binary (the memory image from --base); --emit elf (the default) an ELF executable.
+--run-host runs the program under CPython on a model of the board instead (cpython.py): the
+output and exit status the compiled program has on a machine.
 """
 
 import sys
@@ -34,6 +36,9 @@ def register(subparsers) -> None:
     p.add_argument("--symbol", action="append", default=[], metavar="NAME=ADDRESS",
                    help="address of an @external function (repeatable)")
     p.add_argument("-I", dest="include", action="append", default=[], help="another folder to import modules from")
+    p.add_argument("--run-host", action="store_true",
+                   help="do not compile: run the program under CPython on a model of QEMU's virt board, with "
+                        "the output and exit status the compiled program has on a machine")
     p.set_defaults(func=run)
 
 
@@ -46,6 +51,9 @@ def run(args) -> int:
 
     if not args.file.endswith(".py"):
         raise UsageError(f"expected a .py file, got {args.file!r}")
+    if args.run_host:
+        from downstairs.compiler.cpython import run_main
+        return run_main(args.file, "main" if args.entry == "none" else args.entry, args.include)
     symbols = {}
     for item in args.symbol:
         name, sep, value = item.partition("=")

@@ -1,6 +1,6 @@
 """The compiler driver: runs the passes in order and lays the program out in memory.
 
-  modules -> check -> lower -> select -> regalloc -> asm -> elf
+  modules -> check -> ownership -> lower -> licm, strength -> select -> regalloc -> asm -> elf
 
 Memory layout (from `base`, 0x80000000 by default: where QEMU's virt board starts RAM and
 where its reset code jumps with -bios none):
@@ -12,7 +12,6 @@ where its reset code jumps with -bios none):
 """
 
 import struct
-from dataclasses import dataclass, field
 
 from downstairs.compiler.asm import Assembler
 from downstairs.compiler.check import check_program
@@ -21,33 +20,35 @@ from downstairs.compiler.licm import hoist
 from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
+from downstairs.compiler.ownership import check_ownership
 from downstairs.compiler.regalloc import allocate
 from downstairs.compiler.select import select_function
 
 
-@dataclass
 class Options:
-    base: int = 0x80000000
-    entry: str | None = "main"      # None: no entry code (a library of functions)
-    trap: str | None = None          # the mtvec target; default: trap_handler if defined
-    stack_size: int = 0x10000
-    compressed: bool = True
-    search_path: list = field(default_factory=list)
-    symbols: dict = field(default_factory=dict)     # addresses of @external functions
+    """What `downstairs compile` can be told (its options have the same names)."""
+
+    def __init__(self, base: int = 0x80000000, entry: str | None = "main", trap: str | None = None,
+                 stack_size: int = 0x10000, compressed: bool = True, search_path=(), symbols=None):
+        self.base = base
+        self.entry = entry                # None: no entry code (a library of functions)
+        self.trap = trap                  # the mtvec target; default: trap_handler if defined
+        self.stack_size = stack_size
+        self.compressed = compressed
+        self.search_path = list(search_path)
+        self.symbols = dict(symbols or {})        # addresses of @external functions
 
 
-@dataclass
 class Image:
-    base: int
-    text: bytes
-    data_addr: int
-    data: bytes
-    bss_addr: int
-    bss_size: int
-    entry: int
-    symbols: list
-    rvc: bool
-    listing: str = ""
+    """A compiled program: text (code and constants) from `base`, initialised data at
+    data_addr, bss_size bytes of .bss and stack from bss_addr, the entry address, the symbols
+    [(name, address, size, "func"|"object"|"label", "text"|"data"|"bss")], whether it uses
+    RVC, and the --emit asm listing."""
+
+    def __init__(self, base, text, data_addr, data, bss_addr, bss_size, entry, symbols, rvc, listing=""):
+        self.base, self.text, self.data_addr, self.data = base, text, data_addr, data
+        self.bss_addr, self.bss_size, self.entry = bss_addr, bss_size, entry
+        self.symbols, self.rvc, self.listing = symbols, rvc, listing
 
 
 def start_code(asm, entry_symbol, trap_symbol):
@@ -81,8 +82,11 @@ def format_ins(op, args) -> str:
 
 
 def compile_file(path: str, options: Options | None = None) -> Image:
+    """Compile the program whose main module is `path` into an Image laid out as the module
+    docstring draws; a CompileError (or AsmError for an impossible @at) on bad input."""
     options = options or Options()
     program = check_program(load_program(path, options.search_path))
+    check_ownership(program)
     by_name = {f.name: f for f in program.funcs}
     asm = Assembler(compressed=options.compressed)
     listing = []

@@ -18,6 +18,8 @@ STB_GLOBAL, STT_NOTYPE, STT_OBJECT, STT_FUNC = 1, 0, 1, 2
 
 
 class Strings:
+    """A string table (.strtab, .shstrtab): NUL-terminated names; `add` returns the offset."""
+
     def __init__(self):
         self.blob = bytearray(b"\0")
 

@@ -11,6 +11,7 @@ unsigned compares) and keep every value in its psABI register form.
   load  TY d base OFF          store TY a base OFF
   addr  d SYMBOL               frame d OFFSET   (address of this function's stack storage)
   call  d SYMBOL [args]        ret a|None       trap             params [d...]
+  call  [d0 d1] SYMBOL [args]  ret a b          (a record result in a0 and a1)
   csrr d N   csrw N a   ecall d a7 a0 a1 a2   amo NAME W d addr value   wfi   fence   fence_i
 """
 
@@ -56,9 +57,11 @@ class IRFunction:
         self.address = None
 
     def new(self) -> V:
+        """A fresh virtual register."""
         self.nregs += 1
         return V(self.nregs - 1)
 
     def dump(self) -> str:
+        """The function's IR as text, one instruction a line (for debugging the passes)."""
         return "\n".join(f"{self.symbol}:" if i == 0 else "" for i in range(1)) + "\n" + \
             "\n".join(f"  {ins!r}" if ins.op != "label" else f"{ins.args[0]}:" for ins in self.code)

@@ -20,11 +20,12 @@ PURE = {"bin", "set", "conv", "mov", "addr", "frame"}
 def dest_of(ins):
     """The registers an IR instruction writes."""
     op, a = ins.op, ins.args
+    if op == "call" and isinstance(a[0], list):
+        return list(a[0])
     if op in ("mov", "addr", "frame", "call", "csrr", "ecall"):
         return [a[0]] if isinstance(a[0], V) else []
     if op == "amo":
         return [a[2]]
-        return [a[0]] if isinstance(a[0], V) else []
     if op in ("bin", "set", "conv"):
         return [a[2]]
     if op == "load":
@@ -35,11 +36,13 @@ def dest_of(ins):
 
 
 def operands(ins):
+    """The registers a hoistable (PURE) instruction reads."""
     args = ins.args[1:2] if ins.op == "mov" else [] if ins.op in ("addr", "frame") else ins.args[3:]
     return [x for x in args if isinstance(x, V)]
 
 
 def target_of(ins):
+    """The label a `br` or `jmp` goes to, else None."""
     if ins.op == "br":
         return ins.args[4]
     if ins.op == "jmp":
@@ -59,6 +62,8 @@ def loops(code):
 
 
 def hoist(irf) -> int:
+    """Move loop-invariant instructions of `irf.code` to their loop's preheader, in place, as
+    the module docstring says; returns how many moved."""
     code = irf.code
     moved = 0
     while True:

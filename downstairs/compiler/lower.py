@@ -6,19 +6,25 @@ to jumps (`branch`), so `and`/`or` short-circuit and `if a < b:` is one compare-
 Loops are rotated: the test sits at the bottom and runs once more at the top to enter.
 Array indexing checks the bounds (an out-of-range index traps, as IndexError would stop
 CPython); division checks for zero; `assert` traps. All traps go to one `ebreak` per function.
+
+A resource moves by copying its bytes (the name it left is dead, ownership.py sees to that),
+except into a parameter: the callee gets the address of the caller's storage, which nobody
+else uses while it runs. A resource result travels as the psABI says for a struct: up to 16
+bytes in a0 and a1 (the bytes as if loaded from memory), a bigger one is written by the
+callee to the address the caller passes in a0 (the other arguments move up one register).
 """
 
 import ast
 
 from downstairs.compiler import types as T
-from downstairs.compiler.check import Var, Func
 from downstairs.compiler.ir import IRFunction, Ins, Imm, V
+from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, Var, Func
 
-NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+UNITS = {1: T.U8, 2: T.U16, 4: T.U32, 8: T.U64}      # the integer type that moves `n` bytes
 
 
 def assigned_names(body) -> set[str]:
+    """Every name a statement list assigns (the loop-invariance test of `place`)."""
     names = set()
     for sub in ast.walk(ast.Module(body, [])):
         targets = sub.targets if isinstance(sub, ast.Assign) else \
@@ -41,8 +47,13 @@ def canon(ty, value: int) -> int:
 
 
 class Lowerer:
-    def __init__(self, func: Func):
+    """Lowers one function, reading the checker's tables (types, consts, symbols, fields, calls,
+    strings) from `program`."""
+
+    def __init__(self, program, func: Func):
         self.func = func
+        self.types, self.consts, self.symbols = program.types, program.consts, program.symbols
+        self.fields, self.calls, self.strings = program.fields, program.calls, program.strings
         self.ir = IRFunction(func.name, func.symbol, func.module)
         self.ir.address = func.address
         self.vars: dict[Var, V] = {}
@@ -53,8 +64,11 @@ class Lowerer:
         self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
         self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
         self.trap_label = self.label()
+        result = func.ftype.result
+        self.sret = self.ir.new() if T.is_resource(result) and result.size > 16 else None    # big result's address
 
     def label(self) -> str:
+        """A new local label, unique in the program (it carries the function's symbol)."""
         self.labels += 1
         return f".L{self.func.symbol}.{self.labels}"
 
@@ -62,9 +76,11 @@ class Lowerer:
         self.ir.code.append(Ins(op, *args, line=self.line))
 
     def lower(self) -> IRFunction:
+        """The function's IR: parameters in registers, local storage in the frame, the body,
+        then one shared trap block if any check can fail."""
         node = self.func.node
         self.line = node.lineno
-        params = []
+        params = [self.sret] if self.sret is not None else []
         for name, ty in self.func.ftype.params:
             var = self.func.locals[name]
             self.vars[var] = self.ir.new()
@@ -91,6 +107,7 @@ class Lowerer:
             self.stmt(stmt)
 
     def stmt(self, node):
+        """Lower one checked statement."""
         kind = type(node)
         if kind is ast.Expr:
             if isinstance(node.value, ast.Call):
@@ -102,16 +119,15 @@ class Lowerer:
                 self.emit("mov", temp, self.value(value))
                 temps.append(temp)
             for target, temp in zip(node.targets[0].elts, temps):
-                self.emit("mov", self.vars.setdefault(target.sym, self.ir.new()), temp)
+                self.emit("mov", self.vars.setdefault(self.symbols[target], self.ir.new()), temp)
         elif kind in (ast.Assign, ast.AnnAssign):
             target = node.targets[0] if kind is ast.Assign else node.target
             self.assign(target, node.value)
         elif kind is ast.AugAssign:
-            ty = node.target.ty
-            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&",
-                  ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}[type(node.op)]
-            if isinstance(node.target, ast.Name) and node.target.sym in self.vars:
-                reg = self.vars[node.target.sym]
+            ty = self.types[node.target]
+            op = ARITH[type(node.op)]
+            if isinstance(node.target, ast.Name) and self.symbols[node.target] in self.vars:
+                reg = self.vars[self.symbols[node.target]]
                 self.binop(op, ty, reg, reg, self.value(node.value))
             else:
                 base, off = self.place(node.target)
@@ -153,7 +169,10 @@ class Lowerer:
         elif kind is ast.Continue:
             self.emit("jmp", self.loops[-1][0])
         elif kind is ast.Return:
-            self.emit("ret", None if node.value is None else self.reg(self.value(node.value)))
+            if node.value is not None and T.is_resource(self.types[node.value]):
+                self.return_resource(node.value)
+            else:
+                self.emit("ret", None if node.value is None else self.value(node.value))
         elif kind is ast.Assert:
             self.branch(node.test, self.trap_label, False)
 
@@ -163,15 +182,16 @@ class Lowerer:
         i alone, as in CPython."""
         self.ir.has_loops = True
         args = node.iter.args
-        ty = node.target.ty
-        var = self.vars.setdefault(node.target.sym, self.ir.new())
+        ty = self.types[node.target]
+        counter = self.symbols[node.target]
+        var = self.vars.setdefault(counter, self.ir.new())
         start = self.value(args[0]) if len(args) > 1 else Imm(0)
         stop = self.value(args[1] if len(args) > 1 else args[0])
         if isinstance(stop, V):
             copy = self.ir.new()
             self.emit("mov", copy, stop)
             stop = copy
-        step = args[2].const if len(args) == 3 else 1
+        step = self.consts[args[2]] if len(args) == 3 else 1
         test = "<" if step > 0 else ">"
         top, cont, done, skip = self.label(), self.label(), self.label(), self.label()
         first = self.ir.new()
@@ -180,15 +200,15 @@ class Lowerer:
         self.emit("mov", var, first)
         self.emit("label", top)
         self.loops.append((cont, done))
-        lo = args[0].const if len(args) > 1 else 0
-        hi = args[1].const if len(args) > 1 else args[0].const
+        lo = self.consts.get(args[0]) if len(args) > 1 else 0
+        hi = self.consts.get(args[1] if len(args) > 1 else args[0])
         if lo is not None and hi is not None:
             # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
-            self.ranges[node.target.sym] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
+            self.ranges[counter] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
         self.loop_writes.append(assigned_names(node.body) | {node.target.id})
         self.block(node.body)
         self.loop_writes.pop()
-        self.ranges.pop(node.target.sym, None)
+        self.ranges.pop(counter, None)
         self.loops.pop()
         self.line = node.lineno
         self.emit("label", cont)
@@ -200,28 +220,130 @@ class Lowerer:
         self.emit("label", skip)
 
     def assign(self, target, value):
-        ty = target.ty
-        if isinstance(target, ast.Name) and target.sym in self.func.locals.values() \
-                and target.sym.kind != "global":
-            var = target.sym
+        """`target = value` for a local (register, frame storage or a reference's address) or
+        a place in memory (global, field, element)."""
+        ty = self.types[target]
+        var = self.symbols.get(target)
+        if isinstance(target, ast.Name) and var in self.func.locals.values() and var.kind != "global":
             if var.kind == "ref":
                 self.emit("mov", self.vars.setdefault(var, self.ir.new()), self.addr_of(value))
                 return
             if var in self.slots or (not T.is_scalar(ty) and ty is not T.BYTES):
-                self.init_storage(self.place(target), ty, value)
+                self.fill(self.place(target), ty, value)
                 return
             reg = self.vars.setdefault(var, self.ir.new())
-            if isinstance(value, ast.BinOp) and value.const is None:
+            if isinstance(value, ast.BinOp) and value not in self.consts:
                 self.value(value, into=reg)       # compute straight into the variable's register
             else:
                 self.emit("mov", reg, self.value(value))
             return
         if not T.is_scalar(ty):
-            self.init_storage(self.place(target), ty, value)
+            self.fill(self.place(target), ty, value)
             return
-        val = self.reg(self.value(value))
+        val = self.value(value)
         base, off = self.place(target)
         self.emit("store", ty, val, base, off)
+
+    def fill(self, where, ty, value):
+        """Storage at `where` (base, offset) gets a value of type `ty`: new storage from
+        `T(...)`/`array(T, n)`, or a resource moved from a call's result or a variable."""
+        if isinstance(value, ast.Call) and value not in self.calls:
+            self.init_storage(where, ty, value)
+        elif isinstance(value, ast.Call):
+            self.call_into(where, value)
+        else:
+            self.copy(where, self.place(value), ty)
+
+    def copy(self, dst, src, ty):
+        """Copy a value's bytes between places, in units of its alignment (at most 8):
+        straight-line up to 64 bytes, a loop beyond."""
+        (dbase, doff), (sbase, soff) = dst, src
+        unit = min(ty.align, 8)
+        uty = UNITS[unit]
+        if ty.size <= 64:
+            for pos in range(0, ty.size, unit):
+                temp = self.ir.new()
+                self.emit("load", uty, temp, sbase, soff + pos)
+                self.emit("store", uty, temp, dbase, doff + pos)
+            return
+        sptr, dptr, end, temp, top = self.ir.new(), self.ir.new(), self.ir.new(), self.ir.new(), self.label()
+        self.emit("bin", "+", T.U64, sptr, sbase, Imm(soff))
+        self.emit("bin", "+", T.U64, dptr, dbase, Imm(doff))
+        self.emit("bin", "+", T.U64, end, sptr, Imm(ty.size))
+        self.emit("label", top)
+        self.emit("load", uty, temp, sptr, 0)
+        self.emit("store", uty, temp, dptr, 0)
+        self.emit("bin", "+", T.U64, sptr, sptr, Imm(unit))
+        self.emit("bin", "+", T.U64, dptr, dptr, Imm(unit))
+        self.emit("br", "<", T.U64, sptr, end, top)
+
+    def words(self, ty):
+        """The register words of a record of at most 16 bytes: [(first byte, bytes)]."""
+        return [(start, min(8, ty.size - start)) for start in range(0, ty.size, 8)]
+
+    def load_words(self, where, ty) -> list:
+        """A small record's bytes as the psABI's one or two registers (little-endian, as if
+        loaded from memory; the bits past its size are left unspecified, as the psABI allows)."""
+        base, off = where
+        unit = min(ty.align, 8)
+        out = []
+        for start, count in self.words(ty):
+            word = None
+            for pos in range(start, start + count, unit):
+                piece = self.ir.new()
+                self.emit("load", UNITS[unit], piece, base, off + pos)
+                if unit == 4 and pos + unit < start + count:   # lw sign-extends: clear what the next piece fills
+                    wide = self.ir.new()
+                    self.emit("conv", T.U32, T.U64, wide, piece)
+                    piece = wide
+                if pos > start:
+                    shifted = self.ir.new()
+                    self.emit("bin", "<<", T.U64, shifted, piece, Imm(8 * (pos - start)))
+                    combined = self.ir.new()
+                    self.emit("bin", "|", T.U64, combined, word, shifted)
+                    piece = combined
+                word = piece
+            out.append(word)
+        return out
+
+    def store_words(self, where, ty, regs) -> None:
+        """The inverse of load_words: a small record's registers stored to its place."""
+        base, off = where
+        unit = min(ty.align, 8)
+        for (start, count), word in zip(self.words(ty), regs):
+            for pos in range(start, start + count, unit):
+                piece = word
+                if pos > start:
+                    piece = self.ir.new()
+                    self.emit("bin", ">>", T.U64, piece, word, Imm(8 * (pos - start)))
+                self.emit("store", UNITS[unit], piece, base, off + pos)
+
+    def call_into(self, where, node):
+        """A call whose resource result goes to `where`: in registers for a small record,
+        else written by the callee to the address passed first."""
+        target = self.calls[node]
+        ty = target.ftype.result
+        args = self.args(node)
+        if ty.size > 16:
+            self.emit("call", None, target.symbol, [self.address(where)] + args)
+            return
+        dests = [self.ir.new() for _ in self.words(ty)]
+        self.emit("call", dests, target.symbol, args)
+        self.store_words(where, ty, dests)
+
+    def return_resource(self, value):
+        """`return value` of a resource: its bytes to the caller's address (big) or in
+        a0/a1 (small, straight from a call's registers when the value is a call)."""
+        ty = self.types[value]
+        if self.sret is not None:
+            self.fill((self.sret, 0), ty, value)
+            self.emit("ret", None)
+        elif isinstance(value, ast.Call):
+            dests = [self.ir.new() for _ in self.words(ty)]
+            self.emit("call", dests, self.calls[value].symbol, self.args(value))
+            self.emit("ret", *dests)
+        else:
+            self.emit("ret", *self.load_words(self.place(value), ty))
 
     def init_storage(self, where, ty, call):
         """`x = array(T, n)` or `x = Record(a, b)`: zero the storage, then set given fields.
@@ -243,7 +365,7 @@ class Lowerer:
             self.emit("br", "<", T.U64, ptr, end, top)
         if isinstance(ty, T.RecordType):
             for arg, (fty, foff) in zip(call.args, ty.fields.values()):
-                self.emit("store", fty, self.reg(self.value(arg)), base, off + foff)
+                self.emit("store", fty, self.value(arg), base, off + foff)
 
     # ---- places (addresses) ---------------------------------------------------------------
 
@@ -260,8 +382,10 @@ class Lowerer:
         return base, off
 
     def place_terms(self, node):
-        if isinstance(node, (ast.Name, ast.Attribute)) and hasattr(node, "sym"):
-            var = node.sym
+        """A place as (base register, constant offset, [(index register, loop-invariant)]),
+        emitting the bounds checks of its indexes."""
+        if node in self.symbols:
+            var = self.symbols[node]
             if var in self.slots:
                 reg = self.ir.new()
                 self.emit("frame", reg, self.slots[var])
@@ -273,17 +397,17 @@ class Lowerer:
             return self.vars[var], 0, []          # a record or array parameter or name: its address
         if isinstance(node, ast.Attribute):
             base, off, terms = self.place_terms(node.value)
-            return base, off + node.field[1], terms
+            return base, off + self.fields[node][1], terms
         if isinstance(node, ast.Subscript):
-            aty = node.value.ty
+            aty = self.types[node.value]
             if aty is T.BYTES:
                 base, off, terms = self.value(node.value), 8, []
                 size, length = 1, None
             else:
                 base, off, terms = self.place_terms(node.value)
                 size, length = aty.elem.size, aty.length
-            if node.slice.const is not None:
-                return base, off + node.slice.const * size, terms
+            if node.slice in self.consts:
+                return base, off + self.consts[node.slice] * size, terms
             index = self.value(node.slice)
             if length is None:
                 length = self.ir.new()
@@ -305,17 +429,18 @@ class Lowerer:
     def known_range(self, node):
         """Bounds an index is sure to lie within, or None: a range loop's counter, `x & C`,
         `x % C` for unsigned x, any u8 or u16 value."""
-        sym = getattr(node, "sym", None)
+        sym = self.symbols.get(node)
         if sym in self.ranges:
             return self.ranges[sym]
-        if isinstance(node, ast.BinOp) and node.opname == "&":
-            c = node.right.const if node.right.const is not None else node.left.const
+        ty, consts = self.types[node], self.consts
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            c = consts[node.right] if node.right in consts else consts.get(node.left)
             if c is not None and c >= 0:
                 return 0, c
-        if isinstance(node, ast.BinOp) and node.opname == "%" and not node.ty.signed and node.right.const:
-            return 0, node.right.const - 1
-        if node.ty in (T.U8, T.U16):
-            return 0, (1 << node.ty.bits) - 1
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and not ty.signed and consts.get(node.right):
+            return 0, consts[node.right] - 1
+        if ty in (T.U8, T.U16):
+            return 0, (1 << ty.bits) - 1
         return None
 
     def invariant(self, node) -> bool:
@@ -326,38 +451,40 @@ class Lowerer:
 
     # ---- values ---------------------------------------------------------------------------
 
-    def reg(self, operand):
-        """An operand where a register is expected: `select` puts constants in registers
-        (x0 for zero), so a constant passes through as it is."""
-        return operand
-
     def binop(self, op, ty, dest, a, b):
+        """dest = a OP b at type ty; `//` and `%` by a divisor not known to be nonzero first
+        branch to the trap block when it is zero. (Operands may be constants: `select` puts
+        them in registers, x0 for zero.)"""
         if op in ("//", "%") and not (isinstance(b, Imm) and b.value != 0):
-            self.emit("br", "==", ty, self.reg(b), Imm(0), self.trap_label)
+            self.emit("br", "==", ty, b, Imm(0), self.trap_label)
         self.emit("bin", op, ty, dest, a, b)
 
     def value(self, node, into=None):
-        if getattr(node, "const", None) is not None:
-            return Imm(canon(node.ty, node.const))
+        """The operand holding an expression's value (an Imm for a constant), computing a
+        BinOp into `into` if given."""
+        ty = self.types[node]
+        if node in self.consts:
+            return Imm(canon(ty, self.consts[node]))
         kind = type(node)
-        if getattr(node, "bytes_index", None) is not None:       # b"..." or a name for one
+        if node in self.strings:       # b"..." or a name for one
             reg = self.ir.new()
-            self.emit("addr", reg, f".bytes.{node.bytes_index}")
+            self.emit("addr", reg, f".bytes.{self.strings[node]}")
             return reg
         if kind in (ast.Name, ast.Attribute, ast.Subscript):
-            if kind is not ast.Subscript and getattr(node, "sym", None) in self.vars:
-                return self.vars[node.sym]
-            if kind is ast.Name and node.sym not in self.slots and node.sym.kind != "global":
-                return self.vars.setdefault(node.sym, self.ir.new())
+            sym = self.symbols.get(node)
+            if kind is not ast.Subscript and sym in self.vars:
+                return self.vars[sym]
+            if kind is ast.Name and sym not in self.slots and sym.kind != "global":
+                return self.vars.setdefault(sym, self.ir.new())
             base, off = self.place(node)
             reg = self.ir.new()
-            self.emit("load", node.ty, reg, base, off)
+            self.emit("load", ty, reg, base, off)
             return reg
         if kind is ast.BinOp:
             a = self.value(node.left)
             b = self.value(node.right)
             dest = into or self.ir.new()
-            self.binop(node.opname, node.ty, dest, a, b)
+            self.binop(ARITH[type(node.op)], ty, dest, a, b)
             return dest
         if kind is ast.UnaryOp:
             if isinstance(node.op, ast.Not):
@@ -365,15 +492,15 @@ class Lowerer:
             dest = self.ir.new()
             a = self.value(node.operand)
             if isinstance(node.op, ast.USub):
-                self.emit("bin", "-", node.ty, dest, Imm(0), a)
+                self.emit("bin", "-", ty, dest, Imm(0), a)
             elif isinstance(node.op, ast.Invert):
-                self.emit("bin", "^", node.ty, dest, a, Imm(canon(node.ty, -1)))
+                self.emit("bin", "^", ty, dest, a, Imm(canon(ty, -1)))
             else:
                 return a
             return dest
         if kind is ast.Compare and len(node.ops) == 1:
             dest = self.ir.new()
-            self.emit("set", CMP[type(node.ops[0])], node.left.ty, dest, self.value(node.left),
+            self.emit("set", COMPARE[type(node.ops[0])], self.types[node.left], dest, self.value(node.left),
                       self.value(node.comparators[0]))
             return dest
         if kind in (ast.Compare, ast.BoolOp):
@@ -392,6 +519,7 @@ class Lowerer:
         raise AssertionError(f"cannot lower {ast.dump(node)}")
 
     def boolean(self, node):
+        """A condition's value as 0 or 1 in a register."""
         dest, end = self.ir.new(), self.label()
         self.emit("mov", dest, Imm(0))
         self.branch(node, end, False)
@@ -400,10 +528,11 @@ class Lowerer:
         return dest
 
     def call(self, node):
-        target = node.target
+        """A call of a function, a conversion, len() or an intrinsic: the result's register
+        (None for a function without one)."""
+        target = self.calls[node]
         if isinstance(target, Func):
-            args = [self.reg(self.value(a)) if T.is_scalar(a.ty) or a.ty is T.BYTES else self.addr_of(a)
-                    for a in node.args]
+            args = self.args(node)
             dest = self.ir.new() if target.ftype.result is not T.VOID else None
             self.emit("call", dest, target.symbol, args)
             return dest
@@ -411,34 +540,44 @@ class Lowerer:
         if kind == "conv":
             a = self.value(node.args[0])
             dest = self.ir.new()
-            self.emit("conv", node.args[0].ty, what, dest, a)
+            self.emit("conv", self.types[node.args[0]], what, dest, a)
             return dest
         if kind == "len":
             dest = self.ir.new()
-            self.emit("load", T.U64, dest, self.reg(self.value(node.args[0])), 0)
+            self.emit("load", T.U64, dest, self.value(node.args[0]), 0)
             return dest
         name = what
         args = [self.value(a) for a in node.args]
         dest = self.ir.new()
         if name.startswith("load"):
-            self.emit("load", node.ty, dest, self.reg(args[0]), 0)
+            self.emit("load", self.types[node], dest, args[0], 0)
         elif name.startswith("store"):
-            self.emit("store", node.args[1].ty, self.reg(args[1]), self.reg(args[0]), 0)
+            self.emit("store", self.types[node.args[1]], args[1], args[0], 0)
         elif name == "csr_read":
             self.emit("csrr", dest, args[0].value)
         elif name == "csr_write":
-            self.emit("csrw", args[0].value, self.reg(args[1]))
+            self.emit("csrw", args[0].value, args[1])
         elif name == "ecall":
-            self.emit("ecall", dest, *[self.reg(a) for a in args])
+            self.emit("ecall", dest, *args)
         elif name.startswith("amo"):
             self.emit("amo", name[:-2], "w" if name.endswith("32") else "d", dest, args[0], args[1])
         else:
             self.emit(name)
         return dest
 
+    def args(self, node) -> list:
+        """A function call's argument operands: scalars by value, records and arrays (borrowed
+        or owned) by address."""
+        return [self.value(a) if T.is_scalar(self.types[a]) or self.types[a] is T.BYTES else self.addr_of(a)
+                for a in node.args]
+
     def addr_of(self, arg):
         """A record or array argument travels as its address in one register."""
-        base, off = self.place(arg)
+        return self.address(self.place(arg))
+
+    def address(self, where):
+        """A place (base, offset) as one register."""
+        base, off = where
         if off == 0:
             return base
         dest = self.ir.new()
@@ -449,8 +588,8 @@ class Lowerer:
 
     def branch(self, node, target, when):
         """Jump to `target` if the condition's truth equals `when`, else fall through."""
-        if getattr(node, "const", None) is not None:
-            if bool(node.const) == when:
+        if node in self.consts:
+            if bool(self.consts[node]) == when:
                 self.emit("jmp", target)
             return
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -470,12 +609,12 @@ class Lowerer:
             return
         if isinstance(node, ast.Compare):
             # a < b < c is a < b and b < c, with b evaluated once and c only if a < b holds
-            ty, left = node.left.ty, self.value(node.left)
+            ty, left = self.types[node.left], self.value(node.left)
             pairs = list(zip(node.ops, node.comparators))
             skip = self.label() if when and len(pairs) > 1 else None
             for k, (op, right_node) in enumerate(pairs):
                 right = self.value(right_node)
-                cmp = CMP[type(op)]
+                cmp = COMPARE[type(op)]
                 if not when:
                     self.emit("br", NEGATE[cmp], ty, left, right, target)
                 elif k < len(pairs) - 1:
@@ -487,8 +626,9 @@ class Lowerer:
                 self.emit("label", skip)
             return
         v = self.value(node)
-        self.emit("br", "!=" if when else "==", T.U64, self.reg(v), Imm(0), target)
+        self.emit("br", "!=" if when else "==", T.U64, v, Imm(0), target)
 
 
 def lower_program(program) -> list[IRFunction]:
-    return [Lowerer(func).lower() for func in program.funcs]
+    """One IRFunction per compiled function of a checked Program, in program order."""
+    return [Lowerer(program, func).lower() for func in program.funcs]

@@ -15,12 +15,15 @@ RUNTIME = "downstairs.compiler.runtime"
 
 
 class Module:
+    """One source file: its dotted name, path, text and parsed tree."""
+
     def __init__(self, name: str, path: str, source: str, tree: ast.Module):
         self.name, self.path, self.source, self.tree = name, path, source, tree
         self.names: dict = {}          # filled by the checker: name -> symbol
 
 
 def parse_file(path: str, name: str) -> Module:
+    """Read and parse one file; unreadable, non-UTF-8 or non-Python input is a CompileError."""
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()
@@ -38,6 +41,7 @@ def parse_file(path: str, name: str) -> Module:
 
 
 def imported_names(module: Module) -> list[tuple[str, ast.AST]]:
+    """The modules a module imports (not the runtime), with the import statement of each."""
     found = []
     for node in module.tree.body:
         if isinstance(node, ast.Import):
@@ -56,7 +60,7 @@ def load_program(main_path: str, search_path: list[str] = ()) -> list[Module]:
     state: dict[str, str] = {}
     loaded: dict[str, Module] = {}
 
-    def visit(module: Module) -> None:
+    def visit(module: Module) -> None:       # depth first: a module after its imports
         state[module.name] = "visiting"
         folder = os.path.dirname(os.path.abspath(module.path))
         for name, node in imported_names(module):

@@ -28,13 +28,14 @@ CALLS = {"call", "ecall"}
 
 
 def defs_uses(mi):
+    """The virtual register numbers an instruction writes and reads: ([defs], [uses])."""
     op, a = mi.op, mi.args
     if op in CALLS:
-        defs, uses = [a[0]], a[-1]
+        defs, uses = a[0] if isinstance(a[0], list) else [a[0]], a[-1]
     elif op == "params":
         defs, uses = a[0], []
     elif op == "ret":
-        defs, uses = [], [a[0]]
+        defs, uses = [], list(a)
     else:
         fmt = FORMAT[op]
         defs = [x for ch, x in zip(fmt, a) if ch == "d"]
@@ -120,6 +121,8 @@ def remove_dead(code):
 
 
 def intervals(code):
+    """Each virtual register's live interval as {vreg: first position}, {vreg: last position}
+    (position 2i: instruction i reads; 2i+1: it writes)."""
     blocks, info, live_in, live_out = liveness(code)
     start, end = {}, {}
 
@@ -157,9 +160,11 @@ def hints(code):
         elif mi.op == "call":
             for k, a in enumerate(mi.args[2]):
                 hint(a, ARGS[k])
-            hint(mi.args[0], "a0")
+            for k, d in enumerate(mi.args[0] if isinstance(mi.args[0], list) else [mi.args[0]]):
+                hint(d, ARGS[k])
         elif mi.op == "ret":
-            hint(mi.args[0], "a0")
+            for k, a in enumerate(mi.args):
+                hint(a, ARGS[k])
         elif mi.op == "mv" and isinstance(mi.args[0], V) and isinstance(mi.args[1], V):
             hint(mi.args[0], mi.args[1].n)
             hint(mi.args[1], mi.args[0].n)
@@ -179,7 +184,7 @@ def linear_scan(code):
     spilled: list[int] = []            # spilled intervals still holding their slot
     free_slots: list[int] = []
 
-    def fresh_slot():
+    def fresh_slot():          # a new 8-byte spill slot, by number
         nonlocal slots
         slots += 1
         return slots - 1
@@ -238,6 +243,9 @@ def parallel_move(moves, line):
 
 
 def allocate(code, frame_storage):
+    """The function's final instructions with physical registers: dead code removed,
+    registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
+    records and arrays) set up, and the psABI sequences for params, call, ecall and ret."""
     code = remove_dead(code)
     where, nslots = linear_scan(code)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
@@ -248,16 +256,16 @@ def allocate(code, frame_storage):
     total = (storage_base + frame_storage + 15) // 16 * 16
     out: list[MI] = []
 
-    def loc(x):
+    def loc(x):               # where a value lives: a register name, a slot number, or x0 if unused
         return where.get(x.n, "zero") if isinstance(x, V) else x
 
-    def slot(x):
+    def slot(x):              # the sp offset of a spilled value's slot
         return 8 * where[x.n]
 
     def emit(op, *args, line=0):
         out.append(MI(op, *args, line=line))
 
-    def adjust_sp(amount, line):
+    def adjust_sp(amount, line):   # sp += amount, through t0 if it does not fit 12 bits
         if fits12(amount):
             emit("addi", "sp", "sp", amount, line=line)
         else:
@@ -287,13 +295,25 @@ def allocate(code, frame_storage):
                 if isinstance(loc(s), int):
                     emit("ld", t, "sp", slot(s), line=line)
             emit("call", args[1], line=line) if op == "call" else emit("ecall", line=line)
-            if dest is not None and dest.n in where:
+            if isinstance(dest, list):           # a record result in a0, a1: spills first, then moves
+                live = [(d, ARGS[k]) for k, d in enumerate(dest) if d.n in where]
+                for d, reg in live:
+                    if isinstance(loc(d), int):
+                        emit("sd", reg, "sp", slot(d), line=line)
+                out.extend(parallel_move([(loc(d), reg) for d, reg in live if not isinstance(loc(d), int)], line))
+            elif dest is not None and dest.n in where:
                 if isinstance(loc(dest), int):
                     emit("sd", "a0", "sp", slot(dest), line=line)
                 elif loc(dest) != "a0":
                     emit("mv", loc(dest), "a0", line=line)
         elif op == "ret":
-            if args[0] is not None:
+            if len(args) == 2:                   # a record's two words: moves first, then reloads
+                out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args)
+                                          if not isinstance(loc(a), int)], line))
+                for k, a in enumerate(args):
+                    if isinstance(loc(a), int):
+                        emit("ld", ARGS[k], "sp", slot(a), line=line)
+            elif args[0] is not None:
                 if isinstance(loc(args[0]), int):
                     emit("ld", "a0", "sp", slot(args[0]), line=line)
                 elif loc(args[0]) != "a0":

@@ -45,10 +45,11 @@ class MI:
 
 
 def fits12(value: int) -> bool:
+    """Whether a value fits an I-type or S-type immediate (12 bits, signed)."""
     return -2048 <= value < 2048
 
 
-def bits_of(ty) -> int:
+def bits_of(ty) -> int:         # a bool is a byte
     return 8 if ty is T.BOOL else ty.bits
 
 
@@ -57,6 +58,8 @@ def signed(ty) -> bool:
 
 
 class Selector:
+    """Selects one function's instructions; `op_NAME` handles the IR operation NAME."""
+
     def __init__(self, irf):
         self.irf = irf
         self.out: list[MI] = []
@@ -73,6 +76,7 @@ class Selector:
         return self.irf.new()
 
     def v(self, x):
+        """An operand, or the register an address was hoisted into in its place."""
         return self.alias.get(x.n, x) if isinstance(x, V) else x
 
     def r(self, operand):
@@ -85,6 +89,8 @@ class Selector:
         return self.constant("li", operand.value)
 
     def constant(self, op, value):
+        """A register holding `op value` (li or la or frame): computed once in the prelude
+        in a function with loops, else right here."""
         if self.hoist:
             key = (op, value)
             if key not in self.cache:
@@ -97,6 +103,7 @@ class Selector:
         return reg
 
     def run(self) -> list[MI]:
+        """The function's instructions: params, the hoisted constants, then the body."""
         for ins in self.irf.code:
             self.line = ins.line
             getattr(self, "op_" + ins.op)(*ins.args)
@@ -128,6 +135,8 @@ class Selector:
             self.emit("frame", d, offset)
 
     def address(self, base, off):
+        """A (register, offset) pair for a load or store: the offset folded into the
+        register when it does not fit 12 bits."""
         base = self.r(base)
         if fits12(off):
             return base, off
@@ -155,6 +164,8 @@ class Selector:
             self.emit("srai" if signed(ty) else "srli", d, d, 64 - b)
 
     def op_bin(self, op, ty, d, a, b):
+        """d = a OP b at type ty, in its register form ("+nowrap": an add whose 8/16-bit
+        result needs no re-extension, a loop counter that stays in range)."""
         a, b = self.v(a), self.v(b)
         w = bits_of(ty) == 32
         small = bits_of(ty) < 32
@@ -194,6 +205,7 @@ class Selector:
             self.normalize(d, ty)
 
     def shift(self, op, ty, d, a, b, w):
+        """d = a << b or a >> b (arithmetic for signed types); `w`: 32-bit forms."""
         name = "sll" if op == "<<" else ("sra" if signed(ty) else "srl")
         if isinstance(b, Imm):
             amount = b.value & 63
@@ -208,6 +220,7 @@ class Selector:
             self.emit(name + ("w" if w else ""), d, self.r(a), self.r(b))
 
     def divide(self, op, ty, d, a, b, w):
+        """d = a // b or a % b, rounding toward minus infinity (the zero check is lower's)."""
         base = {"//": "div", "%": "rem"}[op] + ("" if signed(ty) else "u") + ("w" if w else "")
         if not signed(ty):
             self.emit(base, d, self.r(a), self.r(b))
@@ -231,6 +244,8 @@ class Selector:
             self.emit("add", d, rem, fix)
 
     def op_conv(self, src, dst, d, a):
+        """d = a converted from type src to dst: truncated, then extended as dst's register
+        form says (bool: 0 or 1)."""
         a = self.r(a)
         sb, db = bits_of(src), bits_of(dst)
         if dst is T.BOOL:
@@ -253,6 +268,7 @@ class Selector:
     # ---- comparisons and control ----------------------------------------------------------
 
     def op_set(self, cmp, ty, d, a, b):
+        """d = 1 if a CMP b else 0 (slt/sltu, xor for equality)."""
         a, b = self.v(a), self.v(b)
         sg = signed(ty)
         if cmp in ("==", "!="):
@@ -279,6 +295,7 @@ class Selector:
             self.emit("xori", d, d, 1)
 
     def op_br(self, cmp, ty, a, b, label):
+        """Branch to label if a CMP b (> and <= by swapping the operands)."""
         if cmp in (">", "<="):
             a, b, cmp = b, a, {">": "<", "<=": ">="}[cmp]
         name = BRANCH[cmp]
@@ -295,8 +312,12 @@ class Selector:
     def op_call(self, d, symbol, args):
         self.emit("call", d, symbol, [self.r(a) for a in args])
 
-    def op_ret(self, a):
-        self.emit("ret", None if a is None else self.r(a))
+    def op_ret(self, a, b=None):
+        """Return a (in a0), or a small record's two words a and b (in a0 and a1)."""
+        if b is None:
+            self.emit("ret", None if a is None else self.r(a))
+        else:
+            self.emit("ret", self.r(a), self.r(b))
 
     def op_trap(self):
         self.emit("ebreak")
@@ -324,4 +345,5 @@ class Selector:
 
 
 def select_function(irf) -> list[MI]:
+    """The RISC-V instructions (on virtual registers) for one IRFunction."""
     return Selector(irf).run()

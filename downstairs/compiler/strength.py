@@ -14,27 +14,35 @@ from downstairs.compiler.ir import Ins, Imm, V
 from downstairs.compiler.licm import dest_of
 
 SOURCES = {"mov": (1,), "bin": (3, 4), "set": (3, 4), "conv": (3,), "load": (2,), "store": (1, 2),
-           "br": (2, 3), "ret": (0,), "csrw": (1,), "ecall": (1, 2, 3, 4), "amo": (3, 4)}
+           "br": (2, 3), "csrw": (1,), "ecall": (1, 2, 3, 4), "amo": (3, 4)}
+
+
+def source_slots(ins):
+    """The argument positions an instruction reads (`ret` has one or two)."""
+    return range(len(ins.args)) if ins.op == "ret" else SOURCES.get(ins.op, ())
 
 
 def sources(ins):
     """The registers an instruction reads."""
     if ins.op == "call":
         return [x for x in ins.args[2] if isinstance(x, V)]
-    return [ins.args[k] for k in SOURCES.get(ins.op, ()) if isinstance(ins.args[k], V)]
+    return [ins.args[k] for k in source_slots(ins) if isinstance(ins.args[k], V)]
 
 
 def substitute(ins, old, new):
+    """Make `ins` read register `new` wherever it reads `old` (in place)."""
     if ins.op == "call":
         ins.args[2] = [new if isinstance(x, V) and x.n == old.n else x for x in ins.args[2]]
         return
-    for k in SOURCES.get(ins.op, ()):
+    for k in source_slots(ins):
         x = ins.args[k]
         if isinstance(x, V) and x.n == old.n:
             ins.args[k] = new
 
 
 def reduce(irf) -> int:
+    """Strength-reduce every shift-and-add element address in irf's counted loops, in
+    place; returns how many."""
     reduced = 0
     while True:
         found = find(irf)
@@ -45,6 +53,8 @@ def reduce(irf) -> int:
 
 
 def find(irf):
+    """The next (counter, step, loop top, increment, shl, add, base) to reduce: `t = i << k`
+    read once, by `a = base + t` with base loop-invariant; or None."""
     code = irf.code
     writes: dict[int, int] = {}
     reads: dict[int, int] = {}
@@ -76,6 +86,8 @@ def find(irf):
 
 
 def apply(irf, var, step, top, incr, shl, add, base):
+    """Replace `a` by a new induction variable q = base + (i << k), set before the loop
+    and stepped next to i's increment; shl and add go."""
     code = irf.code
     shift = shl.args[4].value
     scaled, q = irf.new(), irf.new()

@@ -7,6 +7,7 @@ the type of an integer constant that its context has not typed yet (docs/compile
 """
 
 import ast
+import operator
 
 from downstairs.compiler import types as T
 
@@ -27,13 +28,17 @@ class Const:
 
 
 class Var:
-    def __init__(self, name, ty, kind, symbol=None, init=None):
-        self.name, self.ty, self.kind = name, ty, kind       # kind: param, local, ref, global
-        self.symbol, self.init = symbol, init                # globals: ELF symbol, initial value
-        self.state = "live"                                  # for the ownership checker to come
+    """A variable: kind "param", "local", "ref" (a second name for a record or array) or
+    "global" (which has an ELF symbol, an initial value and its module)."""
+
+    def __init__(self, name, ty, kind, symbol=None, init=None, module=None):
+        self.name, self.ty, self.kind = name, ty, kind
+        self.symbol, self.init, self.module = symbol, init, module
 
 
 class Func:
+    """A function: its signature (ftype), its `def` node, and its locals once checked."""
+
     def __init__(self, name, module, node, ftype):
         self.name, self.module, self.node, self.ftype = name, module, node, ftype
         self.symbol = name
@@ -43,11 +48,15 @@ class Func:
 
 
 class Builtin:
+    """A name imported from downstairs.compiler.runtime (a type, conversion or intrinsic)."""
+
     def __init__(self, name):
         self.name = name
 
 
 class ModuleRef:
+    """A module's name, from `import NAME`: `NAME.thing` looks in its names."""
+
     def __init__(self, module):
         self.module = module
 
@@ -66,7 +75,10 @@ INTRINSICS = {
     "amoadd32": ([T.U64, T.U32], T.U32), "amoadd64": ([T.U64, T.U64], T.U64),
     "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
 }
-BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range"}
+BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range",
+                                                 "resource", "linear", "Ref", "MutRef", "run"}
+RECORD_DECORATORS = {"record": None, "resource": "resource", "linear": "linear"}    # -> RecordType.ownership
+BORROWS = {"Ref": "shared", "MutRef": "exclusive"}          # parameter annotations Ref[T], MutRef[T]
 PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python
 ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
          ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
@@ -78,17 +90,17 @@ UNSUPPORTED = {
     ast.ListComp: "list comprehensions are not supported", ast.Tuple: "tuples are not supported",
     ast.GeneratorExp: "generators are not supported", ast.Yield: "generators are not supported",
     ast.YieldFrom: "generators are not supported", ast.Await: "async is not supported",
-    ast.JoinedStr: "f-strings are not supported", ast.Delete: "'del' is not supported",
+    ast.JoinedStr: "f-strings are not supported",
     ast.Nonlocal: "nested functions are not supported", ast.AsyncFunctionDef: "async is not supported",
     ast.FunctionDef: "nested functions are not supported", ast.ClassDef: "classes inside functions are not supported",
     ast.Import: "imports belong at module level", ast.ImportFrom: "imports belong at module level",
     ast.Starred: "starred expressions are not supported", ast.NamedExpr: "':=' is not supported",
     ast.Match: "'match' is not supported", ast.Slice: "slices are not supported",
 }
-FOLD = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-        "//": lambda a, b: a // b, "%": lambda a, b: a % b, "&": lambda a, b: a & b,
-        "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b,
-        ">>": lambda a, b: a >> b}
+FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
+        "&": operator.and_, "|": operator.or_, "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift}
+UNARY_FOLD = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
 COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
-CMP_FOLD = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+CMP_FOLD = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}     # not (a CMP b)

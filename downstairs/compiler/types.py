@@ -7,8 +7,8 @@ unsigned) are kept sign-extended to 64 bits as the psABI does, 8- and 16-bit val
 extended by their signedness; so compiled code can call C and be called from it.
 
 Each type says whether values of it are `copyable` (integers, bool) or are places passed by
-reference (records, arrays). The ownership rules of a later issue hang off this flag: a type
-that is neither will be moved or borrowed.
+reference (records, arrays). A record declared `@resource` or `@linear` has one owner: its
+values move and are borrowed (ownership.py, docs/ownership.md).
 """
 
 
@@ -30,12 +30,14 @@ class IntType(Type):
         return True
 
     def wrap(self, value: int) -> int:
+        """`value` wrapped to this width (two's complement for signed types)."""
         value &= (1 << self.bits) - 1
         if self.signed and value >> (self.bits - 1):
             value -= 1 << self.bits
         return value
 
     def fits(self, value: int) -> bool:
+        """Whether `value` is representable in this type without wrapping."""
         if self.signed:
             return -(1 << (self.bits - 1)) <= value < (1 << (self.bits - 1))
         return 0 <= value < (1 << self.bits)
@@ -69,10 +71,14 @@ class BytesType(Type):
 
 
 class RecordType(Type):
+    """A record: `fields` maps each name to (type, byte offset) in C struct layout.
+    `ownership` is None for a plain @record, "resource" (one owner; moves) or "linear" (a
+    resource that must be consumed); `module` names the module that declares it."""
     copyable = False
 
-    def __init__(self, name: str, fields: list[tuple[str, Type]]):
-        self.name = name
+    def __init__(self, name: str, fields: list[tuple[str, Type]], ownership: str | None = None,
+                 module: str = ""):
+        self.name, self.ownership, self.module = name, ownership, module
         self.fields: dict[str, tuple[Type, int]] = {}
         offset, align = 0, 1
         for fname, ftype in fields:
@@ -106,8 +112,13 @@ class ArrayType(Type):
 
 
 class FuncType(Type):
-    def __init__(self, params: list[tuple[str, Type]], result: Type):
+    """A signature: params [(name, type)], the result type, and for each parameter how it
+    holds a record or array: None (a plain reference; for a resource: ownership moves in),
+    "shared" (`Ref[T]`, read-only for the call) or "exclusive" (`MutRef[T]`)."""
+
+    def __init__(self, params: list[tuple[str, Type]], result: Type, borrows: list | None = None):
         self.params, self.result = params, result
+        self.borrows = borrows or [None] * len(params)
 
 
 U8, U16, U32, U64 = (IntType(f"u{b}", b, False) for b in (8, 16, 32, 64))
@@ -119,5 +130,28 @@ TYPE_NAMES = {"u8": U8, "u16": U16, "u32": U32, "u64": U64, "i8": I8, "i16": I16
               "i64": I64, "int": I64, "bool": BOOL, "bytes": BYTES}
 
 
+def is_resource(t: Type) -> bool:
+    """Whether values of `t` have one owner: a @resource or @linear record."""
+    return isinstance(t, RecordType) and t.ownership is not None
+
+
+def is_linear(t: Type) -> bool:
+    """Whether values of `t` must be consumed: a @linear record."""
+    return isinstance(t, RecordType) and t.ownership == "linear"
+
+
+def resources_in(t: Type) -> list:
+    """The resource types a value of `t` holds: itself, its fields', its elements' (each once)."""
+    found: list = []
+    if isinstance(t, ArrayType):
+        found = resources_in(t.elem)
+    elif isinstance(t, RecordType):
+        found = [t] if t.ownership else []
+        for ftype, _ in t.fields.values():
+            found += [r for r in resources_in(ftype) if r not in found]
+    return found
+
+
 def is_scalar(t: Type) -> bool:
+    """Integers and bool: the types held in one register and copied by assignment."""
     return t.is_int() or t is BOOL

@@ -49,6 +49,7 @@ def test_example_runs_the_same_compiled(name, machine_name, tmp_path):
 
 @pytest.mark.parametrize("name,status", [("trap_assert", TRAP_STATUS), ("trap_index", TRAP_STATUS),
                                          ("trap_divide", TRAP_STATUS), ("trap_range", TRAP_STATUS), ("trap_counted", TRAP_STATUS),
+                                         ("trap_negative", TRAP_STATUS),
                                          ("fail_exit", 7),
                                          ("trap_ecall", 0x80 | 11)])
 @pytest.mark.parametrize("machine_name", MACHINES)

@@ -145,19 +145,3 @@ def test_odd_programs_are_compile_errors(tmp_path, body):
     with pytest.raises(CompileError) as info:
         compile_source(tmp_path, body)
     assert info.value.line > 0 and "^" in str(info.value)
-
-
-def test_checker_records_every_use_for_the_ownership_rules(tmp_path):
-    """The hook the move/borrow rules will use: each variable use, in source order."""
-    from downstairs.compiler.check import check_program
-    from downstairs.compiler.modules import load_program
-    path = tmp_path / "prog.py"
-    path.write_text(HEADER + "@record\nclass P:\n    x: u32\n\n"                   # lines 2-4
-                    "def touch(p: P) -> None:\n    p.x = 1\n\n"                      # 6-7
-                    "def main() -> None:\n    a = P()\n    b = a\n    touch(b)\n"   # 9-12
-                    "    n: u32 = a.x\n    n += 1\n")                                 # 13-14
-    program = check_program(load_program(str(path)))
-    uses = [(var.name, how, node.lineno) for var, how, node in program.uses]
-    assert uses == [("p", "read", 7), ("a", "write", 10), ("a", "read", 11), ("a", "borrow", 11),
-                    ("b", "write", 11), ("b", "read", 12), ("b", "borrow", 12), ("a", "read", 13),
-                    ("n", "write", 13), ("n", "write", 14)]

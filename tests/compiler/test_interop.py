@@ -1,6 +1,8 @@
 """Compiled Python and gcc-built C in one program, calling each other through the psABI.
 
-lib.py is compiled with no entry code at 0x80040000 as a flat binary; main.c is built by
+lib.py is compiled with no entry code at 0x80040000 as a flat binary (its functions that
+return a resource return it as C returns a struct: in a0/a1 up to 16 bytes, else through the
+address in a0); main.c is built by
 riscv64-unknown-elf-gcc with our functions' addresses given to its linker (--defsym), and our
 @external c_scale gets the address of the C function (--symbol). QEMU loads the C ELF and puts
 our binary beside it (-device loader). The C program prints what our functions return.
@@ -45,7 +47,10 @@ def test_c_calls_compiled_python_and_back(tmp_path):
     blob.write_bytes(flat_binary(image))
     result = run_machine(str(elf), QEMU + ["-device", f"loader,file={blob},addr={BASE:#x}"], timeout=60)
     assert result.status == 0
-    assert result.output.decode().split() == ["204", "135", str(0xFFFFFFFF - 5)]
+    assert result.output.decode().split() == [
+        "204", "135", str(0xFFFFFFFF - 5),
+        str(0x1234), str(0xFF00FF), str(0x1234 ^ 0xFF00FF),       # resource results, as C returns structs
+        "7", str(2 ** 64 - 8), "100", "133", "4"]
 
 
 def test_external_needs_an_address():

@@ -1,6 +1,6 @@
 """Arithmetic at every width: wrap-around, signed floor division, shifts, conversions."""
 
-from downstairs.compiler.runtime import u8, u16, u32, u64, i8, i16, i32, i64
+from downstairs.compiler.runtime import u8, u16, u32, u64, i8, i16, i32, i64, run
 from uart import put_u64, put_i64, putc, newline
 from virt import exit, trap_handler
 
@@ -133,4 +133,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

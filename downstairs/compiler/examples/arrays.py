@@ -1,6 +1,6 @@
 """Arrays: local and global, 2-D, passed to functions, sorting, byte strings."""
 
-from downstairs.compiler.runtime import u8, u32, u64, i64, array, Array
+from downstairs.compiler.runtime import u8, u32, u64, i64, array, Array, run
 from uart import put_u64, put_i64, putc, puts, newline
 from virt import exit, trap_handler
 
@@ -60,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

@@ -1,6 +1,6 @@
 """The first program: integers, calls and output."""
 
-from downstairs.compiler.runtime import u64, i64
+from downstairs.compiler.runtime import u64, i64, run
 from uart import puts, put_u64, put_i64, newline
 from virt import exit
 from virt import trap_handler
@@ -23,4 +23,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

@@ -1,6 +1,6 @@
 """Control flow: while, for over ranges with steps, break, continue, nested loops, short-circuit."""
 
-from downstairs.compiler.runtime import u8, u32, u64, i64
+from downstairs.compiler.runtime import u8, u32, u64, i64, run
 from uart import put_u64, put_i64, putc, newline
 from virt import exit, trap_handler
 
@@ -102,4 +102,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

@@ -1,6 +1,6 @@
 """Benchmark: multiply two 32x32 matrices of i32 (the classic triple loop)."""
 
-from downstairs.compiler.runtime import i32, u32, u64, array, Array, csr_read
+from downstairs.compiler.runtime import i32, u32, u64, array, Array, csr_read, run
 from uart import put_hex, newline, put_instret
 from virt import exit, trap_handler
 
@@ -40,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

@@ -1,6 +1,6 @@
 """Records (C struct layout), arrays of records, nested records, passing them by reference."""
 
-from downstairs.compiler.runtime import u8, u16, u32, u64, i32, i64, record, array, Array
+from downstairs.compiler.runtime import u8, u16, u32, u64, i32, i64, record, array, Array, run
 from uart import put_u64, put_i64, putc, newline
 from virt import exit, trap_handler
 
@@ -78,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

@@ -1,6 +1,6 @@
 """Recursion and calls across modules."""
 
-from downstairs.compiler.runtime import u64, i64
+from downstairs.compiler.runtime import u64, i64, run
 import mathlib
 from uart import put_u64, put_i64, putc, newline
 from virt import exit, trap_handler
@@ -39,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

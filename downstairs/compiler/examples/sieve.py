@@ -1,6 +1,6 @@
 """Benchmark: the sieve of Eratosthenes over 0..N-1, counting the primes (bench.py runs it)."""
 
-from downstairs.compiler.runtime import u8, u64, array, csr_read
+from downstairs.compiler.runtime import u8, u64, array, csr_read, run
 from uart import put_u64, newline, put_instret
 from virt import exit, trap_handler
 
@@ -33,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)       # under CPython: the same program on a model of the board

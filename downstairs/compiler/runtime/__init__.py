@@ -6,13 +6,23 @@ definitions make the same source run on the host:
 
 - u8 .. u64, i8 .. i64: conversions that wrap a Python int to the width (two's complement).
 - `record`: a class decorator for plain-data records (C struct layout in compiled code).
+- `resource` and `linear`: records with one owner (docs/ownership.md). On the host a value
+  that was moved or destroyed raises OwnershipError when used, and a linear value that is
+  garbage collected without being consumed gives a ResourceWarning.
+- `Ref[T]`, `MutRef[T]`: parameter annotations that borrow (read-only, or exclusively).
 - `Array[T, n]` names an array type, `array(T, n)` makes one (zero filled).
+- `run(main)`: in `if __name__ == "__main__":`, runs the program on the host as compiled
+  code would run (downstairs/compiler/cpython.py) and exits with its status.
 - load8 .. store64, csr_read/csr_write, ecall, wfi, fence, fence_i, amoswap32/64, amoadd32/64:
   the hardware intrinsics.
   On the host they act on `host.MACHINE`, a tiny model of QEMU's `virt` board: a 16550 UART
   at 0x10000000 whose output is collected, a sifive_test exit device at 0x100000, and plain
   memory everywhere else.
 """
+
+import copy
+import sys
+import warnings
 
 from downstairs.compiler.runtime import host
 
@@ -54,6 +64,7 @@ class Array:
 
 
 def _zero(kind):
+    """The zero value of a field or element type: 0, a zero record, or a zero array."""
     if isinstance(kind, ArraySpec):
         return kind()
     if isinstance(kind, type) and getattr(kind, "__record_fields__", None) is not None:
@@ -78,6 +89,115 @@ def record(cls):
     cls.__init__ = __init__
     cls.__record_fields__ = fields
     return cls
+
+
+class OwnershipError(Exception):
+    """A resource used after it was moved or destroyed. The compiler rejects programs that
+    do this; on the host it catches Python code (a test, say) that breaks the rules."""
+
+
+class Owned:
+    """What @resource adds to a record on the host: `_gone` says how the value left (None
+    while it is usable); every field access checks it."""
+
+    _gone = None
+
+    def __getattribute__(self, name):
+        gone = object.__getattribute__(self, "_gone")
+        if gone is not None and not name.startswith("__"):
+            raise OwnershipError(f"this {type(self).__name__} was {gone}: it cannot be used any more")
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name, value):
+        gone = object.__getattribute__(self, "_gone")
+        if gone is not None:
+            raise OwnershipError(f"this {type(self).__name__} was {gone}: it cannot be changed any more")
+        object.__setattr__(self, name, value)
+
+
+class OwnedLinear(Owned):
+    """@linear on the host: a value collected while still usable was never consumed."""
+
+    def __del__(self):
+        if object.__getattribute__(self, "_gone") is None:
+            warnings.warn(f"a linear {type(self).__name__} was never consumed (moved, returned or destroyed)",
+                          ResourceWarning, stacklevel=2)
+
+
+def _owned(cls, base):
+    """A record class that also derives from Owned or OwnedLinear."""
+    made = type(cls.__name__, (base,), {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")})
+    return record(made)
+
+
+def resource(cls):
+    """A record with exactly one owner: assigning, passing, returning or storing it moves it."""
+    return _owned(cls, Owned)
+
+
+def linear(cls):
+    """A resource that must be consumed: moved, returned or destroyed (`del`) by its module."""
+    return _owned(cls, OwnedLinear)
+
+
+def _retire(value, how):
+    """Mark a value and every resource inside it as gone (`how` says why)."""
+    if isinstance(value, list):
+        for item in value:
+            _retire(item, how)
+    elif getattr(type(value), "__record_fields__", None) is not None:
+        for name, _ in type(value).__record_fields__:
+            _retire(object.__getattribute__(value, name), how)
+        if isinstance(value, Owned):
+            object.__setattr__(value, "_gone", how)
+
+
+def _usable(value) -> None:
+    """A resource about to move or end must still be usable (OwnershipError if not)."""
+    if isinstance(value, Owned):
+        gone = object.__getattribute__(value, "_gone")
+        if gone is not None:
+            raise OwnershipError(f"this {type(value).__name__} was {gone}: it cannot be moved or destroyed again")
+
+
+def _move(value, how="moved"):
+    """A move on the host: a fresh copy of the value, and the old one marked gone. (Compiled
+    code copies the bytes too; the old name is dead.)"""
+    _usable(value)
+    moved = copy.deepcopy(value)
+    _retire(value, how)
+    return moved
+
+
+def _destroy(value):
+    """`del name` of a resource: it is gone (no code on the machine)."""
+    _usable(value)
+    _retire(value, "destroyed")
+
+
+class BorrowSpec:
+    """`Ref[T]` or `MutRef[T]`: a parameter that borrows a T for the call."""
+
+    def __init__(self, kind: str, of):
+        self.kind, self.of = kind, of
+
+
+class Ref:
+    def __class_getitem__(cls, of) -> BorrowSpec:
+        return BorrowSpec("shared", of)
+
+
+class MutRef:
+    def __class_getitem__(cls, of) -> BorrowSpec:
+        return BorrowSpec("exclusive", of)
+
+
+def run(entry) -> None:
+    """`run(main)` in `if __name__ == "__main__":` runs the program that defines `entry` on the
+    host's model of the board, as the compiled program runs on a machine: its output to
+    stdout, then exit with its status (downstairs/compiler/cpython.py)."""
+    from downstairs.compiler.cpython import run_main
+    sys.exit(run_main(sys.modules[entry.__module__].__file__, entry.__name__))
 
 
 def at(address: int):
@@ -140,6 +260,8 @@ def ecall(a7: int, a0: int = 0, a1: int = 0, a2: int = 0) -> int:
 
 
 def _amo(address: int, size: int, value: int, combine) -> int:
+    """An atomic read-modify-write on host memory: stores combine(old, value) and returns the
+    old value as the intrinsic's result type (u32 or u64) says."""
     old = host.MACHINE.load(address, size)
     host.MACHINE.store(address, size, combine(old, value))
     return old if size == 8 else u32(old)

@@ -28,12 +28,17 @@ class HostTrap(Exception):
 
 
 class HostMachine:
-    def __init__(self):
+    """The host's machine: collected UART output (also written to `echo`, a binary stream,
+    if given), byte-addressed memory, CSRs."""
+
+    def __init__(self, echo=None):
+        self.echo = echo
         self.output = bytearray()
         self.memory: dict[int, int] = {}
         self.csrs: dict[int, int] = {}
 
     def load(self, address: int, size: int) -> int:
+        """A little-endian load of `size` bytes (the UART's LSR reads "THR empty")."""
         if address == UART_BASE + 5:
             return 0x60
         if UART_BASE <= address < UART_BASE + 8:
@@ -41,9 +46,15 @@ class HostMachine:
         return sum(self.memory.get(address + k, 0) << (8 * k) for k in range(size))
 
     def store(self, address: int, size: int, value: int) -> None:
+        """A little-endian store; the UART's THR appends to output, sifive_test raises
+        HostExit."""
         value &= (1 << (8 * size)) - 1
         if address == UART_BASE:
             self.output.append(value & 0xFF)
+            if self.echo is not None:
+                self.echo.write(bytes((value & 0xFF,)))
+                if value & 0xFF == 10:
+                    self.echo.flush()
             return
         if address == TEST_BASE:
             if value & 0xFFFF == 0x5555:
@@ -53,6 +64,11 @@ class HostMachine:
             return
         for k in range(size):
             self.memory[address + k] = (value >> (8 * k)) & 0xFF
+
+    def flush(self) -> None:
+        """Push echoed output out (at the end of a run)."""
+        if self.echo is not None:
+            self.echo.flush()
 
     def csr_read(self, number: int) -> int:
         if number in (0xC00, 0xC01, 0xC02, 0xB00, 0xB02):
@@ -71,8 +87,8 @@ class HostMachine:
 MACHINE = HostMachine()
 
 
-def reset() -> HostMachine:
-    """A fresh machine for the next host run."""
+def reset(echo=None) -> HostMachine:
+    """A fresh machine for the next host run (its UART output also to `echo`, if given)."""
     global MACHINE
-    MACHINE = HostMachine()
+    MACHINE = HostMachine(echo)
     return MACHINE

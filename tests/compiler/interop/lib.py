@@ -1,6 +1,6 @@
 """Compiled functions that C calls, and that call C back (an @external function)."""
 
-from downstairs.compiler.runtime import u32, u64, i64, external
+from downstairs.compiler.runtime import u32, u64, i64, external, resource, Array
 
 
 @external
@@ -22,3 +22,43 @@ def scaled_total(n: u64) -> u64:
 
 def narrow(x: u32, y: i64) -> i64:
     return i64(x) - y
+
+
+@resource
+class Triple:
+    """12 bytes, 4-aligned: returned in a0 (a, b) and a1 (c), as C returns the same struct."""
+    a: u32
+    b: u32
+    c: u32
+
+
+@resource
+class Wide:
+    """16 bytes: returned in a0 and a1."""
+    x: u64
+    y: u64
+
+
+@resource
+class Big:
+    """40 bytes: written to the address the caller passes in a0."""
+    v: Array[u64, 4]
+    n: u64
+
+
+def make_triple(a: u32, b: u32) -> Triple:
+    t = Triple(a, b, a ^ b)
+    return t
+
+
+def make_wide(x: u64) -> Wide:
+    w = Wide(x, ~x)
+    return w
+
+
+def make_big(seed: u64, step: u64) -> Big:
+    b = Big()
+    for i in range(4):
+        b.v[i] = seed + u64(i) * step
+    b.n = 4
+    return b
