@@ -18,16 +18,16 @@ which is the same machine on both.
 
 Only raw images, whose size is a whole number of 512-byte sectors (QEMU would accept a ragged
 tail; here it is refused so no request can reach past the last whole sector). A host file that
-cannot be written needs readonly=on. Every problem is a one-line UsageError before the machine
-starts, with the image left untouched.
+cannot be written needs readonly=on. The checks, and the lock an open image holds, are
+host.Disk's, the same for `vm --drive`. Every problem is a one-line UsageError before the
+machine starts, with the image left untouched.
 """
 
 import os
-import stat
 
 from downstairs.errors import UsageError
+from downstairs.host import Disk
 
-SECTOR = 512
 SLOTS = 8
 # Keys QEMU accepts on -drive that change nothing for a raw image here (host caching, AIO
 # engine, discard handling, zero detection), each with the values QEMU allows.
@@ -111,28 +111,8 @@ def parse_drive(text: str) -> Drive:
                              f"readonly, id, {', '.join(HARMLESS)})")
         if value not in HARMLESS[key]:
             raise UsageError(f"-drive {text}: invalid {key}={value}")
-    check_image(path, read_only)
+    Disk(path, read_only).check()
     return Drive(path, read_only, interface, drive_id)
-
-
-def check_image(path: str, read_only: bool) -> None:
-    """The checks QEMU does when it opens the image, and the issue's: whole sectors only."""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot open the disk image: {error.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{path}: not a regular file (a raw disk image is a file)")
-    if info.st_size % SECTOR:
-        raise UsageError(f"{path}: size {info.st_size} is not a multiple of {SECTOR} bytes "
-                         f"(pad or truncate the image to whole sectors)")
-    if not os.access(path, os.R_OK):
-        raise UsageError(f"{path}: cannot read the disk image: permission denied")
-    # Root may write any file, so the permission bits also count: an image nobody may write
-    # is read-only on purpose, and only readonly=on may open it.
-    if not read_only and (not os.access(path, os.W_OK)
-                          or not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
-        raise UsageError(f"{path}: the host file is read-only: add readonly=on to -drive")
 
 
 def parse_device(text: str, drives: dict[str, Drive]) -> VirtioSpec:

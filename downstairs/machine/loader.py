@@ -14,11 +14,10 @@ for its load offset; images for other architectures are refused by their signatu
 Every problem with a file is a UsageError: one line for the user, never a traceback.
 """
 
-import os
-import stat
 import struct
 
 from downstairs.errors import UsageError
+from downstairs.host import read_input
 
 EM_RISCV = 243
 PT_LOAD = 1
@@ -54,36 +53,10 @@ class Image:
         return None
 
 
-def read_file(path: str, limit: int) -> bytes:
-    """The bytes of the image at `path`, which must be a regular file of at most `limit`
-    bytes (the RAM it goes into): a FIFO, a device such as /dev/zero, or a file that grows
-    as it is read would otherwise block or fill memory. Any problem is a UsageError."""
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{path}: is a directory, not an image")
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path}: not a regular file (an image is a file)")
-        if info.st_size > limit:
-            raise UsageError(f"{path}: {info.st_size} bytes do not fit in {limit >> 20} MiB of "
-                             f"RAM (try a larger -m)")
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)            # a /proc file says 0 bytes and may hold more
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the image: {error.strerror}") from None
-    if len(data) > limit:
-        raise UsageError(f"{path}: more than {limit >> 20} MiB, the size of RAM (try a larger -m)")
-    return data
-
-
 def load_image(path: str, raw_address: int, limit: int) -> Image:
     """Parse `path` as ELF, or else as a raw image placed at `raw_address`; the file may
     be at most `limit` bytes."""
-    data = read_file(path, limit)
+    data = read_input(path, "image", limit)
     if not data:
         raise UsageError(f"{path}: the file is empty")
     if data[:4] == b"\x7fELF":

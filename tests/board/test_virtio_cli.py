@@ -40,7 +40,7 @@ CASES = {
     "size not whole sectors": (lambda t, d: ["-drive", f"file={ragged(t)},format=raw,if=virtio"],
                                "not a multiple of 512"),
     "read-only host file": (lambda t, d: ["-drive", f"file={read_only_file(t)},format=raw,if=virtio"],
-                            "add readonly=on"),
+                            "readonly=on"),
     "a directory": (lambda t, d: ["-drive", f"file={t},format=raw,if=virtio"], "not a regular file"),
     "qcow2": (lambda t, d: ["-drive", f"file={d},format=qcow2,if=virtio"], "only raw"),
     "unknown key": (lambda t, d: ["-drive", f"file={d},format=raw,if=virtio,bogus=1"],

@@ -19,10 +19,10 @@ no device-writable byte for the status, is the transport's business: DEVICE_NEED
 import os
 
 from downstairs.devices.memory import GuestMemoryError
+from downstairs.host import SECTOR, Disk
 from downstairs.devices.virtio.device import VirtioDevice
 from downstairs.devices.virtio.queue import VirtqueueError
 
-SECTOR = 512
 VIRTIO_BLK_F_SEG_MAX = 1 << 2
 VIRTIO_BLK_F_RO = 1 << 5
 VIRTIO_BLK_F_BLK_SIZE = 1 << 6
@@ -40,9 +40,11 @@ class Block(VirtioDevice):
     queue_sizes = (256,)
 
     def __init__(self, path: str, read_only: bool = False, serial: str | None = None):
-        """`serial`: the GET_ID answer (at most 20 bytes); None for the file's name."""
+        """The image at `path`, checked and locked (host.Disk: a UsageError when it is not
+        whole sectors, not writable, or in use). `serial`: the GET_ID answer (at most 20
+        bytes); None for the file's name."""
         super().__init__()
-        self.fd = os.open(path, (os.O_RDONLY if read_only else os.O_RDWR) | os.O_CLOEXEC)
+        self.fd = Disk(path, read_only).open()
         self.read_only = read_only
         self.capacity = os.fstat(self.fd).st_size // SECTOR     # whole sectors only
         if serial is None:
