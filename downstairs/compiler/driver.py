@@ -85,6 +85,16 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     """Compile the program whose main module is `path` into an Image laid out as the module
     docstring draws; a CompileError (or AsmError for an impossible @at) on bad input."""
     options = options or Options()
+    try:
+        return layout_program(path, options)
+    except RecursionError:
+        raise CompileError("the program nests too deeply for the compiler (an expression of "
+                           "tens of thousands of terms?): split it into statements", path) from None
+
+
+def layout_program(path: str, options: Options) -> Image:
+    """compile_file's work: the passes, then the layout (a RecursionError from a program
+    nested deeper than Python's recursion limit is compile_file's to report)."""
     program = check_program(load_program(path, options.search_path))
     check_ownership(program)
     by_name = {f.name: f for f in program.funcs}
@@ -167,6 +177,9 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     bss_end = (pos + 15) // 16 * 16
     symbols["__bss_start"], symbols["__bss_end"] = bss_addr, bss_end
     symbols["__stack_top"] = bss_end + options.stack_size
+    if symbols["__stack_top"] > 1 << 64:
+        raise CompileError(f"the program and its {options.stack_size:#x}-byte stack do not fit "
+                           f"below the top of the address space from {options.base:#x}", path)
     blob = asm.encode(options.base, symbols)
     split = symbols["__data_start"] - options.base
     elf_symbols = []
