@@ -71,6 +71,10 @@ def main(args: argparse.Namespace) -> int:
         return 0
     if kind == "firmware":
         from downstairs.bench import firmware
+        try:
+            import pexpect  # noqa: F401 (drives both emulators through a pty)
+        except ImportError:
+            raise UsageError("--firmware needs pexpect (pip install -e '.[test]')") from None
         print("\n".join(firmware.report(firmware.firmware(rounds))))
         return 0
     from downstairs.bench import programs
