@@ -15,10 +15,11 @@ from downstairs.errors import UsageError
 # layers first.
 COMMAND_MODULES = [
     ("downstairs.machine.command", ["run"]),
-    ("downstairs.bench.command", ["bench"]),
-    ("downstairs.guests.command", ["demo", "guest"]),
+    ("downstairs.machine.demo", ["demo"]),
+    ("downstairs.guests.linux.command", ["guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.hypervisor.command", ["vm"]),
+    ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer
 ]
 
 

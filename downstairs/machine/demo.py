@@ -4,14 +4,20 @@ It is what `downstairs run` boots when given no firmware or kernel, and it runs 
 on QEMU (`downstairs demo --write demo.bin`, then `qemu-system-riscv64 -M virt -nographic
 -bios demo.bin`). It shows the first steps of any firmware: set a stack, install a trap
 vector (mtvec), talk to the 16550 UART, read misa to list the ISA, take a trap (ecall) and
-return from it (mret), then power off through the sifive_test device.
+return from it (mret), then power off through the sifive_test device. The addresses are the
+virt board's (virt.py).
+
+`downstairs demo --write FILE` writes it to a file, to run elsewhere or to look at
+(`riscv64-unknown-elf-objdump -D -b binary -m riscv:rv64 demo.bin`).
 """
 
+import argparse
+
+from downstairs.errors import UsageError
 from downstairs.isa import encode as e
 from downstairs.machine.loader import Image
+from downstairs.machine.virt import RAM_BASE as BASE, TEST_BASE as TEST, UART_BASE as UART
 
-BASE = 0x80000000
-UART, TEST = 0x10000000, 0x100000
 R = e.REG
 
 
@@ -148,5 +154,25 @@ def build() -> bytes:
 
 
 def image() -> Image:
+    """The demo as a loaded image would be: at the start of RAM, entered there."""
     data = build()
     return Image("<built-in demo>", BASE, [(BASE, data, len(data))])
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("demo", help="write the built-in demo firmware to a file",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--write", required=True, metavar="FILE", help="where to write demo.bin")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """`downstairs demo --write FILE`."""
+    data = build()
+    try:
+        with open(args.write, "wb") as f:
+            f.write(data)
+    except OSError as err:
+        raise UsageError(f"{args.write}: {err.strerror}") from None
+    print(f"wrote {args.write} ({len(data)} bytes, load at {BASE:#x})")
+    return 0
