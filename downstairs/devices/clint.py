@@ -2,7 +2,11 @@
 
 Per hart: a 32-bit `msip` word at 0x0000 + 4*hart (bit 0 raises the machine software
 interrupt, mip.MSIP) and a 64-bit `mtimecmp` at 0x4000 + 8*hart; one shared 64-bit `mtime`
-at 0xBFF8. The machine timer interrupt (mip.MTIP) is pending while mtime >= mtimecmp
+at 0xBFF8:
+
+    0x0000  msip[0]      0x0004  msip[1]      ...   (bits 31:1 read as zero)
+    0x4000  mtimecmp[0]  0x4008  mtimecmp[1]  ...
+    0xbff8  mtime The machine timer interrupt (mip.MTIP) is pending while mtime >= mtimecmp
 (privileged spec 3.2.1, "Machine Timer Registers").
 
 `mtime` counts at the timebase the device tree announces (10 MHz on QEMU's boards); the

@@ -23,6 +23,24 @@ LSR = 5         # line status
 MSR = 6         # modem status
 SCR = 7         # scratch
 
+# The bits this model gives meaning to:
+#
+#   IER     7  6  5  4    3      2      1      0
+#         +-----------+------+------+------+------+
+#         |     0     |  MS  | RLS  | THRE | RDA  |   interrupt on: modem status, line status,
+#         +-----------+------+------+------+------+   THR empty, received data available
+#
+#   IIR     7  6     5  4    3    2  1      0
+#         +-------+-------+------+-------+------+
+#         | FIFOs |   0   |  TO  |  ID   |  NP  |   NP = 1: nothing pending; ID (with TO):
+#         +-------+-------+------+-------+------+   11 line status, 10 data, 01 THRE, 00 modem
+#
+#   LSR     7     6      5      4    3    2    1      0
+#         +-----+------+------+----+----+----+------+------+
+#         | ERR | TEMT | THRE | BI | FE | PE |  OE  |  DR  |   DR: a byte waits in RBR
+#         +-----+------+------+----+----+----+------+------+   OE: the FIFO overflowed
+#
+#   LCR bit 7 (DLAB) maps the divisor latch over offsets 0 and 1; MCR bit 4 loops THR to RBR.
 IER_RDA, IER_THRE, IER_RLS, IER_MS = 0x01, 0x02, 0x04, 0x08
 LSR_DR, LSR_OE, LSR_THRE, LSR_TEMT = 0x01, 0x02, 0x20, 0x40
 IIR_NONE, IIR_MS, IIR_THRE, IIR_RDA, IIR_RLS = 0x01, 0x00, 0x02, 0x04, 0x06

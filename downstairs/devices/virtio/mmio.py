@@ -33,7 +33,12 @@ SHM_SEL, SHM_LEN_LOW, SHM_LEN_HIGH = 0x0AC, 0x0B0, 0x0B4
 CONFIG_GENERATION = 0x0FC
 CONFIG = 0x100
 
-# device status bits (2.1)
+# device status bits (2.1): the driver sets them in this order as it brings the device up
+#      7        6        5     4      3          2          1        0
+#   +--------+--------+-------------+-----------+----------+--------+-------------+
+#   | FAILED | NEEDS  |      0      | FEATURES  | DRIVER   | DRIVER | ACKNOWLEDGE |
+#   |        | RESET  |             |    OK     |   OK     |        |             |
+#   +--------+--------+-------------+-----------+----------+--------+-------------+
 ACKNOWLEDGE, DRIVER, DRIVER_OK, FEATURES_OK, DEVICE_NEEDS_RESET, FAILED = 1, 2, 4, 8, 64, 128
 
 # reserved feature bits (6)

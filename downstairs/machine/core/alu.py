@@ -37,6 +37,7 @@ def mulh(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def mulhsu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """Signed a x unsigned b (MULHSU): the unsigned high half, corrected for a negative a."""
     high: cython.ulonglong = mulhu(a, b)
     if a & SIGN64:
         high -= b
@@ -44,6 +45,8 @@ def mulhsu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def div(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """DIV: the signed quotient, truncated toward zero; all ones for x / 0, and the dividend for
+    the one overflow, -2^63 / -1."""
     if b == 0:
         return MASK64
     if a == SIGN64 and b == MASK64:
@@ -54,6 +57,7 @@ def div(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def rem(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """REM: the signed remainder (with the dividend's sign); x for x % 0, 0 for -2^63 % -1."""
     if b == 0:
         return a
     if a == SIGN64 and b == MASK64:
@@ -63,14 +67,17 @@ def rem(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def divu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """DIVU: the unsigned quotient; all ones for x / 0."""
     return a // b if b else MASK64
 
 
 def remu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """REMU: the unsigned remainder; x for x % 0."""
     return a % b if b else a
 
 
 def magnitude(a: cython.ulonglong) -> cython.ulonglong:
+    """The absolute value of a two's-complement pattern (-2^63 stays 2^63, as unsigned)."""
     return ((0 - a) & MASK64) if a & SIGN64 else a
 
 

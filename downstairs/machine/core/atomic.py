@@ -27,6 +27,9 @@ AMOMIN, AMOMAX, AMOMINU, AMOMAXU = 0x10, 0x14, 0x18, 0x1C
 
 
 def execute(h: Hart, insn: cython.ulonglong) -> None:
+    """An AMO-major instruction (LR, SC, AMO*.W/D) at h.pc: checked (funct3, funct5,
+    alignment), translated as a store (a load for LR), then read-combine-write in one step;
+    rd gets the old value, sign-extended for .W. Traps leave memory and rd untouched."""
     funct3: cython.int = (insn >> 12) & 7
     funct5: cython.int = insn >> 27
     rd: cython.int = (insn >> 7) & 31
@@ -66,6 +69,8 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
 
 
 def store_conditional(h: Hart, addr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> cython.ulonglong:
+    """SC: write value (size bytes at addr) if this hart's reservation is for addr and memory
+    still holds what LR read there; 0 on success, 1 on failure. Drops the reservation."""
     reserved: cython.ulonglong = h.reserve_addr
     h.reserve_addr = NO_ADDRESS
     if reserved != addr:
@@ -82,6 +87,7 @@ def store_conditional(h: Hart, addr: cython.ulonglong, size: cython.int, value: 
 
 
 def known(funct5: cython.int) -> cython.bint:
+    """Whether funct5 is one of the A extension's operations (the rest are reserved)."""
     return funct5 in (LR, SC, AMOSWAP, AMOADD, AMOXOR, AMOAND, AMOOR, AMOMIN, AMOMAX, AMOMINU, AMOMAXU)
 
 

@@ -29,6 +29,8 @@ def signed(value: int, width: int) -> int:
 
 
 def expand(c: int) -> int:
+    """The 32-bit instruction a 16-bit parcel `c` stands for, by its quadrant (c[1:0]); ILLEGAL
+    for a reserved encoding and for quadrant 3 (not a 16-bit parcel)."""
     quadrant = c & 3
     funct3 = bits(c, 15, 13)
     if quadrant == 0:
@@ -41,6 +43,7 @@ def expand(c: int) -> int:
 
 
 def quadrant0(c: int, funct3: int) -> int:
+    """Quadrant 0 (table 16.5): c.addi4spn and the loads and stores on x8-x15 (CIW, CL, CS)."""
     rd = 8 + bits(c, 4, 2)                 # rd' and rs2' name x8..x15
     rs1 = 8 + bits(c, 9, 7)
     # Offsets of the CL/CS formats: word accesses scale by 4, doubleword ones by 8
@@ -65,6 +68,8 @@ def quadrant0(c: int, funct3: int) -> int:
 
 
 def quadrant1(c: int, funct3: int) -> int:
+    """Quadrant 1 (table 16.6): c.addi, c.addiw, c.li, c.lui/c.addi16sp, the CA/CB arithmetic,
+    c.j and the branches."""
     rd = bits(c, 11, 7)
     imm6 = signed((bits(c, 12, 12) << 5) | bits(c, 6, 2), 6)
     if funct3 == 0:                        # c.addi (c.nop when rd = 0)
@@ -92,6 +97,7 @@ def quadrant1(c: int, funct3: int) -> int:
 
 
 def jump_offset(c: int) -> int:
+    """The signed 12-bit offset of c.j (CJ format: the bits are scattered over c[12:2])."""
     return signed((bits(c, 12, 12) << 11) | (bits(c, 11, 11) << 4) | (bits(c, 10, 9) << 8)
                 | (bits(c, 8, 8) << 10) | (bits(c, 7, 7) << 6) | (bits(c, 6, 6) << 7)
                 | (bits(c, 5, 3) << 1) | (bits(c, 2, 2) << 5), 12)
@@ -118,6 +124,8 @@ def arithmetic(c: int) -> int:
 
 
 def quadrant2(c: int, funct3: int) -> int:
+    """Quadrant 2 (table 16.7): c.slli, the stack-pointer loads and stores, c.jr/c.mv/c.ebreak/
+    c.jalr/c.add."""
     rd = bits(c, 11, 7)
     rs2 = bits(c, 6, 2)
     if funct3 == 0:                        # c.slli

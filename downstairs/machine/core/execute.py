@@ -113,6 +113,7 @@ def lt(a: cython.ulonglong, b: cython.ulonglong) -> cython.bint:
 
 
 def illegal(h: Hart, bits: cython.ulonglong) -> None:
+    """Raise an illegal-instruction exception; mtval gets the instruction's own bits."""
     trap.exception(h, EXC_ILLEGAL_INSN, bits)
 
 

@@ -86,6 +86,8 @@ def rounding(h: Hart, insn: cython.ulonglong) -> cython.int:
 # ---- loads and stores (11.5, 12.3) -----------------------------------------------------------
 
 def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FLW/FLD: the word or doubleword at rs1 + imm into f[rd] (a single NaN-boxed); the TLB-hit
+    path reads RAM directly, anything else goes through memory.load and may trap."""
     funct3: cython.int = (insn >> 12) & 7
     if funct3 != 2 and funct3 != 3:
         trap.exception(h, EXC_ILLEGAL_INSN, raw)
@@ -105,6 +107,7 @@ def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 
 
 def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FSW/FSD: the low 32 or all 64 bits of f[rs2] to rs1 + imm (S-type offset)."""
     funct3: cython.int = (insn >> 12) & 7
     if funct3 != 2 and funct3 != 3:
         trap.exception(h, EXC_ILLEGAL_INSN, raw)
@@ -126,6 +129,8 @@ def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 # ---- fused multiply-add (11.6, R4-type) ----------------------------------------------------
 
 def fused(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FMADD/FMSUB/FNMSUB/FNMADD (R4-type): rs1 * rs2 + rs3 with one rounding, the signs of
+    the product and of rs3 flipped as the opcode says."""
     fmt: cython.int = (insn >> 25) & 3
     rm: cython.int = rounding(h, insn)
     if fmt > 1 or rm < 0:
@@ -148,6 +153,8 @@ def fused(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 # ---- OP-FP (11.6-11.9, 12.4-12.6) ----------------------------------------------------------
 
 def op_fp(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """OP-FP: arithmetic, sign injection, min/max, compares, classify, conversions and moves,
+    selected by funct5 and fmt (S or D); reserved encodings are illegal instructions."""
     funct5: cython.int = insn >> 27
     fmt: cython.int = (insn >> 25) & 3
     funct3: cython.int = (insn >> 12) & 7
