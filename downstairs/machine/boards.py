@@ -61,7 +61,8 @@ def build(config: BootConfig, engine, output=discard, poll=no_input) -> Machine:
     layout = board(config.board)
     machine = Machine(engine, layout.RAM_BASE, config.ram_size, config.harts,
                       time_csr=layout.TIME_CSR, icount=config.icount,
-                      no_reboot=config.no_reboot, output=output, poll=poll)
+                      no_reboot=config.no_reboot, output=output, poll=poll,
+                      reset_pc=layout.ROM_BASE)
     load_guests(machine, config)
     layout.attach(machine, config)
     tree = device_tree_blob(config)

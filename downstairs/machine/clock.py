@@ -19,10 +19,12 @@ class HostClock:
     """mtime at TIMEBASE_HZ following the host's monotonic clock from power-on."""
 
     def __init__(self):
+        """The clock starts at 0 now."""
         self.offset = 0                   # what writes to mtime added to the host's count
         self.t0 = time.monotonic()
 
     def mtime(self) -> int:
+        """Ticks since power-on (plus whatever writes to mtime added)."""
         return int((time.monotonic() - self.t0) * TIMEBASE_HZ) + self.offset
 
     def set_mtime(self, value: int) -> None:
@@ -36,11 +38,13 @@ class InstructionClock:
     current slice."""
 
     def __init__(self, executed, shift: int):
+        """`executed()` gives the instructions retired so far; each is 2^shift ns."""
         self.executed = executed
         self.shift = shift
         self.offset = 0
 
     def mtime(self) -> int:
+        """Ticks: the guest time of the instructions retired so far (plus what writes added)."""
         return ((self.executed() << self.shift) * TIMEBASE_HZ // 1_000_000_000) + self.offset
 
     def set_mtime(self, value: int) -> None:

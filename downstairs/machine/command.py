@@ -30,6 +30,7 @@ DEFAULT_MEMORY = "128M"
 
 
 def register(subparsers) -> None:
+    """The `run` subcommand and its options, QEMU's names where QEMU has them."""
     p = subparsers.add_parser(
         "run", help="boot the RISC-V machine (QEMU's options)",
         description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
@@ -119,6 +120,7 @@ def parse_icount(text: str | None) -> int | None:
 
 
 def parse_smp(text: str) -> int:
+    """-smp N or cpus=N[,...]: the number of harts, 1 to 8."""
     value = text.split(",")[0].removeprefix("cpus=")
     if not value.isdigit() or not 1 <= int(value) <= 8:
         raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8")
@@ -137,6 +139,8 @@ def parse_globals(options: list[str]) -> None:
 
 
 def parse_virtio(args: argparse.Namespace, board: str) -> list:
+    """The virtio devices the -drive, -device and -global options ask for (drives.py); only
+    the virt board has slots for them."""
     from downstairs.machine.drives import virtio_devices
 
     parse_globals(args.globals)
@@ -146,6 +150,8 @@ def parse_virtio(args: argparse.Namespace, board: str) -> list:
 
 
 def main(args: argparse.Namespace) -> int:
+    """`downstairs run`: build the board from QEMU's options, run it with this terminal as its
+    console until the guest powers off or a signal or Ctrl-A x ends it; return the status."""
     import time
 
     from downstairs.host import Signals
@@ -221,6 +227,7 @@ def announce(signum: int) -> None:
 
 
 def write_dtb(path: str, blob: bytes) -> int:
+    """-machine virt,dumpdtb=FILE: write the device tree and exit 0, as QEMU does."""
     try:
         with open(path, "wb") as f:
             f.write(blob)

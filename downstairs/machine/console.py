@@ -35,6 +35,7 @@ def buffered_stdout():
 
 class Console:
     def __init__(self, interactive: bool = True):
+        """stdout for guest output; stdin raw (when `interactive` and a terminal) for its input."""
         self.out = buffered_stdout()
         self.fd = sys.stdin.fileno() if sys.stdin and not sys.stdin.closed else -1
         self.terminal = Terminal(self.fd if interactive else -1, keys_to_guest=True)

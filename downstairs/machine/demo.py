@@ -26,6 +26,7 @@ class Program:
     branches, jumps and address loads (auipc + addi), resolved by `link`."""
 
     def __init__(self, base: int):
+        """An empty program to be linked at `base`."""
         self.base = base
         self.words: list = []            # int, or (kind, args, label) to resolve
         self.labels: dict[str, int] = {}
@@ -33,29 +34,37 @@ class Program:
         self.data_labels: dict[str, int] = {}
 
     def here(self) -> int:
+        """The offset of the next instruction from the program's start."""
         return 4 * len(self.words)
 
     def label(self, name: str) -> None:
+        """Name the next instruction's offset."""
         self.labels[name] = self.here()
 
     def emit(self, *words: int) -> None:
+        """Append finished instruction words."""
         self.words.extend(words)
 
     def branch(self, op: str, rs1: int, rs2: int, target: str) -> None:
+        """A conditional branch to a label, encoded at link time."""
         self.words.append(("b", (op, rs1, rs2), target))
 
     def jal(self, rd: int, target: str) -> None:
+        """A jump-and-link to a label, encoded at link time."""
         self.words.append(("j", (rd,), target))
 
     def la(self, rd: int, target: str) -> None:
+        """Load a label's address into rd: auipc + addi, pc-relative, resolved at link time."""
         self.words.append(("auipc", (rd,), target))
         self.words.append(("addi", (rd,), target))
 
     def string(self, name: str, text: str) -> None:
+        """A NUL-terminated string after the code, named `name`."""
         self.data_labels[name] = len(self.data)
         self.data += text.encode() + b"\0"
 
     def link(self) -> bytes:
+        """Resolve every label and encode: the code words, then the strings."""
         code_size = 4 * len(self.words)
         where = dict(self.labels)
         where.update({k: code_size + v for k, v in self.data_labels.items()})
@@ -81,6 +90,7 @@ class Program:
 
 
 def build() -> bytes:
+    """The demo's machine code and strings, linked at BASE (what `downstairs demo` writes)."""
     p = Program(BASE)
     ra, t0, t1, t2, a0 = (R[n] for n in ("ra", "t0", "t1", "t2", "a0"))
     s0, s1, s8, s9, s10, s11 = (R[n] for n in ("s0", "s1", "s8", "s9", "s10", "s11"))
@@ -160,6 +170,7 @@ def image() -> Image:
 
 
 def register(subparsers) -> None:
+    """The `demo` subcommand."""
     p = subparsers.add_parser("demo", help="write the built-in demo firmware to a file",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--write", required=True, metavar="FILE", help="where to write demo.bin")

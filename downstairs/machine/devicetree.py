@@ -30,6 +30,7 @@ def virt_tree(ram_size: int, harts: int, bootargs: str = "", seed: bytes | None 
     test_phandle = plic_phandle + 1
 
     def on_plic(source: int) -> dict:
+        """The properties that wire a node to PLIC source `source`."""
         return {"interrupts": source, "interrupt-parent": plic_phandle}
 
     soc = fdt.Node("soc", {"#address-cells": 2, "#size-cells": 2,

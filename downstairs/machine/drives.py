@@ -44,6 +44,8 @@ BOOLEAN = {"on": True, "yes": True, "true": True, "off": False, "no": False, "fa
 class Drive:
     def __init__(self, path: str, read_only: bool = False, interface: str = "virtio",
                  id: str | None = None, used: bool = False):
+        """A -drive: its image, and how it is attached (if=virtio: a device of its own; if=none:
+        waiting for a -device naming its id)."""
         self.path = path
         self.read_only = read_only
         self.interface = interface       # "virtio" (a device of its own) or "none" (for -device)
@@ -54,6 +56,7 @@ class Drive:
 class VirtioSpec:
     """One device for a virtio-mmio slot: a disk ("blk") or the entropy source ("rng")."""
     def __init__(self, kind: str, drive: Drive | None = None, serial: str = ""):
+        """A device for a slot: "rng", or "blk" with its drive and GET_ID serial."""
         self.kind = kind
         self.drive = drive
         self.serial = serial             # virtio-blk GET_ID answer; QEMU's default is empty
@@ -82,6 +85,7 @@ def split_options(text: str) -> list[tuple[str, str | None]]:
 
 
 def parse_drive(text: str) -> Drive:
+    """One -drive option in QEMU's syntax: a checked raw image (host.Disk), or a UsageError."""
     options = {}
     for key, value in split_options(text):
         if value is None:
@@ -116,6 +120,7 @@ def parse_drive(text: str) -> Drive:
 
 
 def parse_device(text: str, drives: dict[str, Drive]) -> VirtioSpec:
+    """One -device option: the entropy source, or a disk naming an if=none -drive by id."""
     (driver, first), *rest = split_options(text)
     if first is not None:
         raise UsageError(f"-device {text}: start with the device name, e.g. virtio-rng-device")

@@ -40,12 +40,14 @@ def no_input() -> None:
 class Machine:
     def __init__(self, engine, ram_base: int, ram_size: int, harts: int = 1,
                  time_csr: bool = True, icount: int | None = None, no_reboot: bool = False,
-                 output=discard, poll=no_input):
+                 output=discard, poll=no_input, reset_pc: int | None = None):
         """`engine`: the core that runs the harts (engine.py). `time_csr`: whether reading the
         `time` CSR works (QEMU's spike, like Spike itself, leaves it to firmware to emulate).
         `icount`: None for host time, or the shift N of QEMU's -icount. `no_reboot`: a reset
         request powers off (-no-reboot). `output` takes the console's bytes; `poll` is
-        called every few ms to hand typed input to the console device."""
+        called every few ms to hand typed input to the console device. `reset_pc`: where
+        the harts start, and restart after a reset (the board's ROM; by default where a
+        new Hart starts)."""
         self.engine = engine
         self.ram_base = ram_base
         self.ram_size = ram_size
@@ -77,7 +79,9 @@ class Machine:
         self.exit_status: int | None = None      # set when the guest powers off
         self.reset_requested = False
         self.no_reboot = no_reboot
-        self.reset_pc = 0x1000                   # where every hart restarts (the ROM)
+        self.reset_pc = self.harts[0].pc if reset_pc is None else reset_pc
+        for hart in self.harts:
+            hart.reset(self.reset_pc)
         self.instructions = 0                    # retired by all harts, up to the last slice
 
     # ---- building: what the board calls ------------------------------------------------

@@ -69,18 +69,21 @@ class HtifWindow:
     pages out, set_hole, so every access to them comes here)."""
 
     def __init__(self, htif: Htif, machine, lo: int, hi: int):
+        """The window [lo, hi) over HTIF's words on `machine`'s bus."""
         self.htif = htif
         self.machine = machine
         self.lo = lo
         self.size = hi - lo
 
     def read(self, offset: int, size: int) -> int:
+        """A load from the window: HTIF's word, or the RAM beneath."""
         paddr = self.lo + offset
         if self.htif.claims(paddr):
             return self.htif.read(paddr, size)
         return int.from_bytes(self.ram(paddr, size), "little")
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store to the window: to HTIF's word (maybe completing a request), or to RAM."""
         paddr = self.lo + offset
         if self.htif.claims(paddr):
             self.htif.write(paddr, size, value)

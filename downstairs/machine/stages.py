@@ -31,10 +31,13 @@ class Watch:
     """RAM in [start, end) served through the bus, noticing the first fetch."""
 
     def __init__(self, tracer: "StageTracer", name: str, start: int, end: int):
+        """A watch over [start, end) of RAM, named for the stage it detects."""
         self.tracer, self.name, self.start, self.end = tracer, name, start, end
         self.size = end - start
 
     def read(self, offset: int, size: int) -> int:
+        """A fetch from the watched region (the only accesses that come here): the first one is
+        the stage's entry; answered from RAM."""
         paddr = self.start + offset
         hart = self.tracer.machine.current
         if hart is not None:
@@ -42,11 +45,13 @@ class Watch:
         return int.from_bytes(self.tracer.machine.read_memory(paddr, size), "little")
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """Stores never come here (only fetches are watched), but if they did: plain RAM."""
         self.tracer.machine.write_memory(self.start + offset, value.to_bytes(size, "little"))
 
 
 class StageTracer:
     def __init__(self, machine, out):
+        """A tracer for `machine`, writing its lines to `out`; attach() starts it."""
         self.machine = machine
         self.out = out
         self.stages: list[tuple[str, int, int, int, int]] = []   # name, hart, mode, pc, count
@@ -61,6 +66,8 @@ class StageTracer:
         self.waiting_lines: list[str] = []        # printed at the console's next newline
 
     def attach(self) -> None:
+        """Start watching: the firmware, the kernel, then code outside the images; the harts end
+        each run after a SYSTEM instruction, and the machine reports slices and console output."""
         m = self.machine
         ram_end = m.ram_base + m.ram_size
         if m.firmware is not None:
@@ -108,10 +115,12 @@ class StageTracer:
         return start, end
 
     def entered(self, watch: Watch, hart) -> None:
+        """A watched region's first fetch: record the stage and watch the next region."""
         self.record(watch.name, self.machine.executed(), hart)
         self.arm_next()
 
     def after_slice(self, index: int, hart, retired: int) -> None:
+        """After each slice: the MMU's turning on and the first U-mode code are stages too."""
         if not self.mmu_on and hart.satp >> 60:
             self.mmu_on = True
             self.record("MMU on (satp)", self.machine.instructions, hart)
@@ -122,6 +131,7 @@ class StageTracer:
             self.record("first U-mode code (init)", self.machine.instructions, hart)
 
     def record(self, name: str, count: int, hart) -> None:
+        """Note a stage entered by `hart` after `count` instructions, and print its line."""
         pc = hart.pc
         where = symbolize(self.symbols, pc, self.sizes)
         if not where and not any(image.start <= pc < image.end for image in self.machine.images):
@@ -167,6 +177,7 @@ class StageTracer:
     # ---- the table ------------------------------------------------------------------
 
     def finish(self) -> None:
+        """Print the lines still waiting and the table of instructions per stage."""
         self.out.write("".join(self.waiting_lines))
         total = self.machine.instructions
         self.out.write(f"[stage] summary ({total:,} instructions in all):\n")
@@ -178,4 +189,5 @@ class StageTracer:
 
 
 def short(path: str) -> str:
+    """A path's last component, for a stage's name."""
     return path.rsplit("/", 1)[-1]
