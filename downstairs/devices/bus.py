@@ -34,6 +34,7 @@ class Window:
     """One mapped device: [base, end), and how the bus treats accesses to it."""
 
     def __init__(self, base: int, end: int, device, quiet: bool, executable: bool):
+        """A device mapped at [base, end)."""
         self.base = base
         self.end = end
         self.device = device
@@ -66,11 +67,13 @@ class Bus:
         self.windows.sort(key=lambda w: w.base)
 
     def unmap(self, device) -> None:
+        """Take `device`'s windows off the bus (the stage tracer moves its watch this way)."""
         self.windows = [w for w in self.windows if w.device is not device]
 
     def noticed(self, line):
         """An interrupt line (a function of the level) that also raises `attention`."""
         def set_level(level: bool) -> None:
+            """Drive the line to `level` and ask the CPU to look before its next instruction."""
             self.attention = True
             line(level)
         return set_level

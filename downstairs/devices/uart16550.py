@@ -53,6 +53,8 @@ class Uart16550:
     size = 8
 
     def __init__(self, output: Callable[[bytes], None], irq: Callable[[bool], None] | None = None):
+        """`output(bytes)` takes what the guest transmits; `irq(level)` drives the interrupt line.
+        Registers at their reset values (8N1, FIFOs off, no interrupts enabled)."""
         self.output = output
         self.irq = irq or (lambda level: None)
         self.rx: deque[int] = deque()        # the receive FIFO as the guest sees it
@@ -76,9 +78,11 @@ class Uart16550:
         self._update()
 
     def has_room(self) -> bool:
+        """Whether typed input can be taken without queueing behind what the guest has not read."""
         return not self.backlog
 
     def _refill(self) -> None:
+        """Move waiting input into the receive FIFO (16 deep with FIFOs on, else 1)."""
         depth = FIFO_DEPTH if self.fifo_enabled else 1
         while self.backlog and len(self.rx) < depth:
             self.rx.append(self.backlog.popleft())
@@ -86,6 +90,8 @@ class Uart16550:
     # ---- guest side ---------------------------------------------------------------------
 
     def read(self, offset: int, size: int) -> int:
+        """A load of the register at `offset` (DLAB selecting the divisor latch): RBR pops the
+        FIFO, IIR reports (and for THRE, clears) the top cause, LSR the line status."""
         offset &= 7
         dlab = self.lcr & 0x80
         if offset == RBR_THR:
@@ -120,6 +126,8 @@ class Uart16550:
         return self.scr
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store: THR goes to the host at once; IER, FCR, LCR, MCR, SCR and the divisor latch
+        are kept; the interrupt line follows."""
         offset &= 7
         value &= 0xFF
         dlab = self.lcr & 0x80
@@ -156,6 +164,7 @@ class Uart16550:
     # ---- interrupts ---------------------------------------------------------------------
 
     def _cause(self) -> int:
+        """The highest-priority enabled cause pending, as IIR codes it (IIR_NONE if none)."""
         if self.ier & IER_RLS and self.overrun:
             return IIR_RLS
         if self.ier & IER_RDA and self.rx:
@@ -165,6 +174,7 @@ class Uart16550:
         return IIR_NONE
 
     def _update(self) -> None:
+        """Drive the interrupt line from the pending causes (only when it changes)."""
         level = self._cause() != IIR_NONE
         if level != self.level:
             self.level = level

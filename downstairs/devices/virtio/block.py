@@ -55,6 +55,8 @@ class Block(VirtioDevice):
 
     def config(self) -> bytes:
         # capacity (le64), size_max (le32), seg_max (le32), geometry (4 bytes), blk_size (le32)
+        """The configuration space (5.2.4): capacity in sectors, size_max, seg_max, the geometry
+        (unused), blk_size, all little-endian."""
         return (self.capacity.to_bytes(8, "little") + (0).to_bytes(4, "little")
                 + SEG_MAX.to_bytes(4, "little") + bytes(4) + SECTOR.to_bytes(4, "little"))
 
@@ -70,6 +72,8 @@ class Block(VirtioDevice):
             self.fd = -1
 
     def notify(self, index: int) -> None:
+        """The driver kicked the request queue: serve every request it made available, then
+        interrupt once, even when a malformed chain stops the loop (VirtqueueError, reset)."""
         q = self.queue(0)
         try:
             while (chain := q.pop(self.memory)) is not None:
@@ -98,6 +102,8 @@ class Block(VirtioDevice):
         return written + 1
 
     def request(self, chain, kind: int, sector: int, data_in: int) -> tuple[int, int]:
+        """Carry out one request of type `kind` at `sector`, with `data_in` bytes of room for data
+        before the status byte: (status, bytes written into the chain's data buffers)."""
         data_out = chain.readable_size() - 16
         if kind == VIRTIO_BLK_T_IN:
             if data_out or not self._in_range(sector, data_in):

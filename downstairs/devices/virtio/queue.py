@@ -58,6 +58,7 @@ class Chain:
     `readable` and `writable` are lists of (guest address, length)."""
 
     def __init__(self, head: int, readable: list, writable: list, memory):
+        """A chain from descriptor `head`; its buffers are reached through `memory`."""
         self.head = head
         self.readable = readable
         self.writable = writable
