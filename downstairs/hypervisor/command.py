@@ -85,6 +85,8 @@ def config_from_json(path: str):
 
 
 def run(args) -> int:
+    """`downstairs vm`: a MicroVm from the options or the JSON file, run with this terminal;
+    the guest's status, or 1 when it crashed or KVM refused."""
     from downstairs.host import Signals, parse_size
     from downstairs.hypervisor.kvm import KvmError
     from downstairs.hypervisor.microvm import Config, MicroVm
@@ -121,6 +123,7 @@ def announce(signum: int) -> None:
 
 
 def register(subparsers) -> None:
+    """The `vm` subcommand and its options."""
     p = subparsers.add_parser("vm", help="boot Linux in a KVM microVM",
                               description="Boot a Linux kernel (PVH vmlinux or bzImage) in a KVM microVM.")
     p.add_argument("--kernel", help="ELF vmlinux (PVH boot) or bzImage")

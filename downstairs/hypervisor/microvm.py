@@ -123,4 +123,5 @@ class MicroVm:
 
 
 def _stdout(data: bytes) -> None:
+    """Guest console output straight to stdout (unbuffered: the guest's pace is the terminal's)."""
     os.write(sys.stdout.fileno(), data)
