@@ -39,6 +39,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `downstairs` command: parse `argv`, run the subcommand; a UsageError is one line on
+    stderr and status 2, Ctrl-C status 130."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)

@@ -71,6 +71,7 @@ class Disk:
     """A raw disk image for a virtio-blk device: `path`, and whether the guest may write it."""
 
     def __init__(self, path: str, read_only: bool = False):
+        """The image at `path`; `read_only`: the guest may not write it (and the lock is shared)."""
         self.path = path
         self.read_only = read_only
 
@@ -127,6 +128,7 @@ class Terminal:
     when fd is not a terminal (a pipe, a test)."""
 
     def __init__(self, fd: int, keys_to_guest: bool):
+        """Make the terminal on fd raw now (if it is one); restore() undoes it."""
         self.fd = fd
         self.saved = None                # the settings to restore, while raw
         try:
@@ -146,6 +148,7 @@ class Terminal:
 
     @property
     def raw(self) -> bool:
+        """Whether the terminal is in raw mode now (so an escape key means something)."""
         return self.saved is not None
 
     def restore(self) -> None:
@@ -176,6 +179,7 @@ class Signals:
             signal.signal(signum, self.handle)
 
     def handle(self, signum, frame) -> None:
+        """The handler: announce, then ask the run to end with status 128 + signum."""
         if self.announce is not None:
             self.announce(signum)
         self.stop(128 + signum)

@@ -20,6 +20,7 @@ ROUNDS = {"firmware": 3, "linux": 5, "vm": 3}       # boots per emulator when --
 
 
 def register(subparsers) -> None:
+    """The `bench` subcommand and its options."""
     from downstairs.bench.programs import PROGRAMS
 
     p = subparsers.add_parser("bench", help="measure each layer against its peer (QEMU, gcc)",
@@ -51,6 +52,7 @@ def count(option: str, text: str | None, default: int) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    """`downstairs bench`: check the counts, then run the benchmark asked for; its status."""
     from downstairs.machine import engine
 
     repeat = count("--repeat", args.repeat, 3)

@@ -27,6 +27,7 @@ COUNTING = QEMU + ["-icount", "shift=0"]
 
 
 def instret(result) -> tuple[str, int]:
+    """(first output line, instructions retired) of a benchmark run; RuntimeError if it failed."""
     text = result.output.decode(errors="replace")
     found = re.search(r"instret (\d+)", text)
     if result.status != 0 or not found:
@@ -35,6 +36,8 @@ def instret(result) -> tuple[str, int]:
 
 
 def measure(folder: str) -> list[dict]:
+    """Build each program both ways into `folder` and count their instructions under QEMU's
+    -icount: rows of program, ours, gcc's, ratio, result (the results must agree)."""
     rows = []
     cdir = os.path.join(EXAMPLES, "c")
     for name in PROGRAMS:

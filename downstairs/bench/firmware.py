@@ -80,6 +80,8 @@ def stage_counts() -> list[tuple[str, int]]:
 
 
 def firmware(rounds: int = 3) -> dict:
+    """Boot `rounds` times on each emulator, alternating: the medians to the prompt and to the
+    end, their ratios, and the instructions per stage of a traced run."""
     ours, qemu = [], []
     for _ in range(rounds):
         ours.append(one_boot(OURS))
@@ -97,6 +99,7 @@ def firmware(rounds: int = 3) -> dict:
 
 
 def report(result: dict) -> list[str]:
+    """The lines `downstairs bench --firmware` prints for a `firmware()` result."""
     lines = ["OpenSBI fw_jump + U-Boot (S-mode), key at 'Hit any key', then poweroff "
              "(median wall seconds from launch)",
              f"{'':<12}{'to prompt':>12}{'to exit':>12}",

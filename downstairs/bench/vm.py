@@ -105,6 +105,7 @@ def bench(runs: int, kernel_kind: str) -> dict:
 def report(result: dict, kernel_kind: str, where: str) -> str:
     """The table `bench` printed, as text."""
     def seconds(xs: list[float]) -> str:
+        """A list of times as text."""
         return ", ".join(f"{x:.2f}" for x in xs)
     startup = seconds(result["startup"]) or "not measured (no strace)"
     return (f"boot to marker ({kernel_kind}, {where}):\n"

@@ -65,6 +65,7 @@ CONFIGS = {
 
 
 def _line(opt: str, value: str) -> str:
+    """One .config line: `# CONFIG_X is not set` for n, `CONFIG_X=y`, or a quoted string value."""
     if value == "n":
         return f"# CONFIG_{opt} is not set"
     if value == "y":
