@@ -138,7 +138,7 @@ class SleepControl:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
-        """SLP_EN with SLP_TYP 5 (S5, \_S5_ in the DSDT): the guest powers off."""
+        """SLP_EN with SLP_TYP 5 (S5, \\_S5_ in the DSDT): the guest powers off."""
         if offset == 0 and value & SLP_EN and (value >> 2) & 7 == 5:
             self.on_power_off()
 
@@ -152,7 +152,7 @@ class AcpiTables:
         self.sleep = SleepControl(on_sleep)
 
     def dsdt(self) -> bytes:
-        """The DSDT: the COM1 UART and the virtio-mmio slots under \_SB_, and \_S5_ for power-off."""
+        """The DSDT: the COM1 UART and the virtio-mmio slots under \\_SB_, and \\_S5_ for power-off."""
         devices = serial_device(0x3F8, 4)
         devices += b"".join(virtio_device(n, base, size, gsi) for n, (base, size, gsi) in enumerate(self.slots))
         aml = aml_scope("\\_SB_", devices) + aml_name("\\_S5_", aml_package([aml_int(5), aml_int(0)]))
