@@ -7,4 +7,5 @@ cpdef bint in_ram(Hart h, unsigned long long paddr, unsigned long long size) noe
 cpdef bint backed(Hart h, unsigned long long paddr, int size)
 cpdef unsigned long long fetch(Hart h, unsigned long long paddr)
 cpdef unsigned long long read(Hart h, unsigned long long paddr, int size)
+cdef unsigned long long from_bus(Hart h, object value)
 cpdef void write(Hart h, unsigned long long paddr, int size, unsigned long long value)

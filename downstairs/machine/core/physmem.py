@@ -63,21 +63,19 @@ def fetch(h: Hart, paddr: cython.ulonglong) -> cython.ulonglong:
     `h.bus_error`: instruction access fault, as QEMU raises on a fetch from I/O."""
     if in_ram(h, paddr, 2):
         return ram_read(h, paddr - h.ram_base, 2)
-    value = h.bus.fetch(paddr, 2)
-    if h.bus.attention:
-        h.bus.attention = False
-        h.device_access = 1
-    if value is None:
-        h.bus_error = 1
-        return 0
-    return value
+    return from_bus(h, h.bus.fetch(paddr, 2))
 
 
 def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
     """A load of `size` bytes at paddr from RAM or the bus; `h.bus_error` if nobody answers."""
     if in_ram(h, paddr, size):
         return ram_read(h, paddr - h.ram_base, size)
-    value = h.bus.read(paddr, size)
+    return from_bus(h, h.bus.read(paddr, size))
+
+
+def from_bus(h: Hart, value) -> cython.ulonglong:
+    """The bus's answer to a load or fetch (None: nobody there, `h.bus_error`, 0), after
+    noting whether the access needs the board's attention (`h.device_access`)."""
     if h.bus.attention:
         h.bus.attention = False
         h.device_access = 1
