@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     ("downstairs.machine.demo", ["demo"]),
     ("downstairs.guests.linux.command", ["guest"]),
     ("downstairs.compiler.command", ["compile"]),
+    ("downstairs.firmware.command", ["firmware"]),
     ("downstairs.hypervisor.command", ["vm"]),
     ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer
 ]

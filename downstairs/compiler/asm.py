@@ -95,8 +95,18 @@ def encode_fixed(op, a) -> list[int]:
     if op.startswith("amo"):             # amoadd.w rd, value, (addr): aq and rl both set
         name, width = op.split(".")
         return [E.amo(name, width, reg(a[0]), reg(a[1]), reg(a[2]), aq=True, rl=True)]
+    if op in ("lr.w", "lr.d"):           # lr.w.aqrl rd, (addr)
+        return [E.amo("lr", op[-1], reg(a[0]), reg(a[1]), 0, aq=True, rl=True)]
+    if op in ("sc.w", "sc.d"):           # sc.w.rl rd, value, (addr)
+        return [E.amo("sc", op[-1], reg(a[0]), reg(a[1]), reg(a[2]), rl=True)]
+    if op in ("csrrw", "csrrs", "csrrc"):     # csrrw rd, CSR, rs1
+        return [E.csr(op, reg(a[0]), a[1], reg(a[2]))]
+    if op in ("csrs", "csrc"):                # csrs CSR, rs1: set or clear the bits of rs1
+        return [E.csr("csrr" + op[-1], 0, a[0], reg(a[1]))]
+    if op == "sfence.vma":
+        return [E.sfence_vma(reg(a[0]), reg(a[1]))]
     fixed = {"ebreak": E.EBREAK, "ecall": E.ECALL, "wfi": E.WFI, "fence": E.fence(), "fence_i": E.FENCE_I,
-             "mret": E.MRET}
+             "mret": E.MRET, "sret": E.SRET}
     if op in fixed:
         return [fixed[op]]
     raise AsmError(f"cannot encode {op} {a}")

@@ -23,7 +23,8 @@ from downstairs.compiler import types as T
 from downstairs.compiler.check_expr import ExprChecker
 from downstairs.compiler.modules import RUNTIME
 from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are used by the later passes)
-    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED, RECORD_DECORATORS, BORROWS)
+    LIT, Const, Var, Func, Builtin, ModuleRef, BUILTINS, ARITH, UNSUPPORTED, RECORD_DECORATORS, BORROWS,
+    BUILTIN_TYPES, TRAP_FRAME)
 
 
 class Program:
@@ -99,7 +100,7 @@ class Checker(ExprChecker):
                     if node.module == RUNTIME:
                         if alias.name not in BUILTINS:
                             raise self.err(node, f"{RUNTIME} has no built-in {alias.name!r}")
-                        names[alias.asname or alias.name] = Builtin(alias.name)
+                        names[alias.asname or alias.name] = BUILTIN_TYPES.get(alias.name) or Builtin(alias.name)
                     else:
                         other = next(m for m in self.program.modules if m.name == node.module)
                         if alias.name not in other.names:
@@ -107,8 +108,8 @@ class Checker(ExprChecker):
                         names[alias.asname or alias.name] = other.names[alias.name]
             elif isinstance(node, ast.ClassDef):
                 names[node.name] = self.declare_record(node)
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                    and isinstance(node.targets[0], ast.Name) and not self.is_storage(node.value):
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and not self.is_storage(node.value) and not self.is_placed(node.value):
                 ty = self.expr(node.value)
                 if ty is T.BYTES and isinstance(node.value, ast.Constant):
                     names[node.targets[0].id] = Const(node.targets[0].id, None, self.strings[node.value])
@@ -180,19 +181,55 @@ class Checker(ExprChecker):
         func = Func(node.name, self.module, node, T.FuncType(params, result, borrows))
         for d in node.decorator_list:
             if isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "at" and len(d.args) == 1:
-                self.expr(d.args[0])
-                if d.args[0] not in self.consts:
-                    raise self.err(d, "@at needs a constant address")
-                func.address = self.consts[d.args[0]]
+                func.address = self.constant(d.args[0], "@at needs a constant address")
             elif isinstance(d, ast.Name) and d.id == "external":
                 func.external = True          # defined elsewhere (C, ROM): its body runs on the host only
+            elif isinstance(d, ast.Name) and d.id in ("machine_trap", "supervisor_trap"):
+                if [t for _, t in params] != [TRAP_FRAME] or result is not T.VOID:
+                    raise self.err(node, f"a @{d.id} function takes one TrapFrame and returns None")
+                func.trap = d.id[0]
+            elif isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "entry":
+                func.boot = self.entry_options(d)
+                if len(params) > 3 or any(t is not T.U64 for _, t in params) or result is not T.VOID:
+                    raise self.err(node, "an @entry function takes up to three u64 (a0, a1, a2) and returns None")
             else:
-                raise self.err(d, "function decorators are @at(ADDRESS) and @external")
+                raise self.err(d, "function decorators are @at(ADDRESS), @external, @entry(...), "
+                                  "@machine_trap and @supervisor_trap")
         if func.external:
             self.program.externals.append(func)
         else:
             self.program.funcs.append(func)
         return func
+
+    def constant(self, node, message) -> int:
+        """The value of a compile-time integer expression (a decorator's argument)."""
+        self.expr(node)
+        if node not in self.consts:
+            raise self.err(node, message)
+        return self.consts[node]
+
+    def entry_options(self, call):
+        """@entry(harts=N, stack=BYTES, secondary=FUNC): (harts, stack, secondary name or None)."""
+        if call.args:
+            raise self.err(call, "@entry takes keyword arguments only: harts=, stack=, secondary=")
+        harts, stack, secondary = 1, 0x10000, None
+        for kw in call.keywords:
+            if kw.arg == "harts":
+                harts = self.constant(kw.value, "harts= needs a constant")
+            elif kw.arg == "stack":
+                stack = self.constant(kw.value, "stack= needs a constant")
+            elif kw.arg == "secondary" and isinstance(kw.value, ast.Name):
+                secondary = kw.value.id
+            else:
+                raise self.err(kw.value, "@entry knows harts=N, stack=BYTES and secondary=FUNCTION")
+        if not 1 <= harts <= 4096 or stack < 256 or stack % 16:
+            raise self.err(call, "@entry wants 1..4096 harts and a stack of at least 256 bytes, a multiple of 16")
+        return harts, stack, secondary
+
+    def is_placed(self, value):
+        """`at(ADDRESS, initial value)`: a global at a fixed address."""
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "at" \
+            and isinstance(self.module.names.get("at"), Builtin) and len(value.args) == 2 and not value.keywords
 
     def is_storage(self, value):
         """Whether an expression is `array(T, n)` or `Record(...)`: a creation of storage."""
@@ -208,6 +245,10 @@ class Checker(ExprChecker):
         declared = self.type_of(node.annotation) if isinstance(node, ast.AnnAssign) else None
         if node.value is None:
             raise self.err(node, "a global needs an initial value")
+        address = None
+        if self.is_placed(node.value):               # name = at(ADDRESS, initial value)
+            address = self.constant(node.value.args[0], "at() needs a constant address")
+            node.value = node.value.args[1]
         if self.is_storage(node.value):
             ty = self.storage(node.value)
             if declared is not None and declared != ty:
@@ -221,7 +262,7 @@ class Checker(ExprChecker):
             if node.value not in self.consts:
                 raise self.err(node.value, "a global's initial value must be known at compile time")
             ty, init = declared, self.consts[node.value]
-        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module)
+        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module, address=address)
         self.program.globals.append(var)
         self.module.names[target.id] = var
 
@@ -475,7 +516,7 @@ class Checker(ExprChecker):
                     if T.is_resource(vty):
                         ty = vty                  # moved into the variable's own storage
                     elif isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) and \
-                            not T.is_scalar(vty) and vty is not T.BYTES:
+                            not T.is_scalar(vty) and vty is not T.BYTES and vty is not LIT:
                         ty, kind = vty, "ref"     # a second name for a record or array, as in Python
                     elif not T.is_scalar(ty) and ty is not T.BYTES:
                         raise self.err(value, f"a {vty!r} cannot be copied into a new variable")

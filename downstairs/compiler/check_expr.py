@@ -207,10 +207,10 @@ class ExprChecker:
             self.expr(node.body, expect)
             self.expr(node.orelse, expect)
             ty = self.unify(node.body, node.orelse, node)
-            if ty is LIT:
-                self.coerce(node.body, T.I64)
-                self.coerce(node.orelse, T.I64)
-                ty = T.I64
+            if ty is LIT:                  # two constants: the type the context wants, else int
+                ty = expect if expect is not None and expect.is_int() else T.I64
+                self.coerce(node.body, ty)
+                self.coerce(node.orelse, ty)
             if not T.is_scalar(ty):
                 raise self.err(node, "a conditional expression chooses between integers")
             return ty
@@ -311,6 +311,8 @@ class ExprChecker:
                 self.calls[node] = ("len", None)
                 return T.U64
             raise self.err(args[0], f"len() of a {aty!r}")
+        if name == "addr":
+            return self.address_of(node)
         if name in INTRINSICS:
             params, result = INTRINSICS[name]
             if len(args) != len(params):
@@ -326,3 +328,21 @@ class ExprChecker:
             self.calls[node] = ("intrinsic", name)
             return result
         raise self.err(node, f"{name}() cannot be called here")
+
+    def address_of(self, node):
+        """addr(x): the address (u64) of a record or array (a variable, field or element) or of
+        a function; calls[node] says which: ("addr", "place") or ("addr", Func)."""
+        if len(node.args) != 1:
+            raise self.err(node, "addr() takes one record, array or function")
+        arg = node.args[0]
+        if isinstance(arg, (ast.Name, ast.Attribute)) and not (isinstance(arg, ast.Attribute) and self.is_field(arg)):
+            sym = self.lookup(arg)
+            if isinstance(sym, Func):
+                self.symbols[arg], self.types[arg] = sym, T.VOID
+                self.calls[node] = ("addr", sym)
+                return T.U64
+        ty = self.expr(arg)
+        if ty.copyable or ty is T.BYTES:
+            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays and functions have an address")
+        self.calls[node] = ("addr", "place")
+        return T.U64

@@ -188,43 +188,54 @@ def checked(path: str, search_path) -> tuple:
     return modules, program
 
 
-def run_program(path: str, entry: str = "main", search_path=(), echo=None) -> Result:
-    """Run a program under CPython from fresh modules on a fresh host machine: check it, run
-    each module's host code (dependencies first) under its own name, call `entry`. UART
-    output is collected (and written to the binary stream `echo` as it comes, if given).
-    A CompileError is raised before anything runs."""
-    modules, program = checked(path, search_path)
-    start = modules[-1].names.get(entry)
-    if not isinstance(start, Func) or start.ftype.params or start.external:
-        raise CompileError(f"no function {entry}() without parameters to start at in {path}", path)
-    machine = host.reset(echo)
+def load_modules(modules, program) -> dict[str, pytypes.ModuleType]:
+    """Run each checked module's host code (dependencies first) as a fresh module object under
+    its own name; returns them by name, main module last. sys.modules holds them only while
+    they load (so their imports of each other resolve), so a test or a debugger can load a
+    program again from its initial state and call any of its functions."""
     saved = {m.name: sys.modules.get(m.name) for m in modules}
-    status = None
+    loaded = {}
     try:
-        namespace = None
         for module in modules:
             mod = pytypes.ModuleType(module.name)
             mod.__file__ = module.path
             mod.__dict__.update(HELPERS)
             sys.modules[module.name] = mod
             exec(host_code(program, module), mod.__dict__)
-            namespace = mod.__dict__
-        try:
-            namespace[entry]()
-        except host.HostExit as done:
-            status = done.status
-        except (AssertionError, IndexError, ZeroDivisionError):
-            status = TRAP_STATUS
-        except host.HostTrap as trap:
-            status = 0x80 | trap.cause
-        except RecursionError:
-            status = "stack overflow"
+            loaded[module.name] = mod
     finally:
         for name, old in saved.items():
             if old is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = old
+    return loaded
+
+
+def run_program(path: str, entry: str = "main", search_path=(), echo=None) -> Result:
+    """Run a program under CPython from fresh modules on a fresh host machine: check it, run
+    each module's host code (dependencies first) under its own name, call `entry` (an @entry
+    function gets a0 = hart 0 and a1 = a2 = 0). UART output is collected (and written to the
+    binary stream `echo` as it comes, if given). A CompileError is raised before anything runs."""
+    modules, program = checked(path, search_path)
+    start = modules[-1].names.get(entry)
+    if not isinstance(start, Func) or (start.ftype.params and not start.boot) or start.external:
+        raise CompileError(f"no function {entry}() without parameters to start at in {path} (or an @entry one)", path)
+    machine = host.reset(echo)
+    status = None
+    function = load_modules(modules, program)[modules[-1].name].__dict__[entry]
+    try:
+        function(*[0] * len(start.ftype.params))
+    except host.HostExit as done:
+        status = done.status
+    except (AssertionError, IndexError, ZeroDivisionError):
+        status = TRAP_STATUS
+    except host.HostTrap as trap:
+        status = 0x80 | trap.cause
+    except host.HostLeft as left:
+        status = f"left for mode {left.mode} at {left.pc:#x}"
+    except RecursionError:
+        status = "stack overflow"
     machine.flush()
     return Result(bytes(machine.output), status)
 

@@ -4,16 +4,19 @@
 
 Memory layout (from `base`, 0x80000000 by default: where QEMU's virt board starts RAM and
 where its reset code jumps with -bios none):
-  _start        entry code: sp = __stack_top, zero .bss, mtvec = trap handler, call the entry
+  _start        entry code (entry.py): each hart's sp, the trap vectors, zero .bss, call the entry
   functions     each 4-byte aligned; a function marked @at(ADDR) sits at exactly ADDR
+  routines      the compiler's own: trap entries, trap_return, the helper intrinsics (entry.py)
   bytes         the byte-string constants, as [u64 length][bytes]
-  .data         globals with a nonzero initial value
-  .bss          zero-initialised globals, then the stack (`stack_size` bytes)
+  .data         globals with a nonzero initial value; then globals placed with at(ADDR, ...)
+  .bss          zero-initialised globals, then one stack per hart (__stacks .. __image_end)
 """
 
 import struct
 
+from downstairs.compiler import types as T
 from downstairs.compiler.asm import Assembler
+from downstairs.compiler.entry import ENTRY_NAMES, Boot, helper, start_code, trap_entry, trap_return
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
 from downstairs.compiler.licm import hoist
@@ -51,19 +54,15 @@ class Image:
         self.symbols, self.rvc, self.listing = symbols, rvc, listing
 
 
-def start_code(asm, entry_symbol, trap_symbol):
-    """The entry sequence: everything a bare hart needs before it can run compiled code."""
-    lines = [("la", "sp", "__stack_top"), ("la", "t0", "__bss_start"), ("la", "t1", "__bss_end"),
-             ("label", ".Lzero"), ("bgeu", "t0", "t1", ".Lzeroed"), ("sd", "zero", "t0", 0),
-             ("addi", "t0", "t0", 8), ("j", ".Lzero"), ("label", ".Lzeroed"),
-             ("la", "t0", trap_symbol), ("csrw", 0x305, "t0"), ("call", entry_symbol),
-             ("label", "__halt"), ("wfi",), ("j", "__halt")]
+def assemble(asm, lines, listing):
+    """Feed the compiler's own assembly lines (entry.py) to the assembler and the listing."""
     for line in lines:
         if line[0] == "label":
             asm.label(line[1])
+            listing.append(f"{line[1]}:")
         else:
             asm.ins(*line)
-    return lines
+            listing.append("        " + format_ins(line[0], line[1:]))
 
 
 MEMORY = {"lb", "lh", "lw", "ld", "lbu", "lhu", "lwu", "sb", "sh", "sw", "sd"}
@@ -79,6 +78,52 @@ def format_ins(op, args) -> str:
     elif op == "fence_i":
         op = "fence.i"
     return f"{op:8}{', '.join(text)}".rstrip()
+
+
+def func_error(func, message):
+    return CompileError(message, func.module.path, func.node.lineno, func.node.col_offset, func.module.source)
+
+
+def trap_handlers(program) -> dict:
+    """The @machine_trap and @supervisor_trap functions, by mode ("m", "s"): one each at most."""
+    found = {}
+    for func in program.funcs:
+        if func.trap:
+            if func.trap in found:
+                raise func_error(func, f"a second {'machine' if func.trap == 'm' else 'supervisor'} trap "
+                                       f"handler (the first is {found[func.trap].name!r})")
+            found[func.trap] = func
+    return found
+
+
+def boot_plan(program, options, traps) -> Boot | None:
+    """How the program starts (entry.py): an @entry function, else options.entry as an
+    old-style `main()` on one hart (its trap function plain: mtvec points straight at it)."""
+    by_name = {f.name: f for f in program.funcs}
+    booted = [f for f in program.funcs if f.boot]
+    if len(booted) > 1:
+        raise func_error(booted[1], f"a second @entry function (the first is {booted[0].name!r})")
+    if booted:
+        main = booted[0]
+        harts, stack, secondary = main.boot
+        other = by_name.get(secondary) if secondary else None
+        if secondary and (other is None or len(other.ftype.params) > 3 or other.ftype.result is not T.VOID
+                          or any(t is not T.U64 for _, t in other.ftype.params)):
+            raise func_error(main, f"secondary={secondary!r} must name a function taking up to three u64")
+        return Boot(harts, stack, main.symbol, other.symbol if other else None, sorted(traps), None)
+    if not options.entry:
+        return None
+    main_module = program.modules[-1]
+    target = main_module.names.get(options.entry)
+    if target not in program.funcs:
+        raise CompileError(f"no function {options.entry!r} to start at in {main_module.path}", main_module.path)
+    if target.ftype.params:
+        raise CompileError(f"the entry function {options.entry!r} must take no parameters", main_module.path)
+    trap = options.trap or ("trap_handler" if "trap_handler" in by_name else None)
+    if trap and trap not in by_name:
+        raise CompileError(f"no trap handler function {trap!r}", main_module.path)
+    plain = None if traps.get("m") else (by_name[trap].symbol if trap else "__halt")
+    return Boot(1, options.stack_size, target.symbol, None, sorted(traps), plain)
 
 
 def compile_file(path: str, options: Options | None = None) -> Image:
@@ -97,26 +142,14 @@ def layout_program(path: str, options: Options) -> Image:
     nested deeper than Python's recursion limit is compile_file's to report)."""
     program = check_program(load_program(path, options.search_path))
     check_ownership(program)
-    by_name = {f.name: f for f in program.funcs}
     asm = Assembler(compressed=options.compressed)
     listing = []
-    entry_symbol = None
-    if options.entry:
-        main_module = program.modules[-1]
-        target = main_module.names.get(options.entry)
-        if target not in program.funcs:
-            raise CompileError(f"no function {options.entry!r} to start at in {main_module.path}", main_module.path)
-        if target.ftype.params:
-            raise CompileError(f"the entry function {options.entry!r} must take no parameters", main_module.path)
-        entry_symbol = target.symbol
-        trap = options.trap or ("trap_handler" if "trap_handler" in by_name else None)
-        if trap and trap not in by_name:
-            raise CompileError(f"no trap handler function {trap!r}", main_module.path)
-        trap_symbol = by_name[trap].symbol if trap else "__halt"
-        asm.label("_start")
-        listing.append("_start:")
-        listing += [f"{l[1]}:" if l[0] == "label" else "        " + format_ins(l[0], l[1:])
-                    for l in start_code(asm, entry_symbol, trap_symbol)]
+    traps = trap_handlers(program)
+    boot = boot_plan(program, options, traps)
+    if boot:
+        assemble(asm, start_code(boot), listing)
+    entry_symbol = boot.main if boot else None
+    harts, stack = (boot.harts, boot.stack) if boot else (1, options.stack_size)
     irfs = lower_program(program)
     for irf in irfs:
         hoist(irf)
@@ -142,23 +175,48 @@ def layout_program(path: str, options: Options) -> Image:
                 asm.ins(mi.op, *mi.args)
                 listing.append("        " + format_ins(mi.op, mi.args))
         asm.label(irf.symbol + ".end")
+    helpers = sorted({ins.args[1][2:] for irf in irfs for ins in irf.code
+                      if ins.op == "call" and ins.args[1].startswith("__")})
+    own = []                                  # the compiler's routines: (symbol, lines)
+    for mode, func in sorted(traps.items()):
+        own.append((ENTRY_NAMES[mode], trap_entry(mode, func.symbol)))
+    for name in helpers:
+        if name == "trap_return":
+            if len(traps) != 1:
+                raise CompileError("trap_return() needs the program's one trap handler (@machine_trap "
+                                   "or @supervisor_trap) to know its mode", program.modules[-1].path)
+            own.append(("__trap_return", trap_return(next(iter(traps)), boot or Boot(1, stack, "", None, [], None))))
+        else:
+            own.append(("__" + name, helper(name)))
+    for symbol, lines in own:
+        asm.align(4)
+        listing.append("")
+        assemble(asm, lines, listing)
+        asm.label(symbol + ".end")
     asm.align(8)
     for k, blob in enumerate(program.bytes_consts):
         asm.label(f".bytes.{k}")
         asm.data(struct.pack("<Q", len(blob)) + blob)
     asm.align(16)
     asm.label("__data_start")
+    if boot and boot.harts > 1:
+        for name in ("__boot_claim", "__boot_ready"):       # the boot lottery (entry.start_code)
+            asm.label(name)
+            asm.data(bytes(4))
     bss = []
-    for var in program.globals:
-        if var.init:
-            asm.align(var.ty.align)
-            asm.label(var.symbol)
-            if isinstance(var.init, bytes):
-                asm.data(var.init)
-            else:
-                asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
+    placed_data = sorted((v for v in program.globals if v.address is not None), key=lambda v: v.address)
+    for var in [v for v in program.globals if v.address is None and v.init] + placed_data:
+        if var.address is not None:
+            asm.org(var.address)
+        asm.align(var.ty.align)
+        asm.label(var.symbol)
+        if isinstance(var.init, bytes):
+            asm.data(var.init)
+        elif var.init is not None:
+            asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
         else:
-            bss.append(var)
+            asm.data(bytes(var.ty.size))        # at a fixed address: zeros in the image itself
+    bss = [v for v in program.globals if v.address is None and not v.init]
     asm.align(16)
     asm.label("__data_end")
     symbols: dict[str, int] = {}
@@ -174,26 +232,27 @@ def layout_program(path: str, options: Options) -> Image:
         pos = (pos + var.ty.align - 1) // var.ty.align * var.ty.align
         symbols[var.symbol] = pos
         pos += var.ty.size
-    bss_end = (pos + 15) // 16 * 16
+    bss_end = bss_addr + (pos - bss_addr + 63) // 64 * 64    # the entry code zeroes 64 bytes a turn
     symbols["__bss_start"], symbols["__bss_end"] = bss_addr, bss_end
-    symbols["__stack_top"] = bss_end + options.stack_size
-    if symbols["__stack_top"] > 1 << 64:
-        raise CompileError(f"the program and its {options.stack_size:#x}-byte stack do not fit "
+    symbols["__stacks"], symbols["__stack_top"] = bss_end, bss_end + stack     # hart 0's stack top
+    symbols["__image_start"], symbols["__image_end"] = options.base, bss_end + harts * stack
+    if symbols["__image_end"] > 1 << 64:
+        raise CompileError(f"the program and its {harts} x {stack:#x}-byte stacks do not fit "
                            f"below the top of the address space from {options.base:#x}", path)
     blob = asm.encode(options.base, symbols)
     split = symbols["__data_start"] - options.base
     elf_symbols = []
     if entry_symbol:
         elf_symbols.append(("_start", options.base, 0, "func", "text"))
-    for irf in irfs:
-        elf_symbols.append((irf.symbol, symbols[irf.symbol], symbols[irf.symbol + ".end"] - symbols[irf.symbol],
-                            "func", "text"))
+    for symbol in [irf.symbol for irf in irfs] + [symbol for symbol, _ in own]:
+        elf_symbols.append((symbol, symbols[symbol], symbols[symbol + ".end"] - symbols[symbol], "func", "text"))
     for var in program.globals:
-        elf_symbols.append((var.symbol, symbols[var.symbol], var.ty.size, "object", "data" if var.init else "bss"))
-    for name in ("__bss_start", "__bss_end", "__stack_top"):
+        elf_symbols.append((var.symbol, symbols[var.symbol], var.ty.size, "object",
+                            "bss" if var.address is None and not var.init else "data"))
+    for name in ("__bss_start", "__bss_end", "__stacks", "__stack_top", "__image_end"):
         elf_symbols.append((name, symbols[name], 0, "label", "bss"))
     entry = options.base if entry_symbol else (symbols[irfs[0].symbol] if irfs else options.base)
     return Image(options.base, blob[:split], symbols["__data_start"], blob[split:], bss_addr,
-                 bss_end - bss_addr + options.stack_size, entry, elf_symbols, options.compressed,
+                 bss_end - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
                  "\n".join(listing) + "\n")
 

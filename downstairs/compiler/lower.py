@@ -18,7 +18,7 @@ import ast
 
 from downstairs.compiler import types as T
 from downstairs.compiler.ir import IRFunction, Ins, Imm, V
-from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, Var, Func
+from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, HELPER_INTRINSICS, Var, Func
 
 UNITS = {1: T.U8, 2: T.U16, 4: T.U32, 8: T.U64}      # the integer type that moves `n` bytes
 
@@ -546,17 +546,43 @@ class Lowerer:
             dest = self.ir.new()
             self.emit("load", T.U64, dest, self.value(node.args[0]), 0)
             return dest
+        if kind == "addr":                   # addr(record or array), addr(function)
+            if what == "place":
+                return self.addr_of(node.args[0])
+            dest = self.ir.new()
+            self.emit("addr", dest, what.symbol)
+            return dest
         name = what
-        args = [self.value(a) for a in node.args]
+        if name in HELPER_INTRINSICS:        # a call to a routine the compiler adds (entry.py)
+            dest = self.ir.new() if self.types[node] is not T.VOID else None
+            self.emit("call", dest, "__" + name, self.args(node))
+            return dest
+        offset, address = 0, node.args[0] if node.args else None
+        if name.startswith(("load", "store")) and isinstance(address, ast.BinOp) and address not in self.consts \
+                and isinstance(address.op, ast.Add) and -2048 <= self.consts.get(address.right, 4096) < 2048:
+            offset = self.consts[address.right]           # load32(p + 4): lw 4(p)
+            args = [self.value(address.left)] + [self.value(a) for a in node.args[1:]]
+        else:
+            args = [self.value(a) for a in node.args]
         dest = self.ir.new()
-        if name.startswith("load"):
-            self.emit("load", self.types[node], dest, args[0], 0)
+        if name == "hart_id":
+            self.emit("mov", dest, "tp")     # compiled code keeps the hart index in tp
+        elif name in ("image_start", "image_end"):
+            self.emit("addr", dest, "__" + name)
+        elif name.startswith("sfence_vma"):  # rs1 = the page (x0: all), rs2 = the ASID (x0: all)
+            page = args[0] if name == "sfence_vma_page" else Imm(0)
+            asid = args[0] if name == "sfence_vma_asid" else Imm(0)
+            self.emit("sfence_vma", page, asid)
+        elif name.startswith("load"):
+            self.emit("load", self.types[node], dest, args[0], offset)
         elif name.startswith("store"):
-            self.emit("store", self.types[node.args[1]], args[1], args[0], 0)
+            self.emit("store", self.types[node.args[1]], args[1], args[0], offset)
         elif name == "csr_read":
             self.emit("csrr", dest, args[0].value)
         elif name == "csr_write":
             self.emit("csrw", args[0].value, args[1])
+        elif name in ("csr_set", "csr_clear"):
+            self.emit("csrs" if name == "csr_set" else "csrc", args[0].value, args[1])
         elif name == "ecall":
             self.emit("ecall", dest, *args)
         elif name.startswith("amo"):

@@ -96,7 +96,7 @@ def liveness(code):
     return blocks, info, live_in, live_out
 
 
-PURE = {"li", "la", "mv", "frame"} | {op for op, fmt in FORMAT.items() if fmt == "dss"} \
+PURE = {"li", "la", "mv", "frame"} | {op for op, fmt in FORMAT.items() if fmt == "dss" and not op.startswith("amo")} \
     | {"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw", "sraiw"}
 
 

@@ -27,7 +27,8 @@ FORMAT = {**{op: "dss" for op in R3}, **{op: "dsi" for op in I3},
           **{op: "ssi" for op in ["sb", "sh", "sw", "sd"]},
           **{op: "ssl" for op in ["beq", "bne", "blt", "bge", "bltu", "bgeu"]},
           "j": "l", "label": "l", "li": "di", "la": "dl", "mv": "ds", "frame": "di",
-          "csrr": "di", "csrw": "is", **{f"{n}.{w}": "dss" for n in ("amoswap", "amoadd") for w in "wd"}, "ebreak": "", "wfi": "", "fence": "", "fence_i": ""}
+          "csrr": "di", "csrw": "is", "csrs": "is", "csrc": "is", **{f"{n}.{w}": "dss" for n in ("amoswap", "amoadd", "amoor", "amoand") for w in "wd"},
+          "ebreak": "", "wfi": "", "fence": "", "fence_i": "", "mret": "", "sret": "", "sfence.vma": "ss"}
 LOADS = {(8, False): "lbu", (8, True): "lb", (16, False): "lhu", (16, True): "lh",
          (32, False): "lw", (32, True): "lw", (64, False): "ld", (64, True): "ld"}
 STORES = {8: "sb", 16: "sh", 32: "sw", 64: "sd"}
@@ -328,6 +329,12 @@ class Selector:
     def op_csrw(self, number, a):
         self.emit("csrw", number, self.r(a))
 
+    def op_csrs(self, number, a):
+        self.emit("csrs", number, self.r(a))
+
+    def op_csrc(self, number, a):
+        self.emit("csrc", number, self.r(a))
+
     def op_ecall(self, d, a7, a0, a1, a2):
         self.emit("ecall", d, [self.r(x) for x in (a7, a0, a1, a2)])
 
@@ -342,6 +349,15 @@ class Selector:
 
     def op_fence_i(self):
         self.emit("fence_i")
+
+    def op_mret(self):
+        self.emit("mret")
+
+    def op_sret(self):
+        self.emit("sret")
+
+    def op_sfence_vma(self, page, asid):
+        self.emit("sfence.vma", self.r(page), self.r(asid))
 
 
 def select_function(irf) -> list[MI]:

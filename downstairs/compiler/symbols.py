@@ -9,7 +9,7 @@ the type of an integer constant that its context has not typed yet (docs/compile
 import ast
 import operator
 
-from downstairs.compiler import types as T
+from downstairs.compiler import runtime, types as T
 
 
 class LiteralType(T.Type):
@@ -31,9 +31,10 @@ class Var:
     """A variable: kind "param", "local", "ref" (a second name for a record or array) or
     "global" (which has an ELF symbol, an initial value and its module)."""
 
-    def __init__(self, name, ty, kind, symbol=None, init=None, module=None):
+    def __init__(self, name, ty, kind, symbol=None, init=None, module=None, address=None):
         self.name, self.ty, self.kind = name, ty, kind
         self.symbol, self.init, self.module = symbol, init, module
+        self.address = address           # a global placed with at(ADDRESS, ...), or None
 
 
 class Func:
@@ -44,6 +45,8 @@ class Func:
         self.symbol = name
         self.address = None          # @at(ADDR): fixed placement
         self.external = False        # @external: defined outside the program, found by --symbol
+        self.trap = None             # @machine_trap / @supervisor_trap: "m" or "s"
+        self.boot = None             # @entry(...): (harts, stack bytes per hart, secondary name)
         self.locals: dict[str, Var] = {}
 
 
@@ -61,6 +64,18 @@ class ModuleRef:
         self.module = module
 
 
+def record_type_of(cls) -> T.RecordType:
+    """The compiler's RecordType for a @record class of the runtime (its fields are IntKinds
+    and Array[...] specs): the runtime's definition is the one source of the layout."""
+    def kind(k):
+        if hasattr(k, "length"):
+            return T.ArrayType(kind(k.elem), k.length)
+        return T.TYPE_NAMES[k.name]
+    return T.RecordType(cls.__name__, [(name, kind(k)) for name, k in cls.__record_fields__])
+
+
+TRAP_FRAME = record_type_of(runtime.TrapFrame)
+REGS8 = T.ArrayType(T.U64, 8)
 CONVERSIONS = {n: t for n, t in T.TYPE_NAMES.items() if t.is_int() or t is T.BOOL}
 # intrinsic -> (parameter types, result type); "csr" marks a compile-time CSR number
 INTRINSICS = {
@@ -69,14 +84,30 @@ INTRINSICS = {
     "store8": ([T.U64, T.U8], T.VOID), "store16": ([T.U64, T.U16], T.VOID),
     "store32": ([T.U64, T.U32], T.VOID), "store64": ([T.U64, T.U64], T.VOID),
     "csr_read": (["csr"], T.U64), "csr_write": (["csr", T.U64], T.VOID),
+    "csr_set": (["csr", T.U64], T.VOID), "csr_clear": (["csr", T.U64], T.VOID),
     "ecall": ([T.U64, T.U64, T.U64, T.U64], T.U64),
     # A extension, with aq and rl set (sequentially consistent): the old value comes back
     "amoswap32": ([T.U64, T.U32], T.U32), "amoswap64": ([T.U64, T.U64], T.U64),
     "amoadd32": ([T.U64, T.U32], T.U32), "amoadd64": ([T.U64, T.U64], T.U64),
     "wfi": ([], T.VOID), "fence": ([], T.VOID), "fence_i": ([], T.VOID),
+    "amoor32": ([T.U64, T.U32], T.U32), "amoor64": ([T.U64, T.U64], T.U64),
+    "amoand32": ([T.U64, T.U32], T.U32), "amoand64": ([T.U64, T.U64], T.U64),
+    # privileged: harts, traps, address translation (docs/compiler-language.md)
+    "mret": ([], T.VOID), "sret": ([], T.VOID), "sfence_vma": ([], T.VOID),
+    "sfence_vma_page": ([T.U64], T.VOID), "sfence_vma_asid": ([T.U64], T.VOID),
+    "hart_id": ([], T.U64), "image_start": ([], T.U64), "image_end": ([], T.U64),
+    "trap_return": ([TRAP_FRAME], T.VOID), "ecall_regs": ([REGS8], T.VOID),
+    "cas32": ([T.U64, T.U32, T.U32], T.U32), "cas64": ([T.U64, T.U64, T.U64], T.U64),
+    **{f"mprv_load{b}": ([T.U64], T.TYPE_NAMES[f"u{b}"]) for b in (8, 16, 32, 64)},
+    **{f"mprv_store{b}": ([T.U64, T.TYPE_NAMES[f"u{b}"]], T.VOID) for b in (8, 16, 32, 64)},
 }
-BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | {"int", "Array", "array", "record", "at", "external", "len", "range",
-                                                 "resource", "linear", "Ref", "MutRef", "run"}
+# intrinsics that are calls to a routine the compiler adds to the program (entry.py)
+HELPER_INTRINSICS = {"trap_return", "ecall_regs", "cas32", "cas64",
+                     *(f"mprv_{op}{b}" for op in ("load", "store") for b in (8, 16, 32, 64))}
+DECORATORS = {"at", "external", "entry", "machine_trap", "supervisor_trap"}
+BUILTIN_TYPES = {"TrapFrame": TRAP_FRAME}
+BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | DECORATORS | set(BUILTIN_TYPES) | {
+    "int", "Array", "array", "record", "len", "range", "addr", "resource", "linear", "Ref", "MutRef", "run"}
 RECORD_DECORATORS = {"record": None, "resource": "resource", "linear": "linear"}    # -> RecordType.ownership
 BORROWS = {"Ref": "shared", "MutRef": "exclusive"}          # parameter annotations Ref[T], MutRef[T]
 PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python

@@ -18,6 +18,13 @@ definitions make the same source run on the host:
   On the host they act on `host.MACHINE`, a tiny model of QEMU's `virt` board: a 16550 UART
   at 0x10000000 whose output is collected, a sifive_test exit device at 0x100000, and plain
   memory everywhere else.
+- The privileged part (docs/compiler-language.md, "Harts, traps and privilege"): `TrapFrame`,
+  the decorators `entry`, `machine_trap` and `supervisor_trap`, and `trap_return`, `mret`,
+  `sret`, `sfence_vma*`, `hart_id`, `addr`, `image_start`/`image_end`, `cas32/64`,
+  `amoor32/64`, `amoand32/64`, `ecall_regs`, `csr_set`/`csr_clear` and the
+  `mprv_load*`/`mprv_store*` family. On the host a trap is a Python call: an ecall from a
+  lower mode calls the program's trap handler with a filled-in TrapFrame, and trap_return
+  calls the function the frame's pc names.
 """
 
 import copy
@@ -72,9 +79,17 @@ def _zero(kind):
     return 0
 
 
+class HostArray(list):
+    """An array on the host: a list that knows its element type (for addr(): host.py)."""
+
+    def __init__(self, elem, values):
+        super().__init__(values)
+        self.elem = elem
+
+
 def array(elem, length: int) -> list:
     """A fixed-size array of `length` zero elements (records and arrays nest)."""
-    return [_zero(elem) for _ in range(length)]
+    return HostArray(elem, [_zero(elem) for _ in range(length)])
 
 
 def record(cls):
@@ -200,8 +215,13 @@ def run(entry) -> None:
     sys.exit(run_main(sys.modules[entry.__module__].__file__, entry.__name__))
 
 
-def at(address: int):
-    """Place the decorated function at a fixed address (compiled code only)."""
+def at(address: int, value=None):
+    """`@at(ADDRESS)` places the decorated function at a fixed address; `name = at(ADDRESS,
+    initial value)` places a global there (compiled code only: on the host the value is
+    the variable, as without `at`)."""
+    if value is not None:
+        return value
+
     def mark(func):
         return func
     return mark
@@ -255,6 +275,14 @@ def csr_write(number: int, value: int) -> None:
     host.MACHINE.csr_write(number, value)
 
 
+def csr_set(number: int, bits: int) -> None:
+    host.MACHINE.csr_write(number, host.MACHINE.csr_read(number) | bits)
+
+
+def csr_clear(number: int, bits: int) -> None:
+    host.MACHINE.csr_write(number, host.MACHINE.csr_read(number) & ~bits)
+
+
 def ecall(a7: int, a0: int = 0, a1: int = 0, a2: int = 0) -> int:
     return host.MACHINE.ecall(a7, a0, a1, a2)
 
@@ -293,3 +321,151 @@ def fence() -> None:
 
 def fence_i() -> None:
     pass
+
+
+# ---- harts, traps and privilege (docs/compiler-language.md) -----------------------------
+
+@record
+class TrapFrame:
+    """What a trap entry saves, and what trap_return restores. regs[i] is register xi
+    (regs[0] reads 0); pc is xepc; status, cause and tval are xstatus, xcause and xtval at
+    the trap. `hart` and `stack` belong to the entry code: the hart index and the stack the
+    handler runs on when the trap comes from a lower mode (trap_return fills them in)."""
+    regs: Array[u64, 32]
+    pc: u64
+    status: u64
+    cause: u64
+    tval: u64
+    hart: u64
+    stack: u64
+
+
+def entry(harts: int = 1, stack: int = 0x10000, secondary=None):
+    """`@entry(harts=N, stack=BYTES, secondary=FUNC)`: the decorated function is where the boot
+    hart starts (compiled code: every hart gets its own stack; see the language page)."""
+    def mark(func):
+        return func
+    return mark
+
+
+def machine_trap(func):
+    """The decorated function handles traps into M-mode: compiled, mtvec points at an entry
+    that saves every register in a TrapFrame and calls it; on the host, an ecall or a fault
+    from a lower mode calls it the same way."""
+    host.TRAP_HANDLERS[host.PRV_M] = func
+    return func
+
+
+def supervisor_trap(func):
+    """As machine_trap, for traps into S-mode (stvec, sscratch, sepc, sret)."""
+    host.TRAP_HANDLERS[host.PRV_S] = func
+    return func
+
+
+def trap_return(frame: TrapFrame) -> None:
+    """Leave for the mode and pc in `frame` with every register from it (never returns)."""
+    host.MACHINE.trap_return(frame)
+
+
+def mret() -> None:
+    raise host.HostLeft(host.PRV_M)
+
+
+def sret() -> None:
+    raise host.HostLeft(host.PRV_S)
+
+
+def sfence_vma() -> None:
+    host.MACHINE.tlb_flushes += 1
+
+
+def sfence_vma_page(vaddr: int) -> None:
+    host.MACHINE.tlb_flushes += 1
+
+
+def sfence_vma_asid(asid: int) -> None:
+    host.MACHINE.tlb_flushes += 1
+
+
+def hart_id() -> int:
+    return host.MACHINE.hart
+
+
+def addr(thing) -> int:
+    """The address of a record, an array or a function (on the host: a stable made-up one)."""
+    return host.MACHINE.address_of(thing)
+
+
+def image_start() -> int:
+    return host.MACHINE.image_start
+
+
+def image_end() -> int:
+    return host.MACHINE.image_end
+
+
+def cas32(address: int, expected: int, new: int) -> int:
+    old = u32(host.MACHINE.load(address, 4))
+    if old == u32(expected):
+        host.MACHINE.store(address, 4, new)
+    return old
+
+
+def cas64(address: int, expected: int, new: int) -> int:
+    old = host.MACHINE.load(address, 8)
+    if old == u64(expected):
+        host.MACHINE.store(address, 8, new)
+    return old
+
+
+def amoor32(address: int, value: int) -> int:
+    return _amo(address, 4, value, lambda old, new: old | new)
+
+
+def amoor64(address: int, value: int) -> int:
+    return _amo(address, 8, value, lambda old, new: old | new)
+
+
+def amoand32(address: int, value: int) -> int:
+    return _amo(address, 4, value, lambda old, new: old & new)
+
+
+def amoand64(address: int, value: int) -> int:
+    return _amo(address, 8, value, lambda old, new: old & new)
+
+
+def ecall_regs(regs: list) -> None:
+    """a0..a7 from regs[0..7], ecall, a0..a7 back into regs."""
+    host.MACHINE.ecall_regs(regs)
+
+
+def mprv_load8(address: int) -> int:
+    return host.MACHINE.lower_load(address, 1)
+
+
+def mprv_load16(address: int) -> int:
+    return host.MACHINE.lower_load(address, 2)
+
+
+def mprv_load32(address: int) -> int:
+    return host.MACHINE.lower_load(address, 4)
+
+
+def mprv_load64(address: int) -> int:
+    return host.MACHINE.lower_load(address, 8)
+
+
+def mprv_store8(address: int, value: int) -> None:
+    host.MACHINE.lower_store(address, 1, value)
+
+
+def mprv_store16(address: int, value: int) -> None:
+    host.MACHINE.lower_store(address, 2, value)
+
+
+def mprv_store32(address: int, value: int) -> None:
+    host.MACHINE.lower_store(address, 4, value)
+
+
+def mprv_store64(address: int, value: int) -> None:
+    host.MACHINE.lower_store(address, 8, value)

@@ -6,7 +6,8 @@ for how each was found):
 
 - "tiny": RV64IMA kernel (no FPU, no compressed instructions), so RV64IMA + Zicsr + Zifencei
   runs it; it runs on any rv64imac machine. /init is rv64ima/lp64.
-- "gc": the same with FPU=y and RISCV_ISA_C=y: the kernel and /init (rv64gc/lp64d) use C, F, D.
+- "gc": the same with SMP=y (Linux brings up every hart, through SBI HSM), FPU=y and
+  RISCV_ISA_C=y: the kernel and /init (rv64gc/lp64d) use C, F, D.
 
 Debian's 6.1 backports CONFIG_PORTABLE, which selects EFI, and EFI selects RISCV_ISA_C:
 NONPORTABLE=y and EFI=n are needed, or compressed instructions come back. `check()` reads the
@@ -16,11 +17,18 @@ final .config and refuses a build where any option here did not end up as asked.
 import dataclasses
 import pathlib
 
+def common(smp: str) -> tuple[tuple[str, str], ...]:
+    """The options both configs share; `smp` ("y" or "n") is whether Linux uses several harts."""
+    return MACHINE + (("SMP", smp),) + DEVICES
+
+
 # (option without CONFIG_, value): "y", "n", or a string for string options.
-COMMON = (
-    # the machine: 64-bit, MMU, QEMU virt, one hart
+MACHINE = (
+    # the machine: 64-bit, MMU, QEMU virt
     ("NONPORTABLE", "y"), ("EFI", "n"), ("64BIT", "y"), ("ARCH_RV64I", "y"), ("MMU", "y"),
-    ("SOC_VIRT", "y"), ("SMP", "n"), ("RISCV_ISA_ZICBOM", "n"), ("RISCV_ISA_SVPBMT", "n"),
+    ("SOC_VIRT", "y"))
+DEVICES = (
+    ("RISCV_ISA_ZICBOM", "n"), ("RISCV_ISA_SVPBMT", "n"),
     ("SIFIVE_PLIC", "y"), ("RISCV_SBI_V01", "y"),
     # console: the 16550A UART at 0x10000000 (ttyS0), and the SBI console (hvc0, earlycon=sbi)
     ("PRINTK", "y"), ("PRINTK_TIME", "y"), ("TTY", "y"), ("SERIAL_EARLYCON", "y"),
@@ -57,10 +65,10 @@ class Config:
 
 
 CONFIGS = {
-    "tiny": Config("tiny", "RV64IMA kernel, no FPU, no compressed instructions (runs on rv64imac)",
-                   COMMON + (("FPU", "n"), ("RISCV_ISA_C", "n")), "rv64ima", "lp64"),
-    "gc": Config("gc", "RV64GC kernel: the tiny config with FPU and compressed instructions on",
-                 COMMON + (("FPU", "y"), ("RISCV_ISA_C", "y")), "rv64gc", "lp64d"),
+    "tiny": Config("tiny", "RV64IMA kernel, one hart, no FPU, no compressed instructions (runs on rv64imac)",
+                   common("n") + (("FPU", "n"), ("RISCV_ISA_C", "n")), "rv64ima", "lp64"),
+    "gc": Config("gc", "RV64GC SMP kernel: the tiny config with several harts, FPU and compressed instructions",
+                 common("y") + (("FPU", "y"), ("RISCV_ISA_C", "y")), "rv64gc", "lp64d"),
 }
 
 

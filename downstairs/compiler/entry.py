@@ -1,0 +1,168 @@
+"""The compiler's own assembly: the code every hart runs first, the trap entries, and the small
+routines some intrinsics call. These are the only hand-written instruction sequences in a
+program; everything else is compiled (docs/compiler-language.md, "Harts, traps and privilege").
+
+Each routine is a list of lines, `("label", NAME)` or `(op, *operands)` in the assembler's
+syntax (asm.py), which the driver assembles and lists like compiled code.
+
+Memory the entry code uses, after the program's .bss (driver.py lays it out):
+
+    __stacks                          hart 0's stack          (stack bytes, grows down)
+    __stacks + stack                  hart 1's stack
+    ...
+    __stacks + harts * stack          = __image_end
+
+A trap entry (privileged spec 3.1.6/4.1.1 for the scratch, epc, cause, tval and status CSRs).
+The scratch CSR holds the TrapFrame of the code running below (a per-hart frame in firmware,
+the running task's in a kernel) while that code runs, and 0 while the handler runs:
+
+    csrrw sp, xscratch, sp        sp = the frame, xscratch = the interrupted sp
+    bnez  sp, below               0: the trap came from this mode (a handler was running)
+      same mode: the frame goes on the current stack, the handler runs below it
+    below: save x1, x3..x31 in frame.regs, the old sp in regs[2], xscratch = 0,
+      tp = frame.hart, sp = frame.stack (this hart's stack top)
+    both: regs[0] = 0, pc/status/cause/tval from the CSRs; call the handler(frame);
+      then xepc = frame.pc, xstatus = frame.status, every register from the frame, xret
+      (from below, xscratch = the frame again first).
+
+TrapFrame layout (runtime.TrapFrame, 8-byte fields): regs[0..31] at 0..255, then pc, status,
+cause, tval, hart, stack.
+"""
+
+from downstairs.compiler.symbols import TRAP_FRAME
+
+FRAME_SIZE = (TRAP_FRAME.size + 15) // 16 * 16
+PC, STATUS, CAUSE, TVAL, HART, STACK = (TRAP_FRAME.fields[f][1] for f in
+                                        ("pc", "status", "cause", "tval", "hart", "stack"))
+REG_NAMES = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+             "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+             "t3", "t4", "t5", "t6"]
+# the CSRs of each mode's traps: scratch, epc, cause, tval, status, vector base, and its return
+CSRS = {"m": {"scratch": 0x340, "epc": 0x341, "cause": 0x342, "tval": 0x343, "status": 0x300,
+              "tvec": 0x305, "ret": "mret"},
+        "s": {"scratch": 0x140, "epc": 0x141, "cause": 0x142, "tval": 0x143, "status": 0x100,
+              "tvec": 0x105, "ret": "sret"}}
+MSTATUS = 0x300
+MPRV, MXR = 1 << 17, 1 << 19
+ENTRY_NAMES = {"m": "__machine_trap", "s": "__supervisor_trap"}
+
+
+class Boot:
+    """What the entry code needs to know: how many harts get a stack, how big each is, the
+    function the first hart calls, the one the others call (or None: they park), the trap
+    entries to install, and an old-style plain trap function for mtvec (or None)."""
+
+    def __init__(self, harts: int, stack: int, main: str, secondary: str | None,
+                 traps: list[str], plain_trap: str | None):
+        self.harts, self.stack, self.main, self.secondary = harts, stack, main, secondary
+        self.traps, self.plain_trap = traps, plain_trap
+
+
+def start_code(boot: Boot) -> list[tuple]:
+    """_start, where every hart begins with a0 = its hart id (a1, a2: what the previous stage
+    passes, kept for main): tp = the hart index, sp = its own stack; a hart beyond the table
+    parks. The trap vectors are set. The first hart to swap __boot_claim wins: it zeroes .bss,
+    sets __boot_ready and calls main(a0, a1, a2); the others wait for __boot_ready and call the
+    secondary function (or park)."""
+    lines = [("label", "_start"), ("mv", "tp", "a0"), ("li", "t0", boot.harts),
+             ("bgeu", "a0", "t0", "__park"), ("la", "sp", "__stacks"), ("addi", "t0", "a0", 1),
+             ("li", "t1", boot.stack), ("mul", "t0", "t0", "t1"), ("add", "sp", "sp", "t0")]
+    for mode in boot.traps:
+        csr = CSRS[mode]
+        lines += [("csrw", csr["scratch"], "zero"), ("la", "t0", ENTRY_NAMES[mode]),
+                  ("csrw", csr["tvec"], "t0")]
+    if boot.plain_trap:
+        lines += [("la", "t0", boot.plain_trap), ("csrw", CSRS["m"]["tvec"], "t0")]
+    if boot.harts > 1:
+        lines += [("la", "t0", "__boot_claim"), ("li", "t1", 1), ("amoswap.w", "t1", "t0", "t1"),
+                  ("bne", "t1", "zero", ".Lstart.others")]
+    lines += [("la", "t0", "__bss_start"), ("la", "t1", "__bss_end"), ("label", ".Lstart.zero"),
+              ("bgeu", "t0", "t1", ".Lstart.zeroed")]               # 64 bytes a turn (driver aligns)
+    lines += [("sd", "zero", "t0", 8 * k) for k in range(8)]
+    lines += [("addi", "t0", "t0", 64), ("j", ".Lstart.zero"), ("label", ".Lstart.zeroed")]
+    if boot.harts > 1:
+        lines += [("fence",), ("la", "t0", "__boot_ready"), ("li", "t1", 1), ("sw", "t1", "t0", 0)]
+    lines += [("call", boot.main), ("j", "__park")]
+    if boot.harts > 1:
+        lines += [("label", ".Lstart.others"), ("la", "t0", "__boot_ready"), ("label", ".Lstart.wait"),
+                  ("lw", "t1", "t0", 0), ("beq", "t1", "zero", ".Lstart.wait"), ("fence",)]
+        lines += [("call", boot.secondary)] if boot.secondary else []
+    lines += [("label", "__park"), ("label", "__halt"), ("wfi",), ("j", "__park")]
+    return lines
+
+
+def save_registers(base: str) -> list[tuple]:
+    return [("sd", REG_NAMES[i], base, 8 * i) for i in range(1, 32) if i != 2]
+
+
+def trap_entry(mode: str, handler: str) -> list[tuple]:
+    """The entry xtvec points at for traps into `mode` ("m" or "s"), calling `handler`
+    (the @machine_trap or @supervisor_trap function) with the frame; see the module docstring.
+    Returns through the shared restore sequence, which trap_return also uses."""
+    csr, name = CSRS[mode], ENTRY_NAMES[mode]
+    below, common, restore = f".L{name}.below", f".L{name}.common", f"{name}.restore"
+    lines = [("label", name), ("csrrw", "sp", csr["scratch"], "sp"), ("bne", "sp", "zero", below),
+             # the same mode: a frame on the current stack
+             ("csrrw", "sp", csr["scratch"], "sp"), ("addi", "sp", "sp", -FRAME_SIZE)]
+    lines += save_registers("sp")
+    lines += [("addi", "t0", "sp", FRAME_SIZE), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp"),
+              ("li", "s1", 0), ("j", common),
+              # from below: the frame xscratch named; the handler runs on this hart's stack
+              ("label", below)]
+    lines += save_registers("sp")
+    lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp"),
+              ("ld", "tp", "s0", HART), ("ld", "sp", "s0", STACK), ("li", "s1", 1),
+              ("label", common), ("sd", "zero", "s0", 0)]
+    for field, offset in (("epc", PC), ("status", STATUS), ("cause", CAUSE), ("tval", TVAL)):
+        lines += [("csrr", "t0", csr[field]), ("sd", "t0", "s0", offset)]
+    lines += [("mv", "a0", "s0"), ("call", handler), ("beq", "s1", "zero", restore),
+              ("csrw", csr["scratch"], "s0")]
+    lines += restore_code(mode, restore)
+    return lines
+
+
+def restore_code(mode: str, label: str) -> list[tuple]:
+    """From the frame in s0: xepc, xstatus, every register, then xret."""
+    csr = CSRS[mode]
+    lines = [("label", label), ("ld", "t0", "s0", PC), ("csrw", csr["epc"], "t0"),
+             ("ld", "t0", "s0", STATUS), ("csrw", csr["status"], "t0"), ("mv", "sp", "s0")]
+    lines += [("ld", REG_NAMES[i], "sp", 8 * i) for i in range(1, 32) if i != 2]
+    return lines + [("ld", "sp", "sp", 8 * 2), (csr["ret"],)]
+
+
+def trap_return(mode: str, boot: Boot) -> list[tuple]:
+    """trap_return(frame) (a0 = the frame): it records this hart (tp) and its stack top for the
+    next trap from below, makes it the scratch frame and leaves through the restore sequence."""
+    csr = CSRS[mode]
+    return [("label", "__trap_return"), ("mv", "s0", "a0"), ("sd", "tp", "s0", HART),
+            ("la", "t0", "__stacks"), ("addi", "t1", "tp", 1), ("li", "t2", boot.stack),
+            ("mul", "t1", "t1", "t2"), ("add", "t0", "t0", "t1"), ("sd", "t0", "s0", STACK),
+            ("csrw", csr["scratch"], "s0"), ("j", f"{ENTRY_NAMES[mode]}.restore")]
+
+
+def helper(name: str) -> list[tuple]:
+    """The routine behind a helper intrinsic (symbols.HELPER_INTRINSICS, except trap_return),
+    called with the psABI: arguments in a0.., result in a0; it uses only a0..a7, t0..t2."""
+    lines = [("label", "__" + name)]
+    if name.startswith("cas"):               # a0 = address, a1 = expected, a2 = new; old in a0
+        width = "w" if name == "cas32" else "d"
+        again, done = f".L{name}.again", f".L{name}.done"
+        lines += [("label", again), (f"lr.{width}", "t0", "a0"), ("bne", "t0", "a1", done),
+                  (f"sc.{width}", "t1", "a0", "a2"), ("bne", "t1", "zero", again),
+                  ("label", done), ("mv", "a0", "t0")]
+    elif name.startswith("mprv_"):           # one access with mstatus.MPRV (and MXR for loads) set
+        load = name.startswith("mprv_load")
+        size = int(name[len("mprv_load"):] if load else name[len("mprv_store"):])
+        access = ({8: "lbu", 16: "lhu", 32: "lw", 64: "ld"}[size], "a0", "a0", 0) if load else \
+            ({8: "sb", 16: "sh", 32: "sw", 64: "sd"}[size], "a1", "a0", 0)
+        lines += [("li", "t0", MPRV | (MXR if load else 0)), ("csrs", MSTATUS, "t0"), access,
+                  ("csrc", MSTATUS, "t0")]
+    elif name == "ecall_regs":               # a0 = the array of a0..a7, loaded, then written back
+        lines += [("addi", "sp", "sp", -16), ("sd", "a0", "sp", 0), ("mv", "t0", "a0")]
+        lines += [("ld", f"a{k}", "t0", 8 * k) for k in range(7, -1, -1)]
+        lines += [("ecall",), ("ld", "t0", "sp", 0)]
+        lines += [("sd", f"a{k}", "t0", 8 * k) for k in range(8)]
+        lines += [("addi", "sp", "sp", 16)]
+    else:
+        raise ValueError(f"no helper routine {name!r}")
+    return lines + [("ret",)]
