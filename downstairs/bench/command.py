@@ -1,10 +1,11 @@
 """`downstairs bench`: every benchmark of the stack, each against its peer in the same run.
 
-    downstairs bench               C programs on our machine (both engines) and on QEMU
-    downstairs bench --firmware    Debian's OpenSBI + U-Boot to the prompt and out, against QEMU
-    downstairs bench --linux       Linux 6.1 booted to its init's marker, against QEMU
-    downstairs bench --compiler    our compiler's code against gcc -O2, in guest instructions
-    downstairs bench --vm          the KVM microVM booting Linux, against QEMU's microvm
+    downstairs bench                  C programs on our machine (both engines) and on QEMU
+    downstairs bench --firmware       Debian's OpenSBI + U-Boot to the prompt and out, against QEMU
+    downstairs bench --own-firmware   our SBI firmware against OpenSBI, on both machines
+    downstairs bench --linux          Linux 6.1 booted to its init's marker, against QEMU
+    downstairs bench --compiler       our compiler's code against gcc -O2, in guest instructions
+    downstairs bench --vm             the KVM microVM booting Linux, against QEMU's microvm
 
 Times are wall clock, the best (programs) or the median (boots) of several runs taken
 alternately, so both sides see the same load; ratios are ours over the peer's measured in the
@@ -16,7 +17,7 @@ import argparse
 
 from downstairs.errors import UsageError
 
-ROUNDS = {"firmware": 3, "linux": 5, "vm": 3}       # boots per emulator when --rounds is not given
+ROUNDS = {"firmware": 3, "own-firmware": 5, "linux": 5, "vm": 3}   # boots when --rounds is not given
 
 
 def register(subparsers) -> None:
@@ -27,6 +28,8 @@ def register(subparsers) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--firmware", action="store_true", help="OpenSBI + U-Boot to the prompt, against QEMU")
+    which.add_argument("--own-firmware", action="store_true",
+                       help="our firmware (downstairs/firmware) against OpenSBI: instructions, boot time, size")
     which.add_argument("--linux", action="store_true", help="Linux to its init's marker, against QEMU")
     which.add_argument("--compiler", action="store_true", help="our compiled code against gcc -O2")
     which.add_argument("--vm", action="store_true", help="the microVM against qemu-system-x86_64 -M microvm")
@@ -36,7 +39,7 @@ def register(subparsers) -> None:
     p.add_argument("--repeat", default="3", metavar="N",
                    help="C programs: runs per measurement, the best counts (default 3)")
     p.add_argument("--rounds", default=None, metavar="N",
-                   help="boots per emulator (default: 3, or 5 with --linux)")
+                   help="boots per emulator (default: 3, or 5 with --linux and --own-firmware)")
     p.add_argument("--kernel", choices=["bzImage", "vmlinux"], default="bzImage",
                    help="--vm: boot the bzImage or the vmlinux (PVH) form of the kernel")
     p.set_defaults(func=main)
@@ -56,8 +59,8 @@ def main(args: argparse.Namespace) -> int:
     from downstairs.machine import engine
 
     repeat = count("--repeat", args.repeat, 3)
-    kind = ("firmware" if args.firmware else "linux" if args.linux else "compiler" if args.compiler
-            else "vm" if args.vm else "programs")
+    kind = ("firmware" if args.firmware else "own-firmware" if args.own_firmware else "linux" if args.linux
+            else "compiler" if args.compiler else "vm" if args.vm else "programs")
     rounds = count("--rounds", args.rounds, ROUNDS.get(kind, 3))
     if kind == "compiler":
         from downstairs.bench import compiler
@@ -67,6 +70,11 @@ def main(args: argparse.Namespace) -> int:
         return vm.main(rounds, args.kernel)
     if not engine.compiled_available():
         raise UsageError("the compiled engine is not built: pip install . first")
+    if kind == "own-firmware":
+        from downstairs.bench import own_firmware
+        for line in own_firmware.report(rounds):
+            print(line, flush=True)
+        return 0
     if kind == "linux":
         from downstairs.bench import linux
         print("\n".join(linux.report(rounds)))

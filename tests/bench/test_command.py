@@ -16,6 +16,7 @@ BENCH = [sys.executable, "-m", "downstairs", "bench"]
     (["--rounds", "0", "--firmware"], "--rounds '0'"),
     (["--rounds", "-2", "--linux"], "--rounds '-2'"),
     (["--rounds", "0", "--vm"], "--rounds '0'"),
+    (["--rounds", "-1", "--own-firmware"], "--rounds '-1'"),
     (["--programs", "nope"], "unknown program"),
     (["--programs", ","], "unknown program"),
 ])
