@@ -143,8 +143,10 @@ def parse_virtio(args: argparse.Namespace, board: str) -> list:
     the virt board has slots for them."""
     from downstairs.machine.drives import virtio_devices
 
+    from downstairs.machine.boards import board as layout
+
     parse_globals(args.globals)
-    if board != "virt" and (args.drive or args.device):
+    if layout(board).VIRTIO_COUNT == 0 and (args.drive or args.device):
         raise UsageError(f"-M {board} has no virtio slots: -drive and -device need -M virt")
     return virtio_devices(args.drive, args.device)
 

@@ -20,6 +20,7 @@ ROM_BASE, ROM_SIZE = 0x1000, 0xF000
 CLINT_BASE, CLINT_SIZE = 0x2000000, 0x10000
 RAM_BASE = 0x80000000
 TIME_CSR = False                                   # `time` is left to firmware, as on Spike
+VIRTIO_COUNT = 0                                   # no virtio-mmio slots for -drive/-device
 
 
 def attach(machine, config) -> None:
