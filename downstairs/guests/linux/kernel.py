@@ -20,7 +20,6 @@ them builds a new entry; otherwise the entry is returned at once. The kbuild obj
 deleted after the build (about 100 MB); only the artifacts are kept.
 """
 
-import dataclasses
 import os
 import pathlib
 import shutil
@@ -48,10 +47,11 @@ file /init {init} 0755 0 0
 """
 
 
-@dataclasses.dataclass(frozen=True)
 class Built:
-    directory: pathlib.Path
-    cached: bool             # True: found in the cache, nothing was run
+    def __init__(self, directory: pathlib.Path, cached: bool):
+        """A built kernel in its cache folder; `cached`: found there, nothing was run."""
+        self.directory = directory
+        self.cached = cached
 
     @property
     def image(self) -> pathlib.Path:
