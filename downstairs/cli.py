@@ -19,7 +19,9 @@ COMMAND_MODULES = [
     ("downstairs.guests.linux.command", ["guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.firmware.command", ["firmware"]),
+    ("downstairs.kernel.command", ["kernel"]),
     ("downstairs.hypervisor.command", ["vm"]),
+    ("downstairs.sandbox.command", ["sandbox", "run-user"]),
     ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer
 ]
 

@@ -27,6 +27,19 @@ from downstairs.compiler.symbols import (  # noqa: F401  (Var, Func, LIT are use
     BUILTIN_TYPES, TRAP_FRAME)
 
 
+
+def defined_names(node) -> list[str]:
+    """The names a module-level statement binds: imports, a def, a class, an assignment."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name for alias in node.names if alias.name != "*"]
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
 class Program:
     """A checked program: its modules (dependencies first), functions, storage, and the tables
     of what the checker found (see the module docstring)."""
@@ -86,6 +99,13 @@ class Checker(ExprChecker):
         first, then functions and globals (whose types may name those)."""
         names = module.names
         later = []
+        first: dict[str, int] = {}          # name -> the line that defined it
+        for node in module.tree.body:
+            for name in defined_names(node):
+                if name in first:
+                    raise self.err(node, f"{name!r} is defined twice in this module (first at line {first[name]}): "
+                                         f"rename one")
+                first[name] = node.lineno
         for i, node in enumerate(module.tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:

@@ -39,6 +39,8 @@ def register(subparsers) -> None:
                    help="function the entry code calls (default main); 'none' for no entry code")
     p.add_argument("--trap", help="function that mtvec points at (default: trap_handler, if there is one)")
     p.add_argument("--stack-size", default="0x10000", help="bytes of stack after .bss (default 64 KiB)")
+    p.add_argument("--data-align", default="16",
+                   help="alignment of .data (4096: code and data on separate pages, to map them apart)")
     p.add_argument("--no-rvc", action="store_true", help="do not use compressed instructions")
     p.add_argument("--symbol", action="append", default=[], metavar="NAME=ADDRESS",
                    help="address of an @external function (repeatable)")
@@ -67,10 +69,13 @@ def run(args) -> int:
         if not sep or not name:
             raise UsageError(f"--symbol wants NAME=ADDRESS, got {item!r}")
         symbols[name] = parse_int(value)
+    data_align = parse_int(args.data_align, "--data-align")
+    if data_align <= 0 or data_align & (data_align - 1):
+        raise UsageError(f"--data-align wants a power of two, got {args.data_align}")
     options = Options(symbols=symbols, base=parse_int(args.base, "--base", 4),
                       entry=None if args.entry == "none" else args.entry, trap=args.trap,
                       stack_size=parse_int(args.stack_size, "--stack-size", 16),
-                      compressed=not args.no_rvc, search_path=args.include)
+                      compressed=not args.no_rvc, search_path=args.include, data_align=data_align)
     try:
         image = compile_file(args.file, options)
     except CompileError as err:

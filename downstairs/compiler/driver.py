@@ -32,7 +32,8 @@ class Options:
     """What `downstairs compile` can be told (its options have the same names)."""
 
     def __init__(self, base: int = 0x80000000, entry: str | None = "main", trap: str | None = None,
-                 stack_size: int = 0x10000, compressed: bool = True, search_path=(), symbols=None):
+                 stack_size: int = 0x10000, compressed: bool = True, search_path=(), symbols=None,
+                 data_align: int = 16):
         self.base = base
         self.entry = entry                # None: no entry code (a library of functions)
         self.trap = trap                  # the mtvec target; default: trap_handler if defined
@@ -40,18 +41,22 @@ class Options:
         self.compressed = compressed
         self.search_path = list(search_path)
         self.symbols = dict(symbols or {})        # addresses of @external functions
+        self.data_align = data_align      # where .data may start: 4096 keeps code and data on separate pages
 
 
 class Image:
     """A compiled program: text (code and constants) from `base`, initialised data at
     data_addr, bss_size bytes of .bss and stack from bss_addr, the entry address, the symbols
     [(name, address, size, "func"|"object"|"label", "text"|"data"|"bss")], whether it uses
-    RVC, and the --emit asm listing."""
+    RVC, the --emit asm listing, and the line records [(address, source path, line)] in address
+    order: from each address on, the code is that line's (until the next record)."""
 
-    def __init__(self, base, text, data_addr, data, bss_addr, bss_size, entry, symbols, rvc, listing=""):
+    def __init__(self, base, text, data_addr, data, bss_addr, bss_size, entry, symbols, rvc, listing="",
+                 lines=()):
         self.base, self.text, self.data_addr, self.data = base, text, data_addr, data
         self.bss_addr, self.bss_size, self.entry = bss_addr, bss_size, entry
         self.symbols, self.rvc, self.listing = symbols, rvc, listing
+        self.lines = list(lines)
 
 
 def assemble(asm, lines, listing):
@@ -144,6 +149,7 @@ def layout_program(path: str, options: Options) -> Image:
     check_ownership(program)
     asm = Assembler(compressed=options.compressed)
     listing = []
+    marks = []                                # (label, path, line) where a source line starts
     traps = trap_handlers(program)
     boot = boot_plan(program, options, traps)
     if boot:
@@ -168,6 +174,8 @@ def layout_program(path: str, options: Options) -> Image:
             if mi.line != last_line and mi.line:
                 last_line = mi.line
                 listing.append(f"    # {irf.module.path}:{mi.line}: {lines[mi.line - 1].strip()}")
+                marks.append((f".Lline.{len(marks)}", irf.module.path, mi.line))
+                asm.label(marks[-1][0])
             if mi.op == "label":
                 asm.label(mi.args[0])
                 listing.append(f"{mi.args[0]}:")
@@ -175,6 +183,7 @@ def layout_program(path: str, options: Options) -> Image:
                 asm.ins(mi.op, *mi.args)
                 listing.append("        " + format_ins(mi.op, mi.args))
         asm.label(irf.symbol + ".end")
+        marks.append((irf.symbol + ".end", None, 0))          # the compiler's own code follows
     helpers = sorted({ins.args[1][2:] for irf in irfs for ins in irf.code
                       if ins.op == "call" and ins.args[1].startswith("__")})
     own = []                                  # the compiler's routines: (symbol, lines)
@@ -197,7 +206,7 @@ def layout_program(path: str, options: Options) -> Image:
     for k, blob in enumerate(program.bytes_consts):
         asm.label(f".bytes.{k}")
         asm.data(struct.pack("<Q", len(blob)) + blob)
-    asm.align(16)
+    asm.align(max(16, options.data_align))
     asm.label("__data_start")
     if boot and boot.harts > 1:
         for name in ("__boot_claim", "__boot_ready"):       # the boot lottery (entry.start_code)
@@ -252,7 +261,8 @@ def layout_program(path: str, options: Options) -> Image:
     for name in ("__bss_start", "__bss_end", "__stacks", "__stack_top", "__image_end"):
         elf_symbols.append((name, symbols[name], 0, "label", "bss"))
     entry = options.base if entry_symbol else (symbols[irfs[0].symbol] if irfs else options.base)
+    lines = sorted(((symbols[label], path, line) for label, path, line in marks), key=lambda mark: mark[0])
     return Image(options.base, blob[:split], symbols["__data_start"], blob[split:], bss_addr,
                  bss_end - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
-                 "\n".join(listing) + "\n")
+                 "\n".join(listing) + "\n", lines)
 

@@ -5,7 +5,8 @@ space in the function's stack storage, globals are named by their ELF symbol. Co
 to jumps (`branch`), so `and`/`or` short-circuit and `if a < b:` is one compare-and-branch.
 Loops are rotated: the test sits at the bottom and runs once more at the top to enter.
 Array indexing checks the bounds (an out-of-range index traps, as IndexError would stop
-CPython); division checks for zero; `assert` traps. All traps go to one `ebreak` per function.
+CPython); division checks for zero; `assert` traps. The checks of one source line branch to one
+`ebreak` for that line, at the function's end, so a trap's pc says which line failed.
 
 A resource moves by copying its bytes (the name it left is dead, ownership.py sees to that),
 except into a parameter: the callee gets the address of the caller's storage, which nobody
@@ -63,7 +64,7 @@ class Lowerer:
         self.loops: list[tuple[str, str]] = []
         self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
         self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
-        self.trap_label = self.label()
+        self.traps: dict[int, str] = {}                  # source line -> its trap block's label
         result = func.ftype.result
         self.sret = self.ir.new() if T.is_resource(result) and result.size > 16 else None    # big result's address
 
@@ -75,9 +76,15 @@ class Lowerer:
     def emit(self, op, *args):
         self.ir.code.append(Ins(op, *args, line=self.line))
 
+    def trap_label(self) -> str:
+        """Where a failed check of the current source line branches (its line's trap block)."""
+        if self.line not in self.traps:
+            self.traps[self.line] = self.label()
+        return self.traps[self.line]
+
     def lower(self) -> IRFunction:
         """The function's IR: parameters in registers, local storage in the frame, the body,
-        then one shared trap block if any check can fail."""
+        then a trap block for each source line with a check that can fail."""
         node = self.func.node
         self.line = node.lineno
         params = [self.sret] if self.sret is not None else []
@@ -94,8 +101,9 @@ class Lowerer:
         self.block(node.body)
         if not (node.body and isinstance(node.body[-1], ast.Return)):
             self.emit("ret", None)
-        if any(self.trap_label in ins.args for ins in self.ir.code if ins.op == "br"):
-            self.emit("label", self.trap_label)
+        for line, label in sorted(self.traps.items()):
+            self.line = line
+            self.emit("label", label)
             self.emit("trap")
         return self.ir
 
@@ -174,7 +182,7 @@ class Lowerer:
             else:
                 self.emit("ret", None if node.value is None else self.value(node.value))
         elif kind is ast.Assert:
-            self.branch(node.test, self.trap_label, False)
+            self.branch(node.test, self.trap_label(), False)
 
     def for_range(self, node):
         """for i in range(a, b, s): i runs a, a+s, ... while i < b (i > b for s < 0); after a
@@ -415,7 +423,7 @@ class Lowerer:
             known = self.known_range(node.slice)
             if not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
                 self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length),
-                          self.trap_label)
+                          self.trap_label())
             if size != 1:
                 scaled = self.ir.new()
                 if size & (size - 1) == 0:
@@ -456,7 +464,7 @@ class Lowerer:
         branch to the trap block when it is zero. (Operands may be constants: `select` puts
         them in registers, x0 for zero.)"""
         if op in ("//", "%") and not (isinstance(b, Imm) and b.value != 0):
-            self.emit("br", "==", ty, b, Imm(0), self.trap_label)
+            self.emit("br", "==", ty, b, Imm(0), self.trap_label())
         self.emit("bin", op, ty, dest, a, b)
 
     def value(self, node, into=None):

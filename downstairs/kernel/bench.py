@@ -1,0 +1,186 @@
+"""What the kernel costs, in guest instructions (exact: -icount shift=0 on our machine, where
+time follows the instruction count and a run is the same every time; QEMU's for comparison).
+
+    python3 -m downstairs.kernel.bench [--quick]
+
+- IPC round trip: bench.toml's pinger SENDs to the ponger (a server of higher priority that
+  answers with RECV-and-reply), 64 times after 8 to warm up. Counted two ways: from outside,
+  on our machine, from the pinger's ecall (which does not retire) to the instruction after it
+  in U-mode, i.e. kernel + ponger + kernel, exactly (the stage tracer's hook: the hart stops
+  after every SYSTEM instruction); and by the pinger itself with instret around its ecall
+  helper (so including the helper's own loads and stores), on our machine and on QEMU.
+  The same for a null system call (SEND to KERNEL for K_NOW).
+- Reset to the app's first output line: system.toml booted on a blank disk, with our firmware
+  and with OpenSBI's fw_dynamic; the count when the UART prints the app's first line, and where
+  the kernel starts and first enters U-mode (--trace-stages' records).
+- The kernel's size: the lines of its subset modules (boot.py and what it imports).
+"""
+
+import argparse
+import io
+import pathlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+from downstairs.kernel.build import DEFAULT_TABLE, HERE, build
+
+BENCH_TABLE = HERE / "bench.toml"
+OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+FIRST_LINE = b"app: hello from U-mode\n"
+ECALL = 0x00000073
+WARM, ROUNDS = 8, 64
+PINGER_LINE = re.compile(rb"ipc round trip (\d+) instructions, null system call (\d+)")
+
+
+def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, output):
+    from downstairs.machine import boards, engine
+    from downstairs.machine.drives import virtio_devices
+
+    drives = [f"file={disk},format=raw,if=none,id=d0"] if disk else []
+    devices = ["virtio-blk-device,drive=d0"] if disk else []
+    config = boards.BootConfig(bios=firmware, kernel=str(image), icount=0,
+                               virtio=virtio_devices(drives, devices))
+    return boards.build(config, engine.load("auto"), output)
+
+
+def ecall_address(elf: pathlib.Path) -> int:
+    """The address of the ecall in a task's __ecall_regs routine."""
+    from downstairs.machine.loader import load_image
+
+    image = load_image(str(elf), 0, 1 << 30)
+    start = image.symbol("__ecall_regs")
+    for address, data, _ in image.segments:
+        for at in range(start - address, len(data) - 3, 2):
+            if int.from_bytes(data[at:at + 4], "little") == ECALL:
+                return address + at
+    raise RuntimeError(f"no ecall in __ecall_regs of {elf}")
+
+
+def round_trips(firmware: str) -> tuple[list[int], bytes]:
+    """Every call the pinger makes through its ecall helper, counted from outside (instructions
+    from its ecall to its return): WARM + ROUNDS round trips, as many null calls, then its print;
+    and the console output."""
+    system = build(BENCH_TABLE)
+    ecall = ecall_address(system.folder / "tasks" / "pinger.elf")
+    out = bytearray()
+    m = machine_for(firmware, system.image, None, out.extend)
+    counts, start = [], None
+
+    class EcallWatch:
+        """The machine's observer: after each slice, where the pinger's ecall went."""
+
+        def after_slice(self, index, hart, retired):
+            nonlocal start
+            if start is None and hart.priv == 1 and hart.sepc == ecall and hart.scause == 8:
+                start = m.instructions
+            elif start is not None and hart.priv == 0 and hart.pc == ecall + 4:
+                counts.append(m.instructions - start)
+                start = None
+
+        def console_output(self, data):
+            """Console bytes: nothing to watch there."""
+
+    for hart in m.harts:
+        hart.stop_on_system = 1
+    m.observe(EcallWatch())
+    try:
+        m.run()
+    finally:
+        m.close()
+    return counts, bytes(out)
+
+
+def qemu_pinger(firmware: str) -> bytes:
+    system = build(BENCH_TABLE)
+    run = subprocess.run(["qemu-system-riscv64", "-M", "virt", "-bios", firmware, "-kernel", str(system.image),
+                          "-nographic", "-icount", "shift=0"], stdin=subprocess.DEVNULL, capture_output=True,
+                         timeout=120)
+    return run.stdout
+
+
+def first_line(firmware: str) -> dict:
+    """Instructions from reset to the kernel's entry, to the first U-mode instruction and to
+    the app's first line on the UART (a blank disk)."""
+    from downstairs.machine.stages import StageTracer
+
+    system = build(DEFAULT_TABLE)
+    with tempfile.TemporaryDirectory() as folder:
+        disk = pathlib.Path(folder) / "disk.img"
+        disk.write_bytes(bytes(1 << 20))
+        out = bytearray()
+        seen = {}
+
+        def output(data: bytes) -> None:
+            out.extend(data)
+            if "line" not in seen and FIRST_LINE in out:
+                seen["line"] = m.executed()
+
+        m = machine_for(firmware, system.image, disk, output)
+        tracer = StageTracer(m, io.StringIO())
+        tracer.attach()                           # it sees the console output too (observe)
+        try:
+            m.run()
+        finally:
+            m.close()
+    stages = {name.split(" ")[0]: count for name, _, _, _, count in tracer.stages}
+    return {"kernel": stages.get("kernel"), "user": stages.get("first"), "line": seen.get("line"),
+            "total": m.instructions}
+
+
+def kernel_lines() -> tuple[int, int]:
+    """(lines, lines of code) of the kernel's subset modules: without blank lines, comments and
+    docstrings for the second."""
+    from downstairs.compiler.modules import load_program
+
+    total = code = 0
+    for module in load_program(str(HERE / "boot.py"), [str(HERE)]):
+        lines = module.source.splitlines()
+        total += len(lines)
+        skip = set()
+        import ast
+        for node in ast.walk(module.tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                skip.update(range(body[0].lineno, body[0].end_lineno + 1))
+        code += sum(1 for n, line in enumerate(lines, 1)
+                    if n not in skip and line.strip() and not line.strip().startswith("#"))
+    return total, code
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m downstairs.kernel.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="our firmware only (no OpenSBI boots)")
+    args = parser.parse_args(argv)
+    from downstairs.firmware.build import build as build_firmware
+
+    ours = str(build_firmware().binary)
+    counts, output = round_trips(ours)
+    ipc, null = counts[WARM:WARM + ROUNDS], counts[2 * WARM + ROUNDS:2 * (WARM + ROUNDS)]   # then its print
+    print("IPC (instructions, exact, our machine):")
+    print(f"  round trip, pinger's ecall to its return: {statistics.median(ipc)} "
+          f"(min {min(ipc)}, max {max(ipc)}; goal <= 300)")
+    print(f"  null system call (SEND to KERNEL, K_NOW): {statistics.median(null)}")
+    mine = PINGER_LINE.search(output)
+    qemu = PINGER_LINE.search(qemu_pinger(ours))
+    print(f"  the pinger's own count with instret around its ecall helper: our machine "
+          f"{mine.group(1).decode()} / {mine.group(2).decode()}, QEMU -icount shift=0 "
+          f"{qemu.group(1).decode() if qemu else '?'} / {qemu.group(2).decode() if qemu else '?'}")
+    print("Reset to the app's first line (instructions, -icount shift=0, blank disk):")
+    for name, firmware in [("our firmware", ours)] + ([] if args.quick else [("OpenSBI fw_dynamic", OPENSBI)]):
+        r = first_line(firmware)
+        print(f"  {name:20} kernel entry {r['kernel']:>10,}  first U-mode {r['user']:>10,}  "
+              f"app's first line {r['line']:>10,}  (kernel to line {r['line'] - r['kernel']:,}; "
+              f"goal <= 200,000 from reset)")
+    total, code = kernel_lines()
+    print(f"The kernel: {total} lines in its subset modules, {code} without blank lines, comments and "
+          f"docstrings (goal about 2,000; xv6 6,468, Hubris 5,782)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

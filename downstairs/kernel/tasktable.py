@@ -1,0 +1,261 @@
+"""The task table on the host: the TOML file that fixes a system's tasks (system.toml is ours),
+read with tomllib and checked, and its binary form for the kernel (the layout is table.py's,
+whose offsets this file uses; panic.py's line table is encoded here too).
+
+Every mistake is one line that names the entry: `system.toml: tasks.app: sends to 'stroe', which
+is not a task`. The checks: unknown or missing keys and wrong types; memory that overlaps
+another task's, the kernel's or a device; memory outside RAM or not in whole pages; a device
+that is not on the board or is owned twice; an interrupt of a device the task does not own;
+an unknown task name (sends, the supervisor); more tasks than the kernel has room for.
+docs/kernel.md, "The task table", is the schema.
+"""
+
+import pathlib
+import struct
+import tomllib
+
+from downstairs.errors import UsageError
+from downstairs.kernel import table as layout
+
+PAGE = 4096
+FAULT_BIT = 1 << 31
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class Device:
+    """A device of the board: its registers and its PLIC source (0: none)."""
+
+    def __init__(self, name: str, base: int, size: int, irq: int):
+        self.name, self.base, self.size, self.irq = name, base, size, irq
+
+
+class Task:
+    """One [tasks.NAME] entry, checked: index is its place in the file."""
+
+    def __init__(self, name: str, index: int, source: pathlib.Path, priority: int, base: int, size: int,
+                 stack: int, sends: list[str], devices: list[str], interrupts: dict[str, int], power: bool):
+        self.name, self.index, self.source, self.priority = name, index, source, priority
+        self.base, self.size, self.stack = base, size, stack
+        self.sends, self.devices, self.interrupts, self.power = sends, devices, interrupts, power
+
+
+class Table:
+    """A whole task table: the board, the kernel's memory and supervisor, the devices, the tasks."""
+
+    def __init__(self, path: pathlib.Path, ram: tuple[int, int], plic: int, finisher: int,
+                 kernel: tuple[int, int], supervisor: str, devices: dict[str, Device], tasks: list[Task]):
+        self.path, self.ram, self.plic, self.finisher = path, ram, plic, finisher
+        self.kernel, self.supervisor, self.devices, self.tasks = kernel, supervisor, devices, tasks
+
+    def task(self, name: str) -> Task:
+        return next(t for t in self.tasks if t.name == name)
+
+
+class Entry:
+    """Reading one table of the TOML file: its dotted name for errors, and typed fields."""
+
+    def __init__(self, where: str, path: pathlib.Path, data):
+        self.where, self.path = where, path
+        if not isinstance(data, dict):
+            self.fail("must be a table")
+        self.data = data
+
+    def fail(self, message: str):
+        raise UsageError(f"{self.path.name}: {self.where}: {message}")
+
+    def only(self, keys: set[str]) -> None:
+        for key in self.data:
+            if key not in keys:
+                self.fail(f"unknown key {key!r} (expected {', '.join(sorted(keys))})")
+
+    def get(self, key: str, kind, default=None):
+        if key not in self.data:
+            if default is None:
+                self.fail(f"{key!r} is missing")
+            return default
+        value = self.data[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.fail(f"{key} must be an integer, not {value!r}")
+        if kind is not int and not isinstance(value, kind):
+            self.fail(f"{key} must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def names(self, key: str) -> list[str]:
+        value = self.get(key, list, [])
+        if not all(isinstance(v, str) for v in value):
+            self.fail(f"{key} must be a list of names")
+        return value
+
+    def range(self, key: str) -> tuple[int, int]:
+        """A { base = ..., size = ... } field, in whole pages."""
+        inner = Entry(f"{self.where}.{key}", self.path, self.get(key, dict))
+        inner.only({"base", "size"})
+        base, size = inner.get("base", int), inner.get("size", int)
+        if base < 0 or size <= 0 or base % PAGE or size % PAGE:
+            self.fail(f"{key} must be whole 4 KiB pages with a positive size, not {base:#x}+{size:#x}")
+        return base, size
+
+
+def load(path) -> Table:
+    """Read and check the task table at `path` (UsageError on the first problem)."""
+    path = pathlib.Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as err:
+        raise UsageError(f"{path}: {err.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"{path.name}: not a valid TOML file: {err}") from None
+    top = Entry("(top level)", path, data)
+    top.only({"board", "devices", "kernel", "tasks"})
+    board = Entry("board", path, top.get("board", dict))
+    board.only({"ram", "plic", "finisher"})
+    ram = board.range("ram")
+    devices = {}
+    for name, fields in top.get("devices", dict, {}).items():
+        entry = Entry(f"devices.{name}", path, fields)
+        entry.only({"base", "size", "irq"})
+        devices[name] = Device(name, entry.get("base", int), entry.get("size", int), entry.get("irq", int, 0))
+        if devices[name].size <= 0 or not 0 <= devices[name].irq < 128:
+            entry.fail("size must be positive and irq a PLIC source below 128")
+    kernel = Entry("kernel", path, top.get("kernel", dict))
+    kernel.only({"memory", "supervisor"})
+    tasks = [read_task(name, index, path, fields, devices)
+             for index, (name, fields) in enumerate(top.get("tasks", dict).items())]
+    result = Table(path, ram, board.get("plic", int), board.get("finisher", int, 0), kernel.range("memory"),
+                   kernel.get("supervisor", str), devices, tasks)
+    check(result)
+    return result
+
+
+def read_task(name: str, index: int, path: pathlib.Path, fields, devices: dict[str, Device]) -> Task:
+    entry = Entry(f"tasks.{name}", path, fields)
+    entry.only({"source", "priority", "memory", "stack", "sends", "devices", "interrupts", "power"})
+    if index >= layout.MAX_TASKS:
+        entry.fail(f"is task {index + 1}: the kernel has room for {layout.MAX_TASKS}")
+    if not name or len(name) >= layout.NAME_SIZE or set(name) - NAME_CHARS:
+        entry.fail(f"a task's name is 1 to {layout.NAME_SIZE - 1} of a-z, 0-9 and _")
+    priority, stack = entry.get("priority", int), entry.get("stack", int)
+    if not 0 <= priority <= 255:
+        entry.fail(f"priority must be 0 (most urgent) to 255, not {priority}")
+    base, size = entry.range("memory")
+    if stack < 256 or stack % 16 or stack > size:
+        entry.fail(f"stack must be a multiple of 16 from 256 bytes up to its memory, not {stack:#x}")
+    owned = entry.names("devices")
+    if len(owned) > layout.MAX_DEVICES:
+        entry.fail(f"owns {len(owned)} devices: a task may own {layout.MAX_DEVICES}")
+    for device in owned:
+        if device not in devices:
+            entry.fail(f"device {device!r} is not in [devices]")
+    interrupts = entry.get("interrupts", dict, {})
+    for device, bits in interrupts.items():
+        if device not in owned:
+            entry.fail(f"interrupts: {device!r} is not one of its devices")
+        if not devices[device].irq:
+            entry.fail(f"interrupts: device {device!r} has no irq")
+        if isinstance(bits, bool) or not isinstance(bits, int) or not 0 < bits < 1 << 32 or bits & FAULT_BIT:
+            entry.fail(f"interrupts: {device} must post notification bits within 0x7fffffff (bit 31 is "
+                       f"the kernel's), not {bits!r}")
+    source = path.parent / entry.get("source", str)
+    if not source.is_file():
+        entry.fail(f"source {entry.data['source']!r} does not exist")
+    return Task(name, index, source, priority, base, size, stack, entry.names("sends"), owned, interrupts,
+                entry.get("power", bool, False))
+
+
+def check(t: Table) -> None:
+    """What needs the whole table: names that must be tasks, devices owned once, and memory that
+    overlaps nothing and lies in RAM."""
+    def fail(where: str, message: str):
+        raise UsageError(f"{t.path.name}: {where}: {message}")
+
+    if not t.tasks:
+        fail("tasks", "there are no tasks")
+    names = {task.name for task in t.tasks}
+    if t.supervisor not in names:
+        fail("kernel.supervisor", f"{t.supervisor!r} is not a task")
+    regions = [("kernel memory", "kernel", *t.kernel)]
+    owners: dict[str, str] = {}
+    for task in t.tasks:
+        where = f"tasks.{task.name}"
+        for target in task.sends:
+            if target not in names:
+                fail(where, f"sends to {target!r}, which is not a task")
+            if target == task.name:
+                fail(where, "sends to itself")
+        for device in task.devices:
+            if device in owners:
+                fail(where, f"device {device!r} is already owned by task {owners[device]!r}")
+            owners[device] = task.name
+            dev = t.devices[device]
+            regions.append((f"device {device!r}", where, dev.base, dev.size))
+        regions.append((f"memory of task {task.name!r}", where, task.base, task.size))
+        ram_base, ram_size = t.ram
+        if not ram_base <= task.base or task.base + task.size > ram_base + ram_size:
+            fail(where, f"memory {task.base:#x}-{task.base + task.size:#x} is outside RAM "
+                        f"{ram_base:#x}-{ram_base + ram_size:#x}")
+    for k, (what, where, base, size) in enumerate(regions):
+        for other, _, obase, osize in regions[:k]:
+            if base < obase + osize and obase < base + size:
+                fail(where, f"{what} {base:#x}-{base + size:#x} overlaps the {other} "
+                            f"{obase:#x}-{obase + osize:#x}")
+
+
+# ---- the binary form (table.py) ----------------------------------------------------------
+
+class Placed:
+    """Where the build put one task: its image (code and initial data) in the kernel's memory,
+    and the sizes the kernel maps (text read+execute, then data+bss read+write), and its entry."""
+
+    def __init__(self, image: int, image_size: int, text: int, data: int, entry: int):
+        self.image, self.image_size, self.text, self.data, self.entry = image, image_size, text, data, entry
+
+
+def encode(t: Table, kernel_end: int, frames: int, frames_end: int, placed: list[Placed]) -> bytes:
+    """The table as the kernel reads it (table.py's layout)."""
+    index = {task.name: task.index for task in t.tasks}
+    out = bytearray(layout.HEADER_SIZE + layout.TASK_SIZE * len(t.tasks))
+    struct.pack_into("<QII", out, layout.H_MAGIC, layout.MAGIC, len(t.tasks), index[t.supervisor])
+    for offset, value in ((layout.H_KERNEL_START, t.kernel[0]), (layout.H_KERNEL_END, kernel_end),
+                          (layout.H_FRAMES, frames), (layout.H_FRAMES_END, frames_end), (layout.H_PLIC, t.plic)):
+        struct.pack_into("<Q", out, offset, value)
+    for task, where in zip(t.tasks, placed):
+        at = layout.HEADER_SIZE + layout.TASK_SIZE * task.index
+        out[at + layout.T_NAME:at + layout.T_NAME + len(task.name)] = task.name.encode()
+        sends = sum(1 << index[name] for name in task.sends)
+        struct.pack_into("<BBxxI", out, at + layout.T_PRIORITY, task.priority,
+                         layout.FLAG_POWER if task.power else 0, sends)
+        for offset, value in ((layout.T_IMAGE, where.image), (layout.T_IMAGE_SIZE, where.image_size),
+                              (layout.T_BASE, task.base), (layout.T_SIZE, task.size), (layout.T_TEXT, where.text),
+                              (layout.T_DATA, where.data), (layout.T_STACK, task.stack),
+                              (layout.T_ENTRY, where.entry)):
+            struct.pack_into("<Q", out, at + offset, value)
+        for k, name in enumerate(task.devices):
+            device = t.devices[name]
+            struct.pack_into("<QQ", out, at + layout.T_DEVICES + 16 * k, device.base, device.size)
+            if name in task.interrupts:
+                struct.pack_into("<II", out, at + layout.T_IRQS + 8 * k, device.irq, task.interrupts[name])
+    return bytes(out)
+
+
+def encode_lines(t: Table, records: list[tuple[int, str | None, int]], start: int, top: pathlib.Path) -> bytes:
+    """panic.py's line table (table.py's layout) from the compiler's line records (address,
+    path, line): paths relative to `top` (the repository), addresses relative to `start` (the
+    kernel's base); and the board's finisher."""
+    files: list[str] = []
+    entries = bytearray()
+    for address, path, line in records:
+        name = "(the compiler's entry code)" if path is None else relative(path, top)
+        if name not in files:
+            files.append(name)
+        entries += struct.pack("<IHH", address - start, files.index(name), min(line, 0xFFFF))
+    size = layout.FILE_NAME
+    names = b"".join(name.encode()[:size - 1].ljust(size, b"\0") for name in files)
+    return struct.pack("<QQQQ", layout.LINES_MAGIC, t.finisher, len(records), len(files)) + bytes(entries) + names
+
+
+def relative(path: str, top: pathlib.Path) -> str:
+    resolved = pathlib.Path(path).resolve()
+    try:
+        return str(resolved.relative_to(top))
+    except ValueError:
+        return resolved.name

@@ -1,0 +1,135 @@
+"""System calls about the machine rather than a file or a process: uname, clocks, sleeping,
+randomness and sysinfo (man 2 of each).
+
+The sandbox reports the host's kernel release and node name (as qemu-user does) and the
+architecture of its platform; the clocks are the host's clocks; random bytes come from the
+host's getrandom through os.urandom. Sleeping is a wait with a deadline, so other processes
+of the sandbox run meanwhile (the hart platform; under ptrace the host sleeps).
+"""
+
+import errno
+import os
+import struct
+import time
+
+from downstairs.sandbox.abi import TIMESPEC, UTSNAME_FIELD
+from downstairs.sandbox.calls_fs import s32
+from downstairs.sandbox.waits import Block, SysError
+
+CLOCKS = {0, 1, 4, 5, 6, 7, 8, 9, 11}         # REALTIME, MONOTONIC, *_RAW, *_COARSE, BOOTTIME, ..._ALARM, TAI
+CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
+COARSE = {5, 6}
+TIMER_ABSTIME = 1
+GRND_FLAGS = 1 | 2 | 4                         # NONBLOCK, RANDOM, INSECURE
+MAX_RANDOM = 33554431
+SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")      # struct sysinfo on 64-bit ABIs: 112 bytes
+CLOCK_TICKS = 100
+
+
+def clock_ns(kernel, process, clock: int) -> int:
+    if clock in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
+        return int((time.monotonic() - process.start) * 1e9)
+    if clock not in CLOCKS:
+        raise SysError(errno.EINVAL)
+    host = {8: time.CLOCK_REALTIME, 9: time.CLOCK_BOOTTIME, 11: time.CLOCK_TAI}.get(clock, clock)
+    return time.clock_gettime_ns(host)
+
+
+def sys_uname(kernel, process, addr, *_):
+    host = os.uname()
+    fields = [b"Linux", host.nodename.encode(), kernel.release().encode(), host.version.encode(),
+              kernel.arch.machine.encode(), b"(none)"]
+    process.memory.write(addr, b"".join(f[:UTSNAME_FIELD - 1].ljust(UTSNAME_FIELD, b"\0") for f in fields))
+    return 0
+
+
+def sys_clock_gettime(kernel, process, clock, addr, *_):
+    ns = clock_ns(kernel, process, s32(clock))
+    process.memory.write(addr, TIMESPEC.pack(ns // 1_000_000_000, ns % 1_000_000_000))
+    return 0
+
+
+def sys_clock_getres(kernel, process, clock, addr, *_):
+    clock = s32(clock)
+    clock_ns(kernel, process, clock)
+    if addr:
+        process.memory.write(addr, TIMESPEC.pack(0, 4_000_000 if clock in COARSE else 1))
+    return 0
+
+
+def sys_gettimeofday(kernel, process, tv, tz, *_):
+    ns = time.time_ns()
+    if tv:
+        process.memory.write(tv, TIMESPEC.pack(ns // 1_000_000_000, (ns // 1000) % 1_000_000))
+    if tz:
+        process.memory.write(tz, bytes(8))
+    return 0
+
+
+def sys_time(kernel, process, addr, *_):
+    now = time.time_ns() // 1_000_000_000
+    if addr:
+        process.memory.write(addr, struct.pack("<q", now))
+    return now
+
+
+def sys_times(kernel, process, addr, *_):
+    if addr:
+        process.memory.write(addr, bytes(32))
+    return int((time.monotonic() - kernel.started) * CLOCK_TICKS) + 1
+
+
+def sleep_until(process, deadline: float) -> int:
+    if time.monotonic() >= deadline:
+        return 0
+    raise Block(deadline=deadline)
+
+
+def read_timespec(process, addr: int) -> float:
+    sec, nsec = TIMESPEC.unpack(process.memory.read(addr, TIMESPEC.size))
+    if sec < 0 or not 0 <= nsec < 1_000_000_000:
+        raise SysError(errno.EINVAL)
+    return sec + nsec / 1e9
+
+
+def sys_nanosleep(kernel, process, req, rem, *_):
+    if process.deadline is None:
+        process.deadline = time.monotonic() + read_timespec(process, req)
+    return sleep_until(process, process.deadline)
+
+
+def sys_clock_nanosleep(kernel, process, clock, flags, req, rem, *_):
+    clock = s32(clock)
+    if clock not in CLOCKS:
+        raise SysError(errno.EINVAL)
+    if process.deadline is None:
+        seconds = read_timespec(process, req)
+        if flags & TIMER_ABSTIME:
+            seconds -= clock_ns(kernel, process, clock) / 1e9
+        process.deadline = time.monotonic() + max(0.0, seconds)
+    return sleep_until(process, process.deadline)
+
+
+def sys_getrandom(kernel, process, addr, count, flags, *_):
+    if flags & ~GRND_FLAGS:
+        raise SysError(errno.EINVAL)
+    data = os.urandom(min(count, MAX_RANDOM))
+    process.memory.write(addr, data)
+    return len(data)
+
+
+def sys_sysinfo(kernel, process, addr, *_):
+    uptime = int(time.monotonic() - kernel.started)
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    process.memory.write(addr, SYSINFO.pack(uptime, 0, 0, 0, pages, free, 0, 0, 0, 0,
+                                            len(kernel.processes), 0, 0, 1))
+    return 0
+
+
+HANDLERS = {
+    "uname": sys_uname, "clock_gettime": sys_clock_gettime, "clock_getres": sys_clock_getres,
+    "gettimeofday": sys_gettimeofday, "time": sys_time, "times": sys_times,
+    "nanosleep": sys_nanosleep, "clock_nanosleep": sys_clock_nanosleep,
+    "getrandom": sys_getrandom, "sysinfo": sys_sysinfo,
+}

@@ -1,0 +1,742 @@
+"""What both x86-64 platforms share: the program runs as a real host process traced by this
+one (ptrace(2) through ctypes), which never lets it make a system call of its own choosing.
+
+ptrace.py stops every call with PTRACE_SYSEMU; seccomp.py lets a seccomp filter send each
+call to us as a user notification. Under both, the tracer here:
+
+- starts the first process: forks, leaves it no host descriptor and its own host session,
+  asks to be traced (PTRACE_TRACEME), and execs the program the layer chose;
+- follows forks (PTRACE_O_TRACEFORK: a child is traced from its first instruction),
+  execs (PTRACE_EVENT_EXEC) and deaths (waitpid), and lets signals through to the program;
+- carries out the calls the host runs for the layer (PASSED): clone with CLONE_PARENT, so
+  every process of the sandbox is a host child of this one, which reaps it; execve of the
+  file the layer resolved and checked, through /proc/<this pid>/fd/N; mmap of a descriptor
+  as anonymous memory the layer fills;
+- sends the signals the layer decides on (kill(2) to the host process), and ends a call
+  parked in the layer with -ERESTARTSYS when one should interrupt it;
+- ends everything: PTRACE_O_EXITKILL kills every traced process if this one dies.
+
+The subclasses say how a call reaches the layer and how its result goes back (`complete`),
+and how a call is handed to the host with rewritten registers (`host_runs`).
+"""
+
+import contextlib
+import ctypes
+import errno
+import os
+import resource
+import select
+import signal
+import struct
+import time
+
+from downstairs.errors import UsageError
+from downstairs.sandbox import abi, calls_process, signals
+from downstairs.sandbox.calls_fs import s32
+from downstairs.sandbox.files import RegularFile
+from downstairs.sandbox.kernel import NO_RETURN
+from downstairs.sandbox.memory import SAFE_ADVICE
+from downstairs.sandbox.process import exited, killed
+from downstairs.sandbox.signals import (
+    CONTINUE, IGNORE, SIGCHLD, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, bit, default_action,
+)
+from downstairs.sandbox.waits import SysError
+
+PTRACE_TRACEME, PTRACE_PEEKUSER, PTRACE_POKEUSER, PTRACE_CONT = 0, 3, 6, 7
+PTRACE_GETREGS, PTRACE_SETREGS, PTRACE_SYSCALL, PTRACE_SYSEMU = 12, 13, 24, 31
+PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_GETSIGINFO = 0x4200, 0x4201, 0x4202
+PTRACE_GET_SYSCALL_INFO = 0x420E
+EVENT_FORK, EVENT_VFORK, EVENT_CLONE, EVENT_EXEC, EVENT_SECCOMP = 1, 2, 3, 4, 7
+TRACE_FORKS_AND_EXECS = (1                      # TRACESYSGOOD: syscall stops say SIGTRAP | 0x80
+                         | (1 << EVENT_FORK) | (1 << EVENT_VFORK) | (1 << EVENT_CLONE)
+                         | (1 << EVENT_EXEC)
+                         | 0x100000)            # EXITKILL: our death kills every tracee
+SYSCALL_STOP = signal.SIGTRAP | 0x80
+SYSCALL_STATUS = (SYSCALL_STOP << 8) | 0x7F     # waitpid's status for a syscall stop
+WALL = 0x40000000                               # __WALL: clone children too
+MASK64 = (1 << 64) - 1
+RAX, ORIG_RAX = 8 * 10, 8 * 15                  # offsets in struct user_regs_struct
+AUDIT_ARCH_X86_64 = 0xC000003E
+X32_BIT = 0x40000000                            # __X32_SYSCALL_BIT: the x32 ABI's calls
+MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_TYPE = 0x01, 0x02, 0x20, 0x0F
+
+# x86-64's struct user_regs_struct (arch/x86/include/asm/user_64.h)
+REG_NAMES = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs eflags "
+             "rsp ss fs_base gs_base ds es fs gs").split()
+
+
+class Regs(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_ulonglong) for name in REG_NAMES]
+
+
+# What the host kernel runs for the program, and why that is safe. Everything not here is
+# served by the layer or refused with ENOSYS before it could run.
+PASSED = {
+    "brk": "changes only the caller's own address space",
+    "mmap": "the caller's own address space; a file mapping becomes anonymous memory the layer fills; shared ones are refused",
+    "munmap": "changes only the caller's own address space",
+    "mprotect": "changes only the caller's own address space",
+    "mremap": "changes only the caller's own address space (all its mappings are private)",
+    "madvise": "advice about the caller's own memory; the layer lets through only advice that changes nothing else (not MADV_HWPOISON, which root could use to take host pages out of service)",
+    "arch_prctl": "sets the caller's own FS/GS base and CPUID flags",
+    "rt_sigaction": "the caller's own signal dispositions",
+    "rt_sigprocmask": "the caller's own signal mask",
+    "rt_sigreturn": "restores the caller's own registers from its stack",
+    "sigaltstack": "the caller's own signal stack",
+    "rt_sigpending": "reads the caller's own pending set",
+    "rt_sigsuspend": "waits for a signal to the caller (the layer sends them)",
+    "rt_sigtimedwait": "waits for a signal to the caller",
+    "pause": "waits for a signal to the caller",
+    "futex": "waits and wakes on the caller's own memory (no memory is shared between processes)",
+    "nanosleep": "only waits",
+    "clock_nanosleep": "only waits",
+    "restart_syscall": "resumes a passed call a signal interrupted",
+    "alarm": "a timer that signals the caller",
+    "setitimer": "a timer that signals the caller",
+    "getitimer": "reads the caller's own timer",
+    "exit": "ends the caller (the layer learns it from waitpid)",
+    "exit_group": "ends the caller (the layer learns it from waitpid)",
+    "clone": "the layer checks the flags (processes, not threads) and adds CLONE_PARENT; the child is traced from its first instruction",
+    "fork": "as clone",
+    "vfork": "as clone",
+    "execve": "the layer resolves the path and checks a static ELF; the host runs that file through /proc/<sandbox>/fd/N",
+    "execveat": "as execve",
+}
+# Passed calls that first go through the layer (which checks and rewrites them).
+THROUGH_LAYER = ("mmap", "madvise", "clone", "fork", "vfork", "execve", "execveat")
+
+# What a task's next syscall stop is.
+RUNNING, SKIPPED, REISSUED, EXIT, CANCELLED = range(5)
+
+libc = ctypes.CDLL(None, use_errno=True)
+raw_ptrace = libc.ptrace
+raw_ptrace.restype = ctypes.c_long
+raw_ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+
+
+def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
+    """ptrace(2); an error raises OSError (ProcessLookupError if the tracee died meanwhile)."""
+    ctypes.set_errno(0)
+    result = raw_ptrace(request, pid, addr, data)
+    if result == -1:
+        err = ctypes.get_errno()
+        if err:
+            raise OSError(err, os.strerror(err))
+    return result
+
+
+class Memory:
+    """A traced process's memory, through /proc/PID/mem (which writes even read-only
+    pages, as a debugger does)."""
+
+    def __init__(self, host_pid: int):
+        self.host_pid = host_pid
+        self.fd = os.open(f"/proc/{host_pid}/mem", os.O_RDWR | os.O_CLOEXEC)
+
+    def reopen(self) -> None:
+        """After an exec the process has a new address space."""
+        os.close(self.fd)
+        self.fd = os.open(f"/proc/{self.host_pid}/mem", os.O_RDWR | os.O_CLOEXEC)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def read(self, addr: int, size: int) -> bytes:
+        if size == 0:
+            return b""
+        try:
+            data = os.pread(self.fd, size, addr)
+        except (OSError, OverflowError):
+            raise SysError(errno.EFAULT) from None
+        if len(data) != size:
+            raise SysError(errno.EFAULT)
+        return data
+
+    def write(self, addr: int, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            done = os.pwrite(self.fd, data, addr)
+        except (OSError, OverflowError):
+            raise SysError(errno.EFAULT) from None
+        if done != len(data):
+            raise SysError(errno.EFAULT)
+
+    def page_rest(self, addr: int) -> bytes:
+        """The bytes from addr to the end of its page."""
+        try:
+            data = os.pread(self.fd, 4096 - (addr & 4095), addr)
+        except (OSError, OverflowError):
+            raise SysError(errno.EFAULT) from None
+        if not data:
+            raise SysError(errno.EFAULT)
+        return data
+
+    def cstring(self, addr: int, limit: int) -> bytes:
+        return abi.cstring(self.page_rest, addr, limit)
+
+
+class Task:
+    """A traced host process and the layer's Process it is."""
+
+    def __init__(self, host_pid: int, process):
+        self.host_pid = host_pid
+        self.process = process
+        self.state = RUNNING
+        self.number = 0                      # the call it is in, and its arguments
+        self.args = (0, 0, 0, 0, 0, 0)
+        self.notification = 0                # seccomp: the id of the notification to answer
+        self.after = None                    # for a call the host runs: what to do at its exit
+        self.fresh = True                    # not resumed since fork (its SIGSTOP is due)
+        self.child_tid = 0                   # CLONE_CHILD_SETTID: where the child's pid goes
+        self.program = None                  # the Program a passed execve runs
+        self.exec_fd = -1                    # ... and the host descriptor of its file
+        self.new_child = None                # the layer's child of a passed clone
+
+
+class Wakeup(Exception):
+    """A signal to the sandbox arrived while it waited."""
+
+
+class Tracer:
+    """The shared part of the x86-64 platforms. `running` is how a task is resumed to run
+    on (PTRACE_SYSEMU or PTRACE_CONT); `options` are its ptrace options."""
+
+    running = PTRACE_CONT
+    options = TRACE_FORKS_AND_EXECS
+    name = "ptrace"
+
+    def __init__(self):
+        self.kernel = None
+        self.tasks: dict[int, Task] = {}
+        self.early: dict[int, int] = {}      # stops of children whose fork event is not seen yet
+        self.regs = Regs()
+        self.regs_addr = ctypes.addressof(self.regs)
+        self.signals_in: list[int] = []      # signals the sandbox itself received
+        self.waiting = False
+        self.wakeup_r, self.wakeup_w = -1, -1
+
+    def attach(self, kernel) -> None:
+        self.kernel = kernel
+
+    def extra_handlers(self) -> dict:
+        return {"mmap": self.sys_mmap, "madvise": self.sys_madvise}
+
+    # ---- starting --------------------------------------------------------------------------
+
+    def start(self, process, program) -> None:
+        """Fork the first traced process and exec `program` in it; return once it runs."""
+        fd = self.host_fd(program)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.child(fd, program.argv, program.envp)
+            finally:
+                os._exit(127)
+        os.close(fd)
+        os.waitpid(pid, WALL)                          # its SIGSTOP: now we set the options
+        ptrace(PTRACE_SETOPTIONS, pid, 0, self.options)
+        task = Task(pid, process)
+        task.fresh = False
+        process.context = task
+        self.tasks[pid] = task
+        ptrace(PTRACE_CONT, pid)
+        while True:                                    # run it to its exec
+            _, status = os.waitpid(pid, WALL)
+            if not os.WIFSTOPPED(status):
+                self.tasks.pop(pid)
+                raise UsageError(f"the program could not be started under {self.name} "
+                                 f"(exit status {os.waitstatus_to_exitcode(status)}); this host's kernel "
+                                 f"may lack what the platform needs")
+            if status >> 16 == EVENT_EXEC:
+                break
+            self.before_exec(task, status)
+        process.memory = Memory(pid)
+        calls_process.exec_done(self.kernel, process, program)
+        self.resume(task, self.running)
+
+    def child(self, fd: int, argv: list[bytes], envp: list[bytes]) -> None:
+        """In the forked child: keep nothing of ours (no descriptor but the program's, no
+        terminal, default signals), be traced, be confined, and exec."""
+        args = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+        env = (ctypes.c_char_p * (len(envp) + 1))(*envp, None)
+        confine = self.confinement()
+        os.setsid()
+        os.chdir("/")
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # a crash writes no core file on the host
+        os.closerange(0, fd)
+        os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGQUIT,
+                    signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGWINCH):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        ptrace(PTRACE_TRACEME, 0)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        confine()
+        libc.fexecve(fd, args, env)
+
+    def confinement(self):
+        """What the child does last before exec (built before, called after the stop)."""
+        return lambda: None
+
+    def before_exec(self, task: Task, status: int) -> None:
+        """A stop of the first process before its exec (the seccomp platform's filter)."""
+        ptrace(PTRACE_CONT, task.host_pid)
+
+    def host_fd(self, program) -> int:
+        """A host descriptor for the ELF file the layer checked: the host file itself
+        (opened below the root, no symlink followed), or a memfd holding the bytes of a
+        file that exists only in memory."""
+        node = program.node
+        if node.data is None:
+            return self.kernel.view.host.open(node.host, os.O_RDONLY)
+        fd = os.memfd_create("sandbox-exec", os.MFD_CLOEXEC)
+        os.write(fd, bytes(node.data))
+        return fd
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Serve system calls until every process of the sandbox is gone; the sandbox's
+        exit status (pid 1's)."""
+        with signals.caught(self.on_signal):
+            self.loop()
+        return self.kernel.exit_status()
+
+    def loop(self) -> None:
+        raise NotImplementedError
+
+    def on_signal(self, sig, frame) -> None:
+        self.signals_in.append(sig)
+        if self.waiting:
+            self.waiting = False
+            raise Wakeup()
+
+    def take_signals(self) -> None:
+        received, self.signals_in = self.signals_in, []
+        for sig in received:
+            self.kernel.host_signal(sig)
+
+    @contextlib.contextmanager
+    def sigchld_wakeup(self):
+        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable."""
+        self.wakeup_fd()
+        old = signal.signal(signal.SIGCHLD, lambda *_: None)
+        previous = signal.set_wakeup_fd(self.wakeup_w)
+        try:
+            yield self.wakeup_r
+        finally:
+            signal.set_wakeup_fd(previous)
+            signal.signal(signal.SIGCHLD, old)
+
+    def run_ready(self) -> None:
+        """Run again the parked calls whose wait is over."""
+        kernel = self.kernel
+        while kernel.ready:
+            process = kernel.ready.popleft()
+            task = process.context
+            if task is None or not process.alive:
+                continue
+            try:
+                self.complete(task, kernel.call(process, task.number, task.args, again=True))
+            except ProcessLookupError:
+                pass
+
+    def wakeup_fd(self) -> int:
+        """A pipe that becomes readable when a signal (SIGCHLD above all) arrives."""
+        if self.wakeup_r < 0:
+            self.wakeup_r, self.wakeup_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        return self.wakeup_r
+
+    def drain_wakeups(self) -> None:
+        try:
+            while os.read(self.wakeup_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def wake_host(self, ready_r: list[int], ready_w: list[int]) -> None:
+        """Host descriptors became ready; timers may have run out."""
+        for fd in ready_r:
+            if fd != self.wakeup_r:
+                self.kernel.host_queue(fd).wake()
+        for fd in ready_w:
+            self.kernel.host_queue(fd, True).wake()
+        self.kernel.expire_timers()
+
+    def timeout(self) -> float | None:
+        deadline = self.kernel.next_deadline()
+        return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+    def reap_events(self) -> None:
+        """Handle every waitpid event there is, without waiting."""
+        while self.tasks:
+            try:
+                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
+            except ChildProcessError:
+                self.tasks.clear()
+                return
+            if pid == 0:
+                return
+            self.handle_safely(pid, status)
+
+    # ---- stops -------------------------------------------------------------------------------
+
+    def handle_safely(self, pid: int, status: int) -> None:
+        try:
+            self.handle(pid, status)
+        except ProcessLookupError:
+            pass                                      # it died meanwhile: waitpid will say so
+
+    def handle(self, pid: int, status: int) -> None:
+        task = self.tasks.get(pid)
+        if task is None:
+            self.early[pid] = status                  # a child reporting before its fork event
+            return
+        if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+            self.died(task, status)
+            return
+        sig = os.WSTOPSIG(status)
+        if sig == SYSCALL_STOP:
+            self.syscall_stop(task)
+        elif status >> 16:
+            self.event_stop(task, status >> 16)
+        elif task.fresh and sig == SIGSTOP:
+            self.start_child(task)
+        else:
+            self.signal_stop(task, sig)
+
+    def syscall_stop(self, task: Task) -> None:
+        """A syscall stop of a call the host runs for the layer (PTRACE_SYSCALL was used)."""
+        pid = task.host_pid
+        state = task.state
+        if state == SKIPPED:                          # the skipped call's exit, rip moved back
+            task.state = REISSUED
+            ptrace(PTRACE_SYSCALL, pid)
+        elif state == REISSUED:                       # the re-issued call's entry
+            if ptrace(PTRACE_PEEKUSER, pid, ORIG_RAX) & MASK64 != task.number:
+                ptrace(PTRACE_POKEUSER, pid, ORIG_RAX, MASK64)   # not ours: cancel it
+                task.state = CANCELLED
+                ptrace(PTRACE_SYSCALL, pid)
+            elif task.after is None:
+                task.state = RUNNING
+                ptrace(self.running, pid)
+            else:
+                task.state = EXIT
+                ptrace(PTRACE_SYSCALL, pid)
+        elif state == EXIT:                           # the passed call's exit: its result
+            result = ptrace(PTRACE_PEEKUSER, pid, RAX) & MASK64
+            after, task.after = task.after, None
+            result = after(task, result - (1 << 64) if result >> 63 else result)
+            task.state = RUNNING
+            if result is not None:
+                ptrace(PTRACE_POKEUSER, pid, RAX, result & MASK64)
+            if task.process.alive:
+                ptrace(self.running, pid)
+        elif state == CANCELLED:                      # run it again, stopped as usual
+            ptrace(PTRACE_GETREGS, pid, 0, self.regs_addr)
+            self.regs.rip -= 2
+            self.regs.rax = self.regs.orig_rax = task.number
+            ptrace(PTRACE_SETREGS, pid, 0, self.regs_addr)
+            task.state = RUNNING
+            ptrace(self.running, pid)
+        else:
+            self.call_stop(task)
+
+    def call_stop(self, task: Task) -> None:
+        """A syscall stop in the RUNNING state: the SYSEMU platform's calls."""
+        ptrace(self.running, task.host_pid)
+
+    def event_stop(self, task: Task, event: int) -> None:
+        pid = task.host_pid
+        if event in (EVENT_FORK, EVENT_VFORK, EVENT_CLONE):
+            message = ctypes.c_ulong()
+            ptrace(PTRACE_GETEVENTMSG, pid, 0, ctypes.addressof(message))
+            self.adopt(message.value, task)
+        elif event == EVENT_EXEC:
+            task.process.memory.reopen()
+            calls_process.exec_done(self.kernel, task.process, task.program)
+        elif event == EVENT_SECCOMP:
+            self.seccomp_stop(task)
+            return
+        ptrace(PTRACE_SYSCALL if task.state != RUNNING else self.running, pid)
+
+    def seccomp_stop(self, task: Task) -> None:
+        ptrace(self.running, task.host_pid)
+
+    def adopt(self, host_pid: int, parent: Task) -> None:
+        """A passed clone made `host_pid`: it is the layer's child process made for it."""
+        child = parent.new_child
+        parent.new_child = None
+        task = Task(host_pid, child)
+        task.child_tid = parent.child_tid
+        child.context = task
+        self.tasks[host_pid] = task
+        child.memory = Memory(host_pid)
+        early = self.early.pop(host_pid, None)
+        if early is not None:
+            self.handle(host_pid, early)
+
+    def start_child(self, task: Task) -> None:
+        """A new child's first stop: its pid where CLONE_CHILD_SETTID asked, then run it."""
+        task.fresh = False
+        if task.child_tid:
+            try:
+                task.process.memory.write(task.child_tid, struct.pack("<i", task.process.pid))
+            except SysError:
+                pass
+        self.resume(task, self.running)
+
+    def signal_stop(self, task: Task, sig: int) -> None:
+        """A signal is about to be delivered: let it through (a stop signal's group stop,
+        which GETSIGINFO tells apart, just continues: there is no job control here)."""
+        if sig in (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU):
+            info = ctypes.create_string_buffer(128)
+            try:
+                ptrace(PTRACE_GETSIGINFO, task.host_pid, 0, ctypes.addressof(info))
+            except OSError:
+                sig = 0
+        if task.state in (SKIPPED, REISSUED):
+            task.state = RUNNING                       # the call runs again after the handler
+            task.after = None
+        mode = self.running if task.state == RUNNING else PTRACE_SYSCALL
+        self.resume(task, mode, sig)
+
+    def resume(self, task: Task, mode: int, sig: int = 0) -> None:
+        try:
+            ptrace(mode, task.host_pid, 0, sig)
+        except OSError as err:
+            if err.errno != errno.ESRCH:
+                raise
+
+    def died(self, task: Task, status: int) -> None:
+        self.tasks.pop(task.host_pid, None)
+        process = task.process
+        if os.WIFEXITED(status):
+            guest = exited(os.WEXITSTATUS(status))
+        else:
+            guest = killed(os.WTERMSIG(status), os.WCOREDUMP(status))
+        if process.memory is not None:
+            process.memory.close()
+        if task.exec_fd >= 0:
+            os.close(task.exec_fd)
+            task.exec_fd = -1
+        self.kernel.exit(process, guest)
+
+    # ---- finishing a call ---------------------------------------------------------------------
+
+    def complete(self, task: Task, result) -> None:
+        """Give a served call its result and let the process go on."""
+        raise NotImplementedError
+
+    def host_runs(self, task: Task, regs: Regs, after) -> None:
+        """Let the host run the call `task` is stopped in, with `regs` (rewritten);
+        `after(task, result)` runs at its exit and returns what rax should hold."""
+        raise NotImplementedError
+
+    def stopped_regs(self, task: Task) -> Regs:
+        ptrace(PTRACE_GETREGS, task.host_pid, 0, self.regs_addr)
+        return self.regs
+
+    # ---- what the layer asks of the platform ---------------------------------------------------
+
+    def clone(self, parent, child, flags: int, stack: int, child_tid: int, tls: int):
+        task = parent.context
+        regs = self.stopped_regs(task)
+        host_flags = ((flags & ~0xFF & ~(calls_process.CLONE_PARENT_SETTID | calls_process.CLONE_CHILD_SETTID))
+                      | calls_process.CLONE_PARENT | SIGCHLD)
+        regs.orig_rax = self.kernel.arch.numbers["clone"]
+        regs.rdi, regs.rsi, regs.r8 = host_flags, stack, tls
+        task.new_child = child
+        task.child_tid = child_tid
+
+        def after(task, result):
+            if result < 0:
+                child.alive = False
+                self.kernel.reap(child)
+                return result
+            return child.pid
+        self.host_runs(task, regs, after)
+        return NO_RETURN
+
+    def exec(self, process, program):
+        """Write the program's path (/proc/<this pid>/fd/N), argv and envp below the red
+        zone of its stack and let the host execve them."""
+        task = process.context
+        fd = self.host_fd(program)
+        regs = self.stopped_regs(task)
+        path = f"/proc/{os.getpid()}/fd/{fd}".encode()
+        strings = [path] + program.argv + program.envp
+        blob = b"".join(s + b"\0" for s in strings)
+        top = (regs.rsp - 128 - len(blob)) & ~15
+        addresses = []
+        at = top
+        for s in strings:
+            addresses.append(at)
+            at += len(s) + 1
+        argv_ptrs = addresses[1:1 + len(program.argv)] + [0]
+        envp_ptrs = addresses[1 + len(program.argv):] + [0]
+        table = struct.pack(f"<{len(argv_ptrs) + len(envp_ptrs)}Q", *argv_ptrs, *envp_ptrs)
+        pointers_at = (top - len(table)) & ~15
+        try:
+            process.memory.write(top, blob)
+            process.memory.write(pointers_at, table)
+        except SysError:
+            os.close(fd)
+            raise SysError(errno.E2BIG) from None
+        regs.orig_rax = self.kernel.arch.numbers["execve"]
+        regs.rdi, regs.rsi, regs.rdx = top, pointers_at, pointers_at + 8 * len(argv_ptrs)
+        task.program = program
+        task.exec_fd = fd
+
+        def after(task, result):
+            os.close(task.exec_fd)
+            task.exec_fd = -1
+            task.program = None
+            return result
+        self.host_runs(task, regs, after)
+        return NO_RETURN
+
+    def sys_mmap(self, kernel, process, addr, length, prot, flags, fd, offset):
+        """mmap: anonymous private memory the host maps as asked; a file's bytes are
+        copied by the layer into an anonymous private mapping (the host never sees the
+        file); shared mappings are refused (ENODEV), so no memory is shared between the
+        sandbox's processes and no passed call reads memory another process could change."""
+        kind = flags & MAP_TYPE
+        if kind != MAP_PRIVATE:
+            raise SysError(errno.ENODEV if kind in (MAP_SHARED, 3) else errno.EINVAL)
+        task = process.context
+        regs = self.stopped_regs(task)
+        if flags & MAP_ANONYMOUS:
+            self.host_runs(task, regs, None)
+            return NO_RETURN
+        file = process.fds.get(s32(fd))
+        if not isinstance(file, RegularFile):
+            raise SysError(errno.ENODEV)
+        if not file.readable():
+            raise SysError(errno.EACCES)
+        if offset & 4095:
+            raise SysError(errno.EINVAL)
+        regs.r10 = flags | MAP_ANONYMOUS
+        regs.r8, regs.r9 = MASK64, 0
+        data = file.node.read(offset, length)
+
+        def after(task, result):
+            if 0 <= result < (1 << 63) and data:
+                try:
+                    process.memory.write(result, data)
+                except SysError:
+                    pass
+            return None
+        self.host_runs(task, regs, after)
+        return NO_RETURN
+
+    def sys_madvise(self, kernel, process, addr, length, advice, *_):
+        """madvise: advice about the caller's own pages goes to the host; the rest (memory
+        poisoning, KSM merging) gets EINVAL, as a kernel without it would say."""
+        if advice & 0xFFFFFFFF not in SAFE_ADVICE:
+            raise SysError(errno.EINVAL)
+        task = process.context
+        self.host_runs(task, self.stopped_regs(task), None)
+        return NO_RETURN
+
+    def send_signal(self, process, sig: int) -> None:
+        """A host signal to the process; if it is parked in a served call that the signal
+        interrupts, that call ends with -ERESTARTSYS (the host then runs the handler and
+        restarts or fails the call, as SA_RESTART says)."""
+        task = process.context
+        if task is None:
+            return
+        try:
+            os.kill(task.host_pid, sig)
+        except ProcessLookupError:
+            return
+        if process.blocked and self.interrupts(task.host_pid, sig):
+            try:
+                self.complete(task, self.kernel.interrupted(process))
+            except ProcessLookupError:
+                pass
+
+    def interrupts(self, host_pid: int, sig: int) -> bool:
+        """Whether `sig` is delivered now: not blocked, and caught or deadly
+        (/proc/PID/status holds the host's view of the dispositions)."""
+        masks = self.signal_masks(host_pid)
+        if masks is None:
+            return False
+        blocked, ignored, caught = masks
+        if sig == SIGKILL:
+            return True
+        if blocked & bit(sig) or ignored & bit(sig):
+            return False
+        if caught & bit(sig):
+            return True
+        return default_action(sig) not in (IGNORE, CONTINUE) and sig not in (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
+
+    def signal_masks(self, host_pid: int):
+        """(blocked, ignored, caught) signal sets of a host process."""
+        try:
+            with open(f"/proc/{host_pid}/status") as f:
+                fields = dict(line.split(":\t", 1) for line in f if ":\t" in line)
+        except OSError:
+            return None
+        return int(fields["SigBlk"], 16), int(fields["SigIgn"], 16), int(fields["SigCgt"], 16)
+
+    def ignores(self, process, sig: int) -> bool:
+        task = process.context
+        masks = self.signal_masks(task.host_pid) if task is not None else None
+        return masks is not None and bool(masks[1] & bit(sig))
+
+    def flags_of(self, process, sig: int) -> int:
+        """The sa_flags of a disposition: kept by the host, not readable from here."""
+        return 0
+
+    def vfork_release(self, parent, child) -> None:
+        """The host releases a vfork parent itself (the child's exec or exit)."""
+
+    def gone(self, process):
+        """A process the layer ended (reboot's caller): end its host process too."""
+        task = process.context
+        if task is not None:
+            try:
+                os.kill(task.host_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return NO_RETURN
+
+    def end_all(self) -> None:
+        """pid 1 is gone, or the sandbox was told to stop: kill every process (they are
+        reaped as their deaths arrive)."""
+        for task in list(self.tasks.values()):
+            try:
+                os.kill(task.host_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def reap_all(self) -> None:
+        """Wait until every traced process is gone (after end_all)."""
+        while self.tasks:
+            try:
+                pid, status = os.waitpid(-1, WALL)
+            except ChildProcessError:
+                break
+            task = self.tasks.get(pid)
+            if task is not None and (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
+                self.died(task, status)
+            elif task is not None:
+                self.resume(task, PTRACE_CONT)
+
+
+def available() -> str | None:
+    """Why the x86-64 platforms cannot run here (None: they can)."""
+    if os.uname().machine != "x86_64":
+        return "the sandbox runs x86-64 programs on an x86-64 host"
+    return None
+
+
+def select_ready(reading: list[int], writing: list[int], timeout: float | None):
+    try:
+        return select.select(reading, writing, [], timeout)[:2]
+    except InterruptedError:
+        return [], []

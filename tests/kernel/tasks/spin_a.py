@@ -1,0 +1,6 @@
+"""A spinner (preempt.toml)."""
+from spin import spin
+
+
+def main() -> None:
+    spin(b"a")

@@ -1,0 +1,161 @@
+"""Confinement: what a sandboxed program can reach on the host (nothing it was not given).
+
+A static x86-64 program (programs/escape.c) tries each way out that issue 16 lists: `..`,
+absolute paths, symlinks pointing out (absolute and relative), /proc/self/root, openat from
+a descriptor, /proc/self/fd/N/.., hard links and renames in and out, sockets, ptrace, and
+i386 system calls through int $0x80. Every attempt must fail or stay inside the view, and
+afterwards the host's root directory and the directory outside it must be byte for byte as
+they were. Then: refused calls never run (each returns -ENOSYS, not the host's answer), and
+killing the sandbox ends its whole process tree and puts the terminal back.
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import termios
+import time
+
+import pytest
+
+from downstairs.sandbox import table
+from tests.sandbox.conftest import ENV, copy_root, run_sandboxed, sandbox_command
+
+PLATFORMS = ["seccomp", "ptrace"]
+# Refused calls left out of the "never runs" check: if one did run, even with zero
+# arguments it would change the machine (kexec_load with no segments unloads the crash kernel).
+TOO_DANGEROUS = {"kexec_load", "kexec_file_load"}
+
+
+def snapshot(top) -> dict:
+    """Every path under `top` with its type, mode, size, times and content hash."""
+    state = {}
+    for directory, dirs, files in os.walk(top):
+        for name in dirs + files:
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            digest = ""
+            if os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            target = os.readlink(path) if os.path.islink(path) else ""
+            state[os.path.relpath(path, top)] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_nlink, digest, target)
+    return state
+
+
+@pytest.fixture
+def escape_setup(busybox_root, tmp_path, build):
+    root = copy_root(busybox_root, tmp_path / "root")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_text("the host's secret\n")
+    program = root / "bin" / "escape"
+    program.write_bytes(build("escape").read_bytes())
+    program.chmod(0o755)
+    os.symlink(str(outside), root / "escape-abs")
+    os.symlink("../" * 20 + str(outside).lstrip("/"), root / "escape-rel")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "sock"))
+    listener.listen(1)
+    listener.setblocking(False)
+    yield root, outside, listener, tmp_path / "sock"
+    listener.close()
+
+
+EXPECTED = {
+    "absolute": "errno 2", "dotdot": "errno 2", "root-dotdot": "errno 2",
+    "symlink-absolute": "errno 2", "symlink-relative": "errno 2", "proc-self-root": "errno 2",
+    "proc-self-root-link": "/", "openat-dotdot": "errno 2", "openat-absolute": "errno 2",
+    "proc-fd-dotdot": "errno 2", "hardlink-out": "errno 2", "hardlink-in": "ok",
+    "write-hardlink": "ok", "rename-in": "ok", "rename-out": "errno 2", "create": "errno 2",
+    "create-file": "ok", "unlink": "ok", "chmod": "ok", "mknod-device": "errno 1",
+    "socket-unix": "errno 38", "socket-inet": "errno 38", "connect": "errno 38",
+    "ptrace": "errno 38", "int80": "-38", "list-outside": "errno 2",
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_no_way_out(escape_setup, platform):
+    root, outside, listener, sock = escape_setup
+    before_root, before_outside = snapshot(root), snapshot(outside)
+    result = run_sandboxed(root, ["/bin/escape", str(outside), str(sock)], platform=platform)
+    assert result.status == 0, result
+    got = dict(line.split(": ", 1) for line in result.stdout.decode().splitlines())
+    assert got == EXPECTED
+    assert snapshot(root) == before_root                # every change stayed in memory
+    assert snapshot(outside) == before_outside
+    with pytest.raises(BlockingIOError):
+        listener.accept()                               # nobody connected
+
+
+def refused_numbers() -> list[int]:
+    from downstairs.sandbox.numbers import NUMBERS
+    return [NUMBERS[name][0] for name, x86, _, on_ptrace, _ in table.dispositions()
+            if on_ptrace == "refused" and name not in TOO_DANGEROUS]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_refused_calls_never_run(busybox_root, tmp_path, build, platform):
+    """Each refused call, made with zero arguments, answers -ENOSYS: had the host run it,
+    it would have answered EFAULT, EINVAL, EBADF... (or done something)."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    (root / "bin" / "refused").write_bytes(build("refused").read_bytes())
+    (root / "bin" / "refused").chmod(0o755)
+    numbers = refused_numbers()
+    assert len(numbers) > 100
+    result = run_sandboxed(root, ["/bin/refused", *map(str, numbers)], platform=platform)
+    answers = dict(line.split() for line in result.stdout.decode().splitlines())
+    assert answers == {str(n): "-38" for n in numbers}
+
+
+def tracees_of(root) -> list[int]:
+    """Host processes running a program of this root (the sandbox's, by their exe)."""
+    busybox = os.path.realpath(root / "bin" / "busybox")
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.readlink(f"/proc/{pid}/exe") == busybox:
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL, signal.SIGHUP])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_killing_the_sandbox_ends_everything(busybox_root, tmp_path, how, platform):
+    """A shell with a pipeline in the background and a sleep in the foreground, which has
+    put the terminal in raw mode: killing the sandbox leaves no process behind, and the
+    terminal as it was before (even after SIGKILL, thanks to the guardian)."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    master, slave = os.openpty()
+    original = termios.tcgetattr(slave)
+    script = "stty raw -echo; sleep 100 | cat & sleep 100 & echo started; wait"
+    sandbox = subprocess.Popen(sandbox_command(root, ["/bin/sh", "-c", script], platform),
+                               stdin=slave, stdout=slave, stderr=slave, env=ENV, start_new_session=True)
+    try:
+        output = b""
+        deadline = time.monotonic() + 30
+        while b"started" not in output and time.monotonic() < deadline:
+            output += os.read(master, 1024)
+        assert b"started" in output
+        assert termios.tcgetattr(slave) != original          # stty really changed it
+        assert len(tracees_of(root)) >= 4                    # sh, sleep, cat, sleep
+        sandbox.send_signal(how)
+        sandbox.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while tracees_of(root) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tracees_of(root) == []
+        deadline = time.monotonic() + 10
+        while termios.tcgetattr(slave) != original and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert termios.tcgetattr(slave) == original
+    finally:
+        if sandbox.poll() is None:
+            sandbox.kill()
+            sandbox.wait()
+        os.close(master)
+        os.close(slave)
