@@ -3,6 +3,8 @@
     downstairs bench                  C programs on our machine (both engines) and on QEMU
     downstairs bench --firmware       Debian's OpenSBI + U-Boot to the prompt and out, against QEMU
     downstairs bench --own-firmware   our SBI firmware against OpenSBI, on both machines
+    downstairs bench --own-kernel     our kernel's IPC round trip and boot, in guest instructions
+    downstairs bench --sandbox        microseconds per system call the sandbox serves, vs native
     downstairs bench --linux          Linux 6.1 booted to its init's marker, against QEMU
     downstairs bench --compiler       our compiler's code against gcc -O2, in guest instructions
     downstairs bench --vm             the KVM microVM booting Linux, against QEMU's microvm
@@ -18,6 +20,7 @@ import argparse
 from downstairs.errors import UsageError
 
 ROUNDS = {"firmware": 3, "own-firmware": 5, "linux": 5, "vm": 3}   # boots when --rounds is not given
+REPEAT = {"programs": 3, "sandbox": 5}                              # runs when --repeat is not given
 
 
 def register(subparsers) -> None:
@@ -30,14 +33,21 @@ def register(subparsers) -> None:
     which.add_argument("--firmware", action="store_true", help="OpenSBI + U-Boot to the prompt, against QEMU")
     which.add_argument("--own-firmware", action="store_true",
                        help="our firmware (downstairs/firmware) against OpenSBI: instructions, boot time, size")
+    which.add_argument("--own-kernel", action="store_true",
+                       help="our kernel (downstairs/kernel): IPC and boot in guest instructions, its size")
+    which.add_argument("--sandbox", action="store_true",
+                       help="the sandbox: us per served system call against native and gVisor, commands")
     which.add_argument("--linux", action="store_true", help="Linux to its init's marker, against QEMU")
     which.add_argument("--compiler", action="store_true", help="our compiled code against gcc -O2")
     which.add_argument("--vm", action="store_true", help="the microVM against qemu-system-x86_64 -M microvm")
     p.add_argument("--programs", default=",".join(PROGRAMS),
                    help=f"the C programs, comma-separated (default: {','.join(PROGRAMS)})")
     p.add_argument("--no-reference", action="store_true", help="C programs: skip the plain-Python engine")
-    p.add_argument("--repeat", default="3", metavar="N",
-                   help="C programs: runs per measurement, the best counts (default 3)")
+    p.add_argument("--repeat", default=None, metavar="N",
+                   help="C programs and --sandbox: runs per measurement, the best counts (default 3; 5)")
+    p.add_argument("--calls", default="20000", metavar="N",
+                   help="--sandbox: getppid calls per timed loop (default 20000)")
+    p.add_argument("--quick", action="store_true", help="--own-kernel: our firmware only, no OpenSBI boots")
     p.add_argument("--rounds", default=None, metavar="N",
                    help="boots per emulator (default: 3, or 5 with --linux and --own-firmware)")
     p.add_argument("--kernel", choices=["bzImage", "vmlinux"], default="bzImage",
@@ -58,10 +68,15 @@ def main(args: argparse.Namespace) -> int:
     """`downstairs bench`: check the counts, then run the benchmark asked for; its status."""
     from downstairs.machine import engine
 
-    repeat = count("--repeat", args.repeat, 3)
-    kind = ("firmware" if args.firmware else "own-firmware" if args.own_firmware else "linux" if args.linux
+    kind = ("firmware" if args.firmware else "own-firmware" if args.own_firmware
+            else "own-kernel" if args.own_kernel else "sandbox" if args.sandbox else "linux" if args.linux
             else "compiler" if args.compiler else "vm" if args.vm else "programs")
+    repeat = count("--repeat", args.repeat, REPEAT.get(kind, 3))
     rounds = count("--rounds", args.rounds, ROUNDS.get(kind, 3))
+    calls = count("--calls", args.calls, 20000)
+    if kind == "sandbox":
+        from downstairs.bench import sandbox
+        return sandbox.run(max(calls, 11), repeat)      # per call = (N calls - 10 calls) / (N - 10)
     if kind == "compiler":
         from downstairs.bench import compiler
         return compiler.main()
@@ -70,6 +85,9 @@ def main(args: argparse.Namespace) -> int:
         return vm.main(rounds, args.kernel)
     if not engine.compiled_available():
         raise UsageError("the compiled engine is not built: pip install . first")
+    if kind == "own-kernel":
+        from downstairs.bench import own_kernel
+        return own_kernel.run(args.quick)
     if kind == "own-firmware":
         from downstairs.bench import own_firmware
         for line in own_firmware.report(rounds):

@@ -1,7 +1,7 @@
 """What the kernel costs, in guest instructions (exact: -icount shift=0 on our machine, where
 time follows the instruction count and a run is the same every time; QEMU's for comparison).
 
-    python3 -m downstairs.kernel.bench [--quick]
+    downstairs bench --own-kernel [--quick]
 
 - IPC round trip: bench.toml's pinger SENDs to the ponger (a server of higher priority that
   answers with RECV-and-reply), 64 times after 8 to warm up. Counted two ways: from outside,
@@ -16,13 +16,11 @@ time follows the instruction count and a run is the same every time; QEMU's for 
 - The kernel's size: the lines of its subset modules (boot.py and what it imports).
 """
 
-import argparse
 import io
 import pathlib
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
 from downstairs.kernel.build import DEFAULT_TABLE, HERE, build
@@ -36,6 +34,8 @@ PINGER_LINE = re.compile(rb"ipc round trip (\d+) instructions, null system call 
 
 
 def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, output):
+    """Our machine booting `image` on `firmware` under -icount shift=0, with `disk` in the first
+    virtio slot if given; its console bytes go to `output`."""
     from downstairs.machine import boards, engine
     from downstairs.machine.drives import virtio_devices
 
@@ -73,6 +73,8 @@ def round_trips(firmware: str) -> tuple[list[int], bytes]:
         """The machine's observer: after each slice, where the pinger's ecall went."""
 
         def after_slice(self, index, hart, retired):
+            """Start counting when the pinger's ecall trapped into S-mode; stop when U-mode is back
+            right after it."""
             nonlocal start
             if start is None and hart.priv == 1 and hart.sepc == ecall and hart.scause == 8:
                 start = m.instructions
@@ -94,6 +96,7 @@ def round_trips(firmware: str) -> tuple[list[int], bytes]:
 
 
 def qemu_pinger(firmware: str) -> bytes:
+    """The bench system's console output on QEMU (-icount shift=0): the pinger's own counts."""
     system = build(BENCH_TABLE)
     run = subprocess.run(["qemu-system-riscv64", "-M", "virt", "-bios", firmware, "-kernel", str(system.image),
                           "-nographic", "-icount", "shift=0"], stdin=subprocess.DEVNULL, capture_output=True,
@@ -114,6 +117,7 @@ def first_line(firmware: str) -> dict:
         seen = {}
 
         def output(data: bytes) -> None:
+            """Console bytes: keep them, and note the instruction count when the app's line appears."""
             out.extend(data)
             if "line" not in seen and FIRST_LINE in out:
                 seen["line"] = m.executed()
@@ -151,11 +155,8 @@ def kernel_lines() -> tuple[int, int]:
     return total, code
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m downstairs.kernel.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="our firmware only (no OpenSBI boots)")
-    args = parser.parse_args(argv)
+def run(quick: bool = False) -> int:
+    """Measure and print the three parts above; `quick`: our firmware only (no OpenSBI boots)."""
     from downstairs.firmware.build import build as build_firmware
 
     ours = str(build_firmware().binary)
@@ -171,7 +172,7 @@ def main(argv=None) -> int:
           f"{mine.group(1).decode()} / {mine.group(2).decode()}, QEMU -icount shift=0 "
           f"{qemu.group(1).decode() if qemu else '?'} / {qemu.group(2).decode() if qemu else '?'}")
     print("Reset to the app's first line (instructions, -icount shift=0, blank disk):")
-    for name, firmware in [("our firmware", ours)] + ([] if args.quick else [("OpenSBI fw_dynamic", OPENSBI)]):
+    for name, firmware in [("our firmware", ours)] + ([] if quick else [("OpenSBI fw_dynamic", OPENSBI)]):
         r = first_line(firmware)
         print(f"  {name:20} kernel entry {r['kernel']:>10,}  first U-mode {r['user']:>10,}  "
               f"app's first line {r['line']:>10,}  (kernel to line {r['line'] - r['kernel']:,}; "
@@ -181,6 +182,3 @@ def main(argv=None) -> int:
           f"docstrings (goal about 2,000; xv6 6,468, Hubris 5,782)")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
