@@ -1,14 +1,9 @@
-"""Misaligned loads and stores from S- and U-mode, done by the firmware byte by byte, as
-OpenSBI's lib/sbi/sbi_misaligned_ldst.c does: the hardware may trap on them (privileged spec
-3.1.15: cause 4 for loads, 6 for stores, mtval = the address) and software expects them to work.
-
-The instruction is read at mepc through the trapped code's own address translation
-(mprv_load16, with mstatus.MPP set to its mode), decoded for its width and register, and the
-access done a byte at a time the same way. Any of those accesses may fault (a page that is not
-mapped): that is a nested trap from M-mode, which trap.py hands to hart.fault_taken(); the
-emulation then gives the fault to S-mode instead (an instruction fetch fault for the read of
-the instruction itself). Floating-point loads and stores (their registers are not in the
-TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
+"""Misaligned loads and stores from S- and U-mode, done byte by byte, as OpenSBI's
+lib/sbi/sbi_misaligned_ldst.c does (privileged spec 3.1.15: cause 4 for loads, 6 for stores,
+mtval = the address). The instruction is read at mepc, and the bytes accessed, through the
+trapped code's own translation (mprv accesses with mstatus.MPP = its mode); a fault on the way
+is a nested trap from M-mode (hart.fault_taken) that S-mode then gets instead. Floating-point
+loads and stores (their registers are not in the TrapFrame), AMOs and LR/SC go to S-mode.
 
     LOAD 0x03 funct3: 0 lb 1 lh 2 lw 3 ld 4 lbu 5 lhu 6 lwu      STORE 0x23: 0 sb 1 sh 2 sw 3 sd
     RVC quadrant 0 funct3: 2 c.lw 3 c.ld 6 c.sw 7 c.sd  (rd'/rs2' = bits 4:2, + 8)

@@ -1,17 +1,7 @@
-"""SBI dispatch (SBI spec v2.0, chapter 3), and the three extensions that are a few lines each:
-BASE, TIME and SRST. An ecall from S-mode lands in dispatch() with a7 = extension id, a6 =
-function id; each extension's call() returns the error code for a0 and puts its value in the
-frame's a1. The others: hsm.py (HSM, IPI, RFENCE), console.py (DBCN and the legacy console
-calls).
-
-BASE (chapter 4): what the firmware is and what it implements. Linux's sbi_init() asks for the
-spec version and the implementation, then probes the extensions it uses.
-TIME (chapter 6): with Sstc (menvcfg.STCE set at boot) S-mode has stimecmp and set_timer writes
-it (Linux 6.1 then writes it itself). Without, the firmware lends S-mode its own timer:
-mtimecmp in the CLINT and MTIE; when the M timer interrupt comes, it sets mip.STIP for S-mode
-and masks MTIE until the next set_timer.
-SRST (chapter 10), on the board's sifive_test device: shutdown powers off (with status 1 when
-the reason is a system failure, so a script sees it), cold and warm reboot reset the board.
+"""SBI dispatch (SBI spec v2.0, chapter 3): an ecall from S-mode lands in dispatch() with
+a7 = extension id, a6 = function id; the error code goes to a0, a value to a1. Here too the
+three small extensions: BASE (chapter 4), TIME (6) and SRST (10). The others: hsm.py (HSM,
+IPI, RFENCE), console.py (DBCN, the legacy console calls).
 """
 
 from downstairs.compiler.runtime import u32, u64, i64, TrapFrame, csr_read, csr_write, csr_set, csr_clear, hart_id
@@ -49,6 +39,8 @@ def dispatch(frame: TrapFrame) -> None:
 
 
 def base(frame: TrapFrame, fid: u64) -> i64:
+    """What the firmware is and implements: Linux's sbi_init() asks for the spec version and
+    the implementation, then probes the extensions it uses."""
     if fid == 0:
         value: u64 = SPEC_VERSION
     elif fid == 1:
@@ -72,6 +64,8 @@ def base(frame: TrapFrame, fid: u64) -> i64:
 
 
 def set_timer(when: u64) -> None:
+    """S-mode's next timer interrupt. With Sstc S-mode has stimecmp (Linux 6.1 then writes it
+    itself). Without, the firmware lends it the M timer: mtimecmp in the CLINT, and MTIE."""
     if hart.has_sstc != 0:
         csr_write(STIMECMP, when)
     else:
@@ -81,14 +75,16 @@ def set_timer(when: u64) -> None:
 
 
 def timer_interrupt() -> None:
-    """The M timer interrupt (no Sstc): S-mode's deadline passed."""
+    """The M timer interrupt (no Sstc): S-mode's deadline passed: mip.STIP, and MTIE off until
+    the next set_timer."""
     csr_set(MIP, STIP)
     csr_clear(MIE, MTIP)
 
 
 def system_reset(kind: u64, reason: u64) -> i64:
-    """Types 0 shutdown, 1 cold and 2 warm reboot; reasons 0 none, 1 system failure. On success
-    the call does not return."""
+    """Types 0 shutdown, 1 cold and 2 warm reboot; reasons 0 none, 1 system failure (shutdown
+    then exits with status 1, so a script sees it). Through sifive_test: on success the call
+    does not return."""
     if kind > 2:
         return NOT_SUPPORTED if 0xF0000000 <= kind <= 0xFFFFFFFF else INVALID_PARAM
     if reason > 1:
