@@ -19,7 +19,7 @@ and compiled by `downstairs compile`; each of its source files is one idea:
 
 The Python modules around it run on the host: build.py compiles it into the cache,
 command.py is `downstairs firmware build|path`, hosted.py loads it into CPython for tests and
-the debugger, bench.py measures what it costs.
+the debugger; `downstairs bench --own-firmware` (bench/own_firmware.py) measures what it costs.
 """
 
 SOURCES = ["boot", "hart", "trap", "sbi", "sbi_spec", "hsm", "ipi", "fdt", "misaligned", "console", "board"]
