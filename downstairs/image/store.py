@@ -48,7 +48,7 @@ def file_input(name: str, path: pathlib.Path) -> Input:
 
 def value_input(name: str, text: str | bytes) -> Input:
     data = text.encode() if isinstance(text, str) else text
-    shown = text if isinstance(text, str) and len(text) <= 60 and "\n" not in text else ""
+    shown = text if isinstance(text, str) and len(text) <= 80 and "\n" not in text else ""
     return Input("value", name, sha256(data), text=shown)
 
 
