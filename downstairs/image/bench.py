@@ -15,7 +15,6 @@ first task.
 """
 
 import argparse
-import io
 import pathlib
 import shutil
 import statistics
@@ -27,7 +26,6 @@ from downstairs.image.build import DEFAULT_MANIFEST, build
 from downstairs.image.store import Store
 
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
-FIRST_LINE = b"app: hello from U-mode\n"
 LINUX = pathlib.Path(__file__).resolve().parent / "systems" / "linux.toml"
 
 
@@ -59,33 +57,17 @@ def build_times(rounds: int = 3) -> dict[str, float]:
 
 def boot_counts(firmware: str, built) -> dict[str, int]:
     """Instructions (all harts, exact) at each stage of booting the image, and at its app's first line."""
-    from downstairs.kernel.bench import machine_for, tracer_output
-    from downstairs.machine.stages import StageTracer
+    from downstairs.kernel.bench import traced_boot
 
     with tempfile.TemporaryDirectory() as folder:
         disk = pathlib.Path(folder) / "os.img"
         shutil.copyfile(built.image, disk)
-        out = bytearray()
-        seen = {}
-
-        def output(data: bytes) -> None:
-            out.extend(data)
-            if "line" not in seen and FIRST_LINE in out:
-                seen["line"] = m.executed()
-
-        m = machine_for(firmware, built.loader, disk, output)
-        tracer = StageTracer(m, io.StringIO())
-        tracer.attach()
-        m.uart.output = tracer_output(tracer, output)
-        try:
-            m.run()
-        finally:
-            m.close()
-    names = [name for name, *_ in tracer.stages]
-    counts = [count for *_, count in tracer.stages]
+        stages, line, total = traced_boot(firmware, built.loader, disk)
+    names = [name for name, *_ in stages]
+    counts = [count for *_, count in stages]
     loader = next(k for k, name in enumerate(names) if name.startswith("kernel"))
     return {"loader": counts[loader], "kernel": counts[loader + 1],
-            "task": counts[names.index("first U-mode code (init)")], "line": seen["line"], "total": m.instructions}
+            "task": counts[names.index("first U-mode code (init)")], "line": line, "total": total}
 
 
 def main(argv=None) -> int:

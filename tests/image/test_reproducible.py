@@ -20,12 +20,18 @@ pytestmark = pytest.mark.slow
 
 
 def checkout(to: pathlib.Path, reverse: bool) -> pathlib.Path:
-    """The repository's files (tracked and new, as the working tree has them) copied to `to`, in
-    reverse order if asked (so directories list their entries in another order)."""
+    """The repository's files (tracked and new, as the working tree has them; every file but
+    caches and built engines where this is no git checkout) copied to `to`, in reverse order if
+    asked (so directories list their entries in another order)."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True, timeout=60).stdout.decode().split("\0")
-    names = sorted({name for name in listed if name and (REPO / name).is_file()}, reverse=reverse)
-    for name in names:
+                            capture_output=True, timeout=60)
+    if listed.returncode == 0:
+        names = {name for name in listed.stdout.decode().split("\0") if name}
+    else:
+        skip = {"__pycache__", ".git", ".venv", ".pytest_cache", ".hypothesis"}
+        names = {str(path.relative_to(REPO)) for path in REPO.rglob("*")
+                 if path.is_file() and not skip & set(path.relative_to(REPO).parts) and path.suffix != ".so"}
+    for name in sorted((name for name in names if (REPO / name).is_file()), reverse=reverse):
         (to / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, to / name)
     return to
@@ -38,7 +44,7 @@ def build(top: pathlib.Path, manifest: str, out: pathlib.Path, cache_dir: pathli
     assert shutil.which("faketime"), "faketime is needed (apt-get install faketime)"
     clock = ["faketime", date] if date else []
     home = cache_dir.parent / "home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     full = {"PATH": os.environ["PATH"], "PYTHONPATH": str(top), "DOWNSTAIRS_CACHE": str(cache_dir), "HOME": str(home),
             **env}
     run = subprocess.run(clock + [sys.executable, "-m", "downstairs", "image", "build", manifest, "-o",
