@@ -10,7 +10,6 @@ On the host (ordinary Python):
     imagefile.py    the image's bytes: segments, header, payload, the disk's first data
     show.py         the closure as a tree; an image file's header
     command.py      `downstairs image build|show|run`
-    bench.py        sizes, build times and instructions from reset to the first task
 
 In the typed subset (bootloader/, compiled by our compiler, run by CPython in the tests):
 

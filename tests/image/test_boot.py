@@ -19,7 +19,8 @@ import sys
 
 import pytest
 
-from downstairs.image import bench, imagefile
+from downstairs.bench import image as bench
+from downstairs.image import imagefile
 from downstairs.image.build import build
 from downstairs.image.command import machine_options
 from downstairs.image.store import Store

@@ -29,11 +29,15 @@ LABEL = "downstairs"
 
 
 def _mke2fs_args(files_dir: pathlib.Path, image: pathlib.Path) -> list[str]:
+    """The mke2fs command that makes the image from `files_dir`: fixed label, UUID and hash
+    seed, so the image is the same on every host."""
     return ["mke2fs", "-q", "-F", "-t", "ext2", "-L", LABEL, "-U", UUID, "-E", f"hash_seed={UUID}",
             "-d", str(files_dir), str(image), f"{SIZE // 1024}k"]
 
 
 def entry() -> pathlib.Path:
+    """The cache folder of the disk: keyed by the mke2fs version, the size, the files and the
+    command."""
     tools.require(tools.DISK_TOOLS)
     key = cache.digest(mke2fs_version(), str(SIZE),
                        repr(sorted(FILES.items())), " ".join(_mke2fs_args(pathlib.Path("D"), pathlib.Path("I"))))
@@ -42,6 +46,7 @@ def entry() -> pathlib.Path:
 
 def mke2fs_version() -> str:
     # `mke2fs -V` prints "mke2fs 1.47.0 (5-Feb-2023)" on stderr
+    """mke2fs's version line, part of the cache key."""
     out = subprocess.run(["mke2fs", "-V"], capture_output=True, text=True)
     return (out.stderr or out.stdout).splitlines()[0] if (out.stderr or out.stdout) else "mke2fs"
 
@@ -57,6 +62,7 @@ def build() -> tuple[pathlib.Path, bool]:
 
 
 def _make(out: pathlib.Path) -> None:
+    """Build the disk image in `out`: FILES in an ext2 made reproducibly (make_ext2)."""
     make_ext2({name: text.encode() for name, text in FILES.items()}, out / "disk.img")
 
 

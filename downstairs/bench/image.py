@@ -1,7 +1,7 @@
 """What a system image costs: its size, its build time, and the instructions from reset to the
 first task.
 
-    python3 -m downstairs.image.bench [--quick]
+    downstairs bench --image [--quick]
 
 - Size: the demo system's image (goal: at most 64 KiB; distroless static is about 2 MiB), its
   payload and segments; the Linux system's (--quick leaves Linux out).
@@ -14,11 +14,9 @@ first task.
   and the app's first line on the console (the stage tracer's records, machine/stages.py).
 """
 
-import argparse
 import pathlib
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 
@@ -26,7 +24,7 @@ from downstairs.image.build import DEFAULT_MANIFEST, build
 from downstairs.image.store import Store
 
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
-LINUX = pathlib.Path(__file__).resolve().parent / "systems" / "linux.toml"
+LINUX = pathlib.Path(__file__).resolve().parents[1] / "image" / "systems" / "linux.toml"
 
 
 def timed(action) -> float:
@@ -57,7 +55,7 @@ def build_times(rounds: int = 3) -> dict[str, float]:
 
 def boot_counts(firmware: str, built) -> dict[str, int]:
     """Instructions (all harts, exact) at each stage of booting the image, and at its app's first line."""
-    from downstairs.kernel.bench import traced_boot
+    from downstairs.bench.own_kernel import traced_boot
 
     with tempfile.TemporaryDirectory() as folder:
         disk = pathlib.Path(folder) / "os.img"
@@ -70,11 +68,8 @@ def boot_counts(firmware: str, built) -> dict[str, int]:
             "task": counts[names.index("first U-mode code (init)")], "line": line, "total": total}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m downstairs.image.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="no Linux image, no OpenSBI boot")
-    args = parser.parse_args(argv)
+def run(quick: bool = False) -> int:
+    """Measure and print the three parts above; `quick`: no Linux image and no OpenSBI boot."""
     from downstairs.image import imagefile
 
     built = build()
@@ -82,7 +77,7 @@ def main(argv=None) -> int:
     h = imagefile.read_header(blob, str(built.image))
     print(f"The demo image: {len(blob):,} bytes (goal <= 65,536): header 512, payload {h.payload_bytes:,} in "
           f"{h.count} segments, the store's {len(blob) - (h.data_sector * 512):,}")
-    if not args.quick:
+    if not quick:
         linux = build(LINUX)
         lh = imagefile.read_header(linux.image.read_bytes(), str(linux.image))
         print(f"The Linux image: {linux.image.stat().st_size:,} bytes: payload {lh.payload_bytes:,} "
@@ -93,13 +88,9 @@ def main(argv=None) -> int:
     from downstairs.firmware.build import build as build_firmware
 
     print("Boot on our machine (instructions, -icount shift=0, exact):")
-    for name, firmware in [("our firmware", str(build_firmware().binary))] + ([] if args.quick else
+    for name, firmware in [("our firmware", str(build_firmware().binary))] + ([] if quick else
                                                                              [("OpenSBI fw_dynamic", OPENSBI)]):
         c = boot_counts(firmware, built)
         print(f"  {name:20} loader {c['loader']:>10,}  kernel {c['kernel']:>10,}  first task {c['task']:>10,}  "
               f"app's first line {c['line']:>10,}  (the loader: {c['kernel'] - c['loader']:,})")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

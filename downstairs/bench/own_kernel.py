@@ -1,7 +1,7 @@
 """What the kernel costs, in guest instructions (exact: -icount shift=0 on our machine, where
 time follows the instruction count and a run is the same every time; QEMU's for comparison).
 
-    python3 -m downstairs.kernel.bench [--quick]
+    downstairs bench --own-kernel [--quick]
 
 - IPC round trip: bench.toml's pinger SENDs to the ponger (a server of higher priority that
   answers with RECV-and-reply), 64 times after 8 to warm up. Counted two ways: from outside,
@@ -16,13 +16,11 @@ time follows the instruction count and a run is the same every time; QEMU's for 
 - The kernel's size: the lines of its subset modules (boot.py and what it imports).
 """
 
-import argparse
 import io
 import pathlib
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
 from downstairs.kernel.build import DEFAULT_TABLE, HERE, build
@@ -36,6 +34,8 @@ PINGER_LINE = re.compile(rb"ipc round trip (\d+) instructions, null system call 
 
 
 def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, output):
+    """Our machine booting `image` on `firmware` under -icount shift=0, with `disk` in the first
+    virtio slot if given; its console bytes go to `output`."""
     from downstairs.machine import boards, engine
     from downstairs.machine.drives import virtio_devices
 
@@ -43,14 +43,14 @@ def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, o
     devices = ["virtio-blk-device,drive=d0"] if disk else []
     config = boards.BootConfig(bios=firmware, kernel=str(image), icount=0,
                                virtio=virtio_devices(drives, devices))
-    return boards.build(config, engine.load("auto"), output, None)
+    return boards.build(config, engine.load("auto"), output)
 
 
 def ecall_address(elf: pathlib.Path) -> int:
     """The address of the ecall in a task's __ecall_regs routine."""
     from downstairs.machine.loader import load_image
 
-    image = load_image(str(elf), 0)
+    image = load_image(str(elf), 0, 1 << 30)
     start = image.symbol("__ecall_regs")
     for address, data, _ in image.segments:
         for at in range(start - address, len(data) - 3, 2):
@@ -69,17 +69,25 @@ def round_trips(firmware: str) -> tuple[list[int], bytes]:
     m = machine_for(firmware, system.image, None, out.extend)
     counts, start = [], None
 
-    def after(index, hart, retired):
-        nonlocal start
-        if start is None and hart.priv == 1 and hart.sepc == ecall and hart.scause == 8:
-            start = m.instructions
-        elif start is not None and hart.priv == 0 and hart.pc == ecall + 4:
-            counts.append(m.instructions - start)
-            start = None
+    class EcallWatch:
+        """The machine's observer: after each slice, where the pinger's ecall went."""
+
+        def after_slice(self, index, hart, retired):
+            """Start counting when the pinger's ecall trapped into S-mode; stop when U-mode is back
+            right after it."""
+            nonlocal start
+            if start is None and hart.priv == 1 and hart.sepc == ecall and hart.scause == 8:
+                start = m.instructions
+            elif start is not None and hart.priv == 0 and hart.pc == ecall + 4:
+                counts.append(m.instructions - start)
+                start = None
+
+        def console_output(self, data):
+            """Console bytes: nothing to watch there."""
 
     for hart in m.harts:
         hart.stop_on_system = 1
-    m.observer = after
+    m.observe(EcallWatch())
     try:
         m.run()
     finally:
@@ -88,6 +96,7 @@ def round_trips(firmware: str) -> tuple[list[int], bytes]:
 
 
 def qemu_pinger(firmware: str) -> bytes:
+    """The bench system's console output on QEMU (-icount shift=0): the pinger's own counts."""
     system = build(BENCH_TABLE)
     run = subprocess.run(["qemu-system-riscv64", "-M", "virt", "-bios", firmware, "-kernel", str(system.image),
                           "-nographic", "-icount", "shift=0"], stdin=subprocess.DEVNULL, capture_output=True,
@@ -106,7 +115,6 @@ def first_line(firmware: str) -> dict:
     found = {name.split(" ")[0]: count for name, _, _, _, count in stages}
     return {"kernel": found.get("kernel"), "user": found.get("first"), "line": line, "total": total}
 
-
 def traced_boot(firmware: str, image, disk: pathlib.Path | None) -> tuple[list, int | None, int]:
     """Boot `image` (-kernel) on `firmware` with `disk` under the stage tracer, on our machine:
     the tracer's stages, the count when the app's first line was printed (None: never), and
@@ -117,26 +125,19 @@ def traced_boot(firmware: str, image, disk: pathlib.Path | None) -> tuple[list, 
     seen = {}
 
     def output(data: bytes) -> None:
+        """Console bytes: keep them, and note the instruction count when the app's line appears."""
         out.extend(data)
         if "line" not in seen and FIRST_LINE in out:
             seen["line"] = m.executed()
 
     m = machine_for(firmware, image, disk, output)
     tracer = StageTracer(m, io.StringIO())
-    tracer.attach()
-    m.uart.output = tracer_output(tracer, output)
+    tracer.attach()                           # it sees the console output too (observe)
     try:
         m.run()
     finally:
         m.close()
     return tracer.stages, seen.get("line"), m.instructions
-
-
-def tracer_output(tracer, output):
-    def both(data: bytes) -> None:
-        tracer.console(data)
-        output(data)
-    return both
 
 
 def kernel_lines() -> tuple[int, int]:
@@ -160,11 +161,8 @@ def kernel_lines() -> tuple[int, int]:
     return total, code
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m downstairs.kernel.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="our firmware only (no OpenSBI boots)")
-    args = parser.parse_args(argv)
+def run(quick: bool = False) -> int:
+    """Measure and print the three parts above; `quick`: our firmware only (no OpenSBI boots)."""
     from downstairs.firmware.build import build as build_firmware
 
     ours = str(build_firmware().binary)
@@ -180,7 +178,7 @@ def main(argv=None) -> int:
           f"{mine.group(1).decode()} / {mine.group(2).decode()}, QEMU -icount shift=0 "
           f"{qemu.group(1).decode() if qemu else '?'} / {qemu.group(2).decode() if qemu else '?'}")
     print("Reset to the app's first line (instructions, -icount shift=0, blank disk):")
-    for name, firmware in [("our firmware", ours)] + ([] if args.quick else [("OpenSBI fw_dynamic", OPENSBI)]):
+    for name, firmware in [("our firmware", ours)] + ([] if quick else [("OpenSBI fw_dynamic", OPENSBI)]):
         r = first_line(firmware)
         print(f"  {name:20} kernel entry {r['kernel']:>10,}  first U-mode {r['user']:>10,}  "
               f"app's first line {r['line']:>10,}  (kernel to line {r['line'] - r['kernel']:,}; "
@@ -190,6 +188,3 @@ def main(argv=None) -> int:
           f"docstrings (goal about 2,000; xv6 6,468, Hubris 5,782)")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
