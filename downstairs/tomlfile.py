@@ -98,6 +98,7 @@ class Document:
         return UsageError(f"{shown(self.path)}:{line}: {where}: {message}")
 
     def root(self) -> "Entry":
+        """The top-level table as an Entry."""
         return Entry(self, (), self.data)
 
 
@@ -129,6 +130,7 @@ class Entry:
         self.data = data
 
     def fail(self, message: str, key: str | None = None):
+        """Raise the one-line error about this table, at the line of its `key` if given."""
         raise self.doc.error(self.keys, message, key)
 
     def only(self, keys: set[str]) -> None:

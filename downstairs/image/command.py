@@ -62,21 +62,25 @@ def register(subparsers) -> None:
 
 
 def no_action(parser: argparse.ArgumentParser) -> int:
+    """`downstairs image` alone: its help, status 2."""
     parser.print_help()
     return 2
 
 
 def progress(step) -> None:
+    """Say which step runs (the store calls this before each)."""
     print(f"building {step.kind} {step.name}", file=sys.stderr, flush=True)
 
 
 def built(manifest):
+    """The manifest's image, built if needed (the demo's for None)."""
     from downstairs.image.build import build as build_image
 
     return build_image(manifest, progress=progress)
 
 
 def build(args: argparse.Namespace) -> int:
+    """`image build`: the id, the steps that ran, where the image is (and its copy)."""
     image = built(args.manifest)
     print(f"image {image.id}")
     print(f"{len(image.ran)} steps run" + (f": {', '.join(image.ran)}" if image.ran else ": all in the store"))
@@ -93,6 +97,7 @@ def build(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
+    """`image show`: an image file's header (anything not .toml), else the manifest's closure."""
     from downstairs.image import show as shows
     from downstairs.image.build import plan
     from downstairs.image.store import Store, default_root
@@ -119,6 +124,7 @@ def machine_options(image, disk: pathlib.Path) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`image run`: build, copy the image, print the machine's line, boot; the guest's status."""
     manifest, extra = args.manifest, list(args.options)
     if manifest and manifest.startswith("-"):             # `run -- -icount ...`: no manifest given
         manifest, extra = None, [manifest] + extra

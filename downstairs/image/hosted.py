@@ -29,11 +29,13 @@ def load() -> dict:
 
 
 def put_bytes(address: int, data: bytes) -> None:
+    """Place bytes in the board model's memory."""
     for k, byte in enumerate(data):
         host.MACHINE.memory[address + k] = byte
 
 
 def get_bytes(address: int, length: int) -> bytes:
+    """Bytes of the board model's memory (0 where nothing was stored)."""
     return bytes(host.MACHINE.memory.get(address + k, 0) for k in range(length))
 
 

@@ -55,6 +55,7 @@ def segments_of(base: int, flat: bytes, limit: int = H.MAX_SEGMENTS) -> list[Seg
 
 
 def sectors(n: int) -> int:
+    """How many sectors `n` bytes take."""
     return (n + H.SECTOR - 1) // H.SECTOR
 
 

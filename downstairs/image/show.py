@@ -21,10 +21,12 @@ FIRMWARES = {H.FIRMWARE_DOWNSTAIRS: "downstairs", H.FIRMWARE_OPENSBI: "opensbi"}
 
 
 def step_line(step: Step, store: Store) -> str:
+    """A step's line: kind, name, key and whether its output is in the store."""
     return f"{step.kind} {step.name} {step.key[:HASH_CHARS]}  {'built' if store.built(step) else 'not built'}"
 
 
 def input_line(i: Input) -> str:
+    """An input's line: its name (a value's text, a set's size) and its hash."""
     if i.kind == "files":
         return f"{i.name}: {len(i.files)} file{'' if len(i.files) == 1 else 's'}  {i.digest[:HASH_CHARS]}"
     if i.kind == "value" and i.text:
@@ -47,6 +49,7 @@ def tree(step: Step, store: Store, prefix: str = "") -> list[str]:
 
 
 def closure(image: Step, store: Store) -> list[str]:
+    """The whole tree under the image step, as lines."""
     return [step_line(image, store)] + tree(image, store)
 
 

@@ -93,16 +93,19 @@ def recipe(*paths: str) -> Input:
 
 
 def write_json(path: pathlib.Path, data) -> None:
+    """`data` as JSON with sorted keys: the same bytes for the same data."""
     path.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n")
 
 
 def compile_program(main: pathlib.Path, options, what: str):
+    """Compile the program at `main`; a compile error is one line starting with `what`."""
     return kernel_build.compile_one(main, options, lambda message: UsageError(f"{what} {message}"))
 
 
 # ---- firmware and boot loader -------------------------------------------------------------
 
 def firmware(m: Manifest) -> Step:
+    """The firmware the manifest chooses: ours compiled, or Debian's OpenSBI copied."""
     if m.firmware == "opensbi":
         if not OPENSBI.is_file():
             raise m.doc.error(("firmware",), f"Debian's OpenSBI is not installed ({OPENSBI}): apt-get install "
@@ -118,6 +121,7 @@ def firmware(m: Manifest) -> Step:
 
 
 def loader(m: Manifest) -> Step:
+    """The boot loader, compiled at LOADER_BASE; loader.json says where its memory ends."""
     from downstairs.compiler.driver import Options
     from downstairs.compiler.elf import flat_binary, write_elf
 
@@ -137,6 +141,7 @@ def loader(m: Manifest) -> Step:
 # ---- our kernel and its tasks ----------------------------------------------------------------
 
 def kernel(m: Manifest) -> Step:
+    """Our kernel compiled at its memory's base; kernel.json keeps its end and its line records."""
     from downstairs.compiler.elf import flat_binary, write_elf
 
     base = m.table.kernel[0]
@@ -189,6 +194,7 @@ def system_entries(table: tasktable.Table) -> str:
 # ---- Linux ---------------------------------------------------------------------------------
 
 def linux(m: Manifest) -> Step:
+    """Linux built by guests/linux (in its own cache, keyed by the same parts) and copied."""
     from downstairs.guests.linux import kernel as linux_kernel
 
     cfg = linux_kernel.get_config(m.linux)
@@ -209,6 +215,7 @@ def linux(m: Manifest) -> Step:
 # ---- the image -----------------------------------------------------------------------------
 
 def files_inputs(m: Manifest) -> list[Input]:
+    """Each of the manifest's [files] as an input of the image."""
     return [value_input(f"file {name}", data) for name, data in m.files.items()]
 
 

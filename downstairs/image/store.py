@@ -29,6 +29,7 @@ KEY_CHARS = 32                  # of the key's 64 hex digits, in the folder's na
 
 
 def sha256(data: bytes) -> str:
+    """The sha256 of `data`, in hex."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -43,10 +44,12 @@ class Input:
 
 
 def file_input(name: str, path: pathlib.Path) -> Input:
+    """The file at `path` as an input called `name` (its content's hash: the path is not kept)."""
     return Input("file", name, sha256(path.read_bytes()))
 
 
 def value_input(name: str, text: str | bytes) -> Input:
+    """`text` as an input called `name`; short one-line text is kept to be shown."""
     data = text.encode() if isinstance(text, str) else text
     shown = text if isinstance(text, str) and len(text) <= 80 and "\n" not in text else ""
     return Input("value", name, sha256(data), text=shown)
@@ -61,6 +64,7 @@ def files_input(name: str, files: list[tuple[str, bytes]]) -> Input:
 
 
 def step_input(step: "Step") -> Input:
+    """Another step as an input: its key stands for its whole closure."""
     return Input("step", f"{step.kind} {step.name}", step.key, step=step)
 
 
@@ -74,6 +78,7 @@ class Step:
         self.key = sha256(text.encode())
 
     def needs(self) -> list["Step"]:
+        """The steps whose outputs this one reads."""
         return [i.step for i in self.inputs if i.step is not None]
 
 
@@ -85,6 +90,7 @@ class Store:
         self.ran: list[Step] = []
 
     def folder(self, step: Step) -> pathlib.Path:
+        """Where the step's output is (or will be): <key>-<name> under the store's root."""
         return self.root / f"{step.key[:KEY_CHARS]}-{step.name}"
 
     def built(self, step: Step) -> bool:
@@ -106,6 +112,7 @@ class Store:
 
 
 def default_root() -> pathlib.Path:
+    """$DOWNSTAIRS_CACHE/store (default ~/.cache/downstairs/store)."""
     from downstairs.guests import cache
 
     return cache.cache_dir("store")

@@ -123,6 +123,7 @@ def be32(x: u32) -> u32:
 
 
 def put_id(at: u64) -> None:
+    """The first ID_BYTES bytes at `at` in hex (the banner's short image id)."""
     for k in range(ID_BYTES):
         b = load8(at + u64(k))
         sbi.putchar(u64(HEX[b >> 4]))
@@ -131,6 +132,7 @@ def put_id(at: u64) -> None:
 
 @entry(harts=1, stack=0x1000)
 def main(hartid: u64, tree: u64) -> None:
+    """Steps 1 to 6 of the module docstring; it leaves for the kernel or powers off."""
     global queue, buffer
     queue = (addr(area) + PAGE - 1) & ~u64(PAGE - 1)
     buffer = queue + 2 * PAGE

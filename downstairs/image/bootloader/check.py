@@ -69,11 +69,13 @@ def same(a: u64, b: u64, length: u64) -> bool:
 
 
 def copy_bytes(to: u64, source: u64, length: u64) -> None:
+    """Copy `length` bytes from `source` to `to`."""
     for k in range(length):
         store8(to + k, load8(source + k))
 
 
 def payload_sectors(im: Image) -> u64:
+    """The payload's length in whole sectors (what is read and hashed)."""
     return (im.payload_bytes + H.SECTOR - 1) // H.SECTOR
 
 
@@ -126,10 +128,12 @@ def read_header(im: Image, at: u64) -> u32:
 
 
 def truncated(im: Image, capacity: u64) -> bool:
+    """Whether a disk of `capacity` sectors is shorter than the image."""
     return capacity < im.sectors
 
 
 def overlaps(im: Image, start: u64, end: u64) -> bool:
+    """Whether any segment's memory meets [start, end)."""
     for k in range(im.count):
         s = im.segments[k]
         if s.load < end and start < s.load + s.memory:
@@ -138,6 +142,8 @@ def overlaps(im: Image, start: u64, end: u64) -> bool:
 
 
 def prepare(im: Image) -> None:
+    """Zero each segment's memory after its bytes, and start loading: the first segment, a
+    fresh hash."""
     for k in range(im.count):
         s = im.segments[k]
         at = s.load + s.size
@@ -151,6 +157,8 @@ def prepare(im: Image) -> None:
 
 
 def take(im: Image, chunk: u64, length: u64) -> None:
+    """The payload's next `length` bytes (whole sectors) at `chunk`: all of them into the hash,
+    those before the payload's end copied 8 at a time to the segment they belong to."""
     sha256.update(im.hash, chunk, length)
     at: u64 = 0
     while at < length and im.copied < im.payload_bytes:
@@ -170,5 +178,6 @@ def take(im: Image, chunk: u64, length: u64) -> None:
 
 
 def intact(im: Image) -> bool:
+    """Finish the hash: whether it is the header's payload sha256."""
     sha256.finish(im.hash, addr(im.digest))
     return same(addr(im.digest), addr(im.expected), sha256.DIGEST_SIZE)
