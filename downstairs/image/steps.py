@@ -268,7 +268,7 @@ def image(m: Manifest, store, parts: dict[str, Step], tasks: list[Step]) -> Step
     else:
         from downstairs.guests.linux.disk import mke2fs_version
 
-        inputs += [value_input("kernel command line", m.append), value_input("ram", repr(m.ram)),
+        inputs += [value_input("kernel command line", m.append), value_input("ram", f"{m.ram[0]:#x}+{m.ram[1]:#x}"),
                    value_input("mke2fs", mke2fs_version())]
         make = make_linux
         used = ("downstairs/guests/linux/disk.py",)

@@ -41,7 +41,8 @@ BAD = {
         lambda s: s.replace('sends = ["uart", "store", "crasher"]', 'sends = ["uart", "stroe", "crasher"]'),
         r"tasks\.app: sends to 'stroe', which is not a task", '"stroe"'),
     "overlapping memory": (
-        lambda s: s.replace("memory = { base = 0x80430000, size = 0x8000 }", "memory = { base = 0x80428000, size = 0x8000 }"),
+        lambda s: s.replace("memory = { base = 0x80430000, size = 0x8000 }",
+                            "memory = { base = 0x80428000, size = 0x8000 }"),
         r"tasks\.crasher: memory of task 'crasher' 0x80428000-0x80430000 overlaps the memory of task 'store'",
         "base = 0x80428000"),
     "a device owned twice": (lambda s: s.replace('devices = ["virtio7"]', 'devices = ["virtio7", "uart0"]'),
