@@ -42,7 +42,6 @@ def main(hartid: u64, tree: u64, info: u64) -> None:
     memory reserved there, a check that a next stage was loaded, the banner, and that stage in
     S-mode (or U-mode, as fw_dynamic says) with a0 = hart id, a1 = device tree."""
     hart.init()
-    console.init()
     next_addr: u64 = FW_JUMP_ADDR
     mode: u64 = PRV_S
     if info != 0 and load64(info) == FW_DYNAMIC_MAGIC:
@@ -51,7 +50,7 @@ def main(hartid: u64, tree: u64, info: u64) -> None:
     if not fdt.scan(tree):
         fail(b"no usable device tree in a1: ", tree)
     ram_end = fdt.found.memory_base + fdt.found.memory_size
-    if not fdt.reserve(tree, image_start(), hart.protected_size(), ram_end):
+    if not fdt.reserve(tree, image_start(), hart.protected, ram_end):
         fail(b"no room to add /reserved-memory to the device tree at ", tree)
     hsm.init(hartid, fdt.found.harts | (u64(1) << hartid), ram_end)
     if mode != PRV_S and mode != PRV_U:

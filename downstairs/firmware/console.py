@@ -1,10 +1,10 @@
 """The console: the 16550A UART at 0x10000000 (16550 data sheet), and the SBI calls that are
 this device: DBCN (SBI v2.0, chapter 12) and the legacy console putchar and getchar (v0.1).
 
-    +0 THR (write) / RBR (read)   +2 FCR (write): bit 0 FIFOs on, 1 and 2 empty them
-    +5 LSR: bit 0 data ready, bit 5 THR empty (with the FIFOs on: the whole transmit FIFO)
+    +0 THR (write) / RBR (read)     +5 LSR: bit 0 data ready, bit 5 THR empty
 
-init() turns the 16-byte FIFOs on, so one look at THR empty lets write() hand over 16 bytes.
+The FIFOs stay as the board left them (off): turning them on empties the receive side, and a
+key typed before the firmware ran would be lost. So each byte waits for THR empty.
 """
 
 from downstairs.compiler.runtime import u8, u64, i64, TrapFrame, addr, array, load8, store8
@@ -12,18 +12,12 @@ from sbi_spec import SUCCESS, NOT_SUPPORTED, INVALID_PARAM, EXT_DBCN, LEGACY_PUT
 import hsm
 
 UART = 0x10000000
-FCR = UART + 2
 LSR = UART + 5
 LSR_DATA_READY = 0x01
 LSR_THR_EMPTY = 0x20
-FIFO = 16
 HEX = b"0123456789abcdef"
 
 digits = array(u8, 24)
-
-
-def init() -> None:
-    store8(FCR, 0x07)
 
 
 def wait_for_room() -> None:
@@ -44,14 +38,12 @@ def getc() -> i64:
 
 
 def write(start: u64, count: u64) -> None:
-    """The `count` bytes at `start`, FIFO bytes per wait for THR empty."""
+    """The `count` bytes at `start`."""
     end = start + count
     while start < end:
         wait_for_room()
-        stop = start + FIFO if end - start > FIFO else end
-        while start < stop:
-            store8(UART, load8(start))
-            start += 1
+        store8(UART, load8(start))
+        start += 1
 
 
 def puts(s: bytes) -> None:
@@ -71,17 +63,15 @@ def put_dec(n: u64) -> None:
 
 def put_hex(n: u64) -> None:
     """n in hexadecimal after "0x", without leading zeros."""
-    first: u64 = len(digits)
+    puts(b"0x")
+    shift: u64 = 60
+    while shift > 0 and n >> shift == 0:
+        shift -= 4
     while True:
-        first -= 1
-        digits[first] = HEX[n & 15]
-        n = n >> 4
-        if n == 0:
-            break
-    first -= 2
-    digits[first] = 48                  # "0x"
-    digits[first + 1] = 120
-    write(addr(digits) + first, len(digits) - first)
+        putc(HEX[(n >> shift) & 15])
+        if shift == 0:
+            return
+        shift -= 4
 
 
 def call(frame: TrapFrame, eid: u64, fid: u64) -> i64:

@@ -80,8 +80,7 @@ def begins(where: u64, text: bytes) -> bool:
 
 
 def kind_of(name: u64) -> u64:
-    """What the child of the root named at `name` is to the firmware (by its first letter
-    first: most are none of these)."""
+    """What the child of the root named at `name` is to the firmware."""
     first = load8(name)
     if first == 99 and begins(name, b"cpus\x00"):                # c
         return CPUS
@@ -139,7 +138,10 @@ def scan(fdt: u64) -> bool:
             while load8(pos - 1) != 0:                # (its NUL, or the zeros after it: 5.4.1)
                 pos += 4
             if depth == 2:
-                kind = kind_of(name)
+                kind = OTHER
+                first = load8(name)                   # c, m, r: /cpus, /memory@, /reserved-memory?
+                if first == 99 or first == 109 or first == 114:
+                    kind = kind_of(name)
                 if kind == MEMORY:
                     read_memory(pos, strings)
             elif depth == 3 and kind == CPUS and begins(name, b"cpu@"):

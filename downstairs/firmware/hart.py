@@ -34,8 +34,9 @@ class Probe:
 
 
 frames = noinit(array(TrapFrame, MAX_HARTS))      # enter() fills what S-mode starts with
-probes = array(Probe, MAX_HARTS)
+probes = noinit(array(Probe, MAX_HARTS))          # init() clears this hart's
 has_sstc: u64 = 0
+protected: u64 = 0                                # the firmware's region: protected_size()
 
 
 def expect_fault() -> None:
@@ -76,8 +77,10 @@ def protected_size() -> u64:
 
 def init() -> None:
     """Everything this hart needs before S-mode runs on it: PMP, delegation, counters, Sstc."""
-    global has_sstc
-    csr_write(PMPADDR0, (image_start() >> 2) | (protected_size() // 8 - 1))
+    global has_sstc, protected
+    probes[hart_id()].expected = 0
+    protected = protected_size()
+    csr_write(PMPADDR0, (image_start() >> 2) | (protected // 8 - 1))
     csr_write(PMPADDR1, ALL_MEMORY)
     csr_write(PMPCFG0, ((PMP_NAPOT | PMP_RWX) << 8) | PMP_NAPOT)
     csr_write(MEDELEG, DELEGATED_EXCEPTIONS)

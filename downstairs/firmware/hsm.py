@@ -59,12 +59,7 @@ def init(boot_hart: u64, present: u64, memory_end: u64) -> None:
     ram_start = image_start() + hart.protected_size()
     ram_end = memory_end
     for h in range(u64(MAX_HARTS)):
-        if h == boot_hart:
-            states[h].state = STARTED
-        elif (present >> u64(h)) & 1 != 0:
-            states[h].state = STOPPED
-        else:
-            states[h].state = ABSENT
+        states[h].state = STARTED if h == boot_hart else STOPPED if (present >> h) & 1 != 0 else ABSENT
     fence()
 
 
