@@ -112,6 +112,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 raw_ptrace = libc.ptrace
 raw_ptrace.restype = ctypes.c_long
 raw_ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+raw_waitpid = libc.waitpid                      # -1 with EINTR when a signal comes (os.waitpid retries)
+raw_waitpid.restype = ctypes.c_int
+raw_waitpid.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 
 
 def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
@@ -197,10 +200,6 @@ class Task:
         self.signalled = False               # the layer sent it a signal the host may still hold
 
 
-class Wakeup(Exception):
-    """A signal to the sandbox arrived while it waited."""
-
-
 class Tracer:
     """The shared part of the x86-64 platforms. `running` is how a task is resumed to run
     on (PTRACE_SYSEMU or PTRACE_CONT); `options` are its ptrace options."""
@@ -216,7 +215,6 @@ class Tracer:
         self.regs = Regs()
         self.regs_addr = ctypes.addressof(self.regs)
         self.signals_in: list[int] = []      # signals the sandbox itself received
-        self.waiting = False
         self.wakeup_r, self.wakeup_w = -1, -1
 
     def attach(self, kernel) -> None:
@@ -310,10 +308,12 @@ class Tracer:
         raise NotImplementedError
 
     def on_signal(self, sig, frame) -> None:
+        """A signal to the sandbox: noted, never raised. Python runs this handler between
+        two bytecodes, possibly just after a wait returned an event, so an exception from
+        here would drop that event (a tracee left stopped for ever). The waits notice a
+        signal by themselves: the loops' polls watch the wakeup pipe signal.set_wakeup_fd
+        writes to, and PTRACE_SYSEMU's blocking waitpid returns EINTR."""
         self.signals_in.append(sig)
-        if self.waiting:
-            self.waiting = False
-            raise Wakeup()
 
     def take_signals(self) -> None:
         received, self.signals_in = self.signals_in, []
