@@ -98,6 +98,7 @@ class Machine:
         self.plic_driven = [False] * harts       # whether the PLIC is what set each hart's SEIP
         self.tickers = []                         # devices with an update() to call now and then
         self.observer = None                      # called after each slice (the stage tracer)
+        self.slice = SLICE                        # a slice's length (1: the observer sees every instruction)
         self.exit_status: int | None = None
         self.reset_requested = False
         self.no_reboot = False                    # -no-reboot: a reset request ends the run
@@ -221,7 +222,7 @@ class Machine:
             for index, hart in enumerate(self.harts):
                 self.deliver_interrupts(index, hart)
                 self.current, self.slice_start = hart, hart.instret
-                retired = run(hart, SLICE)
+                retired = run(hart, self.slice)
                 self.current = None
                 self.instructions += retired
                 if self.observer is not None:
