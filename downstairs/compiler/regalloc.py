@@ -3,19 +3,19 @@
 1. Liveness: basic blocks, then the usual backward data-flow to a fixed point.
 2. One interval per virtual register, from its first to its last live position (position 2i is
    where instruction i reads, 2i+1 where it writes).
-3. Linear scan in order of start. An interval that lives across a call gets a callee-saved
-   register (s0..s11, psABI); others prefer the caller-saved t0..t4, a0..a7, and first of all
+3. Linear scan in order of start. A value live across a call gets a callee-saved register
+   (s0..s11, psABI); a call that never comes back (no_return) has nothing live across it and
+   ends its block. Others prefer the caller-saved t0..t4, a0..a7, and first of all
    the register a move or the calling convention hints at. When none is free, the interval
    that ends last is spilled to a stack slot (slots are reused once their interval is over).
 4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
-   become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0, a
-   prologue that saves ra and the callee-saved registers used, an epilogue at each return.
+   become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0 (a call
+   that never comes back is a jump), a prologue that saves ra (unless every call is such a
+   jump) and the callee-saved registers used, an epilogue at each return.
 
 Frame, from sp upwards: spill slots, saved registers, the function's records and arrays; the
 size is a multiple of 16 (psABI stack alignment).
 """
-
-import bisect
 
 from downstairs.compiler.ir import V
 from downstairs.compiler.select import FORMAT, MI, fits12
@@ -25,6 +25,7 @@ CALLEE = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s1
 ARGS = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
 BRANCHES = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
 CALLS = {"call", "ecall"}
+NO_RETURN = {"__trap_return"}      # routines that never come back: a jump, not a call (no ra to keep)
 
 
 def defs_uses(mi):
@@ -43,13 +44,20 @@ def defs_uses(mi):
     return [x.n for x in defs if isinstance(x, V)], [x.n for x in uses if isinstance(x, V)]
 
 
-def blocks_of(code):
-    """Basic blocks as (first, last) instruction indexes, and their successor lists."""
+def ends_path(mi, stops) -> bool:
+    """Whether nothing follows `mi`: a return, a trap, or a call of a function in `stops`
+    (functions that never come back)."""
+    return mi.op in ("ret", "ebreak") or (mi.op == "call" and mi.args[1] in stops)
+
+
+def blocks_of(code, stops=NO_RETURN):
+    """Basic blocks as (first, last) instruction indexes, and their successor lists (a call
+    of a function in `stops` ends its block, with no successor)."""
     starts = {0}
     for i, mi in enumerate(code):
         if mi.op == "label":
             starts.add(i)
-        if mi.op in BRANCHES or mi.op in ("j", "ret", "ebreak"):
+        if mi.op in BRANCHES or mi.op == "j" or ends_path(mi, stops):
             starts.add(i + 1)
     starts = sorted(s for s in starts if s < len(code))
     blocks = [(s, (starts[k + 1] if k + 1 < len(starts) else len(code)) - 1) for k, s in enumerate(starts)]
@@ -62,16 +70,16 @@ def blocks_of(code):
             succs.append([at_label[mi.args[2]]] + nxt)
         elif mi.op == "j":
             succs.append([at_label[mi.args[0]]])
-        elif mi.op in ("ret", "ebreak"):
+        elif ends_path(mi, stops):
             succs.append([])
         else:
             succs.append(nxt)
     return blocks, succs
 
 
-def liveness(code):
+def liveness(code, stops=NO_RETURN):
     """Per basic block: its instruction span, and the virtual registers live out of it."""
-    blocks, succs = blocks_of(code)
+    blocks, succs = blocks_of(code, stops)
     info = [defs_uses(mi) for mi in code]
     use_b, def_b = [], []
     for first, last in blocks:
@@ -100,11 +108,11 @@ PURE = {"li", "la", "mv", "frame"} | {op for op, fmt in FORMAT.items() if fmt ==
     | {"addi", "slti", "sltiu", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw", "sraiw"}
 
 
-def remove_dead(code):
+def remove_dead(code, stops=NO_RETURN):
     """Drop pure instructions whose result is never read (such as a loop counter's final
     adjustment when the counter is not used after the loop); repeat until none is left."""
     while True:
-        blocks, info, _, live_out = liveness(code)
+        blocks, info, _, live_out = liveness(code, stops)
         dead = set()
         for k, (first, last) in enumerate(blocks):
             live = set(live_out[k])
@@ -120,11 +128,21 @@ def remove_dead(code):
         code = [mi for i, mi in enumerate(code) if i not in dead]
 
 
-def intervals(code):
+def intervals(code, stops=NO_RETURN):
     """Each virtual register's live interval as {vreg: first position}, {vreg: last position}
-    (position 2i: instruction i reads; 2i+1: it writes)."""
-    blocks, info, live_in, live_out = liveness(code)
+    (position 2i: instruction i reads; 2i+1: it writes), and for each call (by position) the
+    values live across it."""
+    blocks, info, live_in, live_out = liveness(code, stops)
     start, end = {}, {}
+    across: dict[int, set] = {}
+    for k, (first, last) in enumerate(blocks):
+        live = set(live_out[k])
+        for i in range(last, first - 1, -1):
+            defs, uses = info[i]
+            live -= set(defs)
+            if code[i].op in CALLS:
+                across[2 * i] = set(live)
+            live |= set(uses)
 
     def extend(v, pos):
         start[v] = min(start.get(v, pos), pos)
@@ -140,7 +158,7 @@ def intervals(code):
             extend(v, 2 * i)
         for v in defs:
             extend(v, 2 * i + 1)
-    return start, end
+    return start, end, across
 
 
 def hints(code):
@@ -171,11 +189,13 @@ def hints(code):
     return found
 
 
-def linear_scan(code):
-    """vreg number -> register name or spill slot number (int)."""
-    start, end = intervals(code)
+def linear_scan(code, stops=NO_RETURN):
+    """vreg number -> register name or spill slot number (int). A value gets a callee-saved
+    register if it is live across a call (not merely inside its interval: a call that does
+    not come back has nothing live across it)."""
+    start, end, across = intervals(code, stops)
     wants = hints(code)
-    calls = [2 * i for i, mi in enumerate(code) if mi.op in CALLS]
+    crossing = set().union(*across.values()) if across else set()
     order = sorted(start, key=lambda v: (start[v], v))
     where: dict[int, object] = {}
     active: list[int] = []
@@ -198,9 +218,7 @@ def linear_scan(code):
             if end[a] < start[v]:
                 spilled.remove(a)
                 free_slots.append(where[a])
-        k = bisect.bisect_right(calls, start[v])
-        crosses = k < len(calls) and calls[k] + 1 < end[v]
-        pool = CALLEE if crosses else CALLER + CALLEE
+        pool = CALLEE if v in crossing else CALLER + CALLEE
         preferred = [where.get(h) if isinstance(h, int) else h for h in wants.get(v, [])]
         reg = next((r for r in preferred + pool if r in free and r in pool), None)
         if reg is not None:
@@ -242,14 +260,44 @@ def parallel_move(moves, line):
     return out + [MI("li", d, 0, line=line) for d in zeros]
 
 
-def allocate(code, frame_storage):
+def no_return(codes: dict) -> set[str]:
+    """The functions (symbols of `codes`: symbol -> its selected code) that never come back:
+    no path from their start reaches a `ret` (trap_return's routine, and functions that end in
+    calls of such functions or loop forever). A call of one is a jump, and ends a path."""
+    stops = set(NO_RETURN)
+    changed = True
+    while changed:
+        changed = False
+        for symbol, code in codes.items():
+            if symbol not in stops and not reaches_ret(code, stops):
+                stops.add(symbol)
+                changed = True
+    return stops
+
+
+def reaches_ret(code, stops) -> bool:
+    blocks, succs = blocks_of(code, stops)
+    seen, todo = set(), [0] if blocks else []
+    while todo:
+        k = todo.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if code[blocks[k][1]].op == "ret":
+            return True
+        todo += succs[k]
+    return False
+
+
+def allocate(code, frame_storage, stops=NO_RETURN):
     """The function's final instructions with physical registers: dead code removed,
     registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
-    records and arrays) set up, and the psABI sequences for params, call, ecall and ret."""
-    code = remove_dead(code)
-    where, nslots = linear_scan(code)
+    records and arrays) set up, and the psABI sequences for params, call, ecall and ret. A
+    call of a function in `stops` (no_return) is a jump: it needs no return address."""
+    code = remove_dead(code, stops)
+    where, nslots = linear_scan(code, stops)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
-    leaf = not any(mi.op == "call" for mi in code)
+    leaf = not any(mi.op == "call" and mi.args[1] not in stops for mi in code)
     saved = ([] if leaf else ["ra"]) + used
     save_at = {r: 8 * (nslots + k) for k, r in enumerate(saved)}
     storage_base = (8 * (nslots + len(saved)) + 15) // 16 * 16
@@ -294,7 +342,10 @@ def allocate(code, frame_storage):
             for t, s in zip(targets, srcs):
                 if isinstance(loc(s), int):
                     emit("ld", t, "sp", slot(s), line=line)
-            emit("call", args[1], line=line) if op == "call" else emit("ecall", line=line)
+            if op == "ecall":
+                emit("ecall", line=line)
+            else:
+                emit("j" if args[1] in stops else "call", args[1], line=line)
             if isinstance(dest, list):           # a record result in a0, a1: spills first, then moves
                 live = [(d, ARGS[k]) for k, d in enumerate(dest) if d.n in where]
                 for d, reg in live:
