@@ -18,7 +18,9 @@ import vm
 import irq
 import notify
 import scheduler
+import ipc
 import trap
+import fastpath
 
 CSR_SIE = 0x104
 CSR_SATP = 0x180
@@ -60,13 +62,15 @@ def setup(where: u64) -> None:
         task.setup(i)
         task.tasks[i].satp = vm.build(i)
         task.start(i)
+    for i in range(task.count):
+        ipc.prepare_fast(task.tasks[i])
     irq.setup(table.header(table.H_PLIC))
 
 
 @entry(harts=1, stack=0x2000)
 def main(hartid: u64, fdt: u64) -> None:
     setup((image_end() + PAGE - 1) & ~u64(PAGE - 1))
-    trap.asids = probe_asids(task.tasks[0].satp)
+    task.asids = probe_asids(task.tasks[0].satp)
     notify.sstc = probe_sstc()
     csr_write(CSR_SCOUNTEREN, COUNTERS)
     csr_set(CSR_SIE, SIE_STIE)

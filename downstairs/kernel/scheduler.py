@@ -20,7 +20,6 @@ import notify
 IDLE = 0xFF
 SLICE = 100000              # time CSR ticks (10 ms at virt's 10 MHz)
 
-current: u32 = IDLE         # the task that runs (or ran last)
 turn: u32 = IDLE            # the task whose time slice is running, among tasks of equal priority
 turn_end: u64 = notify.NEVER
 bit_index = array(u8, 37)   # bit_index[(1 << i) % 37] = i: 37 is prime and 2 has order 36 mod 37
@@ -44,7 +43,7 @@ def pick() -> u32:
         return IDLE
     if ready & (ready - 1) == 0:
         return lowest_bit(ready)
-    return most_urgent_after(turn if turn != IDLE else current, ready)
+    return most_urgent_after(turn if turn != IDLE else task.current, ready)
 
 
 def most_urgent_after(anchor: u32, ready: u32) -> u32:
