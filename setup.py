@@ -5,11 +5,29 @@ optional: where no C compiler is at hand, installation still succeeds and `downs
 says that it runs the (slow) reference engine.
 """
 
+import sys
 from pathlib import Path
 
 from setuptools import setup
 
-CORE = Path("downstairs/machine/core")
+ROOT = Path(__file__).resolve().parent
+CORE = ROOT / "downstairs/machine/core"
+# Tables, not code: both engines and the generator below read them as Python source.
+TABLES = ("__init__.py", "consts.py", "ops.py")
+
+
+def generate_ops_pxi() -> None:
+    """Write core/ops.pxi, the C declarations of the hot loop's constants, from core/ops.py
+    (the one place they are written; execute.pxd and state.pxd include the result)."""
+    for table in TABLES:                       # an extension left over from an older build
+        for stale in CORE.glob(table.removesuffix(".py") + ".*.so"):   # would shadow the source
+            stale.unlink()
+    sys.path.insert(0, str(ROOT))
+    from downstairs.machine.core import ops
+    text = ops.cdefs()
+    target = CORE / "ops.pxi"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
 
 
 def core_extensions():
@@ -18,7 +36,8 @@ def core_extensions():
     except ImportError:
         print("warning: Cython is not installed; only the reference engine will be available")
         return []
-    sources = sorted(str(p) for p in CORE.glob("*.py") if p.name != "__init__.py")
+    generate_ops_pxi()
+    sources = sorted(str(p.relative_to(ROOT)) for p in CORE.glob("*.py") if p.name not in TABLES)
     extensions = cythonize(
         sources,
         language_level=3,

@@ -15,13 +15,15 @@ from downstairs.errors import UsageError
 # layers first.
 COMMAND_MODULES = [
     ("downstairs.machine.command", ["run"]),
-    ("downstairs.machine.bench", ["bench"]),
-    ("downstairs.guests.command", ["demo", "guest"]),
+    ("downstairs.machine.demo", ["demo"]),
+    ("downstairs.guests.linux.command", ["guest"]),
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.firmware.command", ["firmware"]),
     ("downstairs.kernel.command", ["kernel"]),
+    ("downstairs.image.command", ["image"]),
     ("downstairs.hypervisor.command", ["vm"]),
     ("downstairs.sandbox.command", ["sandbox", "run-user"]),
+    ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer
 ]
 
 
@@ -41,6 +43,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `downstairs` command: parse `argv`, run the subcommand; a UsageError is one line on
+    stderr and status 2, Ctrl-C status 130."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)

@@ -11,11 +11,18 @@ import sys
 from downstairs.errors import UsageError
 
 
-def parse_int(text: str) -> int:
+def parse_int(text: str, option: str = "", alignment: int = 1) -> int:
+    """A number in Python's syntax (0x..., 0b...), from 0 to 2^64 - 1 and a multiple of
+    `alignment`; anything else is a one-line error naming the option."""
     try:
-        return int(text, 0)
+        value = int(text, 0)
     except ValueError:
-        raise UsageError(f"not a number: {text!r}")
+        raise UsageError(f"{option + ': ' if option else ''}not a number: {text!r}") from None
+    if not 0 <= value < 1 << 64:
+        raise UsageError(f"{option + ': ' if option else ''}{text!r} is not a 64-bit address or size")
+    if value % alignment:
+        raise UsageError(f"{option}: {text!r} is not a multiple of {alignment}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -62,12 +69,13 @@ def run(args) -> int:
         if not sep or not name:
             raise UsageError(f"--symbol wants NAME=ADDRESS, got {item!r}")
         symbols[name] = parse_int(value)
-    data_align = parse_int(args.data_align)
+    data_align = parse_int(args.data_align, "--data-align")
     if data_align <= 0 or data_align & (data_align - 1):
         raise UsageError(f"--data-align wants a power of two, got {args.data_align}")
-    options = Options(symbols=symbols, base=parse_int(args.base), entry=None if args.entry == "none" else args.entry,
-                      trap=args.trap, stack_size=parse_int(args.stack_size), compressed=not args.no_rvc,
-                      search_path=args.include, data_align=data_align)
+    options = Options(symbols=symbols, base=parse_int(args.base, "--base", 4),
+                      entry=None if args.entry == "none" else args.entry, trap=args.trap,
+                      stack_size=parse_int(args.stack_size, "--stack-size", 16),
+                      compressed=not args.no_rvc, search_path=args.include, data_align=data_align)
     try:
         image = compile_file(args.file, options)
     except CompileError as err:

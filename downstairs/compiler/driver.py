@@ -143,6 +143,16 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     """Compile the program whose main module is `path` into an Image laid out as the module
     docstring draws; a CompileError (or AsmError for an impossible @at) on bad input."""
     options = options or Options()
+    try:
+        return layout_program(path, options)
+    except RecursionError:
+        raise CompileError("the program nests too deeply for the compiler (an expression of "
+                           "tens of thousands of terms?): split it into statements", path) from None
+
+
+def layout_program(path: str, options: Options) -> Image:
+    """compile_file's work: the passes, then the layout (a RecursionError from a program
+    nested deeper than Python's recursion limit is compile_file's to report)."""
     program = check_program(load_program(path, options.search_path))
     check_ownership(program)
     asm = Assembler(compressed=options.compressed)
@@ -251,6 +261,9 @@ def compile_file(path: str, options: Options | None = None) -> Image:
     symbols["__bss_start"], symbols["__bss_end"] = bss_addr, bss_end
     symbols["__stacks"], symbols["__stack_top"] = bss_end, bss_end + stack     # hart 0's stack top
     symbols["__image_start"], symbols["__image_end"] = options.base, bss_end + harts * stack
+    if symbols["__image_end"] > 1 << 64:
+        raise CompileError(f"the program and its {harts} x {stack:#x}-byte stacks do not fit "
+                           f"below the top of the address space from {options.base:#x}", path)
     blob = asm.encode(options.base, symbols)
     split = symbols["__data_start"] - options.base
     elf_symbols = []

@@ -7,77 +7,123 @@ to the window, in the shape every model in this package has (`read(offset, size)
 not RAM; the hypervisor routes the port-I/O and MMIO exits KVM hands it (a 16550 written for
 an MMIO window answers port 0x3f8 the same way).
 
-Two things are the platform's. Whether a device must hold the whole access: on RISC-V an
+Three things are the platform's. Whether a device must hold the whole access: on RISC-V an
 access must fall inside one region, while a PC's port decoders look only at the first port
-(`partial=True`). And what an access nobody claims does: on RISC-V a vacant region raises an
+(`partial=True`). What an access nobody claims does: on RISC-V a vacant region raises an
 access fault (privileged spec 3.6.1), so `unclaimed=None` makes `read` return None and `write`
 return False for the hart to turn into that fault; on a PC an empty bus reads as all ones and
-ignores writes, so the hypervisor passes the value to read back.
+ignores writes, so the hypervisor passes the value to read back. And where instructions may
+be fetched from: only windows mapped `executable=True` (a ROM; the physical memory
+attributes of 3.6: I/O regions are not executable, and QEMU raises an instruction access
+fault on a fetch from a device), through `fetch`.
 
 `attention` tells a CPU that an access may have changed what it must see before its next
 instruction: an interrupt line, the power. Any access to a device mapped normally sets it. A
 device mapped `quiet=True` (a UART polled byte by byte, a virtio transport) sets it only by
 raising or lowering its interrupt line, through a `noticed` line: polling it costs the CPU
 nothing but the access. Whoever consumes the flag clears it.
+
+Accesses nobody claims are counted for debugging, but only the first KEPT distinct addresses
+are remembered: a guest scanning the holes of its address space must not grow the host.
 """
+
+KEPT = 64                         # distinct unclaimed addresses remembered (and their counts)
+
+
+class Window:
+    """One mapped device: [base, end), and how the bus treats accesses to it."""
+
+    def __init__(self, base: int, end: int, device, quiet: bool, executable: bool):
+        """A device mapped at [base, end)."""
+        self.base = base
+        self.end = end
+        self.device = device
+        self.quiet = quiet               # only its interrupt line raises `attention`
+        self.executable = executable     # instructions may be fetched from it (a ROM)
 
 
 class Bus:
     def __init__(self, name: str = "bus", unclaimed: int | None = None, partial: bool = False):
+        """`unclaimed`: what a read nobody claims returns (None: a fault for the CPU);
+        `partial`: a device needs to hold only the first byte of an access (PC ports)."""
         self.name = name
         self.unclaimed = unclaimed
         self.partial = partial
-        self.windows: list[tuple[int, int, object]] = []     # (base, end, device), by base
-        self.unknown: dict[int, int] = {}                     # unclaimed address -> count (debugging)
-        self.quiet: set[int] = set()                          # ids of the devices mapped quiet
+        self.windows: list[Window] = []                      # by base
+        self.unknown: dict[int, int] = {}                    # unclaimed address -> count (first KEPT)
+        self.unknown_total = 0                               # every unclaimed access
         self.attention = False
 
-    def map(self, base: int, device, size: int | None = None, quiet: bool = False) -> None:
+    def map(self, base: int, device, size: int | None = None, quiet: bool = False,
+            executable: bool = False) -> None:
+        """Put `device` at [base, base + size) (its own `size` by default); a window that
+        overlaps one already mapped is a ValueError (a board's mistake, not the guest's)."""
         size = device.size if size is None else size
-        if quiet:
-            self.quiet.add(id(device))
-        for start, end, other in self.windows:
-            if base < end and start < base + size:
+        for other in self.windows:
+            if base < other.end and other.base < base + size:
                 raise ValueError(f"{self.name}: {type(device).__name__} at {base:#x} overlaps "
-                                 f"{type(other).__name__} at {start:#x}")
-        self.windows.append((base, base + size, device))
-        self.windows.sort(key=lambda w: w[0])
+                                 f"{type(other.device).__name__} at {other.base:#x}")
+        self.windows.append(Window(base, base + size, device, quiet, executable))
+        self.windows.sort(key=lambda w: w.base)
 
     def unmap(self, device) -> None:
-        self.windows = [w for w in self.windows if w[2] is not device]
-        self.quiet.discard(id(device))
+        """Take `device`'s windows off the bus (the stage tracer moves its watch this way)."""
+        self.windows = [w for w in self.windows if w.device is not device]
 
     def noticed(self, line):
         """An interrupt line (a function of the level) that also raises `attention`."""
         def set_level(level: bool) -> None:
+            """Drive the line to `level` and ask the CPU to look before its next instruction."""
             self.attention = True
             line(level)
         return set_level
 
-    def find(self, address: int, size: int):
-        """(window base, device) for an access of `size` bytes, or (None, None)."""
+    def find(self, address: int, size: int) -> Window | None:
+        """The window that takes an access of `size` bytes at `address`, or None."""
         last = address if self.partial else address + size - 1
-        for start, end, device in self.windows:
-            if start <= address and last < end:
-                return start, device
-        return None, None
+        for window in self.windows:
+            if window.base <= address and last < window.end:
+                return window
+        return None
+
+    def claims(self, address: int, size: int) -> bool:
+        """Whether some device would take this access (a CPU checks before it writes a
+        store that it must split, so that a fault leaves every byte untouched)."""
+        return self.find(address, size) is not None
 
     def read(self, address: int, size: int):
-        base, device = self.find(address, size)
+        """The device's answer, or `unclaimed` (None on RISC-V) when no device holds it."""
+        window = self.find(address, size)
         mask = (1 << (8 * size)) - 1
-        if device is None:
-            self.unknown[address] = self.unknown.get(address, 0) + 1
+        if window is None:
+            self.note_unclaimed(address)
             return None if self.unclaimed is None else self.unclaimed & mask
-        if id(device) not in self.quiet:
+        if not window.quiet:
             self.attention = True
-        return device.read(address - base, size) & mask
+        return window.device.read(address - window.base, size) & mask
+
+    def fetch(self, address: int, size: int) -> int | None:
+        """An instruction fetch: like `read`, but None unless the window is executable."""
+        window = self.find(address, size)
+        if window is None or not window.executable:
+            return None
+        if not window.quiet:
+            self.attention = True
+        return window.device.read(address - window.base, size) & ((1 << (8 * size)) - 1)
 
     def write(self, address: int, size: int, value: int) -> bool:
-        base, device = self.find(address, size)
-        if device is None:
-            self.unknown[address] = self.unknown.get(address, 0) + 1
+        """Hand a store to its device; False when no device holds it."""
+        window = self.find(address, size)
+        if window is None:
+            self.note_unclaimed(address)
             return False
-        if id(device) not in self.quiet:
+        if not window.quiet:
             self.attention = True
-        device.write(address - base, size, value & ((1 << (8 * size)) - 1))
+        window.device.write(address - window.base, size, value & ((1 << (8 * size)) - 1))
         return True
+
+    def note_unclaimed(self, address: int) -> None:
+        """Count an access nobody claims; remember its address if there is still room."""
+        self.unknown_total += 1
+        if address in self.unknown or len(self.unknown) < KEPT:
+            self.unknown[address] = self.unknown.get(address, 0) + 1

@@ -2,7 +2,11 @@
 
 Per hart: a 32-bit `msip` word at 0x0000 + 4*hart (bit 0 raises the machine software
 interrupt, mip.MSIP) and a 64-bit `mtimecmp` at 0x4000 + 8*hart; one shared 64-bit `mtime`
-at 0xBFF8. The machine timer interrupt (mip.MTIP) is pending while mtime >= mtimecmp
+at 0xBFF8:
+
+    0x0000  msip[0]      0x0004  msip[1]      ...   (bits 31:1 read as zero)
+    0x4000  mtimecmp[0]  0x4008  mtimecmp[1]  ...
+    0xbff8  mtime The machine timer interrupt (mip.MTIP) is pending while mtime >= mtimecmp
 (privileged spec 3.2.1, "Machine Timer Registers").
 
 `mtime` counts at the timebase the device tree announces (10 MHz on QEMU's boards); the
@@ -20,6 +24,8 @@ class Clint:
     size = 0x10000
 
     def __init__(self, harts: int, mtime: Callable[[], int], set_mtime: Callable[[int], None] | None = None):
+        """`harts` msip/mtimecmp pairs (mtimecmp at all ones: no timer); `mtime()` reads the board's
+        clock and `set_mtime(value)` sets it (None: writes to mtime are ignored)."""
         self.msip = [0] * harts
         self.mtimecmp = [MASK64] * harts
         self.mtime = mtime
@@ -31,9 +37,11 @@ class Clint:
         self.mtimecmp = [MASK64] * len(self.mtimecmp)
 
     def timer_pending(self, hart: int) -> bool:
+        """Whether hart's machine timer interrupt is pending: mtime >= mtimecmp."""
         return self.mtime() >= self.mtimecmp[hart]
 
     def software_pending(self, hart: int) -> bool:
+        """Whether hart's machine software interrupt is pending: msip bit 0."""
         return bool(self.msip[hart] & 1)
 
     def next_deadline(self) -> int:
@@ -41,6 +49,7 @@ class Clint:
         return min(self.mtimecmp)
 
     def read(self, offset: int, size: int) -> int:
+        """A load from the map in this file's docstring; 0 where no register is."""
         harts = len(self.msip)
         if MSIP_BASE <= offset < MSIP_BASE + 4 * harts and size == 4:
             return self.msip[offset // 4]
@@ -51,6 +60,7 @@ class Clint:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store to the map: msip bit 0, any bytes of mtimecmp, or mtime through set_mtime."""
         harts = len(self.msip)
         if MSIP_BASE <= offset < MSIP_BASE + 4 * harts and size == 4:
             self.msip[offset // 4] = value & 1
@@ -67,5 +77,7 @@ def _slice(register: int, byte: int, size: int) -> int:
 
 
 def _merge(register: int, byte: int, size: int, value: int) -> int:
+    """`register` with `size` bytes from byte `byte` on replaced by the low bytes of value (a
+    narrow or misaligned store into a 64-bit register)."""
     mask = ((1 << (8 * size)) - 1) << (8 * byte)
     return (register & ~mask & MASK64) | ((value << (8 * byte)) & mask)

@@ -25,6 +25,7 @@ class GoldfishRtc:
 
     def __init__(self, irq: Callable[[bool], None] | None = None,
                  now_ns: Callable[[], int] = time.time_ns):
+        """`irq(level)` drives the interrupt line; `now_ns()` is the host's clock (Unix ns)."""
         self.irq = irq or (lambda level: None)
         self.now_ns = now_ns
         self.offset = 0                   # guest time minus host time
@@ -37,9 +38,12 @@ class GoldfishRtc:
         self.level = False
 
     def time(self) -> int:
+        """The guest's time: the host's clock moved by what the guest set."""
         return (self.now_ns() + self.offset) & MASK64
 
     def update(self) -> None:
+        """Fire the alarm if its time has passed, and drive the line (the board calls this
+        every few ms; the guest's accesses too)."""
         if self.alarm_armed and self.time() >= self.alarm:
             self.alarm_armed = False
             self.irq_pending = True
@@ -58,6 +62,7 @@ class GoldfishRtc:
         return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
 
     def read_word(self, offset: int) -> int:
+        """The 32-bit register at `offset` (reading TIME_LOW latches TIME_HIGH)."""
         if offset == TIME_LOW:
             now = self.time()
             self.latched_high = now >> 32
@@ -75,6 +80,8 @@ class GoldfishRtc:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store to a register: set the time (HIGH then LOW), arm the alarm (ALARM_LOW), enable
+        or clear the interrupt."""
         offset &= ~3
         value &= 0xFFFFFFFF
         if offset == TIME_HIGH:

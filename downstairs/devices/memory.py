@@ -20,11 +20,13 @@ class GuestMemoryError(Exception):
 
 class BufferMemory:
     def __init__(self, buffer, base: int = 0, size: int | None = None):
+        """`buffer[0]` is guest-physical `base`; `size` bytes of it are RAM (default: all of it)."""
         self.buffer = buffer            # bytearray, mmap or memoryview: anything sliceable
         self.base = base                # guest-physical address of buffer[0]
         self.size = len(buffer) if size is None else size   # RAM may end before the buffer
 
     def _offset(self, gpa: int, n: int) -> int:
+        """The buffer offset of [gpa, gpa + n), or GuestMemoryError unless all of it is RAM."""
         offset = gpa - self.base
         if n < 0 or offset < 0 or offset + n > self.size:
             raise GuestMemoryError(f"guest address range {gpa:#x}+{n:#x} is outside RAM "
@@ -32,9 +34,11 @@ class BufferMemory:
         return offset
 
     def read(self, gpa: int, n: int) -> bytes:
+        """n bytes of guest RAM at gpa (GuestMemoryError outside RAM)."""
         offset = self._offset(gpa, n)
         return bytes(self.buffer[offset:offset + n])
 
     def write(self, gpa: int, data: bytes) -> None:
+        """Store data at gpa (GuestMemoryError outside RAM)."""
         offset = self._offset(gpa, len(data))
         self.buffer[offset:offset + len(data)] = data

@@ -31,10 +31,12 @@ class Plic:
     size = 0x600000
 
     def __init__(self, harts: int):
+        """A PLIC with an M and an S context for each of `harts` harts, at its reset state."""
         self.contexts = 2 * harts
         self.reset()
 
     def reset(self) -> None:
+        """Every priority, enable and threshold zero; nothing pending or claimed."""
         self.priority = [0] * SOURCES
         self.pending = 0                  # one bit per source
         self.claimed = 0                  # sources whose claim is not completed yet
@@ -45,6 +47,8 @@ class Plic:
     # ---- the device side -------------------------------------------------------------
 
     def set_level(self, source: int, high: bool) -> None:
+        """A device's interrupt line at `source` moves: the gateway makes it pending while high
+        (unless claimed); a drop clears a pending bit nobody claimed (as QEMU)."""
         bit = 1 << source
         if high:
             self.level |= bit
@@ -77,6 +81,7 @@ class Plic:
         return self.pending != 0 and self.best(context) != 0
 
     def claim(self, context: int) -> int:
+        """A claim by `context`: the best pending source (0 if none), now claimed and not pending."""
         source = self.best(context)
         if source:
             self.pending &= ~(1 << source)
@@ -85,6 +90,8 @@ class Plic:
 
     def complete(self, context: int, source: int) -> None:
         # The spec ignores a completion for a source not enabled for the context.
+        """A completion: the gateway forwards `source`'s level again (ignored unless enabled for
+        the context)."""
         if not 0 < source < SOURCES or not self.enable[context] >> source & 1:
             return
         bit = 1 << source
@@ -95,10 +102,12 @@ class Plic:
     # ---- registers (32-bit; other sizes see the 32-bit word they fall in) -----------------
 
     def read(self, offset: int, size: int) -> int:
+        """A load of any size: the bytes of the 32-bit register they fall in."""
         word = self.read_word(offset & ~3)
         return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1) if size < 4 else word
 
     def read_word(self, offset: int) -> int:
+        """The 32-bit register at an aligned `offset` of the map (a claim read claims); 0 elsewhere."""
         if offset < PENDING_BASE:
             source = offset // 4
             return self.priority[source] if source < SOURCES else 0
@@ -121,6 +130,8 @@ class Plic:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store: priorities, enables, thresholds, or a completion; narrow stores change only
+        their bytes of the word."""
         if size < 4:
             # A narrow store changes only its bytes of the word (a claim read is not replayed).
             shift = 8 * (offset & 3)

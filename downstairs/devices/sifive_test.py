@@ -17,13 +17,16 @@ class SifiveTest:
     size = 0x1000
 
     def __init__(self, on_exit: Callable[[int], None], on_reset: Callable[[], None]):
+        """`on_exit(status)` powers the board off; `on_reset()` resets it."""
         self.on_exit = on_exit
         self.on_reset = on_reset
 
     def read(self, offset: int, size: int) -> int:
+        """The register reads as zero."""
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A command in the low 16 bits of offset 0 (the table above); others are ignored."""
         if offset != 0:
             return
         command = value & 0xFFFF

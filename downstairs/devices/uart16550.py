@@ -23,6 +23,24 @@ LSR = 5         # line status
 MSR = 6         # modem status
 SCR = 7         # scratch
 
+# The bits this model gives meaning to:
+#
+#   IER     7  6  5  4    3      2      1      0
+#         +-----------+------+------+------+------+
+#         |     0     |  MS  | RLS  | THRE | RDA  |   interrupt on: modem status, line status,
+#         +-----------+------+------+------+------+   THR empty, received data available
+#
+#   IIR     7  6     5  4    3    2  1      0
+#         +-------+-------+------+-------+------+
+#         | FIFOs |   0   |  TO  |  ID   |  NP  |   NP = 1: nothing pending; ID (with TO):
+#         +-------+-------+------+-------+------+   11 line status, 10 data, 01 THRE, 00 modem
+#
+#   LSR     7     6      5      4    3    2    1      0
+#         +-----+------+------+----+----+----+------+------+
+#         | ERR | TEMT | THRE | BI | FE | PE |  OE  |  DR  |   DR: a byte waits in RBR
+#         +-----+------+------+----+----+----+------+------+   OE: the FIFO overflowed
+#
+#   LCR bit 7 (DLAB) maps the divisor latch over offsets 0 and 1; MCR bit 4 loops THR to RBR.
 IER_RDA, IER_THRE, IER_RLS, IER_MS = 0x01, 0x02, 0x04, 0x08
 LSR_DR, LSR_OE, LSR_THRE, LSR_TEMT = 0x01, 0x02, 0x20, 0x40
 IIR_NONE, IIR_MS, IIR_THRE, IIR_RDA, IIR_RLS = 0x01, 0x00, 0x02, 0x04, 0x06
@@ -35,6 +53,8 @@ class Uart16550:
     size = 8
 
     def __init__(self, output: Callable[[bytes], None], irq: Callable[[bool], None] | None = None):
+        """`output(bytes)` takes what the guest transmits; `irq(level)` drives the interrupt line.
+        Registers at their reset values (8N1, FIFOs off, no interrupts enabled)."""
         self.output = output
         self.irq = irq or (lambda level: None)
         self.rx: deque[int] = deque()        # the receive FIFO as the guest sees it
@@ -58,9 +78,11 @@ class Uart16550:
         self._update()
 
     def has_room(self) -> bool:
+        """Whether typed input can be taken without queueing behind what the guest has not read."""
         return not self.backlog
 
     def _refill(self) -> None:
+        """Move waiting input into the receive FIFO (16 deep with FIFOs on, else 1)."""
         depth = FIFO_DEPTH if self.fifo_enabled else 1
         while self.backlog and len(self.rx) < depth:
             self.rx.append(self.backlog.popleft())
@@ -68,6 +90,8 @@ class Uart16550:
     # ---- guest side ---------------------------------------------------------------------
 
     def read(self, offset: int, size: int) -> int:
+        """A load of the register at `offset` (DLAB selecting the divisor latch): RBR pops the
+        FIFO, IIR reports (and for THRE, clears) the top cause, LSR the line status."""
         offset &= 7
         dlab = self.lcr & 0x80
         if offset == RBR_THR:
@@ -102,6 +126,8 @@ class Uart16550:
         return self.scr
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store: THR goes to the host at once; IER, FCR, LCR, MCR, SCR and the divisor latch
+        are kept; the interrupt line follows."""
         offset &= 7
         value &= 0xFF
         dlab = self.lcr & 0x80
@@ -138,6 +164,7 @@ class Uart16550:
     # ---- interrupts ---------------------------------------------------------------------
 
     def _cause(self) -> int:
+        """The highest-priority enabled cause pending, as IIR codes it (IIR_NONE if none)."""
         if self.ier & IER_RLS and self.overrun:
             return IIR_RLS
         if self.ier & IER_RDA and self.rx:
@@ -147,6 +174,7 @@ class Uart16550:
         return IIR_NONE
 
     def _update(self) -> None:
+        """Drive the interrupt line from the pending causes (only when it changes)."""
         level = self._cause() != IIR_NONE
         if level != self.level:
             self.level = level

@@ -16,6 +16,8 @@ class VirtioMmioEmpty:
     size = 0x1000
 
     def read(self, offset: int, size: int) -> int:
+        """An empty slot reads as a virtio-mmio device with ID 0: magic, version 2, QEMU's vendor,
+        zeros elsewhere (how Linux skips it)."""
         if offset == MAGIC_VALUE:
             value = MAGIC
         elif offset == VERSION:
@@ -27,4 +29,5 @@ class VirtioMmioEmpty:
         return value & ((1 << (8 * size)) - 1)
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """An empty slot ignores stores."""
         pass

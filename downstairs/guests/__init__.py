@@ -1,2 +1,3 @@
-"""Software that runs on the machine: the built-in demo, and guests built from Debian's
-packages (bare-metal test programs, firmware, Linux)."""
+"""Software that runs on the machine, built from Debian's packages and compilers: bare-metal
+test programs and benchmarks, firmware, Linux. (The built-in demo firmware is the machine's
+own: machine/demo.py.)"""

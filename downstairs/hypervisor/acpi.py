@@ -26,10 +26,13 @@ OEM_ID, OEM_TABLE = b"DSTAIR", b"DSMICROV"
 
 
 def checksum(data: bytes) -> int:
+    """The byte that makes `data` sum to zero (mod 256), as every ACPI table must."""
     return (-sum(data)) & 0xFF
 
 
 def table(signature: bytes, revision: int, body: bytes) -> bytes:
+    """An ACPI table: the 36-byte standard header (signature, length, revision, checksum, OEM
+    ids) before `body`, checksummed."""
     length = 36 + len(body)
     header = struct.pack("<4sIBB6s8sI4sI", signature, length, revision, 0, OEM_ID, OEM_TABLE, 1, b"DSTR", 1)
     data = bytearray(header + body)
@@ -57,6 +60,7 @@ def pkg_length(body_len: int) -> bytes:
 
 
 def aml_int(value: int) -> bytes:
+    """An AML integer: ZeroOp/OneOp, or the shortest of Byte/Word/DWord/QWordPrefix that holds it."""
     if value in (0, 1):
         return bytes((value,))                       # ZeroOp, OneOp
     for prefix, fmt in ((0x0A, "<B"), (0x0B, "<H"), (0x0C, "<I"), (0x0E, "<Q")):
@@ -66,34 +70,42 @@ def aml_int(value: int) -> bytes:
 
 
 def aml_string(text: str) -> bytes:
+    """An AML string: StringPrefix, the ASCII text, NUL."""
     return b"\x0D" + text.encode() + b"\0"
 
 
 def aml_name(name: str, value: bytes) -> bytes:
+    """Name(name, value): NameOp, a 4-character NameString, the value."""
     return b"\x08" + name.encode() + value          # NameOp NameString DataRefObject
 
 
 def aml_buffer(data: bytes) -> bytes:
+    """Buffer(data): BufferOp, PkgLength, the size, the bytes."""
     body = aml_int(len(data)) + data
     return b"\x11" + pkg_length(len(body)) + body
 
 
 def aml_package(items: list[bytes]) -> bytes:
+    """Package { items }: PackageOp, PkgLength, the element count, the elements."""
     body = bytes((len(items),)) + b"".join(items)
     return b"\x12" + pkg_length(len(body)) + body
 
 
 def aml_scope(name: str, terms: bytes) -> bytes:
+    """Scope(name) { terms }."""
     body = name.encode() + terms
     return b"\x10" + pkg_length(len(body)) + body
 
 
 def aml_device(name: str, terms: bytes) -> bytes:
+    """Device(name) { terms }: ExtOpPrefix DeviceOp, PkgLength, name, terms."""
     body = name.encode() + terms
     return b"\x5B\x82" + pkg_length(len(body)) + body
 
 
 def virtio_device(n: int, base: int, size: int, gsi: int) -> bytes:
+    """Device VRnn for virtio-mmio slot n: _HID LNRO0005 (Linux's virtio-mmio ACPI id) and a
+    _CRS with its 32-bit memory window and its level-triggered, active-high GSI."""
     resources = (struct.pack("<BHBII", 0x86, 9, 1, base, size)        # Memory32Fixed, read/write
                  + struct.pack("<BHBBI", 0x89, 6, 0x01, 1, gsi)       # Interrupt: consumer, level, high
                  + b"\x79\x00")                                       # End tag
@@ -118,29 +130,37 @@ class SleepControl:
     size = 2
 
     def __init__(self, on_power_off):
+        """The sleep control register; `on_power_off()` ends the VM."""
         self.on_power_off = on_power_off
 
     def read(self, offset: int, size: int) -> int:
+        """The register reads as zero (no wake status)."""
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """SLP_EN with SLP_TYP 5 (S5, \\_S5_ in the DSDT): the guest powers off."""
         if offset == 0 and value & SLP_EN and (value >> 2) & 7 == 5:
             self.on_power_off()
 
 
 class AcpiTables:
     def __init__(self, cpus: int, virtio_slots: list[tuple[int, int, int]], on_sleep):
+        """Tables for `cpus` vCPUs and the virtio slots [(base, size, gsi)]; `on_sleep()` is
+        called when the guest enters S5."""
         self.cpus = cpus
         self.slots = virtio_slots
         self.sleep = SleepControl(on_sleep)
 
     def dsdt(self) -> bytes:
+        """The DSDT: the COM1 UART and the virtio-mmio slots under \\_SB_, and \\_S5_ for power-off."""
         devices = serial_device(0x3F8, 4)
         devices += b"".join(virtio_device(n, base, size, gsi) for n, (base, size, gsi) in enumerate(self.slots))
         aml = aml_scope("\\_SB_", devices) + aml_name("\\_S5_", aml_package([aml_int(5), aml_int(0)]))
         return table(b"DSDT", 2, aml)
 
     def madt(self) -> bytes:
+        """The MADT: one enabled local APIC per vCPU, the IOAPIC at GSI 0, and the PC's IRQ0 -> GSI 2
+        override."""
         body = struct.pack("<II", LAPIC_ADDR, 1)                      # PCAT_COMPAT: 8259s present
         for i in range(self.cpus):
             body += struct.pack("<BBBBI", 0, 8, i, i, 1)              # Processor Local APIC, enabled
@@ -149,8 +169,11 @@ class AcpiTables:
         return table(b"APIC", 4, body)
 
     def fadt(self, dsdt_addr: int) -> bytes:
+        """The FADT of a hardware-reduced ACPI machine: the DSDT's address, no VGA, the reset
+        register (the i8042) and the sleep control and status registers."""
         body = bytearray(276 - 36)
         def put(offset, fmt, *values):
+            """Pack `values` at `offset` of the whole table (the header's 36 bytes included)."""
             struct.pack_into(fmt, body, offset - 36, *values)
         put(40, "<I", dsdt_addr)
         put(109, "<H", 1 << 2)                                        # IAPC_BOOT_ARCH: no VGA

@@ -46,6 +46,7 @@ def e820_map(mem_size: int) -> list[tuple[int, int, int]]:
 
 
 def kind_of(image: bytes) -> str:
+    """"elf" or "bzimage" by the image's signature; anything else is a UsageError."""
     if image[:4] == b"\x7fELF":
         return "elf"
     if len(image) > 0x206 and image[0x202:0x206] == b"HdrS":
@@ -65,6 +66,7 @@ def place_initrd(memory, mem_size: int, initrd: bytes, kernel_end: int, limit: i
 
 
 def write_cmdline(memory, cmdline: str) -> None:
+    """Put the NUL-terminated command line at CMDLINE_ADDR (at most CMDLINE_MAX bytes)."""
     raw = cmdline.encode() + b"\0"
     if len(raw) > CMDLINE_MAX:
         raise UsageError(f"the kernel command line is longer than {CMDLINE_MAX - 1} bytes")
@@ -99,6 +101,9 @@ def _elf_pvh(image: bytes):
 
 
 def load_pvh(vm, image: bytes, initrd: bytes | None, cmdline: str) -> None:
+    """Load an ELF vmlinux for the PVH entry: its segments at their physical addresses, the
+    initrd, start_info with the command line and memory map, and the vCPU in 32-bit mode
+    at the PHYS32_ENTRY note's address with %ebx = start_info."""
     memory, mem_size = vm.memory, vm.mem_size
     loads, entry = _elf_pvh(image)
     kernel_end = 0

@@ -35,6 +35,7 @@ GDT_TSS32 = 0x00008B0000000067      # a busy 32-bit TSS at 0, limit 0x67 (TR mus
 
 
 def gdt_bytes(code: int) -> bytes:
+    """The boot GDT: null, null, the given code segment, flat data, and a 32-bit TSS."""
     entries = [0, 0, code, GDT_DATA, GDT_TSS32]
     return b"".join(e.to_bytes(8, "little") for e in entries)
 
@@ -95,6 +96,8 @@ def set_protected_mode(vcpu, memory) -> None:
 
 
 def _load_segments(sregs, code: int) -> None:
+    """Point the vCPU's GDTR at the boot GDT and load CS (the given code descriptor) and the
+    flat data segments (KVM takes the hidden parts from sregs, not from the table)."""
     sregs.gdt.base = GDT_ADDR
     sregs.gdt.limit = 5 * 8 - 1
     sregs.idt.base = 0
@@ -122,6 +125,7 @@ def set_cpuid(vcpu, supported, index: int) -> None:
 
 
 def set_boot_msrs(vcpu) -> None:
+    """The MSRs Linux expects zero at entry (SYSENTER, syscall), the TSC at 0, fast strings on."""
     vcpu.ioctl(kvm.KVM_SET_MSRS, kvm.msrs([
         (MSR_IA32_SYSENTER_CS, 0), (MSR_IA32_SYSENTER_ESP, 0), (MSR_IA32_SYSENTER_EIP, 0),
         (MSR_STAR, 0), (MSR_CSTAR, 0), (MSR_KERNEL_GS_BASE, 0), (MSR_SYSCALL_MASK, 0),
@@ -129,6 +133,7 @@ def set_boot_msrs(vcpu) -> None:
 
 
 def set_fpu(vcpu) -> None:
+    """The x87 and SSE control state after FNINIT: every exception masked."""
     fpu = kvm.kvm_fpu()
     fpu.fcw = 0x37F          # x87 control word after FNINIT
     fpu.mxcsr = 0x1F80       # SSE: all exceptions masked

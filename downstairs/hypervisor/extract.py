@@ -60,6 +60,9 @@ def lz4_block(src: bytes, out: bytearray) -> None:
 
 
 def lz4_legacy(data: bytes) -> bytes:
+    """Decompress the LZ4 legacy format Linux uses for vmlinux.lz4: 4-byte magic, then blocks
+    of (le32 compressed size, LZ4 block) until a zero size or the end (Linux appends its
+    uncompressed size); a repeated magic starts another frame."""
     out = bytearray()
     i = 4
     while i + 4 <= len(data):
@@ -76,6 +79,8 @@ def lz4_legacy(data: bytes) -> bytes:
 
 
 def payload(image: bytes) -> bytes:
+    """The compressed vmlinux inside a bzImage: payload_offset/payload_length of the setup
+    header (boot protocol 2.08+), after the setup sectors."""
     if len(image) < 0x270 or image[0x202:0x206] != b"HdrS":
         raise UsageError("not a bzImage (no 'HdrS' boot header)")
     version = struct.unpack_from("<H", image, 0x206)[0]

@@ -63,6 +63,7 @@ reboot -f
 
 
 def cache_dir() -> Path:
+    """The cache directory (DOWNSTAIRS_CACHE, else ~/.cache/downstairs), created if missing."""
     base = os.environ.get("DOWNSTAIRS_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "downstairs")
     path = Path(base)
     path.mkdir(parents=True, exist_ok=True)
@@ -70,6 +71,7 @@ def cache_dir() -> Path:
 
 
 def package_version(package: str) -> str:
+    """A Debian package's installed version ("unknown" without dpkg), for cache keys."""
     try:
         out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package],
                              capture_output=True, text=True, check=True)
@@ -85,6 +87,8 @@ def kernel_release(kernel_path: str) -> str:
 
 
 def default_kernel() -> str:
+    """The newest /boot/vmlinuz (a cloud-amd64 one if any): the kernel the tests and the
+    benchmark boot. FileNotFoundError if there is none."""
     found = sorted(glob.glob("/boot/vmlinuz-*-cloud-amd64")) or sorted(glob.glob("/boot/vmlinuz-*"))
     if not found:
         raise FileNotFoundError("no /boot/vmlinuz-*: install linux-image-cloud-amd64")
@@ -94,10 +98,13 @@ def default_kernel() -> str:
 # ---- cpio newc ----------------------------------------------------------------------------
 class Cpio:
     def __init__(self):
+        """An empty newc archive; inode numbers count from 1."""
         self.out = bytearray()
         self.ino = 1
 
     def _entry(self, name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = (0, 0)) -> None:
+        """Append one newc entry: the "070701" header of 13 hex fields, the name, the data, each
+        padded to 4 bytes."""
         raw = name.encode() + b"\0"
         fields = [self.ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(raw), 0]
         self.out += b"070701" + b"".join(b"%08X" % f for f in fields) + raw
@@ -105,18 +112,23 @@ class Cpio:
         self.ino += 1
 
     def directory(self, name: str) -> None:
+        """A directory entry (mode 0755)."""
         self._entry(name, 0o040755)
 
     def file(self, name: str, data: bytes, mode: int = 0o644) -> None:
+        """A regular file with its contents."""
         self._entry(name, 0o100000 | mode, data)
 
     def symlink(self, name: str, target: str) -> None:
+        """A symbolic link: its data is the target."""
         self._entry(name, 0o120777, target.encode())
 
     def char_device(self, name: str, major: int, minor: int) -> None:
+        """A character device node (major, minor)."""
         self._entry(name, 0o020600, rdev=(major, minor))
 
     def finish(self) -> bytes:
+        """The archive, closed by the TRAILER!!! entry."""
         self.ino = 0
         self._entry("TRAILER!!!", 0)
         return bytes(self.out)
@@ -156,5 +168,7 @@ def cached(init: str, modules: list[str], release: str, tag: str) -> Path:
 
 
 def vm_initramfs(release: str) -> Path:
+    """The cached initramfs for the microVM: busybox, the virtio modules of kernel `release`,
+    and an /init that prints MARKER and powers off."""
     init = VM_INIT.replace("MARKER", MARKER).replace("MODULES", " ".join(VM_MODULES))
     return cached(init, VM_MODULES, release, "vm-initramfs")

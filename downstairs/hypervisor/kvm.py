@@ -23,22 +23,28 @@ KVMIO = 0xAE
 
 
 def _IOC(direction: int, nr: int, size: int) -> int:
+    """An ioctl number as <asm-generic/ioctl.h> builds it: direction (2 bits), size (14),
+    type (KVMIO), number (8)."""
     return (direction << 30) | (size << 16) | (KVMIO << 8) | nr
 
 
 def _IO(nr: int) -> int:
+    """An ioctl that passes no argument struct."""
     return _IOC(_IOC_NONE, nr, 0)
 
 
 def _IOR(nr: int, struct) -> int:
+    """An ioctl that reads `struct` back from the kernel."""
     return _IOC(_IOC_READ, nr, ctypes.sizeof(struct))
 
 
 def _IOW(nr: int, struct) -> int:
+    """An ioctl that passes `struct` to the kernel."""
     return _IOC(_IOC_WRITE, nr, ctypes.sizeof(struct))
 
 
 def _IOWR(nr: int, struct) -> int:
+    """An ioctl that passes `struct` and gets it back."""
     return _IOC(_IOC_READ | _IOC_WRITE, nr, ctypes.sizeof(struct))
 
 

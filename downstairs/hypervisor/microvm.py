@@ -13,7 +13,6 @@ virtio_mmio.device= command-line devices, so ACPI is the one way it learns about
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
 
 from downstairs.devices.uart16550 import Uart16550
 from downstairs.devices.virtio.block import Block
@@ -21,6 +20,7 @@ from downstairs.devices.virtio.console import Console
 from downstairs.devices.virtio.mmio import VirtioMmio
 from downstairs.devices.virtio.rng import Entropy
 from downstairs.errors import UsageError
+from downstairs.host import Disk, Terminal, read_input
 from downstairs.hypervisor import acpi, boot
 from downstairs.hypervisor.legacy import Cmos, I8042, Sink
 from downstairs.hypervisor.vm import MAX_RAM, Vm
@@ -30,61 +30,52 @@ VIRTIO_SIZE = 0x1000
 VIRTIO_FIRST_GSI = 16
 UART_PORT, UART_GSI = 0x3F8, 4
 MIN_MEM = 32 << 20
+MAX_CPUS = 32
 
 
-@dataclass
-class Drive:
-    path: str
-    read_only: bool = False
-
-
-@dataclass
 class Config:
-    kernel: str
-    initrd: str | None = None
-    cmdline: str = "console=ttyS0"
-    mem: int = 256 << 20
-    cpus: int = 1
-    drives: list[Drive] = field(default_factory=list)
-    virtio_console: bool = True
-    kvm_device: str = "/dev/kvm"
-
-
-def _read(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path} does not exist")
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path} is a directory")
-    except OSError as err:
-        raise UsageError(f"cannot read {what} {path}: {err.strerror}")
+    def __init__(self, kernel: str, initrd: str | None = None, cmdline: str = "console=ttyS0",
+                 mem: int = 256 << 20, cpus: int = 1, drives: list[Disk] | None = None,
+                 virtio_console: bool = True, kvm_device: str = "/dev/kvm"):
+        """What `downstairs vm` was asked for (its options or a Firecracker-style file)."""
+        self.kernel = kernel                     # a path: ELF vmlinux (PVH) or bzImage
+        self.initrd = initrd                     # a path, or None
+        self.cmdline = cmdline
+        self.mem = mem                           # bytes of guest RAM
+        self.cpus = cpus
+        self.drives = [] if drives is None else drives   # virtio-blk disks, in slot order
+        self.virtio_console = virtio_console     # a virtio console besides the 16550
+        self.kvm_device = kvm_device
 
 
 class MicroVm:
     def __init__(self, config: Config, output=None):
+        """Check every input, then build the VM: KVM is touched only once the files are
+        known to be good. Bad input is a UsageError; KVM's refusal a KvmError."""
         if config.mem < MIN_MEM:
             raise UsageError(f"too little memory: {config.mem >> 20} MiB (at least {MIN_MEM >> 20} MiB)")
         if config.mem > MAX_RAM:
             raise UsageError(f"too much memory: at most {MAX_RAM >> 20} MiB")
-        if not 1 <= config.cpus <= 32:
-            raise UsageError("--cpus must be between 1 and 32")
-        kernel = _read(config.kernel, "kernel")
+        if not 1 <= config.cpus <= MAX_CPUS:
+            raise UsageError(f"--cpus must be between 1 and {MAX_CPUS}")
+        kernel = read_input(config.kernel, "kernel", config.mem)
         kind = boot.kind_of(kernel)
-        initrd = _read(config.initrd, "initrd") if config.initrd else None
-        for d in config.drives:
-            if not os.path.isfile(d.path):
-                raise UsageError(f"drive {d.path} does not exist or is not a file")
+        initrd = read_input(config.initrd, "initrd", config.mem) if config.initrd else None
         self.output = output or _stdout
-        self.vm = vm = Vm(config.mem, config.cpus, config.kvm_device)
+        models = []
+        try:
+            models += [Block(d.path, d.read_only) for d in config.drives]   # checked and locked
+            self.vm = vm = Vm(config.mem, config.cpus, config.kvm_device)
+        except BaseException:
+            for model in models:
+                model.close()
+            raise
         self.uart = Uart16550(self.output, vm.irq(UART_GSI))
         vm.io_bus.map(UART_PORT, self.uart)
         vm.io_bus.map(0x60, I8042(lambda: vm.exit(vm.reset_status)))
         vm.io_bus.map(0x70, Cmos())
         vm.io_bus.map(0x80, Sink(1))
         self.transports = []
-        models = [Block(d.path, d.read_only) for d in config.drives]
         if config.virtio_console:
             models.append(Console(self.output))
         models.append(Entropy())
@@ -101,16 +92,22 @@ class MicroVm:
         self.kind = kind
 
     def run(self, timeout: float | None = None, stdin: bool = False) -> int:
-        """Run the guest; with `stdin`, the terminal's keystrokes go to the serial port."""
+        """Run the guest; with `stdin`, the terminal's keystrokes go to the serial port
+        (Ctrl-C still stops the VMM), and the terminal comes back however the run ends."""
         if not stdin:
             return self.vm.run(timeout)
-        restore = _raw_terminal(sys.stdin.fileno())
+        terminal = Terminal(sys.stdin.fileno(), keys_to_guest=False)
         reader = threading.Thread(target=self._feed_serial, args=(sys.stdin.fileno(),), daemon=True)
         reader.start()
         try:
             return self.vm.run(timeout)
         finally:
-            restore()
+            terminal.restore()
+
+    def close(self) -> None:
+        """The run is over: the disks sync and let go of their images and locks."""
+        for transport in self.transports:
+            transport.close()
 
     def _feed_serial(self, fd: int) -> None:
         """Host keyboard -> UART receive FIFO (the UART interrupts through KVM_IRQ_LINE)."""
@@ -125,20 +122,6 @@ class MicroVm:
                 self.uart.receive(data)
 
 
-def _raw_terminal(fd: int):
-    """Characters straight to the guest (it echoes them); Ctrl-C still stops the VMM."""
-    import termios
-    import tty
-    try:
-        saved = termios.tcgetattr(fd)
-    except termios.error:
-        return lambda: None
-    tty.setcbreak(fd)
-    mode = termios.tcgetattr(fd)
-    mode[3] &= ~termios.ECHO
-    termios.tcsetattr(fd, termios.TCSANOW, mode)
-    return lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
 def _stdout(data: bytes) -> None:
+    """Guest console output straight to stdout (unbuffered: the guest's pace is the terminal's)."""
     os.write(sys.stdout.fileno(), data)

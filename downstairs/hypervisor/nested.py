@@ -99,6 +99,7 @@ def available() -> str | None:
 
 
 def l1_command(argv: list[str], cwd: str, env: dict[str, str]) -> str:
+    """The shell line L1's /init runs: cd to `cwd`, the environment, then `argv`, quoted."""
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return f"cd {shlex.quote(cwd)} && env {exports} {shlex.join(argv)}"
 
@@ -178,6 +179,8 @@ def run(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = No
 
 
 def main(argv: list[str]) -> int:
+    """`python3 -m downstairs.hypervisor.nested -- COMMAND...`: run COMMAND inside the harness,
+    its output echoed; its exit status."""
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv:

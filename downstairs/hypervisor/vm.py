@@ -12,9 +12,7 @@ import ctypes
 import mmap
 import os
 import signal
-import sys
 import threading
-import time
 
 from downstairs.devices.memory import BufferMemory
 from downstairs.hypervisor import cpu, kvm
@@ -31,6 +29,7 @@ class VmError(Exception):
 
 class Vcpu:
     def __init__(self, vm: "Vm", index: int):
+        """vCPU `index` of `vm`: created, its kvm_run page mapped, CPUID, boot MSRs and FPU set."""
         self.vm = vm
         self.index = index
         self.fd = kvm.ioctl(vm.fd, kvm.KVM_CREATE_VCPU, index)
@@ -44,25 +43,31 @@ class Vcpu:
         cpu.set_fpu(self)
 
     def ioctl(self, request: int, arg=None) -> int:
+        """An ioctl on this vCPU's descriptor."""
         return kvm.ioctl(self.fd, request, arg)
 
     def get_regs(self) -> kvm.kvm_regs:
+        """The general registers (KVM_GET_REGS)."""
         regs = kvm.kvm_regs()
         self.ioctl(kvm.KVM_GET_REGS, regs)
         return regs
 
     def set_regs(self, regs: kvm.kvm_regs) -> None:
+        """Set the general registers (KVM_SET_REGS)."""
         self.ioctl(kvm.KVM_SET_REGS, regs)
 
     def get_sregs(self) -> kvm.kvm_sregs:
+        """The special registers: segments, control registers, EFER (KVM_GET_SREGS)."""
         sregs = kvm.kvm_sregs()
         self.ioctl(kvm.KVM_GET_SREGS, sregs)
         return sregs
 
     def set_sregs(self, sregs: kvm.kvm_sregs) -> None:
+        """Set the special registers (KVM_SET_SREGS)."""
         self.ioctl(kvm.KVM_SET_SREGS, sregs)
 
     def state(self) -> str:
+        """One line describing the vCPU's registers, for error messages."""
         return f"vCPU {self.index}: " + cpu.describe(self.get_regs(), self.get_sregs())
 
     def loop(self) -> None:
@@ -133,11 +138,14 @@ class Vcpu:
 
 
 def _ignore(signum, frame):
+    """SIGUSR1's handler: the signal only has to interrupt KVM_RUN (EINTR)."""
     pass
 
 
 class Vm:
     def __init__(self, mem_size: int, cpus: int = 1, kvm_path: str = "/dev/kvm"):
+        """A VM with `mem_size` bytes of RAM at guest-physical 0 and `cpus` vCPUs, on the KVM device
+        at `kvm_path` (KvmError if KVM refuses; ValueError above MAX_RAM)."""
         if mem_size > MAX_RAM:
             raise ValueError(f"at most {MAX_RAM >> 20} MiB of RAM")
         self.kvm_fd = kvm.open_kvm(kvm_path)
@@ -190,6 +198,7 @@ class Vm:
             self._kick()
 
     def fail(self, message: str) -> None:
+        """The guest stopped in an error (a crash, a failed KVM_RUN): the run raises VmError(message)."""
         if not self.stopped:
             self.error = message
             self.status = 1
@@ -224,9 +233,6 @@ class Vm:
             t = threading.Thread(target=vcpu.loop, daemon=True)
             t.start()
             threads.append(t)
-        if os.environ.get("DOWNSTAIRS_VM_TIMING"):
-            # CLOCK_MONOTONIC is system-wide: bench.py compares it with its own launch time
-            print(f"downstairs-first-run {time.monotonic():.6f}", file=sys.stderr, flush=True)
         try:
             self.vcpus[0].loop()
         finally:
@@ -241,6 +247,7 @@ class Vm:
         return self.status
 
     def close(self) -> None:
+        """Close the vCPUs', the VM's and /dev/kvm's descriptors."""
         for vcpu in self.vcpus:
             os.close(vcpu.fd)
         os.close(self.fd)

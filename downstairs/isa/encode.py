@@ -24,6 +24,8 @@ class EncodeError(ValueError):
 
 
 def _check(value: int, bits: int, signed: bool, what: str) -> int:
+    """`value` as the low `bits` bits of a field (two's complement if `signed`); an EncodeError
+    naming `what` if it does not fit."""
     low = -(1 << (bits - 1)) if signed else 0
     high = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
     if not low <= value <= high:
@@ -32,22 +34,37 @@ def _check(value: int, bits: int, signed: bool, what: str) -> int:
 
 
 # ---- the six base formats (Unprivileged ISA 2.2, 2.3) ----------------------------------
+#
+#        31        25 24     20 19     15 14  12 11       7 6       0
+#   R   |  funct7    |   rs2   |   rs1   |funct3|    rd    | opcode  |
+#   I   |     imm[11:0]        |   rs1   |funct3|    rd    | opcode  |
+#   S   | imm[11:5]  |   rs2   |   rs1   |funct3| imm[4:0] | opcode  |
+#   B   |12|imm[10:5]|   rs2   |   rs1   |funct3|imm[4:1]11| opcode  |
+#   U   |              imm[31:12]               |    rd    | opcode  |
+#   J   |20|   imm[10:1]   |11|   imm[19:12]   |    rd    | opcode  |
+#
+# B and J immediates are even (bit 0 is not stored); I, S, B and J ones are sign-extended
+# from their top bit, which always sits in bit 31.
 
 def r_type(opcode: int, funct3: int, funct7: int, rd: int, rs1: int, rs2: int) -> int:
+    """An R-type word from its fields (drawn above)."""
     return (funct7 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode
 
 
 def i_type(opcode: int, funct3: int, rd: int, rs1: int, imm: int) -> int:
+    """An I-type word; imm is a signed 12-bit number."""
     imm = _check(imm, 12, True, "immediate")
     return (imm << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode
 
 
 def s_type(opcode: int, funct3: int, rs1: int, rs2: int, imm: int) -> int:
+    """An S-type word; imm (signed 12 bits) is split into imm[11:5] and imm[4:0]."""
     imm = _check(imm, 12, True, "offset")
     return ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | ((imm & 31) << 7) | opcode
 
 
 def b_type(opcode: int, funct3: int, rs1: int, rs2: int, offset: int) -> int:
+    """A B-type word for an even, signed 13-bit offset, its bits scattered as drawn above."""
     if offset & 1:
         raise EncodeError(f"branch offset {offset} is odd")
     imm = _check(offset, 13, True, "branch offset")
@@ -61,6 +78,7 @@ def u_type(opcode: int, rd: int, imm20: int) -> int:
 
 
 def j_type(opcode: int, rd: int, offset: int) -> int:
+    """A J-type word for an even, signed 21-bit offset, its bits scattered as drawn above."""
     if offset & 1:
         raise EncodeError(f"jump offset {offset} is odd")
     imm = _check(offset, 21, True, "jump offset")
@@ -108,16 +126,19 @@ CSR_OPS = {"csrrw": 1, "csrrs": 2, "csrrc": 3, "csrrwi": 5, "csrrsi": 6, "csrrci
 
 
 def r(name: str, rd: int, rs1: int, rs2: int) -> int:
+    """`name rd, rs1, rs2` (add, sub, mul, ...: R_OPS)."""
     opcode, f3, f7 = R_OPS[name]
     return r_type(opcode, f3, f7, rd, rs1, rs2)
 
 
 def i(name: str, rd: int, rs1: int, imm: int) -> int:
+    """`name rd, rs1, imm` for an I-type operation, load or jalr (I_OPS); imm is signed."""
     opcode, f3 = I_OPS[name]
     return i_type(opcode, f3, rd, rs1, imm)
 
 
 def shift(name: str, rd: int, rs1: int, shamt: int) -> int:
+    """`name rd, rs1, shamt` (slli, srai, slliw ...): 6-bit shamt for RV64 shifts, 5-bit for *W."""
     opcode, f3, high = SHIFT_OPS[name]
     _check(shamt, 6 if opcode == OP_IMM else 5, False, "shift amount")
     return i_type(opcode, f3, rd, rs1, 0) | ((high << 6 | shamt) << 20)
@@ -129,18 +150,22 @@ def s(name: str, rs2: int, rs1: int, offset: int) -> int:
 
 
 def b(name: str, rs1: int, rs2: int, offset: int) -> int:
+    """`name rs1, rs2, offset` for a branch (beq ... bgeu); offset from this instruction."""
     return b_type(BRANCH, B_OPS[name], rs1, rs2, offset)
 
 
 def lui(rd: int, imm20: int) -> int:
+    """`lui rd, imm20`: rd = imm20 << 12, sign-extended."""
     return u_type(LUI, rd, imm20)
 
 
 def auipc(rd: int, imm20: int) -> int:
+    """`auipc rd, imm20`: rd = pc + (imm20 << 12)."""
     return u_type(AUIPC, rd, imm20)
 
 
 def jal(rd: int, offset: int) -> int:
+    """`jal rd, offset`: jump to pc + offset, rd = the return address."""
     return j_type(JAL, rd, offset)
 
 
@@ -166,10 +191,12 @@ PAUSE = 0x0100000F          # Zihintpause: fence w,0
 
 
 def fence(pred: int = 0xF, succ: int = 0xF) -> int:
+    """`fence pred, succ`: the order of earlier (pred) and later (succ) I, O, R, W accesses."""
     return (pred << 24) | (succ << 20) | MISC_MEM
 
 
 def sfence_vma(rs1: int = 0, rs2: int = 0) -> int:
+    """`sfence.vma rs1, rs2`: flush translations (of address rs1, ASID rs2; x0: all)."""
     return r_type(SYSTEM, 0, 0x09, 0, rs1, rs2)
 
 
@@ -201,18 +228,34 @@ def li(rd: int, value: int) -> list[int]:
 
 
 # ---- the compressed formats (chapter 16) -----------------------------------------------
+#
+#   CR    funct4 15:12 | rd/rs1 11:7               | rs2 6:2                  | op 1:0
+#   CI    funct3 15:13 | imm 12 | rd/rs1 11:7      | imm 6:2                  | op
+#   CSS   funct3 15:13 | imm 12:7                  | rs2 6:2                  | op
+#   CIW   funct3 15:13 | imm 12:5                                | rd' 4:2    | op
+#   CL    funct3 15:13 | imm 12:10 | rs1' 9:7      | imm 6:5     | rd' 4:2    | op
+#   CS    funct3 15:13 | imm 12:10 | rs1' 9:7      | imm 6:5     | rs2' 4:2   | op
+#   CA    funct6 15:10             | rd'/rs1' 9:7  | funct2 6:5  | rs2' 4:2   | op
+#   CB    funct3 15:13 | off 12:10 | rs1' 9:7      | off 6:2                  | op
+#   CJ    funct3 15:13 | jump target 12:2                                     | op
+#
+# A primed register is 3 bits naming x8..x15; where each immediate bit goes differs per
+# instruction (the spec's tables 16.5-16.7), hence one function per instruction below.
 
 def _creg(reg: int) -> int:
+    """The 3-bit field for one of x8..x15 (an EncodeError for any other register)."""
     if not 8 <= reg <= 15:
         raise EncodeError(f"x{reg} is not one of x8..x15 that a compressed instruction can name")
     return reg - 8
 
 
 def _bits(value: int, hi: int, lo: int) -> int:
+    """Bits hi..lo of value (the spec's imm[hi:lo])."""
     return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
 
 
 def c_cr(funct4: int, rd_rs1: int, rs2: int, op: int) -> int:
+    """A CR-format parcel from its fields."""
     return (funct4 << 12) | (rd_rs1 << 7) | (rs2 << 2) | op
 
 
@@ -222,18 +265,22 @@ def c_ci(funct3: int, rd: int, imm6: int, op: int) -> int:
 
 
 def c_nop() -> int:
+    """`c.nop` (c.addi x0, 0)."""
     return 0x0001
 
 
 def c_addi(rd: int, imm: int) -> int:
+    """`c.addi rd, imm`: imm a signed 6-bit number."""
     return c_ci(0, rd, _check(imm, 6, True, "immediate"), 1)
 
 
 def c_addiw(rd: int, imm: int) -> int:
+    """`c.addiw rd, imm` (RV64; rd not x0)."""
     return c_ci(1, rd, _check(imm, 6, True, "immediate"), 1)
 
 
 def c_li(rd: int, imm: int) -> int:
+    """`c.li rd, imm`: rd = a signed 6-bit immediate."""
     return c_ci(2, rd, _check(imm, 6, True, "immediate"), 1)
 
 
@@ -243,34 +290,41 @@ def c_lui(rd: int, imm6: int) -> int:
 
 
 def c_addi16sp(imm: int) -> int:
+    """`c.addi16sp imm`: sp += imm, a signed multiple of 16 up to +-512."""
     v = _check(imm, 10, True, "immediate")
     return (3 << 13) | (_bits(v, 9, 9) << 12) | (2 << 7) | (_bits(v, 4, 4) << 6) | (_bits(v, 6, 6) << 5) \
         | (_bits(v, 8, 7) << 3) | (_bits(v, 5, 5) << 2) | 1
 
 
 def c_addi4spn(rd: int, imm: int) -> int:
+    """`c.addi4spn rd', imm`: rd' = sp + imm, an unsigned multiple of 4 below 1024."""
     v = _check(imm, 10, False, "immediate")
     return (_bits(v, 5, 4) << 11) | (_bits(v, 9, 6) << 7) | (_bits(v, 2, 2) << 6) | (_bits(v, 3, 3) << 5) \
         | (_creg(rd) << 2)
 
 
 def c_slli(rd: int, shamt: int) -> int:
+    """`c.slli rd, shamt` (6-bit shamt)."""
     return c_ci(0, rd, _check(shamt, 6, False, "shift amount"), 2)
 
 
 def _c_alu_imm(funct2: int, rd: int, imm: int) -> int:
+    """The CB-format ALU parcel (c.srli, c.srai, c.andi) on rd' with a 6-bit immediate."""
     return (4 << 13) | (_bits(imm, 5, 5) << 12) | (funct2 << 10) | (_creg(rd) << 7) | (_bits(imm, 4, 0) << 2) | 1
 
 
 def c_srli(rd: int, shamt: int) -> int:
+    """`c.srli rd', shamt`."""
     return _c_alu_imm(0, rd, _check(shamt, 6, False, "shift amount"))
 
 
 def c_srai(rd: int, shamt: int) -> int:
+    """`c.srai rd', shamt`."""
     return _c_alu_imm(1, rd, _check(shamt, 6, False, "shift amount"))
 
 
 def c_andi(rd: int, imm: int) -> int:
+    """`c.andi rd', imm` (signed 6 bits)."""
     return _c_alu_imm(2, rd, _check(imm, 6, True, "immediate"))
 
 
@@ -278,31 +332,38 @@ C_CA_OPS = {"sub": (0, 0), "xor": (0, 1), "or": (0, 2), "and": (0, 3), "subw": (
 
 
 def c_ca(name: str, rd: int, rs2: int) -> int:
+    """`name rd', rs2'` for the CA arithmetic (c.sub, c.xor, c.or, c.and, c.subw, c.addw)."""
     bit12, funct2 = C_CA_OPS[name]
     return (4 << 13) | (bit12 << 12) | (3 << 10) | (_creg(rd) << 7) | (funct2 << 5) | (_creg(rs2) << 2) | 1
 
 
 def c_mv(rd: int, rs2: int) -> int:
+    """`c.mv rd, rs2` (add rd, x0, rs2)."""
     return c_cr(0x8, rd, rs2, 2)
 
 
 def c_add(rd: int, rs2: int) -> int:
+    """`c.add rd, rs2` (add rd, rd, rs2)."""
     return c_cr(0x9, rd, rs2, 2)
 
 
 def c_jr(rs1: int) -> int:
+    """`c.jr rs1` (jalr x0, 0(rs1))."""
     return c_cr(0x8, rs1, 0, 2)
 
 
 def c_jalr(rs1: int) -> int:
+    """`c.jalr rs1` (jalr ra, 0(rs1))."""
     return c_cr(0x9, rs1, 0, 2)
 
 
 def c_ebreak() -> int:
+    """`c.ebreak`."""
     return 0x9002
 
 
 def c_j(offset: int) -> int:
+    """`c.j offset`: a signed, even 12-bit offset (CJ)."""
     v = _check(offset, 12, True, "jump offset")
     return (5 << 13) | (_bits(v, 11, 11) << 12) | (_bits(v, 4, 4) << 11) | (_bits(v, 9, 8) << 9) \
         | (_bits(v, 10, 10) << 8) | (_bits(v, 6, 6) << 7) | (_bits(v, 7, 7) << 6) | (_bits(v, 3, 1) << 3) \
@@ -310,54 +371,65 @@ def c_j(offset: int) -> int:
 
 
 def _c_branch(funct3: int, rs1: int, offset: int) -> int:
+    """The CB-format branch (c.beqz, c.bnez) on rs1' with a signed, even 9-bit offset."""
     v = _check(offset, 9, True, "branch offset")
     return (funct3 << 13) | (_bits(v, 8, 8) << 12) | (_bits(v, 4, 3) << 10) | (_creg(rs1) << 7) \
         | (_bits(v, 7, 6) << 5) | (_bits(v, 2, 1) << 3) | (_bits(v, 5, 5) << 2) | 1
 
 
 def c_beqz(rs1: int, offset: int) -> int:
+    """`c.beqz rs1', offset`."""
     return _c_branch(6, rs1, offset)
 
 
 def c_bnez(rs1: int, offset: int) -> int:
+    """`c.bnez rs1', offset`."""
     return _c_branch(7, rs1, offset)
 
 
 def c_lw(rd: int, rs1: int, offset: int) -> int:
+    """`c.lw rd', offset(rs1')`: an unsigned multiple of 4 below 128."""
     v = _check(offset, 7, False, "offset")
     return (2 << 13) | (_bits(v, 5, 3) << 10) | (_creg(rs1) << 7) | (_bits(v, 2, 2) << 6) \
         | (_bits(v, 6, 6) << 5) | (_creg(rd) << 2)
 
 
 def c_ld(rd: int, rs1: int, offset: int) -> int:
+    """`c.ld rd', offset(rs1')`: an unsigned multiple of 8 below 256."""
     v = _check(offset, 8, False, "offset")
     return (3 << 13) | (_bits(v, 5, 3) << 10) | (_creg(rs1) << 7) | (_bits(v, 7, 6) << 5) | (_creg(rd) << 2)
 
 
 def c_sw(rs2: int, rs1: int, offset: int) -> int:
+    """`c.sw rs2', offset(rs1')`: c.lw's fields with the store's funct3."""
     return c_lw(rs2, rs1, offset) | (4 << 13)
 
 
 def c_sd(rs2: int, rs1: int, offset: int) -> int:
+    """`c.sd rs2', offset(rs1')`: c.ld's fields with the store's funct3."""
     return c_ld(rs2, rs1, offset) | (4 << 13)
 
 
 def c_lwsp(rd: int, offset: int) -> int:
+    """`c.lwsp rd, offset(sp)`: an unsigned multiple of 4 below 256."""
     v = _check(offset, 8, False, "offset")
     return (2 << 13) | (_bits(v, 5, 5) << 12) | (rd << 7) | (_bits(v, 4, 2) << 4) | (_bits(v, 7, 6) << 2) | 2
 
 
 def c_ldsp(rd: int, offset: int) -> int:
+    """`c.ldsp rd, offset(sp)`: an unsigned multiple of 8 below 512."""
     v = _check(offset, 9, False, "offset")
     return (3 << 13) | (_bits(v, 5, 5) << 12) | (rd << 7) | (_bits(v, 4, 3) << 5) | (_bits(v, 8, 6) << 2) | 2
 
 
 def c_swsp(rs2: int, offset: int) -> int:
+    """`c.swsp rs2, offset(sp)`: an unsigned multiple of 4 below 256."""
     v = _check(offset, 8, False, "offset")
     return (6 << 13) | (_bits(v, 5, 2) << 9) | (_bits(v, 7, 6) << 7) | (rs2 << 2) | 2
 
 
 def c_sdsp(rs2: int, offset: int) -> int:
+    """`c.sdsp rs2, offset(sp)`: an unsigned multiple of 8 below 512."""
     v = _check(offset, 9, False, "offset")
     return (7 << 13) | (_bits(v, 5, 3) << 10) | (_bits(v, 8, 6) << 7) | (rs2 << 2) | 2
 

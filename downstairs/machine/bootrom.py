@@ -11,13 +11,15 @@ import struct
 
 from downstairs.isa import encode as e
 
-ROM_BASE = 0x1000
 FW_DYNAMIC_MAGIC = 0x4942534F        # "OSBI"
 FW_DYNAMIC_VERSION = 2
 NEXT_MODE_S = 1
 
 
 def reset_vector(start: int, fdt: int, next_addr: int, next_mode: int = NEXT_MODE_S) -> bytes:
+    """The ROM's bytes: code that jumps to `start` with a0 = hartid, a1 = the device tree at
+    `fdt` and a2 = a fw_dynamic_info block naming `next_addr` (the -kernel entry, 0 if none)
+    and its mode, followed by the data the code loads."""
     t0, a0, a1, a2 = e.REG["t0"], e.REG["a0"], e.REG["a1"], e.REG["a2"]
     code = [
         e.auipc(t0, 0),                       # t0 = 0x1000

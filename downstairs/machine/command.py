@@ -3,10 +3,11 @@
     downstairs run -M virt -m 128M -bios none -kernel prog.elf -nographic
 
 runs the same guest as `qemu-system-riscv64` given the same options. The process exits
-with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C and 143 on
-SIGTERM (QEMU exits 0 on both signals; a status that says "killed" is more useful to a
-script, and is what a shell reports for a process the signal ended). Whichever way the run
-ends, the disks are synced and closed first, so every write the guest made is in the file.
+with the guest's status (sifive_test or HTIF), 2 for bad input, 130 on Ctrl-C, and 128 + N
+after SIGTERM, SIGHUP or SIGQUIT, each a shutdown request as QEMU treats SIGTERM and SIGHUP
+(QEMU exits 0; a status that says "killed" is more useful to a script, and is what a shell
+reports for a process the signal ended). Whichever way the run ends, the disks are synced and
+closed and the terminal restored, and a second signal cannot cut that short (host.py).
 
 Disks and the entropy source go in the virt board's virtio-mmio slots (drives.py):
 `-drive file=IMG,format=raw,if=virtio[,readonly=on]`, or QEMU's mmio spelling
@@ -21,8 +22,6 @@ run is the same every time. `--trace-stages` prints each boot stage as it starts
 """
 
 import argparse
-import re
-import signal
 import sys
 
 from downstairs.errors import UsageError
@@ -31,6 +30,7 @@ DEFAULT_MEMORY = "128M"
 
 
 def register(subparsers) -> None:
+    """The `run` subcommand and its options, QEMU's names where QEMU has them."""
     p = subparsers.add_parser(
         "run", help="boot the RISC-V machine (QEMU's options)",
         description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
@@ -71,12 +71,10 @@ def register(subparsers) -> None:
 
 
 def parse_size(text: str) -> int:
-    """QEMU's size syntax: a number with an optional K/M/G/T suffix; plain numbers are MiB."""
-    match = re.fullmatch(r"(\d+)([kKmMgGtT]?)[bB]?", text.strip())
-    if not match:
-        raise UsageError(f"invalid memory size {text!r} (examples: 128M, 1G)")
-    number, suffix = int(match.group(1)), match.group(2).upper() or "M"
-    size = number << {"K": 10, "M": 20, "G": 30, "T": 40}[suffix]
+    """-m: QEMU's size syntax (host.parse_size), from 1 MiB to 16 GiB."""
+    from downstairs.host import parse_size as host_size
+
+    size = host_size(text)
     if size < (1 << 20):
         raise UsageError(f"memory size {text!r} is too small: at least 1M")
     if size > (16 << 30):
@@ -87,9 +85,10 @@ def parse_size(text: str) -> int:
 def parse_board(text: str) -> tuple[str, str | None]:
     """`virt` or `spike`, with QEMU's machine options; the one understood is dumpdtb=FILE.
     Returns (board, dumpdtb path or None)."""
+    from downstairs.machine.boards import board as check_board
+
     board, *options = text.split(",")
-    if board not in ("virt", "spike"):
-        raise UsageError(f"unknown machine {board!r}: choose virt or spike")
+    check_board(board)
     dumpdtb = None
     for option in options:
         key, _, value = option.partition("=")
@@ -121,6 +120,7 @@ def parse_icount(text: str | None) -> int | None:
 
 
 def parse_smp(text: str) -> int:
+    """-smp N or cpus=N[,...]: the number of harts, 1 to 8."""
     value = text.split(",")[0].removeprefix("cpus=")
     if not value.isdigit() or not 1 <= int(value) <= 8:
         raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8")
@@ -139,23 +139,24 @@ def parse_globals(options: list[str]) -> None:
 
 
 def parse_virtio(args: argparse.Namespace, board: str) -> list:
+    """The virtio devices the -drive, -device and -global options ask for (drives.py); only
+    the virt board has slots for them."""
     from downstairs.machine.drives import virtio_devices
 
+    from downstairs.machine.boards import board as layout
+
     parse_globals(args.globals)
-    if board != "virt" and (args.drive or args.device):
+    if layout(board).VIRTIO_COUNT == 0 and (args.drive or args.device):
         raise UsageError(f"-M {board} has no virtio slots: -drive and -device need -M virt")
     return virtio_devices(args.drive, args.device)
 
 
-def demo_image():
-    """The built-in demo (imported only when it is what boots: start-up time counts)."""
-    from downstairs.guests import demo
-    return demo.image()
-
-
 def main(args: argparse.Namespace) -> int:
+    """`downstairs run`: build the board from QEMU's options, run it with this terminal as its
+    console until the guest powers off or a signal or Ctrl-A x ends it; return the status."""
     import time
 
+    from downstairs.host import Signals
     from downstairs.machine import boards, engine
     from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
@@ -163,24 +164,29 @@ def main(args: argparse.Namespace) -> int:
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
                                harts=parse_smp(args.smp), icount=parse_icount(args.icount),
-                               virtio=parse_virtio(args, board))
+                               virtio=parse_virtio(args, board), no_reboot=args.no_reboot)
     if dumpdtb:
         return write_dtb(dumpdtb, boards.device_tree_blob(config))
     core = engine.load(args.engine)
-    console = Console(interactive=True)
     machine = None
+
+    def stop(status: int) -> None:
+        """A signal: the guest stops at the end of its slice (QEMU's shutdown request); before
+        it runs, unwind at once (the terminal is restored on the way out)."""
+        if machine is None:
+            raise SystemExit(status)
+        machine.power_off(status)
+
+    signals = Signals(stop, announce)             # before the terminal goes raw
+    console = Console(interactive=True)
     try:
-        machine = boards.build(config, core, console.write, demo_image)
-        uart = getattr(machine, "uart", None) or getattr(machine, "htif", None)
-        console.sink = uart.receive
-        machine.poll = console.poll
-        machine.no_reboot = args.no_reboot
+        machine = boards.build(config, core, console.write, console.poll)
+        console.sink = machine.console.receive
         tracer = None
         if args.trace_stages:
             from downstairs.machine.stages import StageTracer
             tracer = StageTracer(machine, sys.stderr)
             tracer.attach()
-        signal.signal(signal.SIGTERM, lambda *_: terminate(machine))
         started = time.perf_counter()
         try:
             status = machine.run()
@@ -192,6 +198,7 @@ def main(args: argparse.Namespace) -> int:
             console.restore()
             print("\ndownstairs: interrupted", file=sys.stderr)
             status = 130
+        signals.ending()
         if tracer is not None:
             console.restore()
             tracer.finish()
@@ -202,6 +209,7 @@ def main(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         return status
     finally:
+        signals.ending()                          # nothing may cut the teardown short
         console.restore()
         if machine is not None:
             try:
@@ -211,14 +219,17 @@ def main(args: argparse.Namespace) -> int:
                 return 1
 
 
-def terminate(machine) -> None:
-    """SIGTERM: stop the guest at the end of the current slice, as QEMU does (it reports
-    "terminating on signal 15"); the caller then closes the disks."""
-    print("\ndownstairs: terminating on signal 15", file=sys.stderr)
-    machine.power_off(143)
+def announce(signum: int) -> None:
+    """What QEMU says when a signal ends it ("terminating on signal N"); the caller then
+    stops the guest and closes the disks."""
+    try:
+        print(f"\ndownstairs: terminating on signal {signum}", file=sys.stderr)
+    except OSError:
+        pass                                      # SIGHUP: the terminal may be gone
 
 
 def write_dtb(path: str, blob: bytes) -> int:
+    """-machine virt,dumpdtb=FILE: write the device tree and exit 0, as QEMU does."""
     try:
         with open(path, "wb") as f:
             f.write(blob)

@@ -10,8 +10,8 @@ import io
 import os
 import select
 import sys
-import termios
-import tty
+
+from downstairs.host import Terminal
 
 CTRL_A = 0x01
 
@@ -35,20 +35,13 @@ def buffered_stdout():
 
 class Console:
     def __init__(self, interactive: bool = True):
+        """stdout for guest output; stdin raw (when `interactive` and a terminal) for its input."""
         self.out = buffered_stdout()
         self.fd = sys.stdin.fileno() if sys.stdin and not sys.stdin.closed else -1
-        self.saved = None
-        self.escape = False
+        self.terminal = Terminal(self.fd if interactive else -1, keys_to_guest=True)
+        self.escape = False                       # Ctrl-A was the last key
         self.sink = None                          # where typed bytes go (the UART's receive)
         self.eof = False
-        if interactive and self.fd >= 0 and os.isatty(self.fd):
-            self.saved = termios.tcgetattr(self.fd)
-            tty.setraw(self.fd)
-            # Like QEMU's stdio backend, keep output processing on: the terminal still
-            # turns a bare "\n" into "\r\n", so guests that print only "\n" look right.
-            attrs = termios.tcgetattr(self.fd)
-            attrs[1] |= termios.OPOST | termios.ONLCR
-            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
 
     def write(self, data: bytes) -> None:
         """Guest output, line-buffered: a UART sends a byte per access, and a write(2) per
@@ -88,7 +81,7 @@ class Console:
                 if byte == CTRL_A:
                     keys.append(CTRL_A)
                 continue
-            if byte == CTRL_A and self.saved is not None:
+            if byte == CTRL_A and self.terminal.raw:
                 self.escape = True
                 continue
             keys.append(byte)
@@ -96,14 +89,14 @@ class Console:
             self.sink(bytes(keys))
 
     def output_closed(self):
+        """stdout's reader is gone: drop what is buffered and end the run (141)."""
         self.out = io.BytesIO()                   # what is still buffered has nowhere to go
         raise OutputClosed()
 
     def restore(self) -> None:
+        """Flush what the guest printed and give the terminal back (on every way out)."""
         try:
             self.out.flush()
         except BrokenPipeError:
             self.out = io.BytesIO()
-        if self.saved is not None:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
-            self.saved = None
+        self.terminal.restore()

@@ -14,95 +14,91 @@ and /soc/pci. /chosen/rng-seed is 32 random bytes, as in QEMU, except when `seed
 
 import os
 
-from downstairs.machine import fdt
-
-# QEMU virt's memory map (hw/riscv/virt.c, virt_memmap[]) and interrupt sources
-TEST_BASE, RTC_BASE = 0x100000, 0x101000
-CLINT_BASE, CLINT_SIZE = 0x2000000, 0x10000
-PLIC_BASE, PLIC_SIZE, PLIC_SOURCES = 0xC000000, 0x600000, 96
-UART_BASE, UART_SIZE, UART_CLOCK = 0x10000000, 0x100, 3686400
-VIRTIO_BASE, VIRTIO_SIZE, VIRTIO_COUNT = 0x10001000, 0x1000, 8
-UART_IRQ, RTC_IRQ, VIRTIO_IRQ = 10, 11, 1          # virtio slot i has source 1 + i
-IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_M_EXT = 3, 7, 9, 11
+from downstairs.machine import fdt, spike, virt
+from downstairs.machine.clock import TIMEBASE_HZ
+from downstairs.machine.core.consts import IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT
 
 ISA = "rv64imafdc_zicsr_zifencei_zihintpause_sstc"
 SPIKE_ISA = "rv64imafdc_zicsr_zifencei_zihintpause"     # no `time` CSR on spike, so no Sstc
-TIMEBASE_HZ = 10_000_000
 
 
-def virt(ram_base: int, ram_size: int, harts: int, bootargs: str = "",
-         seed: bytes | None = None) -> fdt.Node:
+def virt_tree(ram_size: int, harts: int, bootargs: str = "", seed: bytes | None = None) -> fdt.Node:
+    """QEMU virt's tree for `harts` harts and `ram_size` bytes of RAM, from virt.py's map;
+    `seed` for /chosen/rng-seed (random when None)."""
     cpus, intcs = cpu_nodes(harts)
     plic_phandle = 2 * harts + 1
     test_phandle = plic_phandle + 1
 
     def on_plic(source: int) -> dict:
+        """The properties that wire a node to PLIC source `source`."""
         return {"interrupts": source, "interrupt-parent": plic_phandle}
 
     soc = fdt.Node("soc", {"#address-cells": 2, "#size-cells": 2,
                            "compatible": "simple-bus", "ranges": True})
-    soc.children.append(fdt.Node(f"rtc@{RTC_BASE:x}", {
-        **on_plic(RTC_IRQ), "reg": fdt.u64_cells(RTC_BASE, 0x1000),
+    soc.children.append(fdt.Node(f"rtc@{virt.RTC_BASE:x}", {
+        **on_plic(virt.RTC_IRQ), "reg": fdt.u64_cells(virt.RTC_BASE, virt.RTC_SIZE),
         "compatible": "google,goldfish-rtc"}))
-    soc.children.append(fdt.Node(f"serial@{UART_BASE:x}", {
-        **on_plic(UART_IRQ), "clock-frequency": UART_CLOCK,
-        "reg": fdt.u64_cells(UART_BASE, UART_SIZE), "compatible": "ns16550a"}))
-    soc.children.append(fdt.Node(f"test@{TEST_BASE:x}", {
-        "phandle": test_phandle, "reg": fdt.u64_cells(TEST_BASE, 0x1000),
+    soc.children.append(fdt.Node(f"serial@{virt.UART_BASE:x}", {
+        **on_plic(virt.UART_IRQ), "clock-frequency": virt.UART_CLOCK,
+        "reg": fdt.u64_cells(virt.UART_BASE, virt.UART_SIZE), "compatible": "ns16550a"}))
+    soc.children.append(fdt.Node(f"test@{virt.TEST_BASE:x}", {
+        "phandle": test_phandle, "reg": fdt.u64_cells(virt.TEST_BASE, virt.TEST_SIZE),
         "compatible": fdt.strings("sifive,test1", "sifive,test0", "syscon")}))
-    for i in reversed(range(VIRTIO_COUNT)):                # QEMU lists them downwards
-        base = VIRTIO_BASE + i * VIRTIO_SIZE
+    for i in reversed(range(virt.VIRTIO_COUNT)):                # QEMU lists them downwards
+        base = virt.VIRTIO_BASE + i * virt.VIRTIO_SIZE
         soc.children.append(fdt.Node(f"virtio_mmio@{base:x}", {
-            **on_plic(VIRTIO_IRQ + i), "reg": fdt.u64_cells(base, VIRTIO_SIZE),
+            **on_plic(virt.VIRTIO_IRQ + i), "reg": fdt.u64_cells(base, virt.VIRTIO_SIZE),
             "compatible": "virtio,mmio"}))
     plic_irqs, clint_irqs = [], []
     for intc in intcs:
         plic_irqs += [intc, IRQ_M_EXT, intc, IRQ_S_EXT]      # contexts 2h (M) and 2h+1 (S)
         clint_irqs += [intc, IRQ_M_SOFT, intc, IRQ_M_TIMER]
-    soc.children.append(fdt.Node(f"plic@{PLIC_BASE:x}", {
-        "phandle": plic_phandle, "riscv,ndev": PLIC_SOURCES - 1,
-        "reg": fdt.u64_cells(PLIC_BASE, PLIC_SIZE),
+    soc.children.append(fdt.Node(f"plic@{virt.PLIC_BASE:x}", {
+        "phandle": plic_phandle, "riscv,ndev": virt.PLIC_SOURCES - 1,
+        "reg": fdt.u64_cells(virt.PLIC_BASE, virt.PLIC_SIZE),
         "interrupts-extended": fdt.cells(*plic_irqs), "interrupt-controller": True,
         "compatible": fdt.strings("sifive,plic-1.0.0", "riscv,plic0"),
         "#address-cells": 0, "#interrupt-cells": 1}))
-    soc.children.append(fdt.Node(f"clint@{CLINT_BASE:x}", {
+    soc.children.append(fdt.Node(f"clint@{virt.CLINT_BASE:x}", {
         "interrupts-extended": fdt.cells(*clint_irqs),
-        "reg": fdt.u64_cells(CLINT_BASE, CLINT_SIZE),
+        "reg": fdt.u64_cells(virt.CLINT_BASE, virt.CLINT_SIZE),
         "compatible": fdt.strings("sifive,clint0", "riscv,clint0")}))
 
     chosen = {"bootargs": bootargs} if bootargs else {}
     chosen["rng-seed"] = seed if seed is not None else os.urandom(32)
-    chosen["stdout-path"] = f"/soc/serial@{UART_BASE:x}"
+    chosen["stdout-path"] = f"/soc/serial@{virt.UART_BASE:x}"
     syscon = {"offset": 0, "regmap": test_phandle}
     return fdt.Node("", {"#address-cells": 2, "#size-cells": 2,
                          "compatible": "riscv-virtio", "model": "riscv-virtio,qemu"}, [
         fdt.Node("chosen", chosen),
         fdt.Node("poweroff", {"value": 0x5555, **syscon, "compatible": "syscon-poweroff"}),
         fdt.Node("reboot", {"value": 0x7777, **syscon, "compatible": "syscon-reboot"}),
-        memory(ram_base, ram_size),
+        memory(virt.RAM_BASE, ram_size),
         cpus,
         soc,
     ])
 
 
-def spike(ram_base: int, ram_size: int, harts: int, bootargs: str = "") -> fdt.Node:
+def spike_tree(ram_size: int, harts: int, bootargs: str = "") -> fdt.Node:
+    """QEMU spike's tree, from spike.py's map (HTIF is found through the ELF, not here)."""
     cpus, intcs = cpu_nodes(harts, SPIKE_ISA)
     clint_irqs = []
     for intc in intcs:
         clint_irqs += [intc, IRQ_M_SOFT, intc, IRQ_M_TIMER]
     soc = fdt.Node("soc", {"#address-cells": 2, "#size-cells": 2,
                            "compatible": "simple-bus", "ranges": True}, [
-        fdt.Node(f"clint@{CLINT_BASE:x}", {
+        fdt.Node(f"clint@{spike.CLINT_BASE:x}", {
             "interrupts-extended": fdt.cells(*clint_irqs),
-            "reg": fdt.u64_cells(CLINT_BASE, CLINT_SIZE),
+            "reg": fdt.u64_cells(spike.CLINT_BASE, spike.CLINT_SIZE),
             "compatible": fdt.strings("sifive,clint0", "riscv,clint0")})])
     chosen = {"bootargs": bootargs} if bootargs else {}
     return fdt.Node("", {"#address-cells": 2, "#size-cells": 2,
                          "compatible": "ucbbar,spike-bare-dev", "model": "ucbbar,spike-bare,qemu"},
-                    [fdt.Node("chosen", chosen), memory(ram_base, ram_size), cpus, soc])
+                    [fdt.Node("chosen", chosen), memory(spike.RAM_BASE, ram_size), cpus, soc])
 
 
 def memory(ram_base: int, ram_size: int) -> fdt.Node:
+    """/memory@BASE: the one RAM range."""
     return fdt.Node(f"memory@{ram_base:x}", {"device_type": "memory",
                                              "reg": fdt.u64_cells(ram_base, ram_size)})
 

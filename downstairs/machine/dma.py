@@ -14,10 +14,14 @@ from downstairs.devices.memory import BufferMemory
 
 class RamMemory(BufferMemory):
     def __init__(self, ram, base: int, size: int, harts):
+        """RAM as devices see it: `ram` holds guest-physical [base, base + size); `harts` are
+        the harts whose decoded instructions DMA writes must invalidate."""
         super().__init__(ram, base, size)   # the machine's RAM has spare bytes past `size`
         self.harts = harts
 
     def write(self, gpa: int, data: bytes) -> None:
+        """Store `data` at gpa (GuestMemoryError outside RAM), then make every hart forget the
+        instructions it decoded from those bytes."""
         super().write(gpa, data)
         offset = gpa - self.base
         for hart in self.harts:

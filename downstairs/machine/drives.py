@@ -18,16 +18,16 @@ which is the same machine on both.
 
 Only raw images, whose size is a whole number of 512-byte sectors (QEMU would accept a ragged
 tail; here it is refused so no request can reach past the last whole sector). A host file that
-cannot be written needs readonly=on. Every problem is a one-line UsageError before the machine
-starts, with the image left untouched.
+cannot be written needs readonly=on. The checks, and the lock an open image holds, are
+host.Disk's, the same for `vm --drive`. Every problem is a one-line UsageError before the
+machine starts, with the image left untouched.
 """
 
 import os
-import stat
 
 from downstairs.errors import UsageError
+from downstairs.host import Disk
 
-SECTOR = 512
 SLOTS = 8
 # Keys QEMU accepts on -drive that change nothing for a raw image here (host caching, AIO
 # engine, discard handling, zero detection), each with the values QEMU allows.
@@ -44,6 +44,8 @@ BOOLEAN = {"on": True, "yes": True, "true": True, "off": False, "no": False, "fa
 class Drive:
     def __init__(self, path: str, read_only: bool = False, interface: str = "virtio",
                  id: str | None = None, used: bool = False):
+        """A -drive: its image, and how it is attached (if=virtio: a device of its own; if=none:
+        waiting for a -device naming its id)."""
         self.path = path
         self.read_only = read_only
         self.interface = interface       # "virtio" (a device of its own) or "none" (for -device)
@@ -54,6 +56,7 @@ class Drive:
 class VirtioSpec:
     """One device for a virtio-mmio slot: a disk ("blk") or the entropy source ("rng")."""
     def __init__(self, kind: str, drive: Drive | None = None, serial: str = ""):
+        """A device for a slot: "rng", or "blk" with its drive and GET_ID serial."""
         self.kind = kind
         self.drive = drive
         self.serial = serial             # virtio-blk GET_ID answer; QEMU's default is empty
@@ -82,6 +85,7 @@ def split_options(text: str) -> list[tuple[str, str | None]]:
 
 
 def parse_drive(text: str) -> Drive:
+    """One -drive option in QEMU's syntax: a checked raw image (host.Disk), or a UsageError."""
     options = {}
     for key, value in split_options(text):
         if value is None:
@@ -111,31 +115,12 @@ def parse_drive(text: str) -> Drive:
                              f"readonly, id, {', '.join(HARMLESS)})")
         if value not in HARMLESS[key]:
             raise UsageError(f"-drive {text}: invalid {key}={value}")
-    check_image(path, read_only)
+    Disk(path, read_only).check()
     return Drive(path, read_only, interface, drive_id)
 
 
-def check_image(path: str, read_only: bool) -> None:
-    """The checks QEMU does when it opens the image, and the issue's: whole sectors only."""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        raise UsageError(f"{path}: cannot open the disk image: {error.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"{path}: not a regular file (a raw disk image is a file)")
-    if info.st_size % SECTOR:
-        raise UsageError(f"{path}: size {info.st_size} is not a multiple of {SECTOR} bytes "
-                         f"(pad or truncate the image to whole sectors)")
-    if not os.access(path, os.R_OK):
-        raise UsageError(f"{path}: cannot read the disk image: permission denied")
-    # Root may write any file, so the permission bits also count: an image nobody may write
-    # is read-only on purpose, and only readonly=on may open it.
-    if not read_only and (not os.access(path, os.W_OK)
-                          or not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)):
-        raise UsageError(f"{path}: the host file is read-only: add readonly=on to -drive")
-
-
 def parse_device(text: str, drives: dict[str, Drive]) -> VirtioSpec:
+    """One -device option: the entropy source, or a disk naming an if=none -drive by id."""
     (driver, first), *rest = split_options(text)
     if first is not None:
         raise UsageError(f"-device {text}: start with the device name, e.g. virtio-rng-device")

@@ -22,6 +22,7 @@ _cache: dict[str, "Engine"] = {}
 
 class Engine:
     def __init__(self, name: str, Hart: type, execute: ModuleType, trap: ModuleType, csr: ModuleType):
+        """One engine: its kind and the core modules the machine calls."""
         self.name = name                 # "compiled" or "reference"
         self.Hart = Hart
         self.execute = execute
@@ -29,22 +30,27 @@ class Engine:
         self.csr = csr
 
     def run(self, hart, budget: int) -> int:
+        """Run `hart` for up to `budget` instructions (core/execute.py); the count retired."""
         return self.execute.run(hart, budget)
 
 
 def compiled_available() -> bool:
+    """Whether the Cython-built core is importable (setup.py build_ext has run)."""
     return _is_extension(importlib.import_module(f"{CORE}.execute"))
 
 
 def _is_extension(module: ModuleType) -> bool:
+    """Whether a module was loaded from an extension (.so) rather than its .py source."""
     return not (module.__file__ or "").endswith(".py")
 
 
 def _engine(name: str, modules: dict[str, ModuleType]) -> Engine:
+    """An Engine over the core modules of one kind."""
     return Engine(name, modules["state"].Hart, modules["execute"], modules["trap"], modules["csr"])
 
 
 def _import_core() -> dict[str, ModuleType]:
+    """The core modules the machine uses, imported by their usual names."""
     names = ["state", "execute", "trap", "csr"]
     return {n: importlib.import_module(f"{CORE}.{n}") for n in names}
 
@@ -53,6 +59,7 @@ class _SourceOnly:
     """An import hook that finds core modules as .py files, never as extensions."""
 
     def find_spec(self, name, path=None, target=None):
+        """A spec loading the core module `name` from its .py file; None for other modules."""
         if not name.startswith(CORE + "."):
             return None
         source = os.path.join(CORE_DIR, name.rsplit(".", 1)[1] + ".py")
@@ -62,6 +69,8 @@ class _SourceOnly:
 def _load_reference() -> Engine:
     # `from downstairs.machine.core import trap` reads the package's attribute first, so the
     # compiled modules must be hidden there too, not only in sys.modules.
+    """The reference engine: the core's .py files imported afresh under the usual names
+    (compiled modules hidden meanwhile, then put back), so both engines live in one process."""
     package = importlib.import_module(CORE)
     saved = {k: m for k, m in sys.modules.items() if k.startswith(CORE + ".")}
     saved_attrs = {k.rsplit(".", 1)[1]: m for k, m in saved.items()}

@@ -15,11 +15,13 @@ FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_END = 1, 2, 3, 9
 
 class Node:
     def __init__(self, name: str, props: dict | None = None, children: list | None = None):
+        """A node: its name (unit address included), properties in order, children in order."""
         self.name = name
         self.props = {} if props is None else props
         self.children = [] if children is None else children
 
     def child(self, name: str) -> "Node":
+        """The child called `name` (KeyError if none)."""
         for node in self.children:
             if node.name == name:
                 return node
@@ -32,6 +34,7 @@ def cells(*values: int) -> bytes:
 
 
 def u64_cells(*values: int) -> bytes:
+    """64-bit numbers as big-endian pairs of cells (a `reg` with #address-cells = 2)."""
     return b"".join(struct.pack(">Q", v) for v in values)
 
 
@@ -41,6 +44,8 @@ def strings(*values: str) -> bytes:
 
 
 def encode_value(value) -> bytes:
+    """A property value as the DTB stores it: bytes as given, a string NUL-terminated, True as
+    an empty flag property, an int as one cell."""
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
@@ -59,16 +64,19 @@ def build(root: Node, boot_cpu: int = 0) -> bytes:
     offsets: dict[str, int] = {}
 
     def name_offset(name: str) -> int:
+        """The offset of a property name in the strings block (added the first time)."""
         if name not in offsets:
             offsets[name] = len(string_block)
             string_block.extend(name.encode() + b"\0")
         return offsets[name]
 
     def pad() -> None:
+        """Pad the structure block to the 4-byte alignment every token needs."""
         while len(struct_block) % 4:
             struct_block.append(0)
 
     def emit(node: Node) -> None:
+        """A node's tokens: BEGIN_NODE name, a PROP per property, its children, END_NODE."""
         struct_block.extend(struct.pack(">I", FDT_BEGIN_NODE))
         struct_block.extend(node.name.encode() + b"\0")
         pad()

@@ -17,6 +17,7 @@ Every problem with a file is a UsageError: one line for the user, never a traceb
 import struct
 
 from downstairs.errors import UsageError
+from downstairs.host import read_input
 
 EM_RISCV = 243
 PT_LOAD = 1
@@ -30,6 +31,8 @@ class Image:
     def __init__(self, path: str, entry: int, segments: list[tuple[int, bytes, int]],
                  symbols: dict[int, str] | None = None, is_elf: bool = False,
                  sizes: dict[int, int] | None = None):
+        """A program to put in RAM: where it starts running, what goes where, and the names of
+        its addresses (for traces)."""
         self.path = path
         self.entry = entry                       # where execution should begin
         self.segments = segments                 # (physical address, file bytes, memory size)
@@ -39,34 +42,26 @@ class Image:
 
     @property
     def start(self) -> int:
+        """The lowest address the image occupies."""
         return min(addr for addr, _, _ in self.segments)
 
     @property
     def end(self) -> int:
+        """The address just past the image's highest byte (zero fill included)."""
         return max(addr + size for addr, _, size in self.segments)
 
     def symbol(self, name: str) -> int | None:
+        """The address of the symbol called `name`, or None."""
         for addr, sym in self.symbols.items():
             if sym == name:
                 return addr
         return None
 
 
-def read_file(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not an image") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-
-
-def load_image(path: str, raw_address: int) -> Image:
-    """Parse `path` as ELF, or else as a raw image placed at `raw_address`."""
-    data = read_file(path)
+def load_image(path: str, raw_address: int, limit: int) -> Image:
+    """Parse `path` as ELF, or else as a raw image placed at `raw_address`; the file may
+    be at most `limit` bytes."""
+    data = read_input(path, "image", limit)
     if not data:
         raise UsageError(f"{path}: the file is empty")
     if data[:4] == b"\x7fELF":
@@ -76,6 +71,8 @@ def load_image(path: str, raw_address: int) -> Image:
 
 
 def refuse_foreign(path: str, data: bytes) -> None:
+    """A UsageError if a raw image is recognisably for another architecture (bzImage, ARM64
+    Image, PE); a RISC-V Linux Image passes."""
     if len(data) >= 0x40 and data[0x38:0x3C] == b"RSC\x05":
         return                                   # a RISC-V Linux Image
     if len(data) > 0x206 and data[0x202:0x206] == b"HdrS":
@@ -87,7 +84,10 @@ def refuse_foreign(path: str, data: bytes) -> None:
 
 
 def parse_elf(path: str, data: bytes) -> Image:
+    """The loadable segments, entry and symbols of an ELF64 RISC-V executable; every malformed
+    field is a one-line UsageError."""
     def bad(why: str) -> UsageError:
+        """The UsageError for a malformed file, saying why."""
         return UsageError(f"{path}: not a usable ELF file: {why}")
 
     if len(data) < 64:

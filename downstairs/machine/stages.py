@@ -21,7 +21,6 @@ Counts are comparable with QEMU's `-icount shift=0` runs when this machine runs 
 `-icount shift=0` too (the same instruction stream, since time then advances the same way).
 """
 
-from downstairs.machine.board import RAM_BASE
 from downstairs.machine.loader import symbolize
 
 MODES = {0: "U", 1: "S", 3: "M"}
@@ -32,25 +31,27 @@ class Watch:
     """RAM in [start, end) served through the bus, noticing the first fetch."""
 
     def __init__(self, tracer: "StageTracer", name: str, start: int, end: int):
+        """A watch over [start, end) of RAM, named for the stage it detects."""
         self.tracer, self.name, self.start, self.end = tracer, name, start, end
         self.size = end - start
-        self.ram = tracer.machine.ram
 
     def read(self, offset: int, size: int) -> int:
+        """A fetch from the watched region (the only accesses that come here): the first one is
+        the stage's entry; answered from RAM."""
         paddr = self.start + offset
         hart = self.tracer.machine.current
         if hart is not None:
             self.tracer.entered(self, hart)
-        at = paddr - RAM_BASE
-        return int.from_bytes(self.ram[at:at + size], "little")
+        return int.from_bytes(self.tracer.machine.read_memory(paddr, size), "little")
 
     def write(self, offset: int, size: int, value: int) -> None:
-        at = self.start + offset - RAM_BASE
-        self.ram[at:at + size] = value.to_bytes(size, "little")
+        """Stores never come here (only fetches are watched), but if they did: plain RAM."""
+        self.tracer.machine.write_memory(self.start + offset, value.to_bytes(size, "little"))
 
 
 class StageTracer:
     def __init__(self, machine, out):
+        """A tracer for `machine`, writing its lines to `out`; attach() starts it."""
         self.machine = machine
         self.out = out
         self.stages: list[tuple[str, int, int, int, int]] = []   # name, hart, mode, pc, count
@@ -65,56 +66,61 @@ class StageTracer:
         self.waiting_lines: list[str] = []        # printed at the console's next newline
 
     def attach(self) -> None:
+        """Start watching: the firmware, the kernel, then code outside the images; the harts end
+        each run after a SYSTEM instruction, and the machine reports slices and console output."""
         m = self.machine
-        ram_end = RAM_BASE + m.ram_size
-        firmware, kernel = getattr(m, "firmware", None), getattr(m, "kernel", None)
-        if firmware is not None:
-            self.watches.append((f"firmware {short(firmware.path)}", firmware.start, firmware.end))
-        if kernel is not None:
-            self.watches.append((f"kernel {short(kernel.path)}", kernel.start, kernel.end))
-        images_end = max((image.end for image in m.images), default=RAM_BASE)
+        ram_end = m.ram_base + m.ram_size
+        if m.firmware is not None:
+            self.watches.append((f"firmware {short(m.firmware.path)}", m.firmware.start, m.firmware.end))
+        if m.kernel is not None:
+            self.watches.append((f"kernel {short(m.kernel.path)}", m.kernel.start, m.kernel.end))
+        images_end = max((image.end for image in m.images), default=m.ram_base)
         if images_end < ram_end:
             self.watches.append(("code outside the loaded images", images_end, ram_end))
         self.record("reset ROM", 0, m.harts[0])
         self.arm_next()
         for hart in m.harts:
             hart.stop_on_system = 1
-        m.observer = self.after_slice
-        uart = getattr(m, "uart", None)
-        if uart is not None:
-            output = uart.output
-
-            def watched_output(data: bytes) -> None:
-                self.console(data)
-                output(data)
-                if self.waiting_lines and b"\n" in data:
-                    self.out.write("".join(self.waiting_lines))
-                    self.out.flush()
-                    self.waiting_lines.clear()
-            uart.output = watched_output
+        m.observe(self)
 
     # ---- entries ----------------------------------------------------------------------
 
     def arm_next(self) -> None:
+        """Stop watching the current region; watch the next one on the list, if any."""
         m = self.machine
         if self.watch is not None:
             m.bus.unmap(self.watch)
             self.watch = None
         for hart in m.harts:
             hart.set_fetch_watch(0, 0)
-        if not self.watches:
+        start = end = 0
+        while self.watches and start >= end:
+            name, start, end = self.watches.pop(0)
+            start, end = self.clear_of_devices(start, end)
+        if start >= end:
             return
-        name, start, end = self.watches.pop(0)
         self.watch = Watch(self, name, start, end)
-        m.bus.map(start, self.watch)
+        m.bus.map(start, self.watch, executable=True)
         for hart in m.harts:
             hart.set_fetch_watch(start, end)
 
+    def clear_of_devices(self, start: int, end: int) -> tuple[int, int]:
+        """The part of [start, end) a watch can take: from `start`, up to the first device
+        window inside it (HTIF's words in RAM on spike). Empty if a device holds `start`."""
+        for window in self.machine.bus.windows:
+            if window.base <= start < window.end:
+                return start, start
+            if start < window.base < end:
+                end = window.base
+        return start, end
+
     def entered(self, watch: Watch, hart) -> None:
+        """A watched region's first fetch: record the stage and watch the next region."""
         self.record(watch.name, self.machine.executed(), hart)
         self.arm_next()
 
     def after_slice(self, index: int, hart, retired: int) -> None:
+        """After each slice: the MMU's turning on and the first U-mode code are stages too."""
         if not self.mmu_on and hart.satp >> 60:
             self.mmu_on = True
             self.record("MMU on (satp)", self.machine.instructions, hart)
@@ -125,6 +131,7 @@ class StageTracer:
             self.record("first U-mode code (init)", self.machine.instructions, hart)
 
     def record(self, name: str, count: int, hart) -> None:
+        """Note a stage entered by `hart` after `count` instructions, and print its line."""
         pc = hart.pc
         where = symbolize(self.symbols, pc, self.sizes)
         if not where and not any(image.start <= pc < image.end for image in self.machine.images):
@@ -138,7 +145,8 @@ class StageTracer:
     def relocated_symbol(self, pc: int) -> str:
         """Code copied elsewhere (U-Boot's relocation): find its bytes in a loaded image
         and name the symbol of the original."""
-        if not RAM_BASE <= pc < RAM_BASE + self.machine.ram_size - 32:
+        m = self.machine
+        if not m.ram_base <= pc < m.ram_base + m.ram_size - 32:
             return ""
         probe = self.machine.read_memory(pc, 32)
         for image in self.machine.images:
@@ -151,7 +159,9 @@ class StageTracer:
 
     # ---- console milestones -----------------------------------------------------------
 
-    def console(self, data: bytes) -> None:
+    def console_output(self, data: bytes) -> None:
+        """Console bytes, after they went to the host: note U-Boot's milestones with the
+        instruction count, and print the notes at a line end (not inside the guest's line)."""
         self.output_tail = (self.output_tail + data)[-64:]
         for marker in MARKERS:
             label = marker.decode()
@@ -159,10 +169,15 @@ class StageTracer:
                 count = self.machine.executed()
                 self.markers.append((label, count))
                 self.waiting_lines.append(f"[stage] {count:>12,} insns  console printed {label!r}\n")
+        if self.waiting_lines and b"\n" in data:
+            self.out.write("".join(self.waiting_lines))
+            self.out.flush()
+            self.waiting_lines.clear()
 
     # ---- the table ------------------------------------------------------------------
 
     def finish(self) -> None:
+        """Print the lines still waiting and the table of instructions per stage."""
         self.out.write("".join(self.waiting_lines))
         total = self.machine.instructions
         self.out.write(f"[stage] summary ({total:,} instructions in all):\n")
@@ -174,4 +189,5 @@ class StageTracer:
 
 
 def short(path: str) -> str:
+    """A path's last component, for a stage's name."""
     return path.rsplit("/", 1)[-1]

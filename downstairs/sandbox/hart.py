@@ -28,7 +28,8 @@ import time
 
 from downstairs.isa import encode
 from downstairs.machine import engine as engines
-from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.machine import Machine
+from downstairs.machine.virt import RAM_BASE
 from downstairs.sandbox import calls_process, elf, signals
 from downstairs.sandbox.calls_fs import s32
 from downstairs.sandbox.files import RegularFile
@@ -105,7 +106,7 @@ class Context:
 class HartPlatform:
     def __init__(self, engine_kind: str = "auto"):
         self.engine = engines.load(engine_kind)
-        self.machine = Machine(self.engine, RAM_SIZE)
+        self.machine = Machine(self.engine, RAM_BASE, RAM_SIZE)
         self.hart = self.machine.harts[0]
         self.frames = Frames(self.machine, RAM_BASE, FIRST_FRAME, RAM_SIZE)
         self.kernel = None

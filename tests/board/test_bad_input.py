@@ -1,5 +1,6 @@
 """Bad command lines and bad files: one line on stderr, exit status 2, never a traceback."""
 
+import os
 import subprocess
 import sys
 
@@ -16,7 +17,27 @@ def x86_image(tmp_path):
     return str(path)
 
 
+def fifo(tmp_path):
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    return str(path)
+
+
+def sparse(tmp_path, size):
+    path = tmp_path / "big.img"
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return str(path)
+
+
 CASES = {
+    "a FIFO as kernel": (lambda t: ["-bios", "none", "-kernel", fifo(t)], "not a regular file"),
+    "a FIFO as firmware": (lambda t: ["-bios", fifo(t)], "not a regular file"),
+    "/dev/zero": (lambda t: ["-bios", "/dev/zero"], "not a regular file"),
+    "/dev/urandom": (lambda t: ["-bios", "none", "-kernel", "/dev/urandom"], "not a regular file"),
+    "/proc/self/mem": (lambda t: ["-bios", "/proc/self/mem"], "cannot read"),
+    "a directory": (lambda t: ["-bios", str(t)], "is a directory"),
+    "larger than RAM": (lambda t: ["-m", "16M", "-bios", sparse(t, 17 << 20)], "do not fit in 16 MiB"),
     "x86 ELF as firmware": (lambda t: ["-bios", sys.executable], "not RISC-V"),
     "bzImage as kernel": (lambda t: ["-bios", "none", "-kernel", x86_image(t)], "x86 Linux bzImage"),
     "missing file": (lambda t: ["-bios", str(t / "nope.bin")], "no such file"),

@@ -88,7 +88,7 @@ def test_fuzz_the_whole_virt_bus(tmp_path):
     image.write_bytes(b"\x01\xa0" * 8)                 # c.j .
     machine = boards.build(boards.BootConfig(bios=str(image), harts=2), load_engine("compiled"),
                            lambda data: None)
-    windows = [(start, end) for start, end, _ in machine.bus.windows]
+    windows = [(w.base, w.end) for w in machine.bus.windows]
 
     @settings(max_examples=200, deadline=None)
     @given(st.lists(st.tuples(st.booleans(), st.integers(0, len(windows) - 1),

@@ -64,5 +64,5 @@ def test_dumpdtb_matches_qemus_nodes(tmp_path, harts):
 def test_tree_goes_where_qemu_puts_it():
     blob = boards.device_tree_blob(boards.BootConfig())
     assert blob[:4] == bytes.fromhex("d00dfeed")
-    assert boards.fdt_address(128 << 20, len(blob)) == 0x87E00000     # as fw_dynamic reports
-    assert boards.fdt_address(4 << 30, len(blob)) == 0xBFE00000       # below 3 GiB
+    assert boards.fdt_address(0x80000000, 128 << 20, len(blob)) == 0x87E00000     # as fw_dynamic reports
+    assert boards.fdt_address(0x80000000, 4 << 30, len(blob)) == 0xBFE00000       # below 3 GiB

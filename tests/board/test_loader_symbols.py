@@ -8,7 +8,7 @@ UBOOT_ELF = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
 
 
 def test_stripped_uboot_keeps_dynamic_symbols():
-    image = load_image(UBOOT_ELF, 0)
+    image = load_image(UBOOT_ELF, 0, 1 << 30)
     assert image.symbols[0x802125FA] == "board_init_r"
     assert symbolize(image.symbols, 0x802125FA + 4, image.sizes) == "board_init_r+0x4"
     size = image.sizes[0x802125FA]

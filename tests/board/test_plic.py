@@ -85,7 +85,7 @@ def test_uart_interrupt_reaches_the_hart_through_the_plic(tmp_path):
     image.write_bytes(b"\x01\xa0" * 8)               # c.j . : a hart that just spins
     config = boards.BootConfig(bios=str(image), harts=2)
     machine = boards.build(config, engines.load("compiled"), lambda data: None)
-    plic, uart = machine.plic, machine.uart
+    plic, uart = machine.plic, machine.console
     plic.write(PRIORITY + 4 * 10, 4, 1)
     enable(plic, 3, 10)                              # hart 1's S-mode context
     uart.write(1, 1, 0x01)                           # IER: received-data interrupt

@@ -1,8 +1,9 @@
 """Sstc (stimecmp, menvcfg.STCE, STIP driven by time >= stimecmp) and the two clocks behind
-`time`: the host clock and QEMU-style -icount instruction time (board.py)."""
+`time`: the host clock and QEMU-style -icount instruction time (machine.py)."""
 
 from downstairs.isa import encode as e
-from downstairs.machine.board import InstructionClock, Machine
+from downstairs.machine.clock import InstructionClock
+from downstairs.machine.machine import Machine
 from tests.machine.harness import M_TRAP, PRV_S, Bench, enter_mode
 
 STIMECMP, MENVCFG, MCOUNTEREN, MIP, MIE, TIME = 0x14D, 0x30A, 0x306, 0x344, 0x304, 0xC01
@@ -36,7 +37,7 @@ def test_menvcfg_keeps_stce(engine):
 
 
 def test_stip_follows_stimecmp_and_is_read_only_with_stce(engine):
-    machine = Machine(engine, 1 << 20, icount=0)
+    machine = Machine(engine, 0x80000000, 1 << 20, icount=0)
     hart = machine.harts[0]
     engine.csr.write(hart, MENVCFG, STCE)
     engine.csr.write(hart, STIMECMP, 10)
@@ -54,7 +55,7 @@ def test_stip_follows_stimecmp_and_is_read_only_with_stce(engine):
 
 
 def test_icount_time_is_instructions_times_two_to_the_shift(engine):
-    machine = Machine(engine, 1 << 20, icount=3)
+    machine = Machine(engine, 0x80000000, 1 << 20, icount=3)
     hart = machine.harts[0]
     machine.instructions = 10_000
     assert engine.csr.read(hart, TIME) == 10_000 * 8 // 100
@@ -65,7 +66,7 @@ def test_icount_time_is_instructions_times_two_to_the_shift(engine):
 def test_wfi_under_icount_jumps_to_the_next_deadline(engine):
     """A hart asleep with its S timer armed: the board skips time forward instead of
     waiting, and the timer interrupt wakes it."""
-    machine = Machine(engine, 1 << 20, icount=0)
+    machine = Machine(engine, 0x80000000, 1 << 20, icount=0)
     hart = machine.harts[0]
     assert isinstance(machine.clock, InstructionClock)
     code = e.to_bytes([e.WFI, e.jal(0, 0)])

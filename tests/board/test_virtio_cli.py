@@ -40,7 +40,7 @@ CASES = {
     "size not whole sectors": (lambda t, d: ["-drive", f"file={ragged(t)},format=raw,if=virtio"],
                                "not a multiple of 512"),
     "read-only host file": (lambda t, d: ["-drive", f"file={read_only_file(t)},format=raw,if=virtio"],
-                            "add readonly=on"),
+                            "readonly=on"),
     "a directory": (lambda t, d: ["-drive", f"file={t},format=raw,if=virtio"], "not a regular file"),
     "qcow2": (lambda t, d: ["-drive", f"file={d},format=qcow2,if=virtio"], "only raw"),
     "unknown key": (lambda t, d: ["-drive", f"file={d},format=raw,if=virtio,bogus=1"],
@@ -100,18 +100,19 @@ def test_devices_are_listed_in_qemus_plug_order(tmp_path, disk):
 
 
 def test_machine_puts_the_first_device_in_the_highest_slot(disk):
-    from downstairs.guests import demo
+    from downstairs.devices.virtio.mmio import VirtioMmio
     from downstairs.machine import boards, engine
 
     config = boards.BootConfig(virtio=virtio_devices([f"file={disk},if=virtio"], ["virtio-rng-device"]))
-    machine = boards.build(config, engine.load("reference"), lambda data: None, demo.image)
+    machine = boards.build(config, engine.load("reference"))
     try:
         ids = [machine.bus.read(0x10001000 + slot * 0x1000 + 8, 4) for slot in range(8)]
         assert ids == [0, 0, 0, 0, 0, 0, 2, 4]
-        assert [base for base, _ in machine.virtio] == [0x10008000, 0x10007000]
+        transports = {w.base: w.device for w in machine.bus.windows if isinstance(w.device, VirtioMmio)}
+        assert sorted(transports) == [0x10007000, 0x10008000]
         assert all(machine.bus.read(0x10001000 + slot * 0x1000, 4) == 0x74726976 for slot in range(8))
         # the transport's interrupt is its slot's PLIC source: a config-change interrupt on slot 7
-        transport = machine.virtio[1][1]
+        transport = transports[0x10007000]
         transport.config_changed()
         assert machine.plic.pending == 1 << 7
         # a warm reset of the board (sifive_test 0x7777) resets the transports too

@@ -11,8 +11,9 @@ import pytest
 
 from downstairs.devices.memory import GuestMemoryError
 from downstairs.isa import encode as e
-from downstairs.machine.board import RAM_BASE, Machine
-from downstairs.machine.core.consts import DC_SIZE
+from downstairs.machine.machine import Machine
+from downstairs.machine.virt import RAM_BASE
+from downstairs.machine.core.ops import DC_SIZE
 from downstairs.machine.dma import RamMemory
 
 A0, A1, A2 = 10, 11, 12
@@ -24,7 +25,7 @@ def addi(rd: int, imm: int) -> bytes:
 
 
 def setup(engine):
-    machine = Machine(engine, RAM_SIZE)
+    machine = Machine(engine, RAM_BASE, RAM_SIZE)
     memory = RamMemory(machine.ram, RAM_BASE, RAM_SIZE, machine.harts)
     return machine, memory, machine.harts[0]
 

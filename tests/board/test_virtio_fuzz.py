@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from downstairs.devices.virtio import mmio
-from downstairs.guests import demo
 from downstairs.machine import boards
-from downstairs.machine.board import RAM_BASE
+from downstairs.machine.virt import RAM_BASE
 from downstairs.machine.drives import virtio_devices
 from tests.machine.harness import load_engine
 
@@ -47,7 +46,7 @@ def build(tmp_path):
     disk = tmp_path / "disk.img"
     disk.write_bytes(bytes(range(256)) * 2 * SECTORS)
     config = boards.BootConfig(virtio=virtio_devices([f"file={disk},format=raw,if=virtio"], []))
-    machine = boards.build(config, load_engine("compiled"), lambda data: None, demo.image)
+    machine = boards.build(config, load_engine("compiled"))
     return machine, disk
 
 

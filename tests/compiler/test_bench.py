@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from downstairs.compiler import bench
+from downstairs.bench import compiler as bench
 
 
 @pytest.mark.skipif(shutil.which("riscv64-unknown-elf-gcc") is None, reason="needs riscv64-unknown-elf-gcc")

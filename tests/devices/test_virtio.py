@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from downstairs.errors import UsageError
+
 from downstairs.devices.memory import BufferMemory, GuestMemoryError
 from downstairs.devices.virtio import block, mmio
 from downstairs.devices.virtio.block import Block
@@ -48,10 +50,31 @@ def test_registers_identify_a_version_2_device(disk):
     assert d.dev.read(mmio.SHM_LEN_LOW, 4) == d.dev.read(mmio.SHM_LEN_HIGH, 4) == 0xFFFFFFFF
 
 
+def serial_of(path, **options) -> bytes:
+    block = Block(path, **options)
+    block.close()
+    return block.serial
+
+
 def test_serial_defaults_to_the_file_name_and_may_be_empty(disk):
-    assert Block(str(disk)).serial == disk.name.encode()[:20]
-    assert Block(str(disk), serial="").serial == b""
-    assert Block(str(disk), serial="x" * 30).serial == b"x" * 20
+    assert serial_of(str(disk)) == disk.name.encode()[:20]
+    assert serial_of(str(disk), serial="") == b""
+    assert serial_of(str(disk), serial="x" * 30) == b"x" * 20
+
+
+def test_an_image_is_locked_as_qemu_locks_it(disk):
+    """A writer excludes everyone else; readers share; closing lets go."""
+    writer = Block(str(disk))
+    for read_only in (False, True):
+        with pytest.raises(UsageError, match="in use by another process"):
+            Block(str(disk), read_only=read_only)
+    writer.close()
+    readers = [Block(str(disk), read_only=True) for _ in range(2)]
+    with pytest.raises(UsageError, match="in use by another process"):
+        Block(str(disk))
+    for reader in readers:
+        reader.close()
+    Block(str(disk)).close()
 
 
 def test_close_syncs_once_and_a_malformed_chain_still_interrupts_for_the_good_ones(disk):
@@ -183,6 +206,7 @@ def test_bad_next_index_and_unnegotiated_indirect_need_reset(disk):
     d.put_desc(DESC, 0, hdr, 16, 1, 200)                    # next beyond the 16-entry table
     d.make_available(0, 0)
     _malformed(d)
+    d.dev.close()
     d = Driver(Block(str(disk)))                             # INDIRECT not negotiated
     d.put_desc(DESC, 0, d.alloc(48)[0], 48, 4, 0)
     d.make_available(0, 0)

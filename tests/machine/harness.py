@@ -16,7 +16,8 @@ import pytest
 
 from downstairs.isa import encode as e
 from downstairs.machine import engine as engines
-from downstairs.machine.board import RAM_BASE, Machine
+from downstairs.machine.machine import Machine
+from downstairs.machine.virt import RAM_BASE
 
 CODE = RAM_BASE
 M_TRAP = RAM_BASE + 0x1000
@@ -47,7 +48,7 @@ class Bench:
 
     def __init__(self, engine, ram_size: int = RAM_SIZE):
         self.engine = engine
-        self.machine = Machine(engine, ram_size)
+        self.machine = Machine(engine, RAM_BASE, ram_size)
         self.hart = self.machine.harts[0]
         self.hart.reset(CODE)
         self.hart.mtvec = M_TRAP

@@ -58,7 +58,10 @@ def test_corrupt_elf(tmp_path):
 def test_kernel_larger_than_ram(tmp_path):
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(3 << 20))
-    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", "none", "-kernel", str(big)), "outside RAM")
+    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", "none", "-kernel", str(big)), "do not fit in 2 MiB")
+    small = tmp_path / "small.bin"
+    small.write_bytes(bytes(1 << 20))                 # fits in RAM, but not at 0x80000000 + 2 MiB
+    assert_one_line_error(run(*RUN, "-m", "2M", "-bios", str(small), "-kernel", str(small)), "outside RAM")
 
 
 def test_overlapping_images(hello):
@@ -100,3 +103,19 @@ def test_each_module_registers_exactly_the_commands_listed_for_it():
         registered = sorted(parser._subparsers._group_actions[0].choices)
         assert registered == sorted(names), module
 
+
+
+def test_the_demo_runs_the_same_here_and_on_qemu(tmp_path):
+    """`downstairs demo --write` gives the firmware `run` boots by default; QEMU prints the same."""
+    demo = tmp_path / "demo.bin"
+    written = run(sys.executable, "-m", "downstairs", "demo", "--write", str(demo))
+    assert written.returncode == 0 and "load at 0x80000000" in written.stdout
+    ours = run(*RUN, "-nographic")
+    qemu = run("qemu-system-riscv64", "-M", "virt", "-nographic", "-bios", str(demo))
+    assert ours.returncode == qemu.returncode == 0 and "Powering off" in ours.stdout
+    ours_lines, qemu_lines = ours.stdout.replace("\r", "").splitlines(), qemu.stdout.replace("\r", "").splitlines()
+    # misa differs by design: QEMU 7.2's hart also has H (the hypervisor extension)
+    assert [l for l in ours_lines if "misa" not in l] == [l for l in qemu_lines if "misa" not in l]
+    ours_isa = next(l for l in ours_lines if "misa" in l).split()[-1]
+    qemu_isa = next(l for l in qemu_lines if "misa" in l).split()[-1]
+    assert set(ours_isa) <= set(qemu_isa) and set(qemu_isa) - set(ours_isa) == {"h"}

@@ -1,13 +1,17 @@
 """Nothing a guest does may crash the host program: random machine words, executed in every
 privilege mode with paging on and off, end in instructions or architectural traps, never in
-a Python exception, on both engines; and both engines end in the same state."""
+a Python exception, on both engines; and both engines end in the same state. Registers start
+at addresses that matter: RAM's two ends (where a misaligned access crosses into nothing),
+the data and trap pages, and holes of the address space."""
 
 import random
 
 from hypothesis import given, settings, strategies as st
 
 from downstairs.machine import engine as engines
-from tests.machine.harness import CODE, Bench, PRV_M, PRV_S, PRV_U, load_engine
+from tests.machine.harness import CODE, RAM_SIZE, Bench, PRV_M, PRV_S, PRV_U, load_engine
+
+RAM_END = CODE + RAM_SIZE
 
 WORDS = st.lists(st.integers(0, 0xFFFFFFFF), min_size=1, max_size=64)
 
@@ -18,7 +22,8 @@ def run_words(engine_name: str, words: list[int], priv: int, seed: int) -> tuple
     rng = random.Random(seed)
     for n in range(1, 32):
         hart.set_reg(n, rng.choice([0, 1, (1 << 64) - 1, CODE, CODE + 0x2000, 0x10000000,
-                                    0x100000, rng.getrandbits(64)]))
+                                    0x100000, RAM_END - 4, RAM_END - 2, CODE - 4, CODE - 1,
+                                    rng.getrandbits(64)]))
     bench.machine.write_memory(CODE, b"".join(w.to_bytes(4, "little") for w in words))
     # Open all memory to S/U through PMP, then drop to the chosen mode at CODE.
     bench.engine.csr.write(hart, 0x3B0, (1 << 54) - 1)

@@ -19,10 +19,10 @@ no device-writable byte for the status, is the transport's business: DEVICE_NEED
 import os
 
 from downstairs.devices.memory import GuestMemoryError
+from downstairs.host import SECTOR, Disk
 from downstairs.devices.virtio.device import VirtioDevice
 from downstairs.devices.virtio.queue import VirtqueueError
 
-SECTOR = 512
 VIRTIO_BLK_F_SEG_MAX = 1 << 2
 VIRTIO_BLK_F_RO = 1 << 5
 VIRTIO_BLK_F_BLK_SIZE = 1 << 6
@@ -40,9 +40,11 @@ class Block(VirtioDevice):
     queue_sizes = (256,)
 
     def __init__(self, path: str, read_only: bool = False, serial: str | None = None):
-        """`serial`: the GET_ID answer (at most 20 bytes); None for the file's name."""
+        """The image at `path`, checked and locked (host.Disk: a UsageError when it is not
+        whole sectors, not writable, or in use). `serial`: the GET_ID answer (at most 20
+        bytes); None for the file's name."""
         super().__init__()
-        self.fd = os.open(path, (os.O_RDONLY if read_only else os.O_RDWR) | os.O_CLOEXEC)
+        self.fd = Disk(path, read_only).open()
         self.read_only = read_only
         self.capacity = os.fstat(self.fd).st_size // SECTOR     # whole sectors only
         if serial is None:
@@ -53,6 +55,8 @@ class Block(VirtioDevice):
 
     def config(self) -> bytes:
         # capacity (le64), size_max (le32), seg_max (le32), geometry (4 bytes), blk_size (le32)
+        """The configuration space (5.2.4): capacity in sectors, size_max, seg_max, the geometry
+        (unused), blk_size, all little-endian."""
         return (self.capacity.to_bytes(8, "little") + (0).to_bytes(4, "little")
                 + SEG_MAX.to_bytes(4, "little") + bytes(4) + SECTOR.to_bytes(4, "little"))
 
@@ -68,6 +72,8 @@ class Block(VirtioDevice):
             self.fd = -1
 
     def notify(self, index: int) -> None:
+        """The driver kicked the request queue: serve every request it made available, then
+        interrupt once, even when a malformed chain stops the loop (VirtqueueError, reset)."""
         q = self.queue(0)
         try:
             while (chain := q.pop(self.memory)) is not None:
@@ -96,6 +102,8 @@ class Block(VirtioDevice):
         return written + 1
 
     def request(self, chain, kind: int, sector: int, data_in: int) -> tuple[int, int]:
+        """Carry out one request of type `kind` at `sector`, with `data_in` bytes of room for data
+        before the status byte: (status, bytes written into the chain's data buffers)."""
         data_out = chain.readable_size() - 16
         if kind == VIRTIO_BLK_T_IN:
             if data_out or not self._in_range(sector, data_in):

@@ -17,14 +17,18 @@ class Console(VirtioDevice):
     queue_sizes = (64, 64)
 
     def __init__(self, output):
+        """A console whose guest output goes to `output(bytes)`."""
         super().__init__()
         self.output = output                 # called with the bytes the guest writes
         self.pending: deque[bytes] = deque() # host input not yet delivered
 
     def config(self) -> bytes:
+        """The configuration space (5.3.4); no feature that uses it is offered."""
         return bytes(12)                     # cols, rows, max_nr_ports, emerg_wr: unused
 
     def reset(self) -> None:
+        """A device reset: the negotiated features go; typed input not yet delivered stays
+        for the driver that sets the device up again."""
         super().reset()
 
     def receive(self, data: bytes) -> None:
@@ -34,6 +38,7 @@ class Console(VirtioDevice):
             self.transport.poll()
 
     def poll(self) -> None:
+        """Hand pending host input to the buffers the driver offered on the receive queue."""
         q = self.queue(RECEIVEQ)
         if not q.ready or not self.pending:
             return
@@ -54,6 +59,8 @@ class Console(VirtioDevice):
             self.transport.used(RECEIVEQ)
 
     def notify(self, index: int) -> None:
+        """A kick: on the transmit queue, print every buffer and hand it back; on the receive
+        queue, deliver any pending input."""
         if index == RECEIVEQ:
             self.poll()
             return

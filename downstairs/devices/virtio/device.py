@@ -12,6 +12,7 @@ class VirtioDevice:
     queue_sizes: tuple[int, ...] = ()
 
     def __init__(self):
+        """Not attached to a transport yet; no features accepted."""
         self.transport = None
         self.accepted = 0
 
@@ -20,21 +21,26 @@ class VirtioDevice:
         return b""
 
     def config_write(self, offset: int, size: int, value: int) -> None:
+        """A store to the configuration space: ignored unless the model has writable fields."""
         pass
 
     def features_accepted(self, features: int) -> None:
+        """The driver set FEATURES_OK with these features (the transport checked them)."""
         self.accepted = features
 
     def reset(self) -> None:
+        """A device reset (Status written 0): forget the negotiated features."""
         self.accepted = 0
 
     def poll(self) -> None:
+        """Called now and then: a model with host input (the console) delivers it here."""
         pass
 
     def close(self) -> None:
         """The machine is going away: let go of host resources (a disk's file)."""
 
     def notify(self, index: int) -> None:
+        """The driver kicked queue `index`: the model serves it (every model overrides this)."""
         raise NotImplementedError
 
     # helpers for subclasses
@@ -43,4 +49,5 @@ class VirtioDevice:
         return self.transport.memory
 
     def queue(self, index: int):
+        """The transport's queue `index`."""
         return self.transport.queues[index]

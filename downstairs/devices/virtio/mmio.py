@@ -33,7 +33,12 @@ SHM_SEL, SHM_LEN_LOW, SHM_LEN_HIGH = 0x0AC, 0x0B0, 0x0B4
 CONFIG_GENERATION = 0x0FC
 CONFIG = 0x100
 
-# device status bits (2.1)
+# device status bits (2.1): the driver sets them in this order as it brings the device up
+#      7        6        5     4      3          2          1        0
+#   +--------+--------+-------------+-----------+----------+--------+-------------+
+#   | FAILED | NEEDS  |      0      | FEATURES  | DRIVER   | DRIVER | ACKNOWLEDGE |
+#   |        | RESET  |             |    OK     |   OK     |        |             |
+#   +--------+--------+-------------+-----------+----------+--------+-------------+
 ACKNOWLEDGE, DRIVER, DRIVER_OK, FEATURES_OK, DEVICE_NEEDS_RESET, FAILED = 1, 2, 4, 8, 64, 128
 
 # reserved feature bits (6)
@@ -49,6 +54,8 @@ class VirtioMmio:
     size = 0x1000
 
     def __init__(self, device, memory, irq):
+        """The transport for `device` over guest memory `memory` (devices/memory.py), raising
+        its interrupt with `irq(level)`; at the reset state."""
         self.device = device
         self.memory = memory
         self.irq = irq
@@ -58,6 +65,7 @@ class VirtioMmio:
         self._reset()
 
     def _reset(self) -> None:
+        """The state after reset (Status 0): every register, queue and the model's state."""
         self.status = 0
         self.device_features_sel = 0
         self.driver_features_sel = 0
@@ -74,11 +82,17 @@ class VirtioMmio:
         """The board's reset (a warm reboot of the machine): as if the driver wrote 0 to Status."""
         self._reset()
 
+    def close(self) -> None:
+        """The machine is going away: the device lets go of its host resources (a disk)."""
+        self.device.close()
+
     @property
     def offered(self) -> int:
+        """The feature bits offered: the model's and the transport's (VERSION_1, indirect, event idx)."""
         return self.device.features | TRANSPORT_FEATURES
 
     def _queue(self):
+        """The queue QueueSel selects, or None when it names no queue."""
         return self.queues[self.queue_sel] if self.queue_sel < len(self.queues) else None
 
     # ---- registers -------------------------------------------------------------------------
@@ -116,6 +130,7 @@ class VirtioMmio:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        """A store to a register (4.2.2): only 32-bit stores count, except to the config space."""
         if offset >= CONFIG:
             self.device.config_write(offset - CONFIG, size, value)
             return
@@ -156,6 +171,8 @@ class VirtioMmio:
             setattr(q, name, (old & ~(0xFFFFFFFF << shift)) | (value << shift))
 
     def _set_status(self, value: int) -> None:
+        """A driver's write to Status (2.1): 0 resets; FEATURES_OK sticks only for features we
+        offered, VERSION_1 among them (the model learns them then); NEEDS_RESET is ours."""
         if value == 0:
             self._reset()
             return
@@ -191,6 +208,7 @@ class VirtioMmio:
             self.irq(True)
 
     def config_changed(self) -> None:
+        """The model's configuration changed: bump the generation and interrupt."""
         self.config_generation = (self.config_generation + 1) & 0xFFFFFFFF
         self.interrupt_status |= INT_CONFIG_CHANGE
         self.irq(True)

@@ -5,6 +5,32 @@ table (2.7.5), the driver's available ring (2.7.6) and the device's used ring (2
 indirect descriptor tables (2.7.5.3) and used-buffer notification suppression by event
 index (2.7.7, VIRTIO_F_EVENT_IDX).
 
+The three areas, each at a guest address the driver chose (`desc`, `avail`, `used`), for a
+queue of `size` entries; every field little-endian:
+
+    descriptor table, `size` entries of 16 bytes (an indirect table has the same shape)
+        0          8          12         14         16
+        +----------+----------+----------+----------+
+        |   addr   |   len    |  flags   |   next   |      le64, le32, le16, le16
+        +----------+----------+----------+----------+
+
+    available ring: the driver offers chains by their head descriptor
+        0        2        4                                4 + 2*size     6 + 2*size
+        +--------+--------+--------+--------+-----+--------+------------+
+        | flags  |  idx   |ring[0] |ring[1] | ... |ring[-1]| used_event |     le16 each
+        +--------+--------+--------+--------+-----+--------+------------+
+
+    used ring: the device hands chains back, with the bytes it wrote into them
+        0        2        4                                      4 + 8*size    6 + 8*size
+        +--------+--------+------------+------------+-----+------------+-------------+
+        | flags  |  idx   |  ring[0]   |  ring[1]   | ... |  ring[-1]  | avail_event |
+        +--------+--------+------------+------------+-----+------------+-------------+
+                           id le32, len le32 each                        le16
+
+`idx` counts forever (mod 2^16); entry n lives in ring[n % size]. used_event and avail_event
+exist with VIRTIO_F_EVENT_IDX: "interrupt me when the used idx passes this" and "notify me
+when the available idx passes this".
+
 The device side only: `pop()` takes the next chain the driver made available, `push()` returns
 it with the number of bytes written. Everything in guest memory is untrusted. A chain that
 points outside RAM, loops, mixes up directions or misuses indirect tables raises
@@ -18,6 +44,8 @@ VIRTQ_DESC_F_WRITE = 2       # device-writable (otherwise device-readable)
 VIRTQ_DESC_F_INDIRECT = 4    # the buffer is a table of descriptors
 VIRTQ_AVAIL_F_NO_INTERRUPT = 1
 DESC_SIZE = 16
+RING_FLAGS, RING_IDX, RING_ENTRIES = 0, 2, 4    # offsets in both rings, as drawn above
+AVAIL_ENTRY, USED_ENTRY = 2, 8                  # bytes per ring entry
 
 
 class VirtqueueError(Exception):
@@ -30,16 +58,18 @@ class Chain:
     `readable` and `writable` are lists of (guest address, length)."""
 
     def __init__(self, head: int, readable: list, writable: list, memory):
+        """A chain from descriptor `head`; its buffers are reached through `memory`."""
         self.head = head
         self.readable = readable
         self.writable = writable
         self.memory = memory
-        self.written = 0
 
     def readable_size(self) -> int:
+        """Bytes the driver gave the device to read (a request's header and data)."""
         return sum(n for _, n in self.readable)
 
     def writable_size(self) -> int:
+        """Bytes of room the driver gave the device to write (data in, a status byte)."""
         return sum(n for _, n in self.writable)
 
     def read(self, start: int, n: int) -> bytes:
@@ -75,10 +105,12 @@ class Chain:
 
 class Virtqueue:
     def __init__(self, max_size: int):
+        """A queue of at most `max_size` entries (the driver may choose fewer)."""
         self.max_size = max_size
         self.reset()
 
     def reset(self) -> None:
+        """The state after a device reset: not ready, no areas, counting from 0."""
         self.size = self.max_size
         self.ready = False
         self.desc = self.avail = self.used = 0      # guest addresses of the three areas
@@ -88,32 +120,51 @@ class Virtqueue:
         self.event_idx = False                      # VIRTIO_F_EVENT_IDX negotiated
         self.indirect = False                       # VIRTIO_F_INDIRECT_DESC negotiated
 
+    # ---- where things are (the drawing at the top) -----------------------------------------
+    def avail_entry(self, n: int) -> int:
+        """Guest address of the available ring's entry for the n-th chain offered."""
+        return self.avail + RING_ENTRIES + AVAIL_ENTRY * (n % self.size)
+
+    def used_entry(self, n: int) -> int:
+        """Guest address of the used ring's entry for the n-th chain handed back."""
+        return self.used + RING_ENTRIES + USED_ENTRY * (n % self.size)
+
+    def used_event(self) -> int:
+        """Guest address of used_event, after the available ring's entries."""
+        return self.avail + RING_ENTRIES + AVAIL_ENTRY * self.size
+
+    def avail_event(self) -> int:
+        """Guest address of avail_event, after the used ring's entries."""
+        return self.used + RING_ENTRIES + USED_ENTRY * self.size
+
     # ---- reading the driver's rings ----------------------------------------------------------
     def _u16(self, memory, addr: int) -> int:
         return int.from_bytes(memory.read(addr, 2), "little")
 
     def pending(self, memory) -> bool:
-        return self._u16(memory, self.avail + 2) != self.last_avail
+        """Whether the driver has offered a chain the device has not taken."""
+        return self._u16(memory, self.avail + RING_IDX) != self.last_avail
 
     def pop(self, memory) -> Chain | None:
         """The next available chain, or None. Raises VirtqueueError for a malformed one."""
         try:
-            avail_idx = self._u16(memory, self.avail + 2)
+            avail_idx = self._u16(memory, self.avail + RING_IDX)
             if avail_idx == self.last_avail:
                 return None
             if (avail_idx - self.last_avail) & 0xFFFF > self.size:
                 raise VirtqueueError(f"available index jumped from {self.last_avail} to {avail_idx}")
-            slot = self.last_avail % self.size
-            head = self._u16(memory, self.avail + 4 + 2 * slot)
+            head = self._u16(memory, self.avail_entry(self.last_avail))
             self.last_avail = (self.last_avail + 1) & 0xFFFF
             if self.event_idx:
                 # avail_event (2.7.8): "notify me when you make this entry available"
-                memory.write(self.used + 4 + 8 * self.size, self.last_avail.to_bytes(2, "little"))
+                memory.write(self.avail_event(), self.last_avail.to_bytes(2, "little"))
             return self._walk(memory, head)
         except GuestMemoryError as err:
             raise VirtqueueError(f"ring outside guest memory: {err}") from None
 
     def _walk(self, memory, head: int) -> Chain:
+        """Follow the chain from descriptor `head` (through at most one indirect table),
+        checking each buffer is RAM and the readable ones come first."""
         if head >= self.size:
             raise VirtqueueError(f"descriptor index {head} >= queue size {self.size}")
         readable, writable = [], []
@@ -157,12 +208,11 @@ class Virtqueue:
     # ---- writing the used ring ---------------------------------------------------------------
     def push(self, memory, chain: Chain, written: int) -> None:
         """Return a chain to the driver with `written` bytes stored in its writable buffers."""
-        slot = self.used_idx % self.size
         try:
-            memory.write(self.used + 4 + 8 * slot,
+            memory.write(self.used_entry(self.used_idx),
                          chain.head.to_bytes(4, "little") + written.to_bytes(4, "little"))
             self.used_idx = (self.used_idx + 1) & 0xFFFF
-            memory.write(self.used + 2, self.used_idx.to_bytes(2, "little"))
+            memory.write(self.used + RING_IDX, self.used_idx.to_bytes(2, "little"))
         except GuestMemoryError as err:
             raise VirtqueueError(f"used ring outside guest memory: {err}") from None
 
@@ -174,9 +224,9 @@ class Virtqueue:
         self.signalled_used = new
         try:
             if self.event_idx:
-                event = self._u16(memory, self.avail + 4 + 2 * self.size)     # used_event
+                event = self._u16(memory, self.used_event())
                 return (new - event - 1) & 0xFFFF < (new - old) & 0xFFFF
-            return not self._u16(memory, self.avail) & VIRTQ_AVAIL_F_NO_INTERRUPT
+            return not self._u16(memory, self.avail + RING_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT
         except GuestMemoryError as err:
             raise VirtqueueError(f"available ring outside guest memory: {err}") from None
 

@@ -13,10 +13,12 @@ class Entropy(VirtioDevice):
     queue_sizes = (256,)
 
     def __init__(self, source=os.urandom):
+        """An entropy source whose bytes come from `source(n)` (the host's, by default)."""
         super().__init__()
         self.source = source
 
     def notify(self, index: int) -> None:
+        """Fill every buffer the driver offered (up to 64 KiB each) and interrupt once."""
         q = self.queue(0)
         while (chain := q.pop(self.memory)) is not None:
             n = min(chain.writable_size(), 64 * 1024)

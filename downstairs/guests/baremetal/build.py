@@ -36,6 +36,7 @@ RUNTIME_SOURCES = ["start.S", "trap.S", "trap.c", "lib.c", "crt.c", "mmu.c"]
 
 
 def cache_dir() -> pathlib.Path:
+    """Where built bare-metal programs are cached."""
     return cache.cache_dir("baremetal")
 
 
@@ -49,6 +50,7 @@ def list_programs(kind: str | None = None) -> list[str]:
 
 
 def program_kind(name: str) -> str:
+    """Whether `name` is a test program or a benchmark (by its folder); a UsageError if neither."""
     for kind, folder in KINDS.items():
         if (folder / f"{name}.c").is_file():
             return kind
@@ -70,6 +72,7 @@ def variants() -> list[tuple[str, str, bool, tuple[str, ...]]]:
 
 
 def _compiler_version(cc: str) -> str:
+    """The cross compiler's version line, part of the cache key."""
     out = subprocess.run([cc, "--version"], capture_output=True, text=True, check=True).stdout
     return out.splitlines()[0] if out else cc
 

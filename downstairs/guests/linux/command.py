@@ -30,6 +30,7 @@ KERNEL_FILES = ("Image", "vmlinux", "System.map", "config", "init", "build.log")
 
 
 def register(subparsers) -> None:
+    """The `guest` subcommand and its actions (list, build, path, disk-copy, boot, clean)."""
     p = subparsers.add_parser("guest", help="build the Linux guests (Debian linux-source-6.1) and their disk",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=lambda args: _no_action(p))
@@ -81,11 +82,13 @@ def register(subparsers) -> None:
 
 
 def _no_action(parser: argparse.ArgumentParser) -> int:
+    """`downstairs guest` with no action: print its help, exit 2."""
     parser.print_help()
     return 2
 
 
 def _names(given: list[str]) -> list[str]:
+    """Guest names in order, "all" expanded, each once; an unknown name is a UsageError."""
     out = []
     for name in given:
         if name == "all":
@@ -108,6 +111,7 @@ def _build_one(name: str, quiet: bool = False) -> tuple[pathlib.Path, bool]:
 
 
 def list_guests(args: argparse.Namespace) -> int:
+    """`guest list`: each guest, what it is, and where its cached build is (or "not built")."""
     from downstairs.guests.linux import config, disk, kernel
 
     for name in NAMES:
@@ -123,6 +127,7 @@ def list_guests(args: argparse.Namespace) -> int:
 
 
 def build(args: argparse.Namespace) -> int:
+    """`guest build NAME...`: build each (or take it from the cache) and print its path."""
     for name in _names(args.names):
         main_file, cached = _build_one(name, args.quiet)
         print(f"{name}: {main_file}" + (" (cached)" if cached else ""))
@@ -130,6 +135,7 @@ def build(args: argparse.Namespace) -> int:
 
 
 def path(args: argparse.Namespace) -> int:
+    """`guest path NAME [--file F]`: the cached file's path (built if needed)."""
     if args.name == "all":
         raise UsageError("path takes one guest name, not all")
     name = _names([args.name])[0]
@@ -143,6 +149,7 @@ def path(args: argparse.Namespace) -> int:
 
 
 def disk_copy(args: argparse.Namespace) -> int:
+    """`guest disk-copy OUT`: a fresh writable copy of the built disk image."""
     from downstairs.guests.linux import disk
 
     out = disk.fresh_copy(args.out)
@@ -151,6 +158,8 @@ def disk_copy(args: argparse.Namespace) -> int:
 
 
 def boot_guest(args: argparse.Namespace) -> int:
+    """`guest boot`: boot a kernel with a fresh disk on our machine (or QEMU with --qemu) and
+    return its exit status."""
     import os
     import shlex
     import subprocess
@@ -181,6 +190,8 @@ def boot_guest(args: argparse.Namespace) -> int:
 
 
 def clean(args: argparse.Namespace) -> int:
+    """`guest clean`: delete the cache entries no current build uses (with --all, every
+    entry)."""
     import shutil
 
     from downstairs.guests import cache

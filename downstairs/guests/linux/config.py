@@ -14,7 +14,6 @@ NONPORTABLE=y and EFI=n are needed, or compressed instructions come back. `check
 final .config and refuses a build where any option here did not end up as asked.
 """
 
-import dataclasses
 import pathlib
 
 def common(smp: str) -> tuple[tuple[str, str], ...]:
@@ -49,13 +48,15 @@ DEVICES = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
 class Config:
-    name: str            # the guest's name is "linux-" + name
-    summary: str
-    options: tuple[tuple[str, str], ...]
-    init_march: str      # -march/-mabi for /init
-    init_mabi: str
+    def __init__(self, name: str, summary: str, options: tuple[tuple[str, str], ...],
+                 init_march: str, init_mabi: str):
+        """A kernel configuration: the options on top of allnoconfig, and how /init is built."""
+        self.name = name                 # the guest's name is "linux-" + name
+        self.summary = summary
+        self.options = options
+        self.init_march = init_march     # -march/-mabi for /init
+        self.init_mabi = init_mabi
 
     def describe(self) -> str:
         """Every input of the configuration as text (part of the cache key)."""
@@ -73,6 +74,7 @@ CONFIGS = {
 
 
 def _line(opt: str, value: str) -> str:
+    """One .config line: `# CONFIG_X is not set` for n, `CONFIG_X=y`, or a quoted string value."""
     if value == "n":
         return f"# CONFIG_{opt} is not set"
     if value == "y":

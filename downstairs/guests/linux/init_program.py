@@ -31,6 +31,7 @@ CFLAGS = ["-Os", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector
 
 
 def final_line(failures: int = 0) -> str:
+    """The init's last line, which counts the checks that failed."""
     return f"{FINAL} ({failures} failures)"
 
 
@@ -41,6 +42,8 @@ def c_string(text: str) -> str:
 
 
 def flags(march: str, mabi: str) -> list[str]:
+    """The cross compiler's flags for the init: the shared CFLAGS, the ISA and ABI, and the
+    strings the C program prints, as -D defines (one source for both sides)."""
     defines = [f"-D{name}={c_string(value)}" for name, value in DEFINES.items()]
     return [*CFLAGS, f"-march={march}", f"-mabi={mabi}", *defines]
 

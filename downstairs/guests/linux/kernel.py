@@ -20,7 +20,6 @@ them builds a new entry; otherwise the entry is returned at once. The kbuild obj
 deleted after the build (about 100 MB); only the artifacts are kept.
 """
 
-import dataclasses
 import os
 import pathlib
 import shutil
@@ -48,39 +47,51 @@ file /init {init} 0755 0 0
 """
 
 
-@dataclasses.dataclass(frozen=True)
 class Built:
-    directory: pathlib.Path
-    cached: bool             # True: found in the cache, nothing was run
+    def __init__(self, directory: pathlib.Path, cached: bool):
+        """A built kernel in its cache folder; `cached`: found there, nothing was run."""
+        self.directory = directory
+        self.cached = cached
 
     @property
     def image(self) -> pathlib.Path:
+        """The kernel Image the boards load (-kernel)."""
         return self.directory / "Image"
 
     @property
     def vmlinux(self) -> pathlib.Path:
+        """The ELF vmlinux, for its symbols."""
         return self.directory / "vmlinux"
 
 
 def get_config(name: str) -> kconfig.Config:
+    """The kernel configuration called `name` (config.py); a UsageError for an unknown one."""
     if name not in kconfig.CONFIGS:
         raise UsageError(f"no Linux config named {name!r} (have: {', '.join(kconfig.CONFIGS)})")
     return kconfig.CONFIGS[name]
 
 
 def _check_host() -> None:
+    """A UsageError naming the Debian package if a tool or the riscv64 headers are missing."""
     tools.require(tools.KERNEL_TOOLS)
     if not pathlib.Path("/usr/riscv64-linux-gnu/include/asm/unistd.h").is_file():
         raise UsageError("riscv64 Linux headers not found: apt-get install libc6-dev-riscv64-cross")
 
 
+def key_parts(cfg: kconfig.Config) -> list[tuple[str, str | bytes]]:
+    """Everything the build depends on, each with a name (the image layer shows them as the
+    inputs of its Linux step)."""
+    return [(tools.SOURCE_PACKAGE, tools.package_version(tools.SOURCE_PACKAGE)),
+            (f"{tools.CROSS}gcc", tools.tool_version(f"{tools.CROSS}gcc")),
+            ("config", cfg.describe()), ("initramfs list", INITRAMFS_LIST),
+            ("build identity", repr(sorted(BUILD_ENV.items()))),
+            ("init flags", " ".join(init_program.flags(cfg.init_march, cfg.init_mabi))),
+            ("init.c", init_program.SOURCE.read_bytes())]
+
+
 def cache_key(cfg: kconfig.Config) -> str:
     """Everything the build depends on, hashed."""
-    return cache.digest(tools.package_version(tools.SOURCE_PACKAGE),
-                        tools.tool_version(f"{tools.CROSS}gcc"),
-                        cfg.describe(), INITRAMFS_LIST, repr(sorted(BUILD_ENV.items())),
-                        " ".join(init_program.flags(cfg.init_march, cfg.init_mabi)),
-                        init_program.SOURCE.read_bytes())
+    return cache.digest(*(value for _, value in key_parts(cfg)))
 
 
 def entry(name: str) -> pathlib.Path:
@@ -91,10 +102,12 @@ def entry(name: str) -> pathlib.Path:
 
 
 def _estimate_file(cfg: kconfig.Config) -> pathlib.Path:
+    """Where the step count of the last build of `cfg` is kept (the progress bar's total)."""
     return cache.cache_dir("linux") / f"steps-{cfg.name}.txt"
 
 
 def _estimate(cfg: kconfig.Config) -> int:
+    """The expected number of build steps: the last build's, else a first guess."""
     try:
         return int(_estimate_file(cfg).read_text())
     except (OSError, ValueError):
@@ -114,6 +127,8 @@ def build(name: str, show_progress: bool = True, log=None) -> Built:
 
 
 def _build_into(out: pathlib.Path, tree: pathlib.Path, cfg: kconfig.Config, show_progress: bool, log) -> None:
+    """Build kernel `cfg` from the source `tree` into `out`: the init and its initramfs list,
+    the .config, then make Image with a pinned build time and user (a reproducible Image)."""
     kbuild = out / "kbuild"
     kbuild.mkdir()
     blog = out / "build.log"
@@ -127,11 +142,13 @@ def _build_into(out: pathlib.Path, tree: pathlib.Path, cfg: kconfig.Config, show
 
     def failed(what: str) -> UsageError:
         # the build directory goes away with the failure: keep its log beside the cache entries
+        """The UsageError for a failed step, its build log kept in the cache for reading."""
         kept = cache.cache_dir("linux") / f"failed-{cfg.name}.log"
         shutil.copyfile(blog, kept)
         return UsageError(f"{what} failed for linux-{cfg.name}: see {kept}")
 
     def quiet_make(*targets: str) -> None:
+        """Run make for `targets` into the build log; a UsageError if it fails."""
         status, _ = progress.run(make + list(targets), blog, "", 0, env=env, show=False)
         if status != 0:
             raise failed(f"make {' '.join(targets)}")

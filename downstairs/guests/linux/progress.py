@@ -16,6 +16,7 @@ STEP = re.compile(r"^  [A-Z][A-Z0-9_]*\s+\S")
 
 
 def is_step(line: str) -> bool:
+    """Whether a kbuild output line is a build step (CC, LD, AR ... a file), which the bar counts."""
     return bool(STEP.match(line))
 
 
@@ -50,6 +51,7 @@ class _Bar:
     """A rich progress bar on stderr; without rich, a line at the start and at the end."""
 
     def __init__(self, title: str, total: int):
+        """A progress bar for about `total` steps (rich's when available, else one line on stderr)."""
         self.total = max(total, 1)
         try:
             from rich.console import Console
@@ -65,6 +67,7 @@ class _Bar:
         self.task = self.progress.add_task(title, total=self.total, target="")
 
     def advance(self, target: str) -> None:
+        """One more step done, building `target`."""
         if self.progress:
             # the estimate may be short: grow the total rather than sit at 100%
             done = self.progress.tasks[0].completed + 1
@@ -74,6 +77,7 @@ class _Bar:
             self.progress.update(self.task, advance=1, target=target[-40:])
 
     def close(self, steps: int) -> None:
+        """The build took `steps` steps: fill the bar and stop it."""
         if self.progress:
             self.progress.update(self.task, total=steps, completed=steps, target="")
             self.progress.stop()

@@ -31,6 +31,7 @@ def tree(log=print) -> pathlib.Path:
     tools.require({"tar": "tar", "xz": "xz-utils"})
 
     def unpack(tmp: pathlib.Path) -> None:
+        """Unpack Debian's linux-source tarball into `tmp` (a UsageError if tar fails)."""
         log(f"unpacking {tarball} (once per package version)")
         result = subprocess.run(["tar", "-C", str(tmp), "-xf", str(tarball)], capture_output=True, text=True)
         if result.returncode != 0 or not (tmp / "linux-source-6.1" / "Makefile").is_file():

@@ -1,6 +1,6 @@
 """The benchmark's client (bench.toml): IPC round trips to the ponger and null system calls (a
 SEND to KERNEL for K_NOW), each counted with the instret CSR around the ecall, then the averages
-printed and the machine powered off. downstairs/kernel/bench.py also counts the same calls from
+printed and the machine powered off. downstairs/bench/own_kernel.py also counts the same calls from
 outside, exactly, on our machine."""
 
 from downstairs.compiler.runtime import u64, array, csr_read, ecall_regs

@@ -9,5 +9,5 @@ cpdef unsigned long long rem(unsigned long long a, unsigned long long b) noexcep
 cpdef unsigned long long divu(unsigned long long a, unsigned long long b) noexcept
 cpdef unsigned long long remu(unsigned long long a, unsigned long long b) noexcept
 cpdef unsigned long long magnitude(unsigned long long a) noexcept
-cpdef unsigned long long sext32(unsigned long long value) noexcept
+cpdef unsigned long long sext(unsigned long long value, int bits) noexcept
 cpdef unsigned long long divw(unsigned long long a, unsigned long long b, bint unsigned, bint remainder) noexcept

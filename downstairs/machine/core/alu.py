@@ -37,6 +37,7 @@ def mulh(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def mulhsu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """Signed a x unsigned b (MULHSU): the unsigned high half, corrected for a negative a."""
     high: cython.ulonglong = mulhu(a, b)
     if a & SIGN64:
         high -= b
@@ -44,6 +45,8 @@ def mulhsu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def div(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """DIV: the signed quotient, truncated toward zero; all ones for x / 0, and the dividend for
+    the one overflow, -2^63 / -1."""
     if b == 0:
         return MASK64
     if a == SIGN64 and b == MASK64:
@@ -54,6 +57,7 @@ def div(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def rem(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """REM: the signed remainder (with the dividend's sign); x for x % 0, 0 for -2^63 % -1."""
     if b == 0:
         return a
     if a == SIGN64 and b == MASK64:
@@ -63,20 +67,28 @@ def rem(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
 
 
 def divu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """DIVU: the unsigned quotient; all ones for x / 0."""
     return a // b if b else MASK64
 
 
 def remu(a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """REMU: the unsigned remainder; x for x % 0."""
     return a % b if b else a
 
 
 def magnitude(a: cython.ulonglong) -> cython.ulonglong:
+    """The absolute value of a two's-complement pattern (-2^63 stays 2^63, as unsigned)."""
     return ((0 - a) & MASK64) if a & SIGN64 else a
 
 
-def sext32(value: cython.ulonglong) -> cython.ulonglong:
-    """Sign-extend the low 32 bits: how every *W instruction writes its result."""
-    return (((value & MASK32) ^ SIGN32) - SIGN32) & MASK64
+def sext(value: cython.ulonglong, bits: cython.int) -> cython.ulonglong:
+    """The 64-bit pattern of the low `bits` bits of value read as a signed number (1 <= bits
+    <= 64): how immediates are widened, how every *W instruction writes its 32-bit result,
+    and how a signed load fills rd. Flip the sign bit, then subtract it back: a clear sign
+    bit borrows into everything above it, a set one does not."""
+    sign: cython.ulonglong = cython.cast(cython.ulonglong, 1) << (bits - 1)
+    low: cython.ulonglong = value & ((sign << 1) - 1)
+    return ((low ^ sign) - sign) & MASK64
 
 
 def divw(a: cython.ulonglong, b: cython.ulonglong, unsigned: cython.bint, remainder: cython.bint) -> cython.ulonglong:
@@ -84,13 +96,13 @@ def divw(a: cython.ulonglong, b: cython.ulonglong, unsigned: cython.bint, remain
     if unsigned:
         x: cython.ulonglong = a & MASK32
         y: cython.ulonglong = b & MASK32
-        return sext32(remu(x, y) if remainder else divu(x, y))
-    x = sext32(a)
-    y = sext32(b)
+        return sext(remu(x, y) if remainder else divu(x, y), 32)
+    x = sext(a, 32)
+    y = sext(b, 32)
     if remainder:
-        return sext32(rem(x, y))
+        return sext(rem(x, y), 32)
     if b & MASK32 == 0:
         return MASK64
-    if x == sext32(SIGN32) and y == MASK64:
+    if x == sext(SIGN32, 32) and y == MASK64:
         return x                                  # overflow of the 32-bit division
-    return sext32(div(x, y))
+    return sext(div(x, y), 32)

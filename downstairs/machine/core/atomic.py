@@ -27,6 +27,9 @@ AMOMIN, AMOMAX, AMOMINU, AMOMAXU = 0x10, 0x14, 0x18, 0x1C
 
 
 def execute(h: Hart, insn: cython.ulonglong) -> None:
+    """An AMO-major instruction (LR, SC, AMO*.W/D) at h.pc: checked (funct3, funct5,
+    alignment), translated as a store (a load for LR), then read-combine-write in one step;
+    rd gets the old value, sign-extended for .W. Traps leave memory and rd untouched."""
     funct3: cython.int = (insn >> 12) & 7
     funct5: cython.int = insn >> 27
     rd: cython.int = (insn >> 7) & 31
@@ -62,10 +65,12 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
             trap.exception(h, EXC_STORE_ACCESS, addr)
             return
     if rd:
-        h.x[rd] = alu.sext32(old) if size == 4 else old
+        h.x[rd] = alu.sext(old, 32) if size == 4 else old
 
 
 def store_conditional(h: Hart, addr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> cython.ulonglong:
+    """SC: write value (size bytes at addr) if this hart's reservation is for addr and memory
+    still holds what LR read there; 0 on success, 1 on failure. Drops the reservation."""
     reserved: cython.ulonglong = h.reserve_addr
     h.reserve_addr = NO_ADDRESS
     if reserved != addr:
@@ -82,14 +87,15 @@ def store_conditional(h: Hart, addr: cython.ulonglong, size: cython.int, value: 
 
 
 def known(funct5: cython.int) -> cython.bint:
+    """Whether funct5 is one of the A extension's operations (the rest are reserved)."""
     return funct5 in (LR, SC, AMOSWAP, AMOADD, AMOXOR, AMOAND, AMOOR, AMOMIN, AMOMAX, AMOMINU, AMOMAXU)
 
 
 def combine(funct5: cython.int, old: cython.ulonglong, operand: cython.ulonglong, size: cython.int) -> cython.ulonglong:
     """The value an AMO writes back. Word AMOs compare the low 32 bits as 32-bit numbers."""
     if size == 4:
-        old = alu.sext32(old)
-        operand = alu.sext32(operand)
+        old = alu.sext(old, 32)
+        operand = alu.sext(operand, 32)
     if funct5 == AMOSWAP:
         return operand
     if funct5 == AMOADD:

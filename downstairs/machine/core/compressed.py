@@ -11,19 +11,26 @@ code runs once per distinct parcel.
 """
 
 from downstairs.isa import encode as e
+from downstairs.machine.core import alu
 
 ILLEGAL = 1            # never a 32-bit instruction: those end in 0b11
 
 
 def bits(value: int, hi: int, lo: int) -> int:
+    """Bits hi..lo of a parcel, as the spec's tables write c[hi:lo]."""
     return (value >> lo) & ((1 << (hi - lo + 1)) - 1)
 
 
-def sext(value: int, width: int) -> int:
-    return value - (1 << width) if value >> (width - 1) & 1 else value
+def signed(value: int, width: int) -> int:
+    """A `width`-bit immediate field read as signed (alu.sext), as the Python int the
+    encoders take (they check the range and want a negative number for a negative one)."""
+    pattern = alu.sext(value, width)
+    return pattern - (1 << 64) if pattern >> 63 else pattern
 
 
 def expand(c: int) -> int:
+    """The 32-bit instruction a 16-bit parcel `c` stands for, by its quadrant (c[1:0]); ILLEGAL
+    for a reserved encoding and for quadrant 3 (not a 16-bit parcel)."""
     quadrant = c & 3
     funct3 = bits(c, 15, 13)
     if quadrant == 0:
@@ -36,6 +43,7 @@ def expand(c: int) -> int:
 
 
 def quadrant0(c: int, funct3: int) -> int:
+    """Quadrant 0 (table 16.5): c.addi4spn and the loads and stores on x8-x15 (CIW, CL, CS)."""
     rd = 8 + bits(c, 4, 2)                 # rd' and rs2' name x8..x15
     rs1 = 8 + bits(c, 9, 7)
     # Offsets of the CL/CS formats: word accesses scale by 4, doubleword ones by 8
@@ -60,8 +68,10 @@ def quadrant0(c: int, funct3: int) -> int:
 
 
 def quadrant1(c: int, funct3: int) -> int:
+    """Quadrant 1 (table 16.6): c.addi, c.addiw, c.li, c.lui/c.addi16sp, the CA/CB arithmetic,
+    c.j and the branches."""
     rd = bits(c, 11, 7)
-    imm6 = sext((bits(c, 12, 12) << 5) | bits(c, 6, 2), 6)
+    imm6 = signed((bits(c, 12, 12) << 5) | bits(c, 6, 2), 6)
     if funct3 == 0:                        # c.addi (c.nop when rd = 0)
         return e.i("addi", rd, rd, imm6)
     if funct3 == 1:                        # c.addiw
@@ -70,7 +80,7 @@ def quadrant1(c: int, funct3: int) -> int:
         return e.i("addi", rd, 0, imm6)
     if funct3 == 3:
         if rd == 2:                        # c.addi16sp
-            imm = sext((bits(c, 12, 12) << 9) | (bits(c, 6, 6) << 4) | (bits(c, 5, 5) << 6)
+            imm = signed((bits(c, 12, 12) << 9) | (bits(c, 6, 6) << 4) | (bits(c, 5, 5) << 6)
                        | (bits(c, 4, 3) << 7) | (bits(c, 2, 2) << 5), 10)
             return e.i("addi", 2, 2, imm) if imm else ILLEGAL
         if imm6 == 0:                      # c.lui with a zero immediate is reserved
@@ -81,13 +91,14 @@ def quadrant1(c: int, funct3: int) -> int:
     if funct3 == 5:                        # c.j
         return e.jal(0, jump_offset(c))
     rs1 = 8 + bits(c, 9, 7)
-    offset = sext((bits(c, 12, 12) << 8) | (bits(c, 11, 10) << 3) | (bits(c, 6, 5) << 6)
+    offset = signed((bits(c, 12, 12) << 8) | (bits(c, 11, 10) << 3) | (bits(c, 6, 5) << 6)
                   | (bits(c, 4, 3) << 1) | (bits(c, 2, 2) << 5), 9)
     return e.b("beq" if funct3 == 6 else "bne", rs1, 0, offset)     # c.beqz, c.bnez
 
 
 def jump_offset(c: int) -> int:
-    return sext((bits(c, 12, 12) << 11) | (bits(c, 11, 11) << 4) | (bits(c, 10, 9) << 8)
+    """The signed 12-bit offset of c.j (CJ format: the bits are scattered over c[12:2])."""
+    return signed((bits(c, 12, 12) << 11) | (bits(c, 11, 11) << 4) | (bits(c, 10, 9) << 8)
                 | (bits(c, 8, 8) << 10) | (bits(c, 7, 7) << 6) | (bits(c, 6, 6) << 7)
                 | (bits(c, 5, 3) << 1) | (bits(c, 2, 2) << 5), 12)
 
@@ -103,7 +114,7 @@ def arithmetic(c: int) -> int:
     if kind == 1:
         return e.shift("srai", rd, rd, shamt)
     if kind == 2:
-        return e.i("andi", rd, rd, sext(shamt, 6))
+        return e.i("andi", rd, rd, signed(shamt, 6))
     op = bits(c, 6, 5)
     if bits(c, 12, 12) == 0:
         return e.r(("sub", "xor", "or", "and")[op], rd, rd, rs2)
@@ -113,6 +124,8 @@ def arithmetic(c: int) -> int:
 
 
 def quadrant2(c: int, funct3: int) -> int:
+    """Quadrant 2 (table 16.7): c.slli, the stack-pointer loads and stores, c.jr/c.mv/c.ebreak/
+    c.jalr/c.add."""
     rd = bits(c, 11, 7)
     rs2 = bits(c, 6, 2)
     if funct3 == 0:                        # c.slli

@@ -15,7 +15,17 @@ NO_ADDRESS = 0xFFFFFFFFFFFFFFFF   # "no physical address": translation failed, o
 # Privilege levels
 PRV_U, PRV_S, PRV_M = 0, 1, 3
 
-# mstatus (3.1.6); sstatus is the same register seen through SSTATUS_MASK
+# mstatus (3.1.6); sstatus is the same register seen through SSTATUS_MASK. The fields this
+# hart implements (the rest read as zero):
+#
+#    63  62     36 35  34 33  32 31     23  22  21  20  19  18   17  16 15 14 13 12 11 10   9  8
+#   +----+--------+------+------+--------+---+---+---+---+---+----+-----+-----+-----+-----+---+
+#   | SD |   0    | SXL  | UXL  |   0    |TSR|TW |TVM|MXR|SUM|MPRV| XS  | FS  | MPP | VS  |SPP|
+#   +----+--------+------+------+--------+---+---+---+---+---+----+-----+-----+-----+-----+---+
+#      7     6     5     4    3    2    1    0
+#   +-----+-----+-----+----+-----+----+-----+----+
+#   |MPIE | UBE |SPIE | 0  | MIE | 0  | SIE | 0  |      SXL = UXL = 2: S and U are 64-bit
+#   +-----+-----+-----+----+-----+----+-----+----+
 MSTATUS_SIE = 1 << 1
 MSTATUS_MIE = 1 << 3
 MSTATUS_SPIE = 1 << 5
@@ -39,10 +49,19 @@ SSTATUS_MASK = (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_
                 | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
 
 # misa (3.1.1): MXL = 2 (64-bit) and one bit per extension letter: A, C, D, F, I, M, S, U.
+#    63 62 61                 26 25                                      0
+#   +-----+---------------------+-----------------------------------------+
+#   | MXL |          0          |  one bit per letter: bit 0 A ... 25 Z   |
+#   +-----+---------------------+-----------------------------------------+
 MISA_RV64IMAFDCSU = ((2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8)
                      | (1 << 12) | (1 << 18) | (1 << 20))
 
-# Interrupt bits of mip/mie, which are also the interrupt cause numbers (3.1.9)
+# Interrupt bits of mip/mie, which are also the interrupt cause numbers (3.1.9):
+#     11    10    9     8     7     6     5     4     3     2     1     0
+#   +-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+
+#   |MEIP |  0  |SEIP |  0  |MTIP |  0  |STIP |  0  |MSIP |  0  |SSIP |  0  |
+#   +-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+-----+
+#     external      timer           software         (M: machine, S: supervisor)
 IRQ_S_SOFT, IRQ_M_SOFT = 1, 3
 IRQ_S_TIMER, IRQ_M_TIMER = 5, 7
 IRQ_S_EXT, IRQ_M_EXT = 9, 11
@@ -74,7 +93,19 @@ MEDELEG_WRITABLE = 0xB3FF            # every exception but ecall-from-M and the 
 # Kinds of memory access; also the index of each access's TLB
 ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE = 0, 1, 2
 
-# Page-table entry bits (4.3.1) and satp modes (4.1.11)
+# Page-table entry bits (4.4.1, the same low bits for Sv39 and Sv48) and satp (4.1.11):
+#
+#   PTE   63  62 61 60    54 53                      10 9   8  7   6   5   4   3   2   1   0
+#       +---+-----+--------+--------------------------+-----+---+---+---+---+---+---+---+---+
+#       | N |PBMT |   0    |           PPN            | RSW | D | A | G | U | X | W | R | V |
+#       +---+-----+--------+--------------------------+-----+---+---+---+---+---+---+---+---+
+#         (N, PBMT: Svnapot, Svpbmt, not implemented: a PTE with any of 63:54 set faults)
+#
+#   satp   63    60 59            44 43                                      0
+#        +--------+----------------+-----------------------------------------+
+#        |  MODE  |      ASID      |         PPN of the root table           |
+#        +--------+----------------+-----------------------------------------+
+#          0 Bare, 8 Sv39, 9 Sv48    (ASIDs are accepted and ignored: every flush is total)
 PTE_V, PTE_R, PTE_W, PTE_X = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 PTE_U, PTE_G, PTE_A, PTE_D = 1 << 4, 1 << 5, 1 << 6, 1 << 7
 PTE_PPN_MASK = (1 << 44) - 1          # bits 53:10 hold the physical page number
@@ -83,7 +114,11 @@ SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48 = 0, 8, 9
 SATP_PPN_MASK = (1 << 44) - 1
 SATP_ASID_MASK = 0xFFFF << 44
 
-# PMP configuration bits (3.7.1)
+# PMP configuration bits (3.7.1), one byte per entry in pmpcfg0/2:
+#      7     6   5     4   3     2     1     0
+#   +-----+---------+---------+-----+-----+-----+
+#   |  L  |    0    |    A    |  X  |  W  |  R  |     A: OFF, TOR, NA4, NAPOT
+#   +-----+---------+---------+-----+-----+-----+
 PMP_R, PMP_W, PMP_X, PMP_L = 1, 2, 4, 0x80
 PMP_A_SHIFT = 3
 PMP_OFF, PMP_TOR, PMP_NA4, PMP_NAPOT = 0, 1, 2, 3
@@ -93,7 +128,6 @@ PMP_COUNT = 16
 TLB_SIZE = 1024
 TLB_INDEX_MASK = TLB_SIZE - 1
 TLB_EMPTY = 0xFFFFFFFFFFFFFFFF        # no virtual page number is this large
-DC_SIZE = 65536                       # decoded-instruction cache slots (execute.py)
 
 # CSR addresses (chapter 2)
 CSR_FFLAGS, CSR_FRM, CSR_FCSR = 0x001, 0x002, 0x003

@@ -67,6 +67,9 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
 
 
 def allowed(h: Hart, number: cython.int, writes: cython.bint) -> cython.bint:
+    """Whether the current privilege may access CSR `number` (writing it if `writes`): the
+    address says its lowest privilege (bits 9:8) and read-only (11:10 = 3); the FPU CSRs need
+    mstatus.FS on; counters need mcounteren/scounteren; satp in S needs TVM clear."""
     if CSR_FFLAGS <= number <= CSR_FCSR and h.mstatus & MSTATUS_FS == 0:
         return False                                     # the FPU is switched off
     if writes and (number >> 10) & 3 == 3:

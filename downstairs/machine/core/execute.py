@@ -6,13 +6,14 @@ Zifencei (3) and the privileged instructions ecall, ebreak, mret, sret, wfi and 
 (privileged spec 3.3). Instruction fields follow the base formats of 2.2-2.3; the opcode map
 is table 24.1.
 
-This is the hot path. A fetch, load or store whose page is in the TLB goes straight to RAM
-here; anything else (a TLB miss, a device, a fault) goes to memory.py. When something
-raises an exception, the trap has already been entered and `h.trapped` is set: the
-instruction is abandoned without retiring. SYSTEM instructions (CSR accesses, xRET,
-sfence.vma) and fence.i leave the straight-line loop, which then takes an interrupt they
-enabled and forgets its cached fetch page. wfi and device accesses end the run, so the
-board looks at the devices and interrupt wires before the next instruction.
+This is the hot path. An instruction found in the decoded-instruction cache needs no fetch;
+a load or store whose page is in the TLB goes straight to RAM here; anything else (a cache
+or TLB miss, a device, a fault, an atomic, a SYSTEM instruction) is a slow path: it leaves
+the straight-line loop after the instruction, so the loop re-reads the privilege and the
+translation context and takes an interrupt that became enabled. When something raises an
+exception, the trap has already been entered and `h.trapped` is set: the instruction is
+abandoned without retiring. wfi and device accesses end the run, so the board looks at the
+devices and interrupt wires before the next instruction.
 """
 
 import cython
@@ -24,31 +25,11 @@ from downstairs.machine.core.consts import (
 )
 from downstairs.machine.core.state import Hart
 
-# The constants of the hot loop. The compiled engine has them as C compile-time constants
-# (execute.pxd), so masks like `& MASK64` cost nothing there; CPython needs their values.
+# The ops, the major opcodes and the hot loop's masks (ops.py). The compiled engine has them as
+# C constants (ops.pxi, included by execute.pxd): the dispatch below becomes a jump table and
+# masks such as `& MASK64` cost nothing. CPython needs the same names as values.
 if not cython.compiled:
-    from downstairs.machine.core.consts import (
-        ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, MASK32, MASK64, SIGN64, TLB_EMPTY, TLB_INDEX_MASK,
-    )
-
-# Major opcodes (table 24.1). The compiled engine sees them as a C enum (execute.pxd), so the
-# dispatch below becomes a jump table; the reference engine needs the same names as values.
-if not cython.compiled:
-    RESYNC, STOP = 1, 2
-    LOAD, MISC_MEM, OP_IMM, AUIPC, OP_IMM_32 = 0x03, 0x0F, 0x13, 0x17, 0x1B
-    STORE, AMO, OP, LUI, OP_32 = 0x23, 0x2F, 0x33, 0x37, 0x3B
-    BRANCH, JALR, JAL, SYSTEM = 0x63, 0x67, 0x6F, 0x73
-    UPPER20 = 0xFFFFF000               # the U-type immediate field
-
-# The decoded-instruction ops and the cache's size are a C enum in execute.pxd; CPython reads
-# the same names and numbers from there, so they are written down once.
-if not cython.compiled:
-    import os
-    import re
-    with open(os.path.join(os.path.dirname(__file__), "execute.pxd")) as pxd:
-        globals().update({name: int(value) for name, value
-                          in re.findall(r"^    ((?:I|DC)_[A-Z_]+) = (\d+)$", pxd.read(), re.M)})
-    DC_UNCACHED = TLB_EMPTY
+    from downstairs.machine.core.ops import *  # noqa: F403 (ops.__all__)
 
 # BRANCH's funct3 -> op (2 and 3 are not branches).
 if cython.compiled:
@@ -93,7 +74,7 @@ def ram_load_extend(h: Hart, offset: cython.ulonglong, spare: cython.int, zero_e
             return (raw << shift) >> shift
         return cython.cast(cython.ulonglong, cython.cast(cython.longlong, raw << shift) >> shift)
     value: cython.ulonglong = physmem.ram_read(h, offset, 8 - spare)
-    return value if zero_extend or spare == 0 else sext(value, 64 - 8 * spare)
+    return value if zero_extend or spare == 0 else alu.sext(value, 64 - 8 * spare)
 
 
 def ram_store(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
@@ -112,11 +93,13 @@ def ram_store(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython
         physmem.ram_write(h, offset, size, value)
 
 
-def sext(value: cython.ulonglong, bits: cython.int) -> cython.ulonglong:
-    """Sign-extend the low `bits` bits of value to 64."""
-    sign: cython.ulonglong = cython.cast(cython.ulonglong, 1) << (bits - 1)
-    low: cython.ulonglong = value & ((sign << 1) - 1)
-    return ((low ^ sign) - sign) & MASK64
+def word(value: cython.ulonglong) -> cython.ulonglong:
+    """What a *W instruction writes to rd: the low 32 bits of value, sign-extended to 64
+    (alu.sext(value, 32)). Compiled, that is C's int -> long long conversion, one host
+    instruction inlined into the hot loop (a call into alu would cost more than the op)."""
+    if cython.compiled:
+        return cython.cast(cython.ulonglong, cython.cast(cython.longlong, cython.cast(cython.int, value)))
+    return alu.sext(value, 32)
 
 
 def sra(value: cython.ulonglong, shamt: cython.int) -> cython.ulonglong:
@@ -130,7 +113,19 @@ def lt(a: cython.ulonglong, b: cython.ulonglong) -> cython.bint:
 
 
 def illegal(h: Hart, bits: cython.ulonglong) -> None:
+    """Raise an illegal-instruction exception; mtval gets the instruction's own bits."""
     trap.exception(h, EXC_ILLEGAL_INSN, bits)
+
+
+def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong,
+              steps: cython.ulonglong) -> cython.ulonglong:
+    """Before run() hands an instruction to a helper that may trap, touch a device or read
+    the counters: write back the pc and instret the loop keeps in locals. Returns the loop's
+    new limit, `steps`: straight-line execution ends after this instruction, so whatever the
+    helper changed (privilege, translation, enabled interrupts, a device) is looked at."""
+    h.pc = pc
+    h.instret = instret & MASK64
+    return steps
 
 
 # ---- decode: once per instruction in RAM -------------------------------------------------
@@ -166,7 +161,7 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
     rs2: cython.int = (insn >> 20) & 31
     funct3: cython.int = (insn >> 12) & 7
     funct7: cython.int = insn >> 25
-    imm: cython.ulonglong = sext(insn >> 20, 12)              # the I-type immediate
+    imm: cython.ulonglong = alu.sext(insn >> 20, 12)              # the I-type immediate
     op: cython.int = I_ILLEGAL
     if insn == RVC_ILLEGAL:
         op = I_ILLEGAL
@@ -183,7 +178,7 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
         op = I_LOAD if funct3 != 7 else I_ILLEGAL
     elif opcode == STORE:
         op = I_STORE if funct3 <= 3 else I_ILLEGAL
-        imm = sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
+        imm = alu.sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
     elif opcode == OP:
         if funct7 == 0:
             op = I_ADD + funct3                                # ADD SLL SLT SLTU XOR SRL OR AND
@@ -195,16 +190,16 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
             op = I_SRA
     elif opcode == LUI or opcode == AUIPC:
         op = I_LUI if opcode == LUI else I_AUIPC
-        imm = sext(insn & UPPER20, 32)
+        imm = alu.sext(insn & UPPER20, 32)
     elif opcode == JAL:
         op = I_JAL
-        imm = sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
+        imm = alu.sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
                    | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)
     elif opcode == JALR:
         op = I_JALR if funct3 == 0 else I_ILLEGAL
     elif opcode == BRANCH:
         op = BRANCH_OPS[funct3]                                # BEQ BNE - - BLT BGE BLTU BGEU
-        imm = sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
+        imm = alu.sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
                    | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)
     elif opcode == OP_IMM_32:
         if funct3 == 0:
@@ -310,24 +305,24 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     value: cython.ulonglong
     size: cython.int
     spare: cython.int
-    # Why straight-line execution ends before the budget: 0 it does not, RESYNC to re-enter
-    # it, STOP to end the run (wfi, or a device was touched). Whatever sets it also sets
-    # `limit` to `steps`, so the loop's one compare ends it after this instruction retires.
-    leave: cython.int = 0
+    # Straight-line execution ends early by lowering `limit` to `steps`, so that the inner
+    # loop's one compare ends it after this instruction retires: every slow path does
+    # (slow_path), and so does fence.i. The run itself ends early when `stop` is set (wfi, or
+    # the stage tracer's stop after SYSTEM) or a device access needs the board's attention.
+    stop: cython.bint = False
     limit: cython.ulonglong
-    while steps < budget and leave != STOP:
+    while steps < budget and not stop and not h.device_access:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
-        # privilege; the trapping instruction `break`s the inner loop), and after instructions
-        # that change the privilege, the TLB context or which interrupts are enabled (SYSTEM,
-        # fence.i). Interrupts only become pending between runs (the board raises them) or
-        # by such instructions, so this is where a newly enabled one is taken.
+        # privilege; the trapping instruction `break`s the inner loop), and after each slow path
+        # (which may have changed the privilege, the TLB context or which interrupts are
+        # enabled: SYSTEM, fence.i). Interrupts only become pending between runs (the board
+        # raises them) or by such instructions, so this is where a newly enabled one is taken.
         if h.trapped:
             h.trapped = 0
             traps += 1
         if h.mip & h.mie:
             trap.take_interrupt(h)
         ctx = h.ctx_fetch
-        leave = 0
         limit = budget
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
         while steps < limit:
@@ -338,14 +333,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             # changes translation (satp, sfence.vma, PMP) empties it with the TLB.
             slot = (pc >> 1) & DC_MASK
             if h.dc_tag[slot] != pc ^ ctx:
-                h.pc = pc
-                h.instret = (base + steps - 1 - traps) & MASK64
+                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
                 slot = fetch(h, pc, slot)
                 if slot < 0:
                     break
-                if h.device_access:           # code on a device, or a watched fetch
-                    leave = STOP
-                    limit = steps
             op = h.dc_op[slot]
             rd = h.dc_rd[slot]
             rs1 = h.dc_rs1[slot]
@@ -364,15 +355,11 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
                                               h.dc_funct3[slot] >> 2)
                 else:
-                    h.pc = pc
-                    h.instret = (base + steps - 1 - traps) & MASK64
+                    limit = slow_path(h, pc, base + steps - 1 - traps, steps)
                     value = memory.load(h, addr, 8 - spare)
                     if h.trapped:
                         break
-                    if h.device_access:       # a device may have raised an interrupt
-                        leave = STOP
-                        limit = steps
-                    h.x[rd] = value if h.dc_funct3[slot] >> 2 or spare == 0 else sext(value, 64 - 8 * spare)
+                    h.x[rd] = value if h.dc_funct3[slot] >> 2 or spare == 0 else alu.sext(value, 64 - 8 * spare)
             elif op == I_STORE:
                 funct3 = h.dc_funct3[slot]
                 addr = (a + imm) & MASK64
@@ -382,14 +369,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
                     ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[h.dc_rs2[slot]])
                 else:
-                    h.pc = pc
-                    h.instret = (base + steps - 1 - traps) & MASK64
+                    limit = slow_path(h, pc, base + steps - 1 - traps, steps)
                     memory.store(h, addr, size, h.x[h.dc_rs2[slot]])
                     if h.trapped:
                         break
-                    if h.device_access:
-                        leave = STOP
-                        limit = steps
             # Each branch condition is its own op, so a branch costs one dispatch, not two.
             elif op == I_BEQ:
                 if a == h.x[h.dc_rs2[slot]]:
@@ -472,25 +455,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             elif op == I_REMU:
                 h.x[rd] = alu.remu(a, h.x[h.dc_rs2[slot]])
             elif op == I_ADDIW:
-                h.x[rd] = sext(a + imm, 32)
+                h.x[rd] = word(a + imm)
             elif op == I_SLLIW:
-                h.x[rd] = sext(a << imm, 32)
+                h.x[rd] = word(a << imm)
             elif op == I_SRLIW:
-                h.x[rd] = sext((a & MASK32) >> imm, 32)
+                h.x[rd] = word((a & MASK32) >> imm)
             elif op == I_SRAIW:
-                h.x[rd] = sra(sext(a, 32), imm)
+                h.x[rd] = sra(word(a), imm)
             elif op == I_ADDW:
-                h.x[rd] = sext(a + h.x[h.dc_rs2[slot]], 32)
+                h.x[rd] = word(a + h.x[h.dc_rs2[slot]])
             elif op == I_SUBW:
-                h.x[rd] = sext(a - h.x[h.dc_rs2[slot]], 32)
+                h.x[rd] = word(a - h.x[h.dc_rs2[slot]])
             elif op == I_SLLW:
-                h.x[rd] = sext(a << (h.x[h.dc_rs2[slot]] & 31), 32)
+                h.x[rd] = word(a << (h.x[h.dc_rs2[slot]] & 31))
             elif op == I_SRLW:
-                h.x[rd] = sext((a & MASK32) >> (h.x[h.dc_rs2[slot]] & 31), 32)
+                h.x[rd] = word((a & MASK32) >> (h.x[h.dc_rs2[slot]] & 31))
             elif op == I_SRAW:
-                h.x[rd] = sra(sext(a, 32), h.x[h.dc_rs2[slot]] & 31)
+                h.x[rd] = sra(word(a), h.x[h.dc_rs2[slot]] & 31)
             elif op == I_MULW:
-                h.x[rd] = sext(a * h.x[h.dc_rs2[slot]], 32)
+                h.x[rd] = word(a * h.x[h.dc_rs2[slot]])
             elif op == I_DIVW:
                 funct3 = h.dc_funct3[slot]
                 h.x[rd] = alu.divw(a, h.x[h.dc_rs2[slot]], funct3 & 1, funct3 >= 6)
@@ -498,32 +481,25 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 pass                             # every access is already complete, in order
             elif op == I_FENCE_I:
                 h.flush_decoded()                # stores to instructions become visible now
-                leave = RESYNC
                 limit = steps
             elif op == I_AMO:
-                h.pc = pc
-                h.instret = (base + steps - 1 - traps) & MASK64
+                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
                 atomic.execute(h, h.dc_insn[slot])
                 h.x[0] = 0
                 if h.trapped:
                     break
             elif op == I_SYSTEM:
-                h.pc = pc
-                h.instret = (base + steps - 1 - traps) & MASK64
+                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
                 if h.dc_funct3[slot] == 0:
                     npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
-                    if h.waiting:                # wfi: the board lets time pass
-                        leave = STOP
-                        limit = steps
+                    stop = h.waiting             # wfi: the board lets time pass
                 else:
                     csr.execute(h, h.dc_insn[slot])
                     h.x[0] = 0
                     base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
                 if h.trapped:
                     break
-                if leave != STOP:
-                    leave = STOP if h.stop_on_system else RESYNC
-                limit = steps
+                stop = stop or h.stop_on_system
             elif op == I_FP:
                 h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP

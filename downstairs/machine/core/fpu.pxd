@@ -12,7 +12,6 @@ cpdef unsigned long long operand(Hart h, int n, bint d) noexcept
 cpdef void set_f(Hart h, int n, unsigned long long value, bint d) noexcept
 cpdef void accrue(Hart h) noexcept
 cpdef int rounding(Hart h, unsigned long long insn) noexcept
-cpdef unsigned long long sext12(unsigned long long value) noexcept
 cpdef void load(Hart h, unsigned long long insn, unsigned long long raw)
 cpdef void store(Hart h, unsigned long long insn, unsigned long long raw)
 cpdef void fused(Hart h, unsigned long long insn, unsigned long long raw)

@@ -83,19 +83,17 @@ def rounding(h: Hart, insn: cython.ulonglong) -> cython.int:
     return rm if rm <= 4 else -1
 
 
-def sext12(value: cython.ulonglong) -> cython.ulonglong:
-    return (((value & 0xFFF) ^ 0x800) - 0x800) & MASK64
-
-
 # ---- loads and stores (11.5, 12.3) -----------------------------------------------------------
 
 def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FLW/FLD: the word or doubleword at rs1 + imm into f[rd] (a single NaN-boxed); the TLB-hit
+    path reads RAM directly, anything else goes through memory.load and may trap."""
     funct3: cython.int = (insn >> 12) & 7
     if funct3 != 2 and funct3 != 3:
         trap.exception(h, EXC_ILLEGAL_INSN, raw)
         return
     size: cython.int = 4 if funct3 == 2 else 8
-    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + sext12(insn >> 20)) & MASK64
+    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + alu.sext(insn >> 20, 12)) & MASK64
     vpn: cython.ulonglong = (addr >> 12) | h.ctx_data
     index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     value: cython.ulonglong
@@ -109,13 +107,14 @@ def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 
 
 def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FSW/FSD: the low 32 or all 64 bits of f[rs2] to rs1 + imm (S-type offset)."""
     funct3: cython.int = (insn >> 12) & 7
     if funct3 != 2 and funct3 != 3:
         trap.exception(h, EXC_ILLEGAL_INSN, raw)
         return
     size: cython.int = 4 if funct3 == 2 else 8
     offset: cython.ulonglong = ((insn >> 25) << 5) | ((insn >> 7) & 31)
-    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + sext12(offset)) & MASK64
+    addr: cython.ulonglong = (h.x[(insn >> 15) & 31] + alu.sext(offset, 12)) & MASK64
     value: cython.ulonglong = h.f[(insn >> 20) & 31]
     if size == 4:
         value &= MASK32
@@ -130,6 +129,8 @@ def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 # ---- fused multiply-add (11.6, R4-type) ----------------------------------------------------
 
 def fused(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """FMADD/FMSUB/FNMSUB/FNMADD (R4-type): rs1 * rs2 + rs3 with one rounding, the signs of
+    the product and of rs3 flipped as the opcode says."""
     fmt: cython.int = (insn >> 25) & 3
     rm: cython.int = rounding(h, insn)
     if fmt > 1 or rm < 0:
@@ -152,6 +153,8 @@ def fused(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
 # ---- OP-FP (11.6-11.9, 12.4-12.6) ----------------------------------------------------------
 
 def op_fp(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
+    """OP-FP: arithmetic, sign injection, min/max, compares, classify, conversions and moves,
+    selected by funct5 and fmt (S or D); reserved encodings are illegal instructions."""
     funct5: cython.int = insn >> 27
     fmt: cython.int = (insn >> 25) & 3
     funct3: cython.int = (insn >> 12) & 7
@@ -206,7 +209,7 @@ def op_fp(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
     elif funct5 == 0x1A and rs2 <= 3:                # fcvt.{s,d}.{w,wu,l,lu}
         set_f(h, rd, softfloat.from_int(d, h.x[rs1], rm, rs2), d)
     elif funct5 == 0x1C and rs2 == 0 and funct3 == 0:    # fmv.x.w, fmv.x.d: the bits as they are
-        h.x[rd] = h.f[rs1] if d else alu.sext32(h.f[rs1])
+        h.x[rd] = h.f[rs1] if d else alu.sext(h.f[rs1], 32)
     elif funct5 == 0x1C and rs2 == 0 and funct3 == 1:    # fclass
         h.x[rd] = softfloat.fclass(d, a)
     elif funct5 == 0x1E and rs2 == 0 and funct3 == 0:    # fmv.w.x, fmv.d.x

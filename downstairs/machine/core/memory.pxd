@@ -7,6 +7,7 @@ cdef unsigned long long EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS, MSTA
 
 cpdef int access_priv(Hart h, int access)
 cpdef unsigned long long to_physical(Hart h, unsigned long long vaddr, int size, int access)
+cpdef bint split_faults(Hart h, unsigned long long vaddr, int size, int access)
 cpdef unsigned long long load(Hart h, unsigned long long vaddr, int size)
 cpdef void store(Hart h, unsigned long long vaddr, int size, unsigned long long value)
 cpdef unsigned long long fetch_parcel(Hart h, unsigned long long vaddr)

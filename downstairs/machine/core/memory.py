@@ -4,9 +4,11 @@ The slow path behind execute.py's TLB hits: pick the privilege the access is che
 (MPRV, privileged spec 3.1.6.3), translate (mmu.py), check PMP on the physical address
 (pmp.py), remember the page in the TLB when it is plain RAM whose PMP answer covers the
 whole page, and finally read or write through physmem.py. An access that crosses a page
-boundary is split into bytes, each translated on its own, so a fault reports the byte that
-faulted. Misaligned loads and stores are allowed (as on QEMU); misaligned atomics are not
-(atomic.py).
+boundary is split into bytes, each translated on its own; every byte is checked before any
+is read or written, so a fault is raised once, reports the first byte that faulted, and
+leaves memory (and devices) untouched. Misaligned loads and stores are allowed (as on
+QEMU); misaligned atomics are not (atomic.py). Instructions are fetched only from RAM and
+from devices mapped executable (the ROM): a fetch from I/O is an access fault, as on QEMU.
 """
 
 import cython
@@ -50,9 +52,32 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
     return paddr
 
 
+def split_faults(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cython.int) -> cython.bint:
+    """Before a load or store that crosses a page boundary touches anything: check each of
+    its bytes, translated on its own, for a page fault, a PMP denial, or nothing there (RAM
+    or a device that takes it). At the first byte that fails, raise the one exception of
+    the whole access, with that byte's address as tval (the start of the faulting portion,
+    privileged spec 3.1.16), and return True: then no byte may be read or written."""
+    i: cython.int
+    paddr: cython.ulonglong
+    for i in range(size):
+        paddr = to_physical(h, vaddr + i, 1, access)
+        if paddr == NO_ADDRESS:
+            return True
+        if not physmem.backed(h, paddr, 1):
+            trap.exception(h, mmu.access_fault(access), vaddr + i)
+            return True
+    return False
+
+
 def load(h: Hart, vaddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
+    """The slow path of a load of `size` bytes at vaddr (little-endian, any alignment): 0
+    and `h.trapped` after a fault. One that crosses a page is read a byte at a time, after
+    every byte is known to be readable (a device read can have side effects)."""
     i: cython.int
     if (vaddr & 0xFFF) + size > 0x1000:
+        if split_faults(h, vaddr, size, ACCESS_LOAD):
+            return 0
         value: cython.ulonglong = 0
         for i in range(size):
             byte: cython.ulonglong = load(h, vaddr + i, 1)
@@ -72,14 +97,17 @@ def load(h: Hart, vaddr: cython.ulonglong, size: cython.int) -> cython.ulonglong
 
 
 def store(h: Hart, vaddr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    """The slow path of a store of the low `size` bytes of value at vaddr (any alignment);
+    `h.trapped` after a fault, which then has written nothing. One that crosses a page is
+    written a byte at a time, after every byte is known to be writable."""
     i: cython.int
     if (vaddr & 0xFFF) + size > 0x1000:
-        # Check every byte before writing any, so a fault leaves memory untouched.
-        for i in range(size):
-            if to_physical(h, vaddr + i, 1, ACCESS_STORE) == NO_ADDRESS:
-                return
+        if split_faults(h, vaddr, size, ACCESS_STORE):
+            return
         for i in range(size):
             store(h, vaddr + i, 1, value >> (8 * i))
+            if h.trapped:
+                return
         return
     paddr: cython.ulonglong = to_physical(h, vaddr, size, ACCESS_STORE)
     if paddr == NO_ADDRESS:
@@ -91,6 +119,8 @@ def store(h: Hart, vaddr: cython.ulonglong, size: cython.int, value: cython.ulon
 
 
 def fetch_parcel(h: Hart, vaddr: cython.ulonglong) -> cython.ulonglong:
+    """The 16-bit parcel at vaddr, translated and checked for execution; 0 and
+    `h.trapped` after a fault (an instruction access fault where nothing executable is)."""
     paddr: cython.ulonglong = to_physical(h, vaddr, 2, ACCESS_FETCH)
     if paddr == NO_ADDRESS:
         return 0
@@ -98,11 +128,11 @@ def fetch_parcel(h: Hart, vaddr: cython.ulonglong) -> cython.ulonglong:
     result: cython.ulonglong
     if h.fetch_watch_start <= paddr < h.fetch_watch_end:
         h.device_access = 1                          # a watched fetch: the bus answers
-        answer = h.bus.read(paddr, 2)
+        answer = h.bus.fetch(paddr, 2)
         result = 0 if answer is None else answer
         h.bus_error = answer is None
     else:
-        result = physmem.read(h, paddr, 2)
+        result = physmem.fetch(h, paddr)
     if h.bus_error:
         trap.exception(h, EXC_INSN_ACCESS, vaddr)
         return 0

@@ -27,19 +27,42 @@ from downstairs.machine.core.state import Hart
 
 
 def page_fault(access: cython.int) -> cython.ulonglong:
+    """The page-fault cause for a fetch, load or store."""
     if access == ACCESS_FETCH:
         return EXC_INSN_PAGE_FAULT
     return EXC_LOAD_PAGE_FAULT if access == ACCESS_LOAD else EXC_STORE_PAGE_FAULT
 
 
 def access_fault(access: cython.int) -> cython.ulonglong:
+    """The access-fault cause for a fetch, load or store."""
     if access == ACCESS_FETCH:
         return EXC_INSN_ACCESS
     return EXC_LOAD_ACCESS if access == ACCESS_LOAD else EXC_STORE_ACCESS
 
 
+# An Sv39 virtual address, and the physical address a 4 KiB leaf makes of it (4.4.1):
+#
+#      63          39 38        30 29        21 20        12 11               0
+#     +--------------+------------+------------+------------+------------------+
+#     | = bit 38     |   VPN[2]   |   VPN[1]   |   VPN[0]   |   page offset    |
+#     +--------------+------------+------------+------------+------------------+
+#                       indexes      indexes      indexes
+#                      the root     level 1      level 0       (9 bits: 512 PTEs
+#                       table        table        table         of 8 bytes a table)
+#
+#      55                     30 29        21 20        12 11               0
+#     +-------------------------+------------+------------+------------------+
+#     |         PPN[2]          |   PPN[1]   |   PPN[0]   |   page offset    |
+#     +-------------------------+------------+------------+------------------+
+#
+# A leaf met at level 1 is a 2 MiB page and one at level 2 a 1 GiB page: the VPN fields below
+# it pass through as the low PPN fields (which must be zero in the PTE: aligned superpages).
+# Sv48 adds VPN[3] (bits 47:39) and a fourth level above; the canonical bits start at 47.
+
 def translate(h: Hart, vaddr: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.ulonglong:
-    """The physical address for `vaddr`, or NO_ADDRESS after raising the fault."""
+    """The physical address for `vaddr` accessed as `access` at privilege `priv`, by the
+    walk drawn above (table address: satp.PPN << 12), or NO_ADDRESS after raising the page
+    or access fault. M-mode and Bare translate to themselves."""
     mode: cython.ulonglong = h.satp >> 60
     if priv == PRV_M or mode == 0:
         return vaddr
@@ -89,6 +112,8 @@ def translate(h: Hart, vaddr: cython.ulonglong, access: cython.int, priv: cython
 
 
 def leaf_allows(h: Hart, pte: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.bint:
+    """Whether a leaf PTE permits this access at privilege `priv`: U pages only to U (and to S
+    loads/stores with SUM), R for loads (or X with MXR), W for stores, X for fetches."""
     if pte & PTE_U:
         if priv == PRV_S and (access == ACCESS_FETCH or not h.mstatus & MSTATUS_SUM):
             return False
@@ -111,6 +136,7 @@ def read_pte(h: Hart, paddr: cython.ulonglong) -> cython.bint:
 
 
 def write_pte(h: Hart, paddr: cython.ulonglong, pte: cython.ulonglong) -> cython.bint:
+    """Write back a PTE with A/D set (an S-mode store, PMP-checked); False if it is refused."""
     if not pmp.check(h, paddr, 8, ACCESS_STORE, PRV_S) & 1:
         return False
     h.bus_error = 0

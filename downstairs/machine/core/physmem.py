@@ -29,6 +29,7 @@ def ram_read(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulon
 
 
 def ram_write(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    """Write the low `size` bytes of value to RAM at byte `offset` (bounds checked by the caller)."""
     if cython.compiled:
         p: cython.p_uchar = h.ram_ptr + offset
         if size == 8:
@@ -50,10 +51,31 @@ def in_ram(h: Hart, paddr: cython.ulonglong, size: cython.ulonglong) -> cython.b
     return paddr + size <= h.hole_start or paddr >= h.hole_end
 
 
+def backed(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.bint:
+    """Whether an access of `size` bytes at paddr reaches something: RAM, or a device that
+    holds all of it. (memory.py checks each byte of a split access before it touches any.)"""
+    return in_ram(h, paddr, size) or h.bus.claims(paddr, size)
+
+
+def fetch(h: Hart, paddr: cython.ulonglong) -> cython.ulonglong:
+    """A 16-bit instruction parcel at paddr: from RAM, or from a device mapped executable
+    (a ROM, the stage tracer's watch). Any other device or a vacant address sets
+    `h.bus_error`: instruction access fault, as QEMU raises on a fetch from I/O."""
+    if in_ram(h, paddr, 2):
+        return ram_read(h, paddr - h.ram_base, 2)
+    return from_bus(h, h.bus.fetch(paddr, 2))
+
+
 def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong:
+    """A load of `size` bytes at paddr from RAM or the bus; `h.bus_error` if nobody answers."""
     if in_ram(h, paddr, size):
         return ram_read(h, paddr - h.ram_base, size)
-    value = h.bus.read(paddr, size)
+    return from_bus(h, h.bus.read(paddr, size))
+
+
+def from_bus(h: Hart, value) -> cython.ulonglong:
+    """The bus's answer to a load or fetch (None: nobody there, `h.bus_error`, 0), after
+    noting whether the access needs the board's attention (`h.device_access`)."""
     if h.bus.attention:
         h.bus.attention = False
         h.device_access = 1
@@ -64,6 +86,7 @@ def read(h: Hart, paddr: cython.ulonglong, size: cython.int) -> cython.ulonglong
 
 
 def write(h: Hart, paddr: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    """A store of the low `size` bytes of value at paddr; `h.bus_error` if nobody takes it."""
     if in_ram(h, paddr, size):
         ram_write(h, paddr - h.ram_base, size, value)
         return

@@ -52,6 +52,7 @@ def take_flags() -> cython.int:
 
 
 def raise_flags(f: cython.int) -> None:
+    """Accrue exception flags (NV DZ OF UF NX) into the pending set fpu.accrue collects."""
     global flags
     flags |= f
 
@@ -59,34 +60,42 @@ def raise_flags(f: cython.int) -> None:
 # ---- fields of the two formats ----------------------------------------------------------
 
 def frac_bits(d: cython.bint) -> cython.int:
+    """Fraction bits of the format: 52 for double, 23 for single."""
     return 52 if d else 23
 
 
 def bias(d: cython.bint) -> cython.int:
+    """The exponent bias: 1023 for double, 127 for single."""
     return 1023 if d else 127
 
 
 def sign_bit(d: cython.bint) -> cython.ulonglong:
+    """The sign bit of the format: bit 63 or bit 31."""
     return SIGN64 if d else SIGN32
 
 
 def exp_field(d: cython.bint, a: cython.ulonglong) -> cython.int:
+    """The biased exponent field of a: bits 62:52 (double) or 30:23 (single)."""
     return (a >> 52) & 0x7FF if d else (a >> 23) & 0xFF
 
 
 def frac(d: cython.bint, a: cython.ulonglong) -> cython.ulonglong:
+    """The fraction field of a: bits 51:0 or 22:0."""
     return a & FRAC_D if d else a & 0x7FFFFF
 
 
 def max_exp(d: cython.bint) -> cython.int:
+    """The all-ones exponent of infinities and NaNs."""
     return 0x7FF if d else 0xFF
 
 
 def is_neg(d: cython.bint, a: cython.ulonglong) -> cython.bint:
+    """Whether a's sign bit is set (also for zeros and NaNs)."""
     return (a & sign_bit(d)) != 0
 
 
 def is_nan(d: cython.bint, a: cython.ulonglong) -> cython.bint:
+    """Whether a is a NaN (quiet or signalling)."""
     return exp_field(d, a) == max_exp(d) and frac(d, a) != 0
 
 
@@ -96,23 +105,28 @@ def is_snan(d: cython.bint, a: cython.ulonglong) -> cython.bint:
 
 
 def is_inf(d: cython.bint, a: cython.ulonglong) -> cython.bint:
+    """Whether a is an infinity, of either sign."""
     return exp_field(d, a) == max_exp(d) and frac(d, a) == 0
 
 
 def is_zero(d: cython.bint, a: cython.ulonglong) -> cython.bint:
+    """Whether a is +0 or -0."""
     return (a & ~sign_bit(d)) == 0
 
 
 def canonical(d: cython.bint) -> cython.ulonglong:
+    """The canonical NaN RISC-V returns for every NaN result (11.3): positive, quiet, no payload."""
     return CANONICAL_D if d else CANONICAL_S
 
 
 def infinity(d: cython.bint, negative: cython.bint) -> cython.ulonglong:
+    """Infinity of the format with the given sign."""
     value: cython.ulonglong = INF_D if d else 0x7F800000
     return value | sign_bit(d) if negative else value
 
 
 def zero(d: cython.bint, negative: cython.bint) -> cython.ulonglong:
+    """Zero of the format with the given sign."""
     return sign_bit(d) if negative else 0
 
 
@@ -246,6 +260,8 @@ def nan_result(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong) -> cyth
 
 
 def add(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int) -> cython.ulonglong:
+    """a + b rounded by rm (IEEE 754 addition): NaNs and infinities first (inf - inf is NV),
+    then the aligned significands with a sticky bit; an exact zero is -0 only under RDN."""
     global flags
     if is_nan(d, a) or is_nan(d, b):
         return nan_result(d, a, b)
@@ -283,10 +299,12 @@ def add(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int
 
 
 def sub(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int) -> cython.ulonglong:
+    """a - b: addition of b with its sign flipped."""
     return add(d, a, b ^ sign_bit(d), rm)
 
 
 def mul(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int) -> cython.ulonglong:
+    """a * b rounded by rm; inf * 0 is NV and the canonical NaN."""
     global flags
     if is_nan(d, a) or is_nan(d, b):
         return nan_result(d, a, b)
@@ -308,6 +326,7 @@ def mul(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int
 
 
 def div(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int) -> cython.ulonglong:
+    """a / b rounded by rm; x / 0 is DZ and infinity, 0 / 0 and inf / inf are NV."""
     global flags
     if is_nan(d, a) or is_nan(d, b):
         return nan_result(d, a, b)
@@ -347,6 +366,7 @@ def div(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong, rm: cython.int
 
 
 def sqrt(d: cython.bint, a: cython.ulonglong, rm: cython.int) -> cython.ulonglong:
+    """The square root of a, rounded by rm; of a negative number NV and the canonical NaN."""
     global flags
     if is_nan(d, a):
         return nan_result(d, a, a)
@@ -504,6 +524,7 @@ def flt(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong) -> cython.ulon
 
 
 def fle(d: cython.bint, a: cython.ulonglong, b: cython.ulonglong) -> cython.ulonglong:
+    """FLE: 1 if a <= b; any NaN is NV and 0 (a signalling compare)."""
     global flags
     if is_nan(d, a) or is_nan(d, b):
         flags |= NV
@@ -594,7 +615,7 @@ def to_int(d: cython.bint, a: cython.ulonglong, rm: cython.int, kind: cython.int
             flags |= NX
         result = ((0 - mag) & MASK64) if negative else mag
     if kind < 2:
-        result = alu.sext32(result)
+        result = alu.sext(result, 32)
     return result
 
 
@@ -603,7 +624,7 @@ def from_int(d: cython.bint, value: cython.ulonglong, rm: cython.int, kind: cyth
     negative: cython.bint = False
     mag: cython.ulonglong
     if kind == 0:
-        mag = alu.sext32(value)
+        mag = alu.sext(value, 32)
     elif kind == 1:
         mag = value & MASK32
     else:

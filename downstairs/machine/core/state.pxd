@@ -2,8 +2,9 @@
 
 ctypedef unsigned long long u64
 
-cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TLB_EMPTY
-cdef int PMP_COUNT, PRV_M, TLB_SIZE, HPM_COUNTERS, DC_SIZE
+cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS
+cdef int PRV_M
+include "ops.pxi"                    # the array sizes below, TLB_EMPTY (generated from ops.py)
 
 cdef class Hart:
     # Unprivileged state
@@ -21,11 +22,11 @@ cdef class Hart:
     cdef public u64 mscratch, sscratch, mcounteren, scounteren, menvcfg, senvcfg
     cdef public u64 satp, mhartid
     cdef public u64 stimecmp         # Sstc: STIP is pending while time >= stimecmp (menvcfg.STCE)
-    cdef unsigned char pmpcfg[16]
-    cdef u64 pmpaddr[16]
-    cdef u64 pmp_lo[16]              # each entry's byte range [lo, hi), decoded (pmp.update_ranges)
-    cdef u64 pmp_hi[16]
-    cdef u64 mhpmcounter[16]         # mhpmcounter3..18: writable, counting no event
+    cdef unsigned char pmpcfg[PMP_COUNT]
+    cdef u64 pmpaddr[PMP_COUNT]
+    cdef u64 pmp_lo[PMP_COUNT]              # each entry's byte range [lo, hi), decoded (pmp.update_ranges)
+    cdef u64 pmp_hi[PMP_COUNT]
+    cdef u64 mhpmcounter[HPM_COUNTERS]         # mhpmcounter3..18: writable, counting no event
     cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)
 
     # LR/SC: the reserved physical address and the value LR read there
@@ -49,22 +50,28 @@ cdef class Hart:
     # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page
     # Each tag is a virtual page number | a context (update_context): fetch, and load/store
     cdef public u64 ctx_fetch, ctx_data
-    cdef u64 tlb_vpn[3][1024]
-    cdef u64 tlb_off[3][1024]
+    cdef u64 tlb_vpn[3][TLB_SIZE]
+    cdef u64 tlb_off[3][TLB_SIZE]
 
-    # Decoded instructions (execute.decode), by RAM offset; one spare slot for uncached ones
-    cdef u64 dc_tag[65537]           # pc ^ ctx_fetch; all ones: empty
+    # Decoded instructions (execute.decode): slot (pc >> 1) & DC_MASK, indexed and tagged by
+    # virtual pc, so a hit needs no translation; slot DC_SIZE is the spare for uncached ones
+    cdef u64 dc_tag[DC_SIZE + 1]           # pc ^ ctx_fetch; all ones: empty
     # ... and what execute.decode found, one array per field (the hot loop reads each with
     # one instruction): the op, registers (rd 32: the result is dropped), funct3, length in
     # bytes, for loads the bytes of an 8-byte read they leave, the sign-extended immediate
-    cdef unsigned char dc_op[65537], dc_rd[65537], dc_rs1[65537], dc_rs2[65537]
-    cdef unsigned char dc_funct3[65537], dc_len[65537], dc_spare[65537]
-    cdef int dc_imm[65537]
-    cdef u64 dc_offset[65537]        # the RAM offset it was decoded from (flush_decoded_range)
+    cdef unsigned char dc_op[DC_SIZE + 1]
+    cdef unsigned char dc_rd[DC_SIZE + 1]
+    cdef unsigned char dc_rs1[DC_SIZE + 1]
+    cdef unsigned char dc_rs2[DC_SIZE + 1]
+    cdef unsigned char dc_funct3[DC_SIZE + 1]
+    cdef unsigned char dc_len[DC_SIZE + 1]
+    cdef unsigned char dc_spare[DC_SIZE + 1]
+    cdef int dc_imm[DC_SIZE + 1]
+    cdef u64 dc_offset[DC_SIZE + 1]        # the RAM offset it was decoded from (flush_decoded_range)
     cdef public u64 code_lo, code_hi  # the RAM offsets decoded from since the last flush
     cdef public u64 dc_generation    # bumped by every flush_decoded; part of ctx_fetch
-    cdef unsigned int dc_insn[65537]
-    cdef unsigned int dc_raw[65537]
+    cdef unsigned int dc_insn[DC_SIZE + 1]
+    cdef unsigned int dc_raw[DC_SIZE + 1]
 
     cpdef void reset(self, u64 pc) noexcept
     cpdef void update_context(self) noexcept

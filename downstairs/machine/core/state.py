@@ -14,11 +14,12 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    DC_SIZE, HPM_COUNTERS, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL,
-    MSTATUS_UXL, NO_ADDRESS,
-    PMP_COUNT, PRV_M,
-    TLB_EMPTY, TLB_SIZE,
+    MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PRV_M,
 )
+
+# Array sizes: C constants in the compiled engine (ops.pxi, generated from ops.py).
+if not cython.compiled:
+    from downstairs.machine.core.ops import DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY, TLB_SIZE
 
 
 class Hart:
@@ -190,17 +191,22 @@ class Hart:
             self.mip &= ~mask
 
     def reg(self, n: int) -> int:
+        """x[n] (for tests and debuggers: the run loop reads the array itself)."""
         return self.x[n]
 
     def set_reg(self, n: int, value: int) -> None:
+        """Set x[n] from outside the hart (x0 stays zero)."""
         if n:
             self.x[n] = value & 0xFFFFFFFFFFFFFFFF
 
     def freg(self, n: int) -> int:
+        """f[n], as its 64-bit pattern (a single is NaN-boxed)."""
         return self.f[n]
 
     def set_freg(self, n: int, value: int) -> None:
+        """Set f[n] to a 64-bit pattern from outside the hart."""
         self.f[n] = value & 0xFFFFFFFFFFFFFFFF
 
     def registers(self) -> list:
+        """x0..x31, as a list."""
         return [self.x[i] for i in range(32)]

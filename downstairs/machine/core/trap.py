@@ -93,6 +93,7 @@ def pending(h: Hart) -> cython.int:
 
 
 def take_interrupt(h: Hart) -> cython.bint:
+    """Take the interrupt `pending` chooses, if any: True when the hart is now in its handler."""
     irq: cython.int = pending(h)
     if irq < 0:
         return False
@@ -118,6 +119,8 @@ def mret(h: Hart) -> None:
 
 
 def sret(h: Hart) -> None:
+    """Return from an S-mode trap: privilege from SPP, SIE from SPIE; SPP becomes U, and
+    MPRV is cleared, as sret never returns to M-mode (privileged spec 3.1.6.1, 3.3.2)."""
     status: cython.ulonglong = h.mstatus
     target: cython.int = PRV_S if status & MSTATUS_SPP else PRV_U
     status &= ~(MSTATUS_SIE | MSTATUS_SPP)

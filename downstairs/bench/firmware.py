@@ -7,7 +7,7 @@ same way through a pty (pexpect), in the same run, `rounds` times each, alternat
 figures are medians of wall time from launch. The ratio is ours / QEMU's (higher is slower).
 A trace run (`-icount shift=0 --trace-stages`, not timed) gives the instructions per stage.
 
-`downstairs bench --firmware` runs it (or `python3 -m downstairs.machine.bench_firmware`):
+`downstairs bench --firmware [--rounds N]` runs it:
 `firmware(rounds=3)` returns a dict, `report(result)` the lines to print.
 Nothing here is a pass/fail test: it measures.
 """
@@ -80,6 +80,8 @@ def stage_counts() -> list[tuple[str, int]]:
 
 
 def firmware(rounds: int = 3) -> dict:
+    """Boot `rounds` times on each emulator, alternating: the medians to the prompt and to the
+    end, their ratios, and the instructions per stage of a traced run."""
     ours, qemu = [], []
     for _ in range(rounds):
         ours.append(one_boot(OURS))
@@ -97,6 +99,7 @@ def firmware(rounds: int = 3) -> dict:
 
 
 def report(result: dict) -> list[str]:
+    """The lines `downstairs bench --firmware` prints for a `firmware()` result."""
     lines = ["OpenSBI fw_jump + U-Boot (S-mode), key at 'Hit any key', then poweroff "
              "(median wall seconds from launch)",
              f"{'':<12}{'to prompt':>12}{'to exit':>12}",
@@ -107,7 +110,3 @@ def report(result: dict) -> list[str]:
     lines += [f"  {count:>13,}  {name}" for name, count in result["stages"]]
     return lines
 
-
-if __name__ == "__main__":
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    print("\n".join(report(firmware(rounds))))

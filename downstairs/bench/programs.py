@@ -1,4 +1,4 @@
-"""`downstairs bench`: how fast the machine runs real programs, next to QEMU in the same run.
+"""`downstairs bench` (the default): how fast the machine runs real programs, next to QEMU.
 
 The programs are the C benchmarks in guests/baremetal/bench (sieve, CRC32, matrix multiply,
 quicksort), built -O2 for rv64imac by Debian's gcc, each with the MMU off (M-mode) and on
@@ -15,7 +15,6 @@ measure interference.
 Nothing here is a pass/fail test: it measures.
 """
 
-import argparse
 import re
 import shutil
 import subprocess
@@ -28,63 +27,47 @@ PROGRAMS = ["sieve", "crc32", "matmul", "qsort"]
 REFERENCE_SLICE = 2_000_000
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="measure the machine against QEMU on C benchmarks",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--programs", default=",".join(PROGRAMS), help="comma-separated subset")
-    p.add_argument("--no-reference", action="store_true", help="skip the plain-Python engine")
-    p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts")
-    p.add_argument("--firmware", action="store_true",
-                   help="instead: Debian's OpenSBI + U-Boot to the prompt and poweroff, against QEMU")
-    p.add_argument("--rounds", type=int, default=3, help="boots per emulator with --firmware")
-    p.add_argument("--linux", action="store_true",
-                   help="instead: Linux 6.1 (downstairs guest) booted to its init's marker, against "
-                        "QEMU; --rounds boots per emulator and case (5 if not given)")
-    p.set_defaults(func=main)
-
-
 def wall(command: list[str]) -> tuple[float, str, int]:
+    """Run `command` to its end: (wall seconds, stdout + stderr, exit status)."""
     started = time.perf_counter()
     proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
     return time.perf_counter() - started, proc.stdout.decode() + proc.stderr.decode(), proc.returncode
 
 
 def startup(command_prefix: list[str], hello: str) -> float:
+    """An emulator's start-up: the best of three runs of the tiny `hello` program."""
     options = ["-M", "virt", "-m", "128M", "-bios", "none", "-kernel", hello, "-nographic"]
     return min(wall([*command_prefix, *options])[0] for _ in range(3))
 
 
 def reference_mips(elf: str) -> float:
-    from downstairs.guests import demo
+    """MIPS of the plain-Python engine on the first REFERENCE_SLICE instructions of `elf`."""
     from downstairs.machine import boards, engine
 
     config = boards.BootConfig(bios="none", kernel=elf)
-    machine = boards.build(config, engine.load("reference"), lambda data: None, demo.image)
+    machine = boards.build(config, engine.load("reference"), lambda data: None)
     started = time.perf_counter()
     machine.run(limit=REFERENCE_SLICE)
     return machine.instructions / (time.perf_counter() - started) / 1e6
 
 
-def main(args: argparse.Namespace) -> int:
-    from downstairs.guests.baremetal import build as bm
-    from downstairs.machine import engine
+def check_programs(text: str) -> list[str]:
+    """The --programs list, every name one of PROGRAMS."""
+    names = [n for n in text.split(",") if n]
+    unknown = set(names) - set(PROGRAMS)
+    if unknown or not names:
+        raise UsageError(f"unknown program(s) {', '.join(sorted(unknown)) or text!r}: choose from "
+                         f"{', '.join(PROGRAMS)}")
+    return names
 
-    if not engine.compiled_available():
-        raise UsageError("the compiled engine is not built: pip install . first")
+
+def run(names: list[str], repeat: int, with_reference: bool) -> int:
+    """Measure `names`, each with the MMU off and on, printing a row per program as it is
+    done and the mean ratios at the end; 1 if one of our runs failed."""
+    from downstairs.guests.baremetal import build as bm
+
     if shutil.which("qemu-system-riscv64") is None:
         raise UsageError("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)")
-    if args.linux:
-        from downstairs.guests.linux import bench as linux_bench
-        print("\n".join(linux_bench.report(max(args.rounds, 5))))
-        return 0
-    if args.firmware:
-        from downstairs.machine import bench_firmware
-        print("\n".join(bench_firmware.report(bench_firmware.firmware(args.rounds))))
-        return 0
-    names = [n for n in args.programs.split(",") if n]
-    unknown = set(names) - set(PROGRAMS)
-    if unknown:
-        raise UsageError(f"unknown program(s) {', '.join(sorted(unknown))}: choose from {', '.join(PROGRAMS)}")
     ours_cmd = [sys.executable, "-m", "downstairs", "run"]
     hello = str(bm.build("hello", "virt"))
     ours_start, qemu_start = startup(ours_cmd, hello), startup(["qemu-system-riscv64"], hello)
@@ -97,19 +80,19 @@ def main(args: argparse.Namespace) -> int:
         for mmu in (False, True):
             elf = str(bm.build(name, "virt", mmu))
             options = ["-M", "virt", "-m", "128M", "-bios", "none", "-kernel", elf, "-nographic"]
-            ours_runs = [wall([*ours_cmd, *options, "--stats"]) for _ in range(max(args.repeat, 1))]
+            ours_runs = [wall([*ours_cmd, *options, "--stats"]) for _ in range(repeat)]
             ours_s, out, status = min(ours_runs)
             match = re.search(r"downstairs: (\d+) instructions", out)
             if status != 0 or not match:
                 print(f"{name}: our run failed (status {status}):\n{out}", file=sys.stderr)
                 return 1
             count = int(match.group(1))
-            qemu_s = min(wall(["qemu-system-riscv64", *options])[0] for _ in range(max(args.repeat, 1)))
+            qemu_s = min(wall(["qemu-system-riscv64", *options])[0] for _ in range(repeat))
             ours, qemu = count / ours_s / 1e6, count / qemu_s / 1e6
             net = (qemu_s - qemu_start) / max(ours_s - ours_start, 1e-6)
             ratios[mmu].append(ours / qemu)
             net_ratios[mmu].append(net)
-            ref = "" if args.no_reference else f"{reference_mips(elf):10.2f}"
+            ref = f"{reference_mips(elf):10.2f}" if with_reference else ""
             label = name + (" +mmu" if mmu else "")
             print(f"{label:<14}{count:>14,}{ours_s:>9.3f}{ours:>11.1f}{qemu_s:>9.3f}{qemu:>11.1f}"
                   f"{ours / qemu:>8.3f}{net:>8.3f}{ref}", flush=True)

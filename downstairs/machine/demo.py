@@ -4,14 +4,20 @@ It is what `downstairs run` boots when given no firmware or kernel, and it runs 
 on QEMU (`downstairs demo --write demo.bin`, then `qemu-system-riscv64 -M virt -nographic
 -bios demo.bin`). It shows the first steps of any firmware: set a stack, install a trap
 vector (mtvec), talk to the 16550 UART, read misa to list the ISA, take a trap (ecall) and
-return from it (mret), then power off through the sifive_test device.
+return from it (mret), then power off through the sifive_test device. The addresses are the
+virt board's (virt.py).
+
+`downstairs demo --write FILE` writes it to a file, to run elsewhere or to look at
+(`riscv64-unknown-elf-objdump -D -b binary -m riscv:rv64 demo.bin`).
 """
 
+import argparse
+
+from downstairs.errors import UsageError
 from downstairs.isa import encode as e
 from downstairs.machine.loader import Image
+from downstairs.machine.virt import RAM_BASE as BASE, TEST_BASE as TEST, UART_BASE as UART
 
-BASE = 0x80000000
-UART, TEST = 0x10000000, 0x100000
 R = e.REG
 
 
@@ -20,6 +26,7 @@ class Program:
     branches, jumps and address loads (auipc + addi), resolved by `link`."""
 
     def __init__(self, base: int):
+        """An empty program to be linked at `base`."""
         self.base = base
         self.words: list = []            # int, or (kind, args, label) to resolve
         self.labels: dict[str, int] = {}
@@ -27,29 +34,37 @@ class Program:
         self.data_labels: dict[str, int] = {}
 
     def here(self) -> int:
+        """The offset of the next instruction from the program's start."""
         return 4 * len(self.words)
 
     def label(self, name: str) -> None:
+        """Name the next instruction's offset."""
         self.labels[name] = self.here()
 
     def emit(self, *words: int) -> None:
+        """Append finished instruction words."""
         self.words.extend(words)
 
     def branch(self, op: str, rs1: int, rs2: int, target: str) -> None:
+        """A conditional branch to a label, encoded at link time."""
         self.words.append(("b", (op, rs1, rs2), target))
 
     def jal(self, rd: int, target: str) -> None:
+        """A jump-and-link to a label, encoded at link time."""
         self.words.append(("j", (rd,), target))
 
     def la(self, rd: int, target: str) -> None:
+        """Load a label's address into rd: auipc + addi, pc-relative, resolved at link time."""
         self.words.append(("auipc", (rd,), target))
         self.words.append(("addi", (rd,), target))
 
     def string(self, name: str, text: str) -> None:
+        """A NUL-terminated string after the code, named `name`."""
         self.data_labels[name] = len(self.data)
         self.data += text.encode() + b"\0"
 
     def link(self) -> bytes:
+        """Resolve every label and encode: the code words, then the strings."""
         code_size = 4 * len(self.words)
         where = dict(self.labels)
         where.update({k: code_size + v for k, v in self.data_labels.items()})
@@ -75,6 +90,7 @@ class Program:
 
 
 def build() -> bytes:
+    """The demo's machine code and strings, linked at BASE (what `downstairs demo` writes)."""
     p = Program(BASE)
     ra, t0, t1, t2, a0 = (R[n] for n in ("ra", "t0", "t1", "t2", "a0"))
     s0, s1, s8, s9, s10, s11 = (R[n] for n in ("s0", "s1", "s8", "s9", "s10", "s11"))
@@ -138,7 +154,7 @@ def build() -> bytes:
     p.jal(ra, "puts")
     p.emit(e.csr("csrrs", t0, 0x341, 0), e.i("addi", t0, t0, 4), e.csr("csrrw", 0, 0x341, t0))
     p.emit(e.i("addi", ra, s9, 0), e.MRET)
-    p.string("banner", "\nDownstairs demo: M-mode firmware at 0x80000000, assembled by downstairs/guests/demo.py\n")
+    p.string("banner", "\nDownstairs demo: M-mode firmware at 0x80000000, assembled by downstairs/machine/demo.py\n")
     p.string("isa", "misa says this hart is rv64")
     p.string("trap_msg", "\nan ecall traps to the handler at mtvec...\n")
     p.string("in_trap", "  in the trap handler: mcause = ")
@@ -148,5 +164,26 @@ def build() -> bytes:
 
 
 def image() -> Image:
+    """The demo as a loaded image would be: at the start of RAM, entered there."""
     data = build()
     return Image("<built-in demo>", BASE, [(BASE, data, len(data))])
+
+
+def register(subparsers) -> None:
+    """The `demo` subcommand."""
+    p = subparsers.add_parser("demo", help="write the built-in demo firmware to a file",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--write", required=True, metavar="FILE", help="where to write demo.bin")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """`downstairs demo --write FILE`."""
+    data = build()
+    try:
+        with open(args.write, "wb") as f:
+            f.write(data)
+    except OSError as err:
+        raise UsageError(f"{args.write}: {err.strerror}") from None
+    print(f"wrote {args.write} ({len(data)} bytes, load at {BASE:#x})")
+    return 0

@@ -1,6 +1,6 @@
 """What our firmware costs, against Debian's OpenSBI (fw_dynamic), measured in one run:
 
-    python3 -m downstairs.firmware.bench [--runs N]
+    downstairs bench --own-firmware [--rounds N]
 
 1. Instructions from reset to the next stage's first instruction on hart 0: the stage trace
    of our machine (`--trace-stages -icount shift=0`: exact, and the same instruction stream
@@ -12,11 +12,9 @@
    same load). The headline ratio: our machine with our firmware over QEMU with OpenSBI.
 3. The firmware's size: lines of its subset sources (all, and without comments and blanks).
 
-Nothing here passes or fails: it measures. (`downstairs bench` will reach it once the
-benchmarks are gathered in one place; report() is what it calls.)
+Nothing here passes or fails: it measures. (`downstairs bench --own-firmware` calls report().)
 """
 
-import argparse
 import re
 import statistics
 import subprocess
@@ -85,6 +83,7 @@ def source_lines() -> tuple[int, int]:
 
 
 def report(runs: int = 5) -> list[str]:
+    """The three measurements above, as the lines to print (`runs` boots per set-up)."""
     built = build()
     image = kernel.build("tiny").image
     firmwares = {"ours": (str(built.binary), str(built.elf)), "opensbi": (OPENSBI + ".bin", OPENSBI + ".elf")}
@@ -114,16 +113,3 @@ def report(runs: int = 5) -> list[str]:
     lines.append(f"firmware source: {everything} lines in {len(SOURCES)} files, {code} of them code")
     return lines
 
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m downstairs.firmware.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5, help="boots per set-up (the median counts)")
-    args = parser.parse_args(argv)
-    for line in report(args.runs):
-        print(line, flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

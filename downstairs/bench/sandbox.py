@@ -1,6 +1,6 @@
 """The sandbox's cost: microseconds per served system call, and whole commands' wall time.
 
-    python3 -m downstairs.sandbox.bench [--calls N] [--repeat R]
+    downstairs bench --sandbox [--calls N] [--repeat R]
 
 1. getppid, the cheapest call the layer serves, in a loop of N raw calls (a static C program
    built here): natively, under the seccomp platform, under PTRACE_SYSEMU, on the hart
@@ -17,7 +17,6 @@ ratios compare figures measured in the same run. Nothing here is asserted; tests
 only checks that the benchmark runs.
 """
 
-import argparse
 import os
 import pathlib
 import shutil
@@ -106,27 +105,28 @@ def per_call(prefix: list[str], program: str, calls: int, repeat: int, cwd=None)
 
 
 def downstairs(*args: str) -> list[str]:
+    """The command line that runs `downstairs ARGS...` with this Python."""
     return [sys.executable, "-m", "downstairs", *args]
 
 
 def compile_c(compiler: str, source: str, out: pathlib.Path) -> None:
+    """Build `source` statically with `compiler` (-O2) into `out`."""
     src = out.with_suffix(".c")
     src.write_text(source)
     subprocess.run([compiler, "-static", "-O2", "-o", str(out), str(src)], check=True)
 
 
 def table(rows: list[tuple], header: tuple) -> None:
+    """Print rows under a header, each column as wide as its widest cell, then a blank line."""
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)))
     print()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m downstairs.sandbox.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=20000, help="getppid calls per loop (default 20000)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the best counts")
-    args = parser.parse_args(argv)
+def run(calls: int = 20000, repeat: int = 5) -> int:
+    """Measure and print the three tables above: `calls` getppid calls per loop, the best
+    of `repeat` runs for every figure."""
     from downstairs.sandbox import rootfs
     work = pathlib.Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
     try:
@@ -141,55 +141,52 @@ def main(argv: list[str] | None = None) -> int:
         native_prefix = ["chroot", str(root)] if os.geteuid() == 0 else []
         native_program = "/bin/getppid" if native_prefix else str(root / "bin" / "getppid")
 
-        print(f"1. getppid, µs per call (loop of {args.calls}, best of {args.repeat})\n")
+        print(f"1. getppid, µs per call (loop of {calls}, best of {repeat})\n")
         rows = []
-        native = per_call(native_prefix, native_program, args.calls, args.repeat)
+        native = per_call(native_prefix, native_program, calls, repeat)
         rows.append(("native", f"{native:.2f}", "1.0"))
         for platform in ("seccomp", "ptrace"):
             us = per_call(downstairs("sandbox", "--platform", platform, "--root", str(root), "--"),
-                          "/bin/getppid", args.calls, args.repeat)
+                          "/bin/getppid", calls, repeat)
             rows.append((f"sandbox --platform {platform}", f"{us:.2f}", f"{us / native:.0f}" if native else "-"))
         if have_riscv:
-            us = per_call(downstairs("run-user"), str(work / "getppid-rv"), args.calls, args.repeat)
+            us = per_call(downstairs("run-user"), str(work / "getppid-rv"), calls, repeat)
             rows.append(("run-user (our hart)", f"{us:.2f}", f"{us / native:.0f}" if native else "-"))
         if have_qemu and have_riscv:
-            us = per_call(["qemu-riscv64"], str(work / "getppid-rv"), args.calls, args.repeat)
+            us = per_call(["qemu-riscv64"], str(work / "getppid-rv"), calls, repeat)
             rows.append(("qemu-riscv64", f"{us:.2f}", f"{us / native:.0f}" if native else "-"))
         rows.append(("gVisor ptrace (published)", f"{GVISOR_PTRACE_US:.2f}", ""))
         rows.append(("gVisor runc / KVM (published)", f"{GVISOR_RUNC_US} / {GVISOR_KVM_US}", ""))
         table(rows, ("where", "µs/call", "x native"))
 
-        print(f"2. busybox commands, ms wall time (best of {args.repeat})\n")
+        print(f"2. busybox commands, ms wall time (best of {repeat})\n")
         rows = []
         for command in BUSYBOX_COMMANDS:
             if native_prefix:
-                native_ms = best(native_prefix + command, args.repeat) * 1000
+                native_ms = best(native_prefix + command, repeat) * 1000
             else:
-                native_ms = best([str(root / command[0].lstrip("/"))] + command[1:], args.repeat) * 1000
+                native_ms = best([str(root / command[0].lstrip("/"))] + command[1:], repeat) * 1000
             cells = [" ".join(command), f"{native_ms:.1f}"]
             for platform in ("seccomp", "ptrace"):
                 ms = best(downstairs("sandbox", "--platform", platform, "--root", str(root), "--", *command),
-                          args.repeat) * 1000
+                          repeat) * 1000
                 cells.append(f"{ms:.1f} ({ms / native_ms:.0f}x)")
             rows.append(tuple(cells))
         table(rows, ("command", "native", "seccomp", "ptrace"))
 
         if have_riscv and have_qemu:
-            print(f"3. riscv64 programs, ms wall time (best of {args.repeat})\n")
+            print(f"3. riscv64 programs, ms wall time (best of {repeat})\n")
             rows = []
             for name, program, extra in (("getppid x 1000", work / "getppid-rv", ["1000"]),
                                          ("files, fork, pipe", work / "workload-rv", [])):
                 runs = work / "runs"
                 runs.mkdir(exist_ok=True)
-                qemu_ms = best(["qemu-riscv64", str(program), *extra], args.repeat, cwd=runs) * 1000
+                qemu_ms = best(["qemu-riscv64", str(program), *extra], repeat, cwd=runs) * 1000
                 shutil.rmtree(runs / "d", ignore_errors=True)
-                ours_ms = best(downstairs("run-user", str(program), *extra), args.repeat, cwd=runs) * 1000
+                ours_ms = best(downstairs("run-user", str(program), *extra), repeat, cwd=runs) * 1000
                 rows.append((name, f"{qemu_ms:.1f}", f"{ours_ms:.1f} ({ours_ms / qemu_ms:.1f}x)"))
             table(rows, ("program", "qemu-riscv64", "run-user"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Benchmark: our compiled code against gcc -O2 in dynamic instruction counts, and compile time.
 
-Run with `python3 -m downstairs.compiler.bench`. For each of sieve, crc32 and matmul
+`downstairs bench --compiler` runs it. For each of sieve, crc32 and matmul
 (examples/*.py and their C twins in examples/c/), both builds run on
 `qemu-system-riscv64 -M virt -bios none -nographic -icount shift=0`; each program reads minstret
 (CSR 0xB02) before and after its kernel and prints the difference, which with -icount is the
@@ -12,7 +12,6 @@ compile the whole example corpus (wall clock, so it varies from run to run).
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -20,7 +19,7 @@ from downstairs.compiler.driver import Options, compile_file
 from downstairs.compiler.elf import write_elf
 from downstairs.compiler.run import run_machine, QEMU
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "examples")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "compiler", "examples")
 PROGRAMS = ["sieve", "crc32", "matmul"]
 GCC = ["riscv64-unknown-elf-gcc", "-O2", "-march=rv64imac", "-mabi=lp64", "-mcmodel=medany", "-nostdlib",
        "-nostartfiles", "-ffreestanding"]
@@ -28,6 +27,7 @@ COUNTING = QEMU + ["-icount", "shift=0"]
 
 
 def instret(result) -> tuple[str, int]:
+    """(first output line, instructions retired) of a benchmark run; RuntimeError if it failed."""
     text = result.output.decode(errors="replace")
     found = re.search(r"instret (\d+)", text)
     if result.status != 0 or not found:
@@ -36,6 +36,8 @@ def instret(result) -> tuple[str, int]:
 
 
 def measure(folder: str) -> list[dict]:
+    """Build each program both ways into `folder` and count their instructions under QEMU's
+    -icount: rows of program, ours, gcc's, ratio, result (the results must agree)."""
     rows = []
     cdir = os.path.join(EXAMPLES, "c")
     for name in PROGRAMS:
@@ -72,6 +74,7 @@ def corpus_compile_time() -> tuple[int, int, float]:
 
 
 def main() -> int:
+    """Measure and print; 1 when a program takes more than twice gcc's instructions."""
     with tempfile.TemporaryDirectory() as folder:
         rows = measure(folder)
     print(f"{'program':10} {'ours':>10} {'gcc -O2':>10} {'ratio':>6}  result")
@@ -81,6 +84,3 @@ def main() -> int:
     print(f"compile time: {count} programs ({lines} source lines with their modules) in {seconds:.2f} s")
     return 0 if all(r["ratio"] <= 2.0 for r in rows) else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

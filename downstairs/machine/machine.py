@@ -1,17 +1,16 @@
 """A machine: RAM, a bus of devices, harts, and the loop that runs them.
 
-What every board has in common. boards.py decides the memory map and which devices sit on
-the bus; this file owns RAM (at 0x80000000 on both of QEMU's boards), the harts, the clock
-behind `mtime` and the `time` CSR, and the run loop: the harts take turns, each running a
-slice of instructions, and before each slice the loop delivers the interrupt wires to the
-hart (CLINT timer and software interrupts, the PLIC's M- and S-context outputs, and Sstc's
-STIP, which is pending while time >= stimecmp). When every hart waits in wfi, the loop lets
-time pass until the next timer deadline.
+What every board has in common. A board file (virt.py, spike.py) decides the memory map and
+which devices sit on the bus, through the methods below; this file owns RAM (wherever the
+board puts it), the harts, the clock behind `mtime` and the `time` CSR (clock.py), and the
+run loop: the harts take turns, each running a slice of instructions, and before each slice
+the loop delivers the interrupt wires to the hart (CLINT timer and software interrupts, the
+PLIC's M- and S-context outputs, and Sstc's STIP, which is pending while time >= stimecmp).
+When every hart waits in wfi, the loop lets time pass until the next timer deadline.
 
-Two clocks. HostClock follows the host's monotonic clock, as QEMU does by default.
-InstructionClock is QEMU's `-icount shift=N,sleep=off`: every instruction retired (by any
-hart) is 2^N ns of guest time, so a run is the same on every host and every engine; a hart
-in wfi makes time jump to the next deadline instead of waiting for it.
+Every field is declared in __init__ and changed only by the machine's own methods: a board
+attaches devices (`attach`, `use_interrupt_controllers`, `use_console`), the loader puts
+images in RAM (`load`, `install`), a tracer watches (`observe`).
 """
 
 import mmap
@@ -20,137 +19,162 @@ import time
 from downstairs.errors import UsageError
 from downstairs.devices.bus import Bus
 from downstairs.devices.memory import GuestMemoryError
+from downstairs.machine.clock import NO_DEADLINE, TIMEBASE_HZ, HostClock, InstructionClock
 from downstairs.machine.core.consts import (
     MENVCFG_STCE, MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_STIP,
 )
 from downstairs.machine.dma import RamMemory
 from downstairs.machine.loader import Image
 
-RAM_BASE = 0x80000000
-TIMEBASE_HZ = 10_000_000          # mtime ticks per second, as the device tree announces
 SLICE = 1 << 14                   # instructions a hart runs before the loop looks around
 
 
-class HostClock:
-    """mtime at TIMEBASE_HZ following the host's monotonic clock from power-on."""
-
-    def __init__(self):
-        self.offset = 0
-        self.t0 = time.monotonic()
-
-    def mtime(self) -> int:
-        return int((time.monotonic() - self.t0) * TIMEBASE_HZ) + self.offset
-
-    def set_mtime(self, value: int) -> None:
-        self.offset += value - self.mtime()
+def discard(data: bytes) -> None:
+    """The console output of a machine nobody watches (tests, benchmarks)."""
 
 
-class InstructionClock:
-    """mtime from the instruction count: 2^shift ns per instruction, 100 ns per tick. The
-    count includes the instructions the running hart has retired in its current slice."""
-
-    def __init__(self, machine: "Machine", shift: int):
-        self.machine = machine
-        self.shift = shift
-        self.offset = 0
-
-    def mtime(self) -> int:
-        return ((self.machine.executed() << self.shift) // 100) + self.offset
-
-    def set_mtime(self, value: int) -> None:
-        self.offset += value - self.mtime()
-
-    def skip_to(self, deadline: int) -> None:
-        """A sleeping board jumps ahead: nothing happens until the deadline anyway."""
-        now = self.mtime()
-        if deadline > now:
-            self.offset += deadline - now
-
-
-NO_DEADLINE = (1 << 64) - 1
+def no_input() -> None:
+    """The host-input check of a machine with no terminal."""
 
 
 class Machine:
-    def __init__(self, engine, ram_size: int, harts: int = 1, time_csr: bool = True,
-                 icount: int | None = None):
-        """`time_csr`: whether reading the `time` CSR works (QEMU's spike, like Spike itself,
-        leaves it to firmware to emulate). `icount`: None for host time, or the shift N of
-        QEMU's -icount (time follows the instruction count)."""
+    def __init__(self, engine, ram_base: int, ram_size: int, harts: int = 1,
+                 time_csr: bool = True, icount: int | None = None, no_reboot: bool = False,
+                 output=discard, poll=no_input, reset_pc: int | None = None):
+        """`engine`: the core that runs the harts (engine.py). `time_csr`: whether reading the
+        `time` CSR works (QEMU's spike, like Spike itself, leaves it to firmware to emulate).
+        `icount`: None for host time, or the shift N of QEMU's -icount. `no_reboot`: a reset
+        request powers off (-no-reboot). `output` takes the console's bytes; `poll` is
+        called every few ms to hand typed input to the console device. `reset_pc`: where
+        the harts start, and restart after a reset (the board's ROM; by default where a
+        new Hart starts)."""
         self.engine = engine
+        self.ram_base = ram_base
         self.ram_size = ram_size
         # Anonymous memory: the host kernel hands out zeroed pages only when the guest first
         # touches them, so a large -m costs nothing up front. 8 spare bytes: see core/state.py.
         self.ram = mmap.mmap(-1, ram_size + 8)
         self.bus = Bus()
-        self.clock = HostClock() if icount is None else InstructionClock(self, icount)
+        self.clock = HostClock() if icount is None else InstructionClock(self.executed, icount)
         self.current = None                      # the hart running a slice, and its instret
-        self.slice_start = 0
+        self.slice_start = 0                     # ... when the slice began
         timer = self.clock if time_csr else None
-        self.harts = [engine.Hart(i, self.ram, RAM_BASE, ram_size, self.bus, timer)
+        self.harts = [engine.Hart(i, self.ram, ram_base, ram_size, self.bus, timer)
                       for i in range(harts)]
-        self.memory = RamMemory(self.ram, RAM_BASE, ram_size, self.harts)   # as devices see it
-        self.images: list[Image] = []
-        self.blobs: list[tuple[int, bytes]] = []   # other bytes the board puts in RAM (the DTB)
-        self.resettable: list = []                # devices with a reset() for a warm reset
-        self.closers: list = []                   # devices with a close() for the end (disks)
-        self.clint = None
-        self.plic = None
+        self.memory = RamMemory(self.ram, ram_base, ram_size, self.harts)   # as devices see it
+        self.images: list[Image] = []            # what `load` put in RAM, in order
+        self.firmware: Image | None = None       # the -bios image, if any
+        self.kernel: Image | None = None         # the -kernel image, if any
+        self.blobs: list[tuple[int, bytes]] = []  # other bytes the board put in RAM (the DTB)
+        self.resettable: list = []               # devices with a reset() for a warm reset
+        self.closers: list = []                  # devices with a close() for the end (disks)
+        self.tickers: list = []                  # devices with an update() to call now and then
+        self.clint = None                        # the CLINT (mtimecmp, msip), if the board has one
+        self.plic = None                         # the PLIC, if the board has one
         self.plic_driven = [False] * harts       # whether the PLIC is what set each hart's SEIP
-        self.tickers = []                         # devices with an update() to call now and then
-        self.observer = None                      # called after each slice (the stage tracer)
-        self.slice = SLICE                        # a slice's length (1: the observer sees every instruction)
-        self.exit_status: int | None = None
+        self.console = None                      # the device typed bytes go to (UART, HTIF)
+        self.output = output
+        self.poll = poll
+        self.observer = None                     # a tracer told of every slice and console output
+        self.slice = SLICE                       # a slice's length (1: the observer sees every instruction)
+        self.exit_status: int | None = None      # set when the guest powers off
         self.reset_requested = False
-        self.no_reboot = False                    # -no-reboot: a reset request ends the run
-        self.reset_pc = 0x1000
-        self.poll = lambda: None                  # the console's input check, set by the board
-        self.instructions = 0
+        self.no_reboot = no_reboot
+        self.reset_pc = self.harts[0].pc if reset_pc is None else reset_pc
+        for hart in self.harts:
+            hart.reset(self.reset_pc)
+        self.instructions = 0                    # retired by all harts, up to the last slice
+
+    # ---- building: what the board calls ------------------------------------------------
+
+    def attach(self, base: int, device, size: int | None = None, *, quiet: bool = False,
+               executable: bool = False, resets: bool = False, closes: bool = False,
+               ticks: bool = False) -> None:
+        """Map `device` on the bus at `base` (bus.py for size, quiet, executable) and note
+        what else the machine must do with it: reset() on a warm reset, close() at the
+        end, update() every few ms."""
+        self.bus.map(base, device, size, quiet=quiet, executable=executable)
+        if resets:
+            self.resettable.append(device)
+        if closes:
+            self.closers.append(device)
+        if ticks:
+            self.tickers.append(device)
+
+    def use_interrupt_controllers(self, clint, plic=None) -> None:
+        """The devices whose outputs the run loop wires to each hart's mip before a slice."""
+        self.clint = clint
+        self.plic = plic
+
+    def use_console(self, device) -> None:
+        """The device whose `receive(bytes)` gets what is typed on the host console."""
+        self.console = device
+
+    def console_output(self, data: bytes) -> None:
+        """Console devices write here: the bytes go to the host, then to the observer."""
+        self.output(data)
+        if self.observer is not None:
+            self.observer.console_output(data)
+
+    def observe(self, observer) -> None:
+        """A tracer with `after_slice(index, hart, retired)` and `console_output(data)`."""
+        self.observer = observer
 
     # ---- loading ------------------------------------------------------------------------
 
     def load(self, image: Image, what: str) -> None:
-        """Copy an image into RAM; anything outside RAM or overlapping an earlier image is
-        a user error, reported before the machine starts."""
-        ram_end = RAM_BASE + self.ram_size
+        """Copy an image into RAM as the `what` ("firmware" or "kernel"); anything outside
+        RAM or overlapping an earlier image is a user error, reported before the machine
+        starts."""
+        ram_end = self.ram_base + self.ram_size
         for addr, data, size in image.segments:
-            if addr < RAM_BASE or addr + size > ram_end:
+            if addr < self.ram_base or addr + size > ram_end:
                 raise UsageError(
                     f"{image.path}: the {what} needs {addr:#x}-{addr + size:#x}, outside RAM "
-                    f"{RAM_BASE:#x}-{ram_end:#x} (try a larger -m)")
+                    f"{self.ram_base:#x}-{ram_end:#x} (try a larger -m)")
             for other in self.images:
                 for o_addr, _, o_size in other.segments:
                     if addr < o_addr + o_size and o_addr < addr + size:
                         raise UsageError(f"{image.path}: the {what} overlaps {other.path} "
                                          f"at {max(addr, o_addr):#x}")
         self.images.append(image)
+        if what == "firmware":
+            self.firmware = image
+        elif what == "kernel":
+            self.kernel = image
         self.copy_in(image)
 
     def copy_in(self, image: Image) -> None:
+        """Write an image's segments into RAM, zero-filling each up to its memory size."""
         for addr, data, size in image.segments:
-            offset = addr - RAM_BASE
-            self.ram[offset:offset + size] = data + bytes(size - len(data))
+            self.write_memory(addr, data + bytes(size - len(data)))
+
+    def install(self, addr: int, blob: bytes) -> None:
+        """Bytes the board puts in RAM besides the images (the device tree), again after
+        every warm reset."""
+        self.write_memory(addr, blob)
+        self.blobs.append((addr, blob))
 
     def read_memory(self, paddr: int, length: int) -> bytes:
-        offset = paddr - RAM_BASE
-        if offset < 0 or offset + length > self.ram_size:
-            return bytes(length)
-        return bytes(self.ram[offset:offset + length])
+        """`length` bytes of RAM at paddr, read from outside the harts; GuestMemoryError
+        (devices/memory.py) unless all of them are RAM."""
+        return self.memory.read(paddr, length)
 
     def write_memory(self, paddr: int, data: bytes) -> None:
         """A write from outside the harts (a loader, a device, a debugger). Like QEMU, the
-        harts then see the new bytes even where they had already decoded instructions."""
-        try:
-            self.memory.write(paddr, data)
-        except GuestMemoryError:
-            pass                                  # outside RAM: nothing there to write
+        harts then see the new bytes even where they had already decoded instructions.
+        Bytes outside RAM have nowhere to go: GuestMemoryError."""
+        self.memory.write(paddr, data)
 
     def symbols(self) -> dict[int, str]:
+        """Every loaded image's symbols by address (for traces)."""
         merged: dict[int, str] = {}
         for image in self.images:
             merged.update(image.symbols)
         return merged
 
     def symbol_sizes(self) -> dict[int, int]:
+        """Every loaded image's symbol sizes by address, where the ELF gives them."""
         merged: dict[int, int] = {}
         for image in self.images:
             merged.update(image.sizes)
@@ -166,9 +190,12 @@ class Machine:
             device.close()
 
     def power_off(self, status: int) -> None:
+        """The guest (or a signal) ends the run: `run` returns `status` after this slice."""
         self.exit_status = status
 
     def request_reset(self) -> None:
+        """The guest asks for a reset (sifive_test): done after this slice, or a power-off
+        with status 0 under -no-reboot."""
         if self.no_reboot:
             self.power_off(0)
         else:
@@ -198,6 +225,9 @@ class Machine:
         return self.instructions + self.current.instret - self.slice_start
 
     def deliver_interrupts(self, index: int, hart) -> None:
+        """Before hart `index` runs a slice: its mip bits follow the interrupt wires (the
+        CLINT's MTIP and MSIP, the PLIC's contexts 2*index (M) and 2*index+1 (S), and Sstc's
+        STIP, pending while time >= stimecmp)."""
         if self.clint is not None:
             hart.set_pending(MIP_MTIP, self.clint.timer_pending(index))
             hart.set_pending(MIP_MSIP, self.clint.software_pending(index))
@@ -226,7 +256,7 @@ class Machine:
                 self.current = None
                 self.instructions += retired
                 if self.observer is not None:
-                    self.observer(index, hart, retired)
+                    self.observer.after_slice(index, hart, retired)
                 busy = busy or not hart.waiting
                 if self.exit_status is not None or self.reset_requested:
                     break

@@ -1,0 +1,113 @@
+"""The numbers the instruction cycle dispatches on, written once: the decoded ops, the major
+opcodes they come from, and the constants of the hot loop.
+
+execute.py decodes each instruction into one of the ops below (I_ADDI, I_LOAD, ...) and its
+run loop dispatches on it. CPython reads the values from this file. The compiled engine needs
+them as C compile-time constants instead: an enum for the ops and opcodes (so Cython turns
+the dispatch into a C switch, a jump table) and C literals for the masks (so `& MASK64`
+costs nothing). `cdefs()` writes those declarations; the build (setup.py) puts them in
+ops.pxi, which execute.pxd and state.pxd include, and tests/machine/test_ops.py checks that
+the file on disk says what this table says.
+"""
+
+from downstairs.isa.encode import (        # the major opcodes (Unprivileged ISA table 24.1)
+    AMO, AUIPC, BRANCH, JAL, JALR, LOAD, LUI, MISC_MEM, OP, OP_32, OP_IMM, OP_IMM_32,
+    STORE, SYSTEM,
+)
+from downstairs.machine.core.consts import (   # what the hot loop and state.pxd use from there
+    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, HPM_COUNTERS, MASK32, MASK64, PMP_COUNT, SIGN64,
+    TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE,
+)
+
+# What a decoded instruction is (execute.decode). The numbers matter where decode adds
+# funct3: I_ADDI + funct3 gives the OP-IMM operations, I_ADD + funct3 and I_MUL + funct3 the
+# OP ones (funct3 order: ADD SLL SLT SLTU XOR SRL OR AND; MUL MULH MULHSU MULHU DIV DIVU REM REMU).
+# Elsewhere the order is history, but it is not free: it is the order of the compiled
+# switch, and gcc lays out the hot loop by it (moving the branches next to BEQ cost the
+# ADDI/ADD path about a third of its speed).
+I_ILLEGAL = 0
+I_ADDI = 1
+I_SLLI = 2
+I_SLTI = 3
+I_SLTIU = 4
+I_XORI = 5
+I_SRLI = 6
+I_ORI = 7
+I_ANDI = 8
+I_SRAI = 9
+I_ADD = 10
+I_SLL = 11
+I_SLT = 12
+I_SLTU = 13
+I_XOR = 14
+I_SRL = 15
+I_OR = 16
+I_AND = 17
+I_MUL = 18
+I_MULH = 19
+I_MULHSU = 20
+I_MULHU = 21
+I_DIV = 22
+I_DIVU = 23
+I_REM = 24
+I_REMU = 25
+I_SUB = 26
+I_SRA = 27
+I_LOAD = 28
+I_STORE = 29
+I_LUI = 30
+I_AUIPC = 31
+I_JAL = 32
+I_JALR = 33
+I_BEQ = 34
+I_ADDIW = 35
+I_SLLIW = 36
+I_SRLIW = 37
+I_SRAIW = 38
+I_ADDW = 39
+I_SUBW = 40
+I_SLLW = 41
+I_SRLW = 42
+I_SRAW = 43
+I_MULW = 44
+I_DIVW = 45
+I_AMO = 46
+I_FENCE = 47
+I_FENCE_I = 48
+I_SYSTEM = 49
+I_FP = 50
+I_BNE = 51
+I_BLT = 52
+I_BGE = 53
+I_BLTU = 54
+I_BGEU = 55
+
+# The decoded-instruction cache (state.py): DC_SIZE slots, indexed by (pc >> 1) & DC_MASK, and
+# one spare slot, number DC_SIZE, for an instruction that cannot be cached (DC_UNCACHED tag).
+DC_SIZE = 65536
+DC_MASK = DC_SIZE - 1
+DC_UNCACHED = TLB_EMPTY
+UPPER20 = 0xFFFFF000                        # the U-type immediate field, insn[31:12]
+
+# Which names become which C declaration. Enums must fit a C int; literals are 64-bit.
+ENUM = (
+    [name for name in list(globals()) if name.startswith("I_")]
+    + ["LOAD", "MISC_MEM", "OP_IMM", "AUIPC", "OP_IMM_32", "STORE", "AMO", "OP", "LUI",
+       "OP_32", "BRANCH", "JALR", "JAL", "SYSTEM", "DC_SIZE", "DC_MASK"]
+    + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS"]           # array sizes in state.pxd
+)
+INT_LITERALS = ["ACCESS_FETCH", "ACCESS_LOAD", "ACCESS_STORE", "TLB_INDEX_MASK"]
+U64_LITERALS = ["MASK32", "MASK64", "SIGN64", "TLB_EMPTY", "UPPER20", "DC_UNCACHED"]
+__all__ = ENUM + INT_LITERALS + U64_LITERALS      # what execute.py's CPython import takes
+
+
+def cdefs() -> str:
+    """The text of ops.pxi: every name in __all__ as the C constant the compiled engine uses."""
+    table = globals()
+    lines = ["# Generated from downstairs/machine/core/ops.py by setup.py: edit ops.py, not this.",
+             "cdef enum:"]
+    lines += [f"    {name} = {table[name]}" for name in ENUM]
+    lines.append("cdef extern from *:")
+    lines += [f'    const int {name} "{table[name]}"' for name in INT_LITERALS]
+    lines += [f'    const unsigned long long {name} "{table[name]:#x}ULL"' for name in U64_LITERALS]
+    return "\n".join(lines) + "\n"
