@@ -70,7 +70,7 @@ def setup(where: u64) -> None:
 @entry(harts=1, stack=0x2000)
 def main(hartid: u64, fdt: u64) -> None:
     setup((image_end() + PAGE - 1) & ~u64(PAGE - 1))
-    task.asids = probe_asids(task.tasks[0].satp)
+    task.hart.asids = probe_asids(task.tasks[0].satp)
     notify.sstc = probe_sstc()
     csr_write(CSR_SCOUNTEREN, COUNTERS)
     csr_set(CSR_SIE, SIE_STIE)

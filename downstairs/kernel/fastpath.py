@@ -40,7 +40,8 @@ def system_call(t: Task) -> None:
     """Task `t` made an ecall (its frame holds a0..a7, its pc is past the ecall). Enters the
     other task of a round trip at once when the fast path applies, else trap.system_call.
     (Registers are written t.frame.regs[k] each time: a name for them would cost a copy.)"""
-    if task.ready == t.bit:
+    h = task.hart
+    if h.ready == t.bit:
         number = t.frame.regs[A7]
         if number == abi.SEND:
             target = t.frame.regs[A0]
@@ -57,7 +58,7 @@ def system_call(t: Task) -> None:
                     t.peer = u32(target)
                     t.state = WAITING
                     server.state = RUNNABLE
-                    task.ready = server.bit
+                    h.ready = server.bit
                     task.enter(server)
         elif number == abi.RECV:
             caller = t.frame.regs[A0]                   # ipc.waiting_caller: the id names it exactly
@@ -75,6 +76,6 @@ def system_call(t: Task) -> None:
                 t.mask = mask
                 t.state = RECEIVING
                 c.state = RUNNABLE
-                task.ready = c.bit
+                h.ready = c.bit
                 task.enter(c)
     trap.system_call(t)

@@ -62,7 +62,7 @@ def syscall(k: dict, index: int, number: int, *args: int) -> list:
         t.frame.regs[10 + j] = value & ((1 << 64) - 1)
     t.frame.regs[17] = number
     t.frame.pc += ECALL_SIZE
-    k["task"].current = index
+    k["task"].hart.current = index
     k["syscall"].dispatch(t)
     return t.frame.regs
 

@@ -50,7 +50,7 @@ class Task:
     fault_tval: u64
     caller_id: u64          # index | generation << 8, as RECV names it to a server (abi.py)
     index: u32              # its place in the task table
-    bit: u32                # 1 << index: its bit in `ready` and in callers masks
+    bit: u32                # 1 << index: its bit in `hart.ready` and in callers masks
     fast_sends: u64         # the tasks it may SEND to that are at least as urgent (fastpath.py)
     generation: u32         # how many times it was restarted
     peer: u32               # SENDING / WAITING: the task it called
@@ -68,31 +68,38 @@ class Task:
 tasks = array(Task, table.MAX_TASKS)
 INDEX = table.MAX_TASKS - 1     # tasks[i & INDEX] for an i known to be a task's index: no bounds check
 count: u32 = 0
-ready: u32 = 0              # bit i: task i is RUNNABLE (the scheduler's quick answer)
-current: u32 = 0xFF         # the task that runs (or ran last; none before the first)
-asids: bool = True          # the hart keeps address spaces apart by ASID (boot.py probes it)
+
+
+@record
+class Hart:
+    """What the kernel keeps of the hart's work, together: one address for the fast path."""
+    ready: u32              # bit i: task i is RUNNABLE (the scheduler's quick answer)
+    current: u32            # the task that runs (or ran last; 0xFF before the first)
+    asids: bool             # the hart keeps address spaces apart by ASID (boot.py probes it)
+
+
+hart = Hart(0, 0xFF, True)
 CSR_SATP = 0x180
 
 
 def set_state(t: Task, state: u8) -> None:
-    """Every change of a task's state goes through here, so `ready` stays true (but for
+    """Every change of a task's state goes through here, so `hart.ready` stays true (but for
     fastpath.py, which knows the whole ready set and writes it outright)."""
-    global ready
     t.state = state
     if state == RUNNABLE:
-        ready |= u32(1) << t.index
+        hart.ready |= t.bit
     else:
-        ready &= ~(u32(1) << t.index)
+        hart.ready &= ~t.bit
 
 
 def enter(t: Task) -> None:
     """Run task `t`: its address space, then its registers (trap_return: does not return).
     Without ASIDs the hart cannot tell the spaces' translations apart: they are flushed at
     every entry."""
-    global current
-    current = t.index
+    h = hart
+    h.current = t.index
     csr_write(CSR_SATP, t.satp)
-    if not asids:
+    if not h.asids:
         sfence_vma()
     trap_return(t.frame)
 

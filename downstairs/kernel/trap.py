@@ -73,7 +73,7 @@ def trap(frame: TrapFrame) -> None:
         elif code == IRQ_EXTERNAL:
             irq.external()
     else:
-        fault.fault(task.tasks[task.current], frame.cause, frame.pc, frame.tval)
+        fault.fault(task.tasks[task.hart.current], frame.cause, frame.pc, frame.tval)
     run()
 
 

@@ -48,11 +48,11 @@ class Handler:
             t.frame.regs[10 + j] = value & ((1 << 64) - 1)
         t.frame.regs[17] = number
         t.frame.pc += 4                     # the system-call entry steps over the ecall
-        self.k["task"].current = index
+        self.k["task"].hart.current = index
         try:
             self.k["fastpath"].system_call(t)
         except host.HostLeft:
-            return self.k["task"].current
+            return self.k["task"].hart.current
         except Idle:
             return IDLE
         raise AssertionError("the system-call handler returned")
@@ -62,7 +62,7 @@ def snapshot(k):
     """What the tasks' records say (the scheduler's turns aside). A task waiting in RECV has
     no a0 yet: whatever wakes it writes one (the general path leaves its reply's status there)."""
     return [(t.state, regs(t), t.frame.pc, t.peer, t.callers, t.pending, t.mask, t.leases)
-            for t in k["task"].tasks[:k["task"].count]], k["task"].ready
+            for t in k["task"].tasks[:k["task"].count]], k["task"].hart.ready
 
 
 def regs(t):
