@@ -50,17 +50,17 @@ def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, o
     return boards.build(config, engine.load("auto"), output)
 
 
-def ecall_address(elf: pathlib.Path) -> int:
-    """The address of the ecall in a task's __ecall_regs routine."""
+def ecall_address(elf: pathlib.Path, function: str = "pinger.call") -> int:
+    """The address of the (first) ecall in a task's `function` (the pinger's call())."""
     from downstairs.machine.loader import load_image
 
     image = load_image(str(elf), 0, 1 << 30)
-    start = image.symbol("__ecall_regs")
+    start = image.symbol(function)
     for address, data, _ in image.segments:
         for at in range(start - address, len(data) - 3, 2):
             if int.from_bytes(data[at:at + 4], "little") == ECALL:
                 return address + at
-    raise RuntimeError(f"no ecall in __ecall_regs of {elf}")
+    raise RuntimeError(f"no ecall in {function} of {elf}")
 
 
 PARTS = ["trap in", "kernel", "switch", "trap out", "server"]

@@ -126,9 +126,10 @@ def trap_entry(mode: str, handler: str, boot: Boot | None, syscall: str | None =
                                 # from below: the frame xscratch named; the handler runs on this hart's stack
                                 ("label", below)]
     if syscall:
-        lines += [("sd", "t0", "sp", 8 * 5), ("csrr", "t0", csr["cause"]), ("addi", "t0", "t0", -ECALL_FROM_U),
-                  ("bne", "t0", "zero", full)] + syscall_entry(csr, syscall, boot, syscall_returns) + [("label", full)]
-    lines += save_registers("sp", ("t0",) if syscall else ())
+        # ra is saved on both paths: it is the scratch register that reads scause
+        lines += [("sd", "ra", "sp", 8 * 1), ("csrr", "ra", csr["cause"]), ("addi", "ra", "ra", -ECALL_FROM_U),
+                  ("bne", "ra", "zero", full)] + syscall_entry(csr, syscall, boot, syscall_returns) + [("label", full)]
+    lines += save_registers("sp", ("ra",) if syscall else ())
     lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp")]
     lines += hart_and_stack(boot, "s0")
     lines += frame_csrs(csr) + [("mv", "a0", "s0"), ("call", handler), ("mv", "a0", "s0"),
@@ -146,13 +147,13 @@ SYSCALL_SAVES = ["ra", "gp", "tp", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5
 
 
 def syscall_entry(csr: dict, handler: str, boot: Boot | None, returns: bool) -> list[tuple]:
-    """An ecall from U-mode into a program with a system-call handler (sp = the frame, t0
+    """An ecall from U-mode into a program with a system-call handler (sp = the frame, ra
     already saved): the registers the system-call ABI keeps or passes are saved, with pc =
-    the instruction after the ecall; the frame's t1..t6 keep what they held (the task's own,
+    the instruction after the ecall; the frame's t0..t6 keep what they held (the task's own,
     from an earlier trap) and come back so. cause, status and tval are not written. The
     handler gets the frame (the start of the record it takes); if it returns, the task resumes
     (a handler that never returns, by the compiler's analysis, needs nothing kept for that)."""
-    lines = [("sd", r, "sp", 8 * REG_NAMES.index(r)) for r in SYSCALL_SAVES]
+    lines = [("sd", r, "sp", 8 * REG_NAMES.index(r)) for r in SYSCALL_SAVES if r != "ra"]
     lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2),
               ("csrr", "t0", csr["epc"]), ("addi", "t0", "t0", 4), ("sd", "t0", "sp", PC),
               ("mv", "s0" if returns else "a0", "sp")]
@@ -211,12 +212,6 @@ def helper(name: str) -> list[tuple]:
             ({8: "sb", 16: "sh", 32: "sw", 64: "sd"}[size], "a1", "a0", 0)
         lines += [("li", "t0", MPRV | (MXR if load else 0)), ("csrs", MSTATUS, "t0"), access,
                   ("csrc", MSTATUS, "t0")]
-    elif name == "ecall_regs":               # a0 = the array of a0..a7, loaded, then written back
-        lines += [("addi", "sp", "sp", -16), ("sd", "a0", "sp", 0), ("mv", "t0", "a0")]
-        lines += [("ld", f"a{k}", "t0", 8 * k) for k in range(7, -1, -1)]
-        lines += [("ecall",), ("ld", "t0", "sp", 0)]
-        lines += [("sd", f"a{k}", "t0", 8 * k) for k in range(8)]
-        lines += [("addi", "sp", "sp", 16)]
     else:
         raise ValueError(f"no helper routine {name!r}")
     return lines + [("ret",)]

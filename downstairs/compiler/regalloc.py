@@ -24,7 +24,7 @@ CALLER = ["t0", "t1", "t2", "t3", "t4", "a0", "a1", "a2", "a3", "a4", "a5", "a6"
 CALLEE = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
 ARGS = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
 BRANCHES = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
-CALLS = {"call", "ecall"}
+CALLS = {"call", "ecall", "ecall_regs"}
 NO_RETURN = {"__trap_return"}      # routines that never come back: a jump, not a call (no ra to keep)
 
 
@@ -141,7 +141,7 @@ def intervals(code, stops=NO_RETURN):
             defs, uses = info[i]
             live -= set(defs)
             if code[i].op in CALLS:
-                across[2 * i] = set(live)
+                across[2 * i] = set(live) | (set(uses) if code[i].op == "ecall_regs" else set())
             live |= set(uses)
 
     def extend(v, pos):
@@ -289,6 +289,36 @@ def reaches_ret(code, stops) -> bool:
     return False
 
 
+STOPS_FORWARDING = {"label", "j", "ret", "call", "ecall", "ebreak", "wfi", "fence", "fence_i", "mret", "sret",
+                    "sfence.vma"} | BRANCHES
+
+
+def stored_words(out, base) -> dict[int, str]:
+    """Words k of the array at `base` that the code just emitted (`out`, back to the start of
+    its block) stored from a register still holding the value: {k: that register}, so an
+    ecall_regs can take them from there instead of loading them again. A store through any
+    other register, or anything but plain arithmetic and loads, ends the search."""
+    known: dict[int, str] = {}
+    written: set[str] = set()
+    for mi in reversed(out):
+        if mi.op in STOPS_FORWARDING or mi.op not in FORMAT or mi.op.startswith(("amo", "sc.", "lr.")):
+            break
+        fmt = FORMAT[mi.op]
+        if fmt == "ssi":                       # a store: value, base, offset
+            value, where, offset = mi.args
+            if where != base:
+                break
+            k = offset // 8
+            if mi.op == "sd" and offset % 8 == 0 and 0 <= k < 8 and k not in known and value not in written:
+                known[k] = value
+            continue
+        dest = [x for ch, x in zip(fmt, mi.args) if ch == "d"]
+        if base in dest:
+            break
+        written.update(dest)
+    return known
+
+
 def allocate(code, frame_storage, stops=NO_RETURN):
     """The function's final instructions with physical registers: dead code removed,
     registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
@@ -334,6 +364,21 @@ def allocate(code, frame_storage, stops=NO_RETURN):
                 elif p.n in where:
                     regs.append((loc(p), ARGS[k]))
             out.extend(parallel_move(regs, line))
+        elif op == "ecall_regs":                 # the array's address is kept across (callee-saved)
+            base = loc(args[1][0])
+            if isinstance(base, int):
+                emit("ld", "t5", "sp", slot(args[1][0]), line=line)
+                base = "t5"
+            known = stored_words(out, base) if base != "t5" else {}
+            out.extend(parallel_move([(ARGS[k], reg) for k, reg in known.items()], line))
+            for k in range(8):
+                if k not in known:
+                    emit("ld", ARGS[k], base, 8 * k, line=line)
+            emit("ecall", line=line)
+            if base == "t5":
+                emit("ld", "t5", "sp", slot(args[1][0]), line=line)
+            for k in range(8):
+                emit("sd", ARGS[k], base, 8 * k, line=line)
         elif op in CALLS:
             dest, srcs = args[0], args[-1]
             targets = ARGS[:len(srcs)] if op == "call" else ["a7", "a0", "a1", "a2"]

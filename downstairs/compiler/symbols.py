@@ -103,7 +103,7 @@ INTRINSICS = {
     **{f"mprv_store{b}": ([T.U64, T.TYPE_NAMES[f"u{b}"]], T.VOID) for b in (8, 16, 32, 64)},
 }
 # intrinsics that are calls to a routine the compiler adds to the program (entry.py)
-HELPER_INTRINSICS = {"trap_return", "ecall_regs", "cas32", "cas64",
+HELPER_INTRINSICS = {"trap_return", "cas32", "cas64",
                      *(f"mprv_{op}{b}" for op in ("load", "store") for b in (8, 16, 32, 64))}
 DECORATORS = {"at", "external", "entry", "machine_trap", "supervisor_trap", "supervisor_syscall"}
 BUILTIN_TYPES = {"TrapFrame": TRAP_FRAME}
