@@ -8,7 +8,7 @@ time follows the instruction count and a run is the same every time; QEMU's for 
   on our machine, from the pinger's ecall (which does not retire) to the instruction after it
   in U-mode, i.e. kernel + ponger + kernel, exactly (the machine runs slices of one
   instruction, and an observer sees each); and by the pinger itself with instret around its
-  ecall helper (so including the helper's own loads and stores), on our machine and on QEMU.
+  ecall_regs (so including its loads and stores of a0..a7), on our machine and on QEMU.
   The same for a null system call (SEND to KERNEL for K_NOW). One round trip is also split
   into its parts: the compiler's trap entry, the kernel's handler, the switch to the other task
   (task.enter), the trap exit (trap_return, the registers, sret), and the server's own code
@@ -103,7 +103,7 @@ class Parts:
 
 
 def round_trips(firmware: str, traced: int = WARM) -> tuple[list[int], bytes, Parts]:
-    """Every call the pinger makes through its ecall helper, counted from outside (instructions
+    """Every call the pinger makes in pinger.call(), counted from outside (instructions
     from its ecall to its return): WARM + ROUNDS round trips, as many null calls, then its print;
     the console output; and round trip number `traced`, instruction by instruction."""
     from downstairs.machine.loader import load_image
@@ -241,7 +241,7 @@ def run(quick: bool = False) -> int:
     print(f"  null system call (SEND to KERNEL, K_NOW): {statistics.median(null)}")
     mine = PINGER_LINE.search(output)
     qemu = PINGER_LINE.search(qemu_pinger(ours))
-    print(f"  the pinger's own count with instret around its ecall helper: our machine "
+    print(f"  the pinger's own count with instret around its ecall_regs: our machine "
           f"{mine.group(1).decode()} / {mine.group(2).decode()}, QEMU -icount shift=0 "
           f"{qemu.group(1).decode() if qemu else '?'} / {qemu.group(2).decode() if qemu else '?'}")
     print("Reset to the app's first line (instructions, -icount shift=0, blank disk):")
