@@ -297,8 +297,10 @@ def stored_words(out, base) -> dict[int, str]:
     """Words k of the array at `base` that the code just emitted (`out`, back to the start of
     its block) stored from a register still holding the value: {k: that register}, so an
     ecall_regs can take them from there instead of loading them again. A store through any
-    other register, or anything but plain arithmetic and loads, ends the search."""
+    other register, or anything but plain arithmetic and loads, ends the search; a narrower
+    store into a word leaves that word to be loaded."""
     known: dict[int, str] = {}
+    decided: set[int] = set()              # words whose last store has been seen
     written: set[str] = set()
     for mi in reversed(out):
         if mi.op in STOPS_FORWARDING or mi.op not in FORMAT or mi.op.startswith(("amo", "sc.", "lr.")):
@@ -308,15 +310,16 @@ def stored_words(out, base) -> dict[int, str]:
             value, where, offset = mi.args
             if where != base:
                 break
-            k = offset // 8
-            if mi.op == "sd" and offset % 8 == 0 and 0 <= k < 8 and k not in known and value not in written:
-                known[k] = value
+            first, last = offset // 8, (offset + {"sb": 1, "sh": 2, "sw": 4, "sd": 8}[mi.op] - 1) // 8
+            if mi.op == "sd" and offset % 8 == 0 and first not in decided and value not in written:
+                known[first] = value
+            decided.update(range(first, last + 1))
             continue
         dest = [x for ch, x in zip(fmt, mi.args) if ch == "d"]
         if base in dest:
             break
         written.update(dest)
-    return known
+    return {k: reg for k, reg in known.items() if 0 <= k < 8}
 
 
 def allocate(code, frame_storage, stops=NO_RETURN):

@@ -213,3 +213,18 @@ def test_misused_privileged_features_are_compile_errors(tmp_path, body, message)
     with pytest.raises(CompileError) as error:
         compile_file(str(path))
     assert message in str(error.value)
+
+
+def test_ecall_regs_takes_words_just_stored_from_their_registers():
+    """regalloc.stored_words: the words of the array stored since the block began, from
+    registers not written since; a narrower store into a word, or a store through another
+    register (it might be the same memory), leaves words to be loaded."""
+    from downstairs.compiler.regalloc import stored_words
+    from downstairs.compiler.select import MI
+
+    code = [MI("li", "t0", 1), MI("sd", "a3", "s0", 0), MI("sd", "t0", "s0", 8), MI("sd", "a1", "s0", 16),
+            MI("sw", "a2", "s0", 20), MI("sd", "a4", "s0", 24), MI("mv", "a4", "a5"), MI("sd", "zero", "s0", 56)]
+    assert stored_words(code, "s0") == {0: "a3", 1: "t0", 7: "zero"}     # word 2 half-overwritten, a4 changed
+    assert stored_words(code + [MI("sd", "a0", "t1", 0)], "s0") == {}      # t1 may point into the array
+    assert stored_words([MI("sd", "a0", "s0", 0), MI("label", ".L1")], "s0") == {}
+    assert stored_words([MI("sd", "a0", "s0", 0), MI("sd", "a1", "s0", 0)], "s0") == {0: "a1"}
