@@ -11,7 +11,7 @@ time follows the instruction count and a run is the same every time; QEMU's for 
   ecall_regs (so including its loads and stores of a0..a7), on our machine and on QEMU.
   The same for a null system call (SEND to KERNEL for K_NOW). One round trip is also split
   into its parts: the compiler's trap entry, the kernel's handler, the switch to the other task
-  (task.enter), the trap exit (trap_return, the registers, sret), and the server's own code
+  (task.switch_to), the trap exit (trap_return, the registers, sret), and the server's own code
   between its ecalls; and by function.
 - Reset to the app's first output line: system.toml booted on a blank disk, with our firmware
   and with OpenSBI's fw_dynamic; the count when the UART prints the app's first line, and where
@@ -64,7 +64,7 @@ def ecall_address(elf: pathlib.Path, function: str = "pinger.call") -> int:
 
 
 PARTS = ["trap in", "kernel", "switch", "trap out", "server"]
-SWITCH = {"enter"}                  # task.enter: the address space, then trap_return(frame)
+SWITCH = {"enter", "switch_to"}     # task.enter, task.switch_to: the address space, then trap_return(frame)
 TRAP_CODE = {"__supervisor_trap", "__trap_return"}      # the compiler's routines
 
 

@@ -11,7 +11,7 @@ One hart: the compiler's entry code parks any other (the kernel has one stack an
 task). The kernel owns no device: even its own words at a panic go through the SBI console.
 """
 
-from downstairs.compiler.runtime import u32, u64, entry, image_end, csr_read, csr_write, csr_set, sfence_vma
+from downstairs.compiler.runtime import u8, u32, u64, entry, image_end, csr_read, csr_write, csr_set, sfence_vma
 import table
 import task
 import vm
@@ -70,7 +70,9 @@ def setup(where: u64) -> None:
 @entry(harts=1, stack=0x2000)
 def main(hartid: u64, fdt: u64) -> None:
     setup((image_end() + PAGE - 1) & ~u64(PAGE - 1))
-    task.hart.asids = probe_asids(task.tasks[0].satp)
+    flush = u8(not probe_asids(task.tasks[0].satp))
+    for i in range(task.count):
+        task.tasks[i].flush = flush
     notify.sstc = probe_sstc()
     csr_write(CSR_SCOUNTEREN, COUNTERS)
     csr_set(CSR_SIE, SIE_STIE)

@@ -16,7 +16,8 @@ there), when nothing else is going on:
                                              task RECEIVING, the caller runs
 
 In both, the caller is the only ready task before and the other one is the only one after, so
-the other one is what the scheduler would pick, and no turns are kept. Each check and each
+the other one is what the scheduler would pick, and no turns are kept: it becomes the current
+task, and task.switch_to enters it. Each check and each
 change is one of ipc.send's, ipc.recv's or ipc.reply's, written out over what the tasks keep
 ready for it (Task.bit, fast_sends, caller_id); anything else goes to trap.system_call. (One
 thing is left out: the RECV's own a0, REPLY's status OK, is not written. The task waits in
@@ -59,7 +60,8 @@ def system_call(t: Task) -> None:
                     t.state = WAITING
                     server.state = RUNNABLE
                     h.ready = server.bit
-                    task.enter(server)
+                    h.current = server.index
+                    task.switch_to(server)
         elif number == abi.RECV:
             caller = t.frame.regs[A0]                   # ipc.waiting_caller: the id names it exactly
             c = task.tasks[caller & task.INDEX]         # (ids have bits 4..7 clear: NONE names nobody)
@@ -77,5 +79,6 @@ def system_call(t: Task) -> None:
                 t.state = RECEIVING
                 c.state = RUNNABLE
                 h.ready = c.bit
-                task.enter(c)
+                h.current = c.index
+                task.switch_to(c)
     trap.system_call(t)

@@ -62,6 +62,7 @@ class Task:
     priority: u8
     reported: u8            # FAULTED: the supervisor has asked about it
     leases: u8              # how many leases it lent with the call it is in (lease.py)
+    flush: u8               # entering it flushes the TLB first (the hart keeps no ASIDs: boot.py)
     spare: Array[u64, 9]    # to 512 bytes: tasks[i] is then a shift and an add away
 
 
@@ -75,10 +76,9 @@ class Hart:
     """What the kernel keeps of the hart's work, together: one address for the fast path."""
     ready: u32              # bit i: task i is RUNNABLE (the scheduler's quick answer)
     current: u32            # the task that runs (or ran last; 0xFF before the first)
-    asids: bool             # the hart keeps address spaces apart by ASID (boot.py probes it)
 
 
-hart = Hart(0, 0xFF, True)
+hart = Hart(0, 0xFF)
 CSR_SATP = 0x180
 
 
@@ -93,13 +93,17 @@ def set_state(t: Task, state: u8) -> None:
 
 
 def enter(t: Task) -> None:
-    """Run task `t`: its address space, then its registers (trap_return: does not return).
-    Without ASIDs the hart cannot tell the spaces' translations apart: they are flushed at
-    every entry."""
-    h = hart
-    h.current = t.index
+    """Run task `t` (does not return): it becomes the current task, then switch_to(t)."""
+    hart.current = t.index
+    switch_to(t)
+
+
+def switch_to(t: Task) -> None:
+    """Task `t`'s address space, then its registers (trap_return: does not return); the
+    caller has made it current. Without ASIDs the hart cannot tell the spaces' translations
+    apart: they are flushed at every entry (t.flush)."""
     csr_write(CSR_SATP, t.satp)
-    if not h.asids:
+    if t.flush != 0:
         sfence_vma()
     trap_return(t.frame)
 
