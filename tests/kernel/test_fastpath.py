@@ -228,3 +228,15 @@ def supervise(k):
                 hosted.syscall(k, t.index, abi.RECV, abi.NONE, 0, 0, 0, 0, 0, 1 << 20)
     if k["task"].tasks[BOSS].state == RUNNABLE:
         hosted.syscall(k, BOSS, abi.RECV, abi.NONE, 0, 0, 0, 0, 0, abi.FAULT_BIT)
+
+
+def test_without_asids_every_switch_flushes():
+    k = hosted.boot(LOGIC)
+    round_trip(k)
+    for t in k["task"].tasks[:k["task"].count]:
+        t.flush = 1                                        # as boot.py sets it when satp keeps no ASID
+    handler = Handler(k)
+    before = host.MACHINE.tlb_flushes
+    assert handler.call(CLIENT, abi.SEND, SERVER, 7, 1, 2, 3, 4, 0) == SERVER
+    assert handler.call(SERVER, abi.RECV, CLIENT, 8, 0, 0, 0, 0, 0) == CLIENT
+    assert handler.general == 0 and host.MACHINE.tlb_flushes == before + 2
