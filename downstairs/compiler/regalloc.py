@@ -7,11 +7,17 @@
    (s0..s11, psABI); a call that never comes back (no_return) has nothing live across it and
    ends its block. Others prefer the caller-saved t0..t4, a0..a7, and first of all
    the register a move or the calling convention hints at. When none is free, the interval
-   that ends last is spilled to a stack slot (slots are reused once their interval is over).
+   that is cheapest to keep out of a register goes: the fewest uses, a use in a loop counting
+   8 times one outside (and 8 times more per loop around it), a constant (one `li`/`la`)
+   counting half, as it is made again where used instead of loaded (rematerialised); an equal
+   cost spills the one that ends last. A spilled value gets a stack slot (slots are reused once
+   their interval is over).
 4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
    become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0 (a call
    that never comes back is a jump), a prologue that saves ra (unless every call is such a
-   jump) and the callee-saved registers used, an epilogue at each return.
+   jump or a tail call) and the callee-saved registers used, an epilogue at each return. A
+   call whose result is returned at once is a tail call: the epilogue, then `tail` (a jump),
+   and the callee's `ret` returns to this function's caller.
 
 Frame, from sp upwards: spill slots, saved registers, the function's records and arrays; the
 size is a multiple of 16 (psABI stack alignment).
@@ -26,6 +32,7 @@ ARGS = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
 BRANCHES = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
 CALLS = {"call", "ecall", "ecall_regs"}
 NO_RETURN = {"__trap_return"}      # routines that never come back: a jump, not a call (no ra to keep)
+REMAT = "remat"                        # where a constant made again at each use "lives"
 
 
 def defs_uses(mi):
@@ -189,12 +196,52 @@ def hints(code):
     return found
 
 
+def loop_depths(code) -> list[int]:
+    """How many loops each instruction is in (a loop: a label and the last jump back to it)."""
+    at = {mi.args[0]: i for i, mi in enumerate(code) if mi.op == "label"}
+    last: dict[int, int] = {}
+    for i, mi in enumerate(code):
+        target = mi.args[2] if mi.op in BRANCHES else mi.args[0] if mi.op == "j" else None
+        if target in at and at[target] < i:
+            last[at[target]] = i
+    depth = [0] * len(code)
+    for top, bottom in last.items():
+        for k in range(top, bottom + 1):
+            depth[k] += 1
+    return depth
+
+
+def constants(code) -> dict[int, MI]:
+    """The values that are one constant (written once, by `li` or `la`): they can be made again
+    where they are used instead of living in a register or a slot."""
+    writes: dict[int, list] = {}
+    for mi in code:
+        for d in defs_uses(mi)[0]:
+            writes.setdefault(d, []).append(mi)
+    return {v: mis[0] for v, mis in writes.items() if len(mis) == 1 and mis[0].op in ("li", "la")}
+
+
+def spill_costs(code, remat) -> dict[int, float]:
+    """What keeping each value out of a register costs: its uses and writes, 8**loop depth each
+    (a rematerialised constant's half, and nothing for its one write)."""
+    cost: dict[int, float] = {}
+    for mi, depth in zip(code, loop_depths(code)):
+        defs, uses = defs_uses(mi)
+        for v in uses + defs:
+            cost[v] = cost.get(v, 0) + 8 ** min(depth, 6)
+    for v, mi in remat.items():
+        cost[v] = (cost[v] - 8 ** 0) / 2
+    return cost
+
+
 def linear_scan(code, stops=NO_RETURN):
-    """vreg number -> register name or spill slot number (int). A value gets a callee-saved
-    register if it is live across a call (not merely inside its interval: a call that does
-    not come back has nothing live across it)."""
+    """vreg number -> register name, spill slot number (int) or REMAT. A value gets a
+    callee-saved register if it is live across a call (not merely inside its interval: a call
+    that does not come back has nothing live across it)."""
     start, end, across = intervals(code, stops)
     wants = hints(code)
+    remat = constants(code)
+    cost = spill_costs(code, remat)
     crossing = set().union(*across.values()) if across else set()
     order = sorted(start, key=lambda v: (start[v], v))
     where: dict[int, object] = {}
@@ -208,6 +255,13 @@ def linear_scan(code, stops=NO_RETURN):
         nonlocal slots
         slots += 1
         return slots - 1
+
+    def spill(v, since_before):    # a slot for v's interval (one free all along), or none
+        if v in remat:
+            where[v] = REMAT
+        else:
+            where[v] = fresh_slot() if since_before or not free_slots else free_slots.pop()
+            spilled.append(v)
 
     for v in order:
         for a in list(active):
@@ -227,17 +281,15 @@ def linear_scan(code, stops=NO_RETURN):
             active.append(v)
             continue
         victims = [a for a in active if where[a] in pool]
-        victim = max(victims, key=lambda a: end[a]) if victims else None
-        if victim is not None and end[victim] > end[v]:
+        victim = min(victims, key=lambda a: (cost[a], -end[a])) if victims else None
+        if victim is not None and (cost[victim], -end[victim]) < (cost[v], -end[v]):
             # the victim lived in a register since its start: it needs a slot free all along
             where[v] = where[victim]
-            where[victim] = fresh_slot()
             active.remove(victim)
             active.append(v)
-            spilled.append(victim)
+            spill(victim, True)
         else:
-            where[v] = free_slots.pop() if free_slots else fresh_slot()
-            spilled.append(v)
+            spill(v, False)
     return where, slots
 
 
@@ -322,6 +374,22 @@ def stored_words(out, base) -> dict[int, str]:
     return {k: reg for k, reg in known.items() if 0 <= k < 8}
 
 
+def tail_calls(code, frame_storage, stops=NO_RETURN) -> set[int]:
+    """The calls whose result, if any, the function returns straight away: the callee can
+    return to this function's caller (`tail`), unless this function's stack storage, which
+    the callee may have been given the address of, must outlive the call."""
+    if frame_storage:
+        return set()
+    found = set()
+    for i, mi in enumerate(code[:-1]):
+        after = code[i + 1]
+        if mi.op == "call" and mi.args[1] not in stops and not isinstance(mi.args[0], list) and after.op == "ret" and len(after.args) == 1 \
+                and (after.args[0] is None or (isinstance(after.args[0], V) and isinstance(mi.args[0], V)
+                                               and after.args[0].n == mi.args[0].n)):
+            found.add(i)
+    return found
+
+
 def allocate(code, frame_storage, stops=NO_RETURN):
     """The function's final instructions with physical registers: dead code removed,
     registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
@@ -330,14 +398,17 @@ def allocate(code, frame_storage, stops=NO_RETURN):
     code = remove_dead(code, stops)
     where, nslots = linear_scan(code, stops)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
-    leaf = not any(mi.op == "call" and mi.args[1] not in stops for mi in code)
+    tails = tail_calls(code, frame_storage, stops)
+    leaf = all(mi.op != "call" or i in tails or mi.args[1] in stops for i, mi in enumerate(code))
     saved = ([] if leaf else ["ra"]) + used
     save_at = {r: 8 * (nslots + k) for k, r in enumerate(saved)}
     storage_base = (8 * (nslots + len(saved)) + 15) // 16 * 16
     total = (storage_base + frame_storage + 15) // 16 * 16
     out: list[MI] = []
 
-    def loc(x):               # where a value lives: a register name, a slot number, or x0 if unused
+    remat = constants(code)
+
+    def loc(x):               # where a value lives: a register name, a slot number, REMAT, or x0 if unused
         return where.get(x.n, "zero") if isinstance(x, V) else x
 
     def slot(x):              # the sp offset of a spilled value's slot
@@ -346,6 +417,15 @@ def allocate(code, frame_storage, stops=NO_RETURN):
     def emit(op, *args, line=0):
         out.append(MI(op, *args, line=line))
 
+    def held(x):              # whether x is in a register (not in a slot, not made at each use)
+        return not isinstance(loc(x), int) and loc(x) != REMAT
+
+    def fetch(reg, x, line):  # bring a value that is not in a register into reg
+        if loc(x) == REMAT:
+            emit(remat[x.n].op, reg, remat[x.n].args[1], line=line)
+        else:
+            emit("ld", reg, "sp", slot(x), line=line)
+
     def adjust_sp(amount, line):   # sp += amount, through t0 if it does not fit 12 bits
         if fits12(amount):
             emit("addi", "sp", "sp", amount, line=line)
@@ -353,7 +433,13 @@ def allocate(code, frame_storage, stops=NO_RETURN):
             emit("li", "t0", abs(amount), line=line)
             emit("sub" if amount < 0 else "add", "sp", "sp", "t0", line=line)
 
-    for mi in code:
+    def epilogue(line):       # the callee-saved registers and ra back, the frame gone
+        for r in saved:
+            emit("ld", r, "sp", save_at[r], line=line)
+        if total:
+            adjust_sp(total, line)
+
+    for i, mi in enumerate(code):
         op, args, line = mi.op, mi.args, mi.line
         if op == "params":
             if total:
@@ -369,8 +455,8 @@ def allocate(code, frame_storage, stops=NO_RETURN):
             out.extend(parallel_move(regs, line))
         elif op == "ecall_regs":                 # the array's address is kept across (callee-saved)
             base = loc(args[1][0])
-            if isinstance(base, int):
-                emit("ld", "t5", "sp", slot(args[1][0]), line=line)
+            if not held(args[1][0]):
+                fetch("t5", args[1][0], line)
                 base = "t5"
             known = stored_words(out, base) if base != "t5" else {}
             out.extend(parallel_move([(ARGS[k], reg) for k, reg in known.items()], line))
@@ -379,21 +465,27 @@ def allocate(code, frame_storage, stops=NO_RETURN):
                     emit("ld", ARGS[k], base, 8 * k, line=line)
             emit("ecall", line=line)
             if base == "t5":
-                emit("ld", "t5", "sp", slot(args[1][0]), line=line)
+                fetch("t5", args[1][0], line)
             for k in range(8):
                 emit("sd", ARGS[k], base, 8 * k, line=line)
         elif op in CALLS:
             dest, srcs = args[0], args[-1]
             targets = ARGS[:len(srcs)] if op == "call" else ["a7", "a0", "a1", "a2"]
-            regs = [(t, loc(s)) for t, s in zip(targets, srcs) if not isinstance(loc(s), int)]
+            regs = [(t, loc(s)) for t, s in zip(targets, srcs) if held(s)]
             out.extend(parallel_move(regs, line))
             for t, s in zip(targets, srcs):
-                if isinstance(loc(s), int):
-                    emit("ld", t, "sp", slot(s), line=line)
+                if not held(s):
+                    fetch(t, s, line)
             if op == "ecall":
                 emit("ecall", line=line)
+            elif args[1] in stops:                # never comes back: a jump, nothing after
+                emit("j", args[1], line=line)
+            elif i in tails:                      # the callee returns for this function
+                epilogue(line)
+                emit("tail", args[1], line=line)
+                continue
             else:
-                emit("j" if args[1] in stops else "call", args[1], line=line)
+                emit("call", args[1], line=line)
             if isinstance(dest, list):           # a record result in a0, a1: spills first, then moves
                 live = [(d, ARGS[k]) for k, d in enumerate(dest) if d.n in where]
                 for d, reg in live:
@@ -405,22 +497,20 @@ def allocate(code, frame_storage, stops=NO_RETURN):
                     emit("sd", "a0", "sp", slot(dest), line=line)
                 elif loc(dest) != "a0":
                     emit("mv", loc(dest), "a0", line=line)
+        elif op == "ret" and i - 1 in tails:
+            continue                              # the tail call returned for us
         elif op == "ret":
             if len(args) == 2:                   # a record's two words: moves first, then reloads
-                out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args)
-                                          if not isinstance(loc(a), int)], line))
+                out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args) if held(a)], line))
                 for k, a in enumerate(args):
-                    if isinstance(loc(a), int):
-                        emit("ld", ARGS[k], "sp", slot(a), line=line)
+                    if not held(a):
+                        fetch(ARGS[k], a, line)
             elif args[0] is not None:
-                if isinstance(loc(args[0]), int):
-                    emit("ld", "a0", "sp", slot(args[0]), line=line)
+                if not held(args[0]):
+                    fetch("a0", args[0], line)
                 elif loc(args[0]) != "a0":
                     emit("mv", "a0", loc(args[0]), line=line)
-            for r in saved:
-                emit("ld", r, "sp", save_at[r], line=line)
-            if total:
-                adjust_sp(total, line)
+            epilogue(line)
             emit("ret", line=line)
         else:
             fmt = FORMAT[op]
@@ -428,16 +518,18 @@ def allocate(code, frame_storage, stops=NO_RETURN):
             scratch = ["t5", "t6"]
             loaded = {}
             store = None
+            if op in ("li", "la") and loc(args[0]) == REMAT:
+                continue                          # made where it is used instead
             for k, ch in enumerate(fmt):
                 x = args[k]
                 if not isinstance(x, V):
                     continue
                 place = loc(x)
                 if ch == "s":
-                    if isinstance(place, int):
+                    if not held(x):
                         if x.n not in loaded:
                             loaded[x.n] = scratch.pop(0)
-                            emit("ld", loaded[x.n], "sp", slot(x), line=line)
+                            fetch(loaded[x.n], x, line)
                         place = loaded[x.n]
                     new[k] = place
                 elif ch == "d":
