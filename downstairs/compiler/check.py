@@ -209,13 +209,21 @@ class Checker(ExprChecker):
                 if [t for _, t in params] != [TRAP_FRAME] or result is not T.VOID:
                     raise self.err(node, f"a @{d.id} function takes one TrapFrame and returns None")
                 func.trap = d.id[0]
+            elif isinstance(d, ast.Name) and d.id == "supervisor_syscall":
+                first = next(iter(params[0][1].fields.values()), None) \
+                    if len(params) == 1 and isinstance(params[0][1], T.RecordType) else None
+                if first is None or not (params[0][1] is TRAP_FRAME or first == (TRAP_FRAME, 0)) \
+                        or result is not T.VOID:
+                    raise self.err(node, "a @supervisor_syscall function takes one TrapFrame, or one record "
+                                         "whose first field is a TrapFrame, and returns None")
+                func.syscall = "s"
             elif isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "entry":
                 func.boot = self.entry_options(d)
                 if len(params) > 3 or any(t is not T.U64 for _, t in params) or result is not T.VOID:
                     raise self.err(node, "an @entry function takes up to three u64 (a0, a1, a2) and returns None")
             else:
                 raise self.err(d, "function decorators are @at(ADDRESS), @external, @entry(...), "
-                                  "@machine_trap and @supervisor_trap")
+                                  "@machine_trap, @supervisor_trap and @supervisor_syscall")
         if func.external:
             self.program.externals.append(func)
         else:

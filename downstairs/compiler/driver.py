@@ -27,7 +27,7 @@ from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
 from downstairs.compiler.ownership import check_ownership
-from downstairs.compiler.regalloc import allocate
+from downstairs.compiler.regalloc import allocate, no_return
 from downstairs.compiler.select import select_function
 
 
@@ -92,16 +92,24 @@ def func_error(func, message):
     return CompileError(message, func.module.path, func.node.lineno, func.node.col_offset, func.module.source)
 
 
-def trap_handlers(program) -> dict:
-    """The @machine_trap and @supervisor_trap functions, by mode ("m", "s"): one each at most."""
-    found = {}
+def trap_handlers(program) -> tuple[dict, dict]:
+    """The @machine_trap and @supervisor_trap functions, by mode ("m", "s"): one each at most;
+    and the @supervisor_syscall function (at most one, and only beside a @supervisor_trap)."""
+    found, syscalls = {}, {}
     for func in program.funcs:
         if func.trap:
             if func.trap in found:
                 raise func_error(func, f"a second {'machine' if func.trap == 'm' else 'supervisor'} trap "
                                        f"handler (the first is {found[func.trap].name!r})")
             found[func.trap] = func
-    return found
+        if func.syscall:
+            if func.syscall in syscalls:
+                raise func_error(func, f"a second system-call handler (the first is {syscalls[func.syscall].name!r})")
+            syscalls[func.syscall] = func
+    for mode, func in syscalls.items():
+        if mode not in found:
+            raise func_error(func, "a @supervisor_syscall handler needs a @supervisor_trap handler for the other traps")
+    return found, syscalls
 
 
 def boot_plan(program, options, traps) -> Boot | None:
@@ -153,7 +161,7 @@ def layout_program(path: str, options: Options) -> Image:
     asm = Assembler(compressed=options.compressed)
     listing = []
     marks = []                                # (label, path, line) where a source line starts
-    traps = trap_handlers(program)
+    traps, syscalls = trap_handlers(program)
     boot = boot_plan(program, options, traps)
     if boot:
         assemble(asm, start_code(boot), listing)
@@ -166,8 +174,10 @@ def layout_program(path: str, options: Options) -> Image:
         hoist(irf)
         reduce(irf)
     placed = sorted((f for f in irfs if f.address is not None), key=lambda f: f.address)
+    selected = {irf.symbol: select_function(irf) for irf in irfs}
+    stops = no_return(selected)
     for irf in [f for f in irfs if f.address is None] + placed:
-        code = tidy(allocate(select_function(irf), irf.frame_size))
+        code = tidy(allocate(selected[irf.symbol], irf.frame_size, stops))
         if irf.address is not None:
             asm.org(irf.address)
         asm.align(4)
@@ -192,14 +202,20 @@ def layout_program(path: str, options: Options) -> Image:
     helpers = sorted({ins.args[1][2:] for irf in irfs for ins in irf.code
                       if ins.op == "call" and ins.args[1].startswith("__")})
     own = []                                  # the compiler's routines: (symbol, lines)
+    returns = "trap_return" in helpers
+    if returns and len(traps) != 1:
+        raise CompileError("trap_return() needs the program's one trap handler (@machine_trap "
+                           "or @supervisor_trap) to know its mode", program.modules[-1].path)
+    if boot:
+        boot.reads_tp = any(ins.op == "mov" and ins.args[1] == "tp" for irf in irfs for ins in irf.code)
     for mode, func in sorted(traps.items()):
-        own.append((ENTRY_NAMES[mode], trap_entry(mode, func.symbol)))
+        syscall = syscalls.get(mode)
+        own.append((ENTRY_NAMES[mode], trap_entry(mode, func.symbol, boot, syscall.symbol if syscall else None,
+                                                  restore=not returns,
+                                                  syscall_returns=syscall is not None and syscall.symbol not in stops)))
     for name in helpers:
         if name == "trap_return":
-            if len(traps) != 1:
-                raise CompileError("trap_return() needs the program's one trap handler (@machine_trap "
-                                   "or @supervisor_trap) to know its mode", program.modules[-1].path)
-            own.append(("__trap_return", trap_return(next(iter(traps)), boot or Boot(1, stack, "", None, [], None))))
+            own.append(("__trap_return", trap_return(next(iter(traps)), boot, stack)))
         else:
             own.append(("__" + name, helper(name)))
     for symbol, lines in own:

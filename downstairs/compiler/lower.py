@@ -606,6 +606,9 @@ class Lowerer:
             self.emit("addr", dest, what.symbol)
             return dest
         name = what
+        if name == "ecall_regs":             # a0..a7 from the array, ecall, back: in line (select.py)
+            self.emit("ecall_regs", self.addr_of(node.args[0]))
+            return None
         if name in HELPER_INTRINSICS:        # a call to a routine the compiler adds (entry.py)
             dest = self.ir.new() if self.types[node] is not T.VOID else None
             self.emit("call", dest, "__" + name, self.args(node))

@@ -76,6 +76,7 @@ class Machine:
         self.output = output
         self.poll = poll
         self.observer = None                     # a tracer told of every slice and console output
+        self.slice = SLICE                       # a slice's length (1: the observer sees every instruction)
         self.exit_status: int | None = None      # set when the guest powers off
         self.reset_requested = False
         self.no_reboot = no_reboot
@@ -251,7 +252,7 @@ class Machine:
             for index, hart in enumerate(self.harts):
                 self.deliver_interrupts(index, hart)
                 self.current, self.slice_start = hart, hart.instret
-                retired = run(hart, SLICE)
+                retired = run(hart, self.slice)
                 self.current = None
                 self.instructions += retired
                 if self.observer is not None:
