@@ -81,6 +81,7 @@ I_BLT = 52
 I_BGE = 53
 I_BLTU = 54
 I_BGEU = 55
+I_BITMANIP = 56                             # Zba Zbb Zbc Zbs: which one is in funct3 (bitmanip.py)
 
 # The decoded-instruction cache (state.py): DC_SIZE slots, indexed by (pc >> 1) & DC_MASK, and
 # one spare slot, number DC_SIZE, for an instruction that cannot be cached (DC_UNCACHED tag).

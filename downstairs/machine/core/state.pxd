@@ -63,7 +63,7 @@ cdef class Hart:
     cdef unsigned char dc_rd[DC_SIZE + 1]
     cdef unsigned char dc_rs1[DC_SIZE + 1]
     cdef unsigned char dc_rs2[DC_SIZE + 1]
-    cdef unsigned char dc_funct3[DC_SIZE + 1]
+    cdef unsigned char dc_funct3[DC_SIZE + 1]     # for I_BITMANIP: which operation (bitmanip.py)
     cdef unsigned char dc_len[DC_SIZE + 1]
     cdef unsigned char dc_spare[DC_SIZE + 1]
     cdef int dc_imm[DC_SIZE + 1]
