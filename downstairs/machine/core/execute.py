@@ -19,7 +19,7 @@ devices and interrupt wires before the next instruction.
 
 import cython
 
-from downstairs.machine.core import alu, atomic, bitmanip, compressed, csr, fpu, memory, physmem, trap
+from downstairs.machine.core import alu, atomic, bitmanip, compressed, csr, fpu, memory, physmem, trap, trigger
 from downstairs.machine.core.consts import (
     EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
     PRV_M, PRV_S, PRV_U,
@@ -262,15 +262,23 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
 
 def fetch(h: Hart, pc: cython.ulonglong, slot: cython.int) -> cython.int:
     """A decoded-instruction cache miss at pc: fetch and decode the instruction into `slot`
-    and return it. One that cannot be cached (on a device, straddling two pages, or watched)
-    is decoded into the spare slot DC_SIZE instead. -1 after a fetch fault (already taken)."""
+    and return it. One that cannot be cached (on a device, straddling two pages, or watched
+    by a breakpoint or trigger, which must see every time it runs) is decoded into the spare
+    slot DC_SIZE instead. -1 after a fetch fault, or a trigger or breakpoint that fired
+    (already taken: h.trapped is set)."""
     vpn: cython.ulonglong = pc >> 12
     index: cython.int = vpn & TLB_INDEX_MASK
+    watched: cython.int = trigger.FETCH_FREE
+    if h.debug_fetch:                                   # a breakpoint or execute trigger is armed
+        watched = trigger.fetch_check(h, pc)
+        if watched == trigger.FETCH_STOPPED:            # it fired: an exception, or a halt
+            return -1
     if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
         memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
         if h.trapped:
             return -1
-    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
+    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE \
+            and watched == trigger.FETCH_FREE:
         offset: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
         decode(h, slot, pc ^ h.ctx_fetch, offset, ram_load(h, offset, 4))
         return slot

@@ -93,7 +93,10 @@ def pending(h: Hart) -> cython.int:
 
 
 def take_interrupt(h: Hart) -> cython.bint:
-    """Take the interrupt `pending` chooses, if any: True when the hart is now in its handler."""
+    """Take the interrupt `pending` chooses, if any: True when the hart is now in its handler.
+    None while the debugger steps the hart (hold_interrupts), as QEMU's gdb stub steps."""
+    if h.hold_interrupts:
+        return False
     irq: cython.int = pending(h)
     if irq < 0:
         return False
