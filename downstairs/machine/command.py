@@ -19,6 +19,9 @@ option is accepted here so one command line works on both.
 Also as in QEMU: `-machine virt,dumpdtb=FILE` writes the device tree and exits, and
 `-icount shift=N` makes time follow the instruction count (2^N ns per instruction), so a
 run is the same every time. `--trace-stages` prints each boot stage as it starts.
+
+`-s` (or `-gdb tcp::PORT`) lets gdb attach over its remote protocol (gdbstub.py), and `-S`
+keeps the harts stopped until it says continue: `gdb-multiarch -ex 'target remote :1234'`.
 """
 
 import argparse
@@ -61,6 +64,12 @@ def register(subparsers) -> None:
     p.add_argument("--trace-stages", action="store_true",
                    help="print each boot stage (ROM, firmware, next stage) to stderr: "
                         "mode, address, symbol, instructions")
+    p.add_argument("-s", dest="gdb_default", action="store_true",
+                   help="shorthand for -gdb tcp::1234")
+    p.add_argument("-S", dest="freeze", action="store_true",
+                   help="do not start the harts: wait for gdb to connect and continue")
+    p.add_argument("-gdb", metavar="DEV",
+                   help="wait for gdb on DEV: tcp::PORT or tcp:HOST:PORT (machine/gdbstub.py)")
     p.add_argument("-nographic", action="store_true",
                    help="serial console on this terminal (the only display there is)")
     p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
@@ -177,10 +186,12 @@ def main(args: argparse.Namespace) -> int:
             raise SystemExit(status)
         machine.power_off(status)
 
+    gdb = open_gdb(args)                          # the port first: a taken one is bad input
     signals = Signals(stop, announce)             # before the terminal goes raw
     console = Console(interactive=True)
     try:
-        machine = boards.build(config, core, console.write, console.poll)
+        poll = console.poll if gdb is None else lambda: (console.poll(), gdb.poll())
+        machine = boards.build(config, core, console.write, poll)
         console.sink = machine.console.receive
         tracer = None
         if args.trace_stages:
@@ -189,7 +200,11 @@ def main(args: argparse.Namespace) -> int:
             tracer.attach()
         started = time.perf_counter()
         try:
-            status = machine.run()
+            if gdb is not None:
+                gdb.attach(machine, core)
+                status = gdb.serve(start_paused=args.freeze)
+            else:
+                status = machine.run()
         except QuitRequested:
             status = 0
         except OutputClosed:
@@ -211,12 +226,26 @@ def main(args: argparse.Namespace) -> int:
     finally:
         signals.ending()                          # nothing may cut the teardown short
         console.restore()
+        if gdb is not None:
+            gdb.close()
         if machine is not None:
             try:
                 machine.close()
             except OSError as error:
                 print(f"downstairs: syncing a disk failed: {error.strerror}", file=sys.stderr)
                 return 1
+
+
+def open_gdb(args: argparse.Namespace):
+    """-s, -S and -gdb DEV: a listening gdb stub (machine/gdbstub.py), or None. -S alone,
+    with nothing to wait for, is refused (QEMU would wait for its monitor)."""
+    spec = args.gdb or ("tcp::1234" if args.gdb_default else None)
+    if spec is None:
+        if args.freeze:
+            raise UsageError("-S waits for a debugger: give -s or -gdb tcp::PORT too")
+        return None
+    from downstairs.machine.gdbstub import GdbServer
+    return GdbServer(spec)
 
 
 def announce(signum: int) -> None:

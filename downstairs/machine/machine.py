@@ -79,6 +79,7 @@ class Machine:
         self.observer = None                     # a tracer told of every slice and console output
         self.exit_status: int | None = None      # set when the guest powers off
         self.paused = False                      # a debugger stopped the run, or a hart halted for it
+        self.turn = 0                            # whose slice is next when run() (re)starts
         self.reset_requested = False
         self.no_reboot = no_reboot
         self.reset_pc = self.harts[0].pc if reset_pc is None else reset_pc
@@ -254,15 +255,31 @@ class Machine:
         for hart in self.harts:
             hart.halt = 0
 
+    def step(self, index: int) -> int:
+        """The debugger's single step: hart `index` runs one instruction (or takes the
+        exception it raises), taking no interrupt, as QEMU's gdb stub steps. Returns how many
+        retired (0 or 1)."""
+        hart = self.harts[index]
+        self.deliver_interrupts(index, hart)
+        self.current, self.slice_start = hart, hart.instret
+        hart.hold_interrupts = 1
+        retired = self.engine.run(hart, 1)
+        hart.hold_interrupts = 0
+        self.current = None
+        self.instructions += retired
+        return retired
+
     def run(self, limit: int | None = None) -> int:
         """Run until the guest powers off (returns its exit status), with `limit` until about
         that many instructions retired (returns -1), or until a debugger pauses the machine
         or a hart halts for it at a breakpoint or trigger (returns PAUSED)."""
         run = self.engine.run
         last_poll = time.monotonic()
+        first, self.turn = self.turn, 0
         while self.exit_status is None and not self.paused:
-            busy = False
-            for index, hart in enumerate(self.harts):
+            busy = first > 0                     # a partial round cannot tell all harts sleep
+            for index in range(first, len(self.harts)):     # after a pause: the next hart's turn
+                hart = self.harts[index]
                 self.deliver_interrupts(index, hart)
                 self.current, self.slice_start = hart, hart.instret
                 retired = run(hart, SLICE)
@@ -274,7 +291,9 @@ class Machine:
                 if hart.halt:
                     self.paused = True
                 if self.exit_status is not None or self.reset_requested or self.paused:
+                    self.turn = (index + 1) % len(self.harts)
                     break
+            first = 0
             if self.reset_requested:
                 self.reset()
             now = time.monotonic()

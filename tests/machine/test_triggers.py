@@ -5,7 +5,7 @@ bare-metal probe; guests/baremetal/tests/triggers.c is the conformance program r
 both machines), execute, load and store matches raising breakpoint exceptions before the
 instruction, also after the instruction was cached or the page put in the TLB. The
 debugger's side: software breakpoints and hardware triggers with dmode and action 1 halt the
-hart (watchpoints after the access), M-mode cannot take them over, a reset keeps them,
+hart before the access, M-mode cannot take them over, a reset keeps them,
 single steps take no interrupt; and the debugger's address translation.
 """
 
@@ -143,14 +143,15 @@ def test_software_breakpoint_halts_before_the_instruction(engine):
     assert bench.reg(5) == 3
 
 
-def test_debugger_watchpoint_stops_after_the_store(engine):
+def test_debugger_watchpoint_stops_before_the_store(engine):
+    """As gdb expects of RISC-V: it then steps over the store itself."""
     bench = Bench(engine)
-    bench.program([e.s("sd", 6, 5, 0), e.i("addi", 7, 7, 1)])
-    bench.set_regs({5: DATA + 8, 6: 99})
+    bench.program([e.i("addi", 7, 7, 1), e.s("sd", 6, 5, 0), e.i("addi", 7, 7, 1)])
+    bench.set_regs({5: DATA + 12, 6: 99})
     h = bench.hart
     assert engine.trigger.insert_trigger(h, S, DATA + 8, 8)
     engine.run(h, 100)
-    assert (h.halt, h.halt_addr, h.pc, bench.read_u64(DATA + 8), bench.reg(7)) == (c.HALT_WATCH, DATA + 8, CODE + 4, 99, 0)
+    assert (h.halt, h.halt_addr, h.pc, bench.read_u64(DATA + 8), bench.reg(7)) == (c.HALT_WATCH, DATA + 8, CODE + 4, 0, 1)
 
 
 def test_debugger_hardware_breakpoint_and_the_limits(engine):

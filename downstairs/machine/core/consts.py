@@ -178,7 +178,6 @@ TRIGGER_LOAD, TRIGGER_STORE, TRIGGER_EXECUTE = 1 << 0, 1 << 1, 1 << 2
 TRIGGER_U, TRIGGER_S, TRIGGER_M = 1 << 3, 1 << 4, 1 << 6
 TRIGGER_MATCH_SHIFT = 7                # 0: equal; 1: NAPOT (the debugger's watchpoints only)
 TRIGGER_ACTION_SHIFT = 12              # 0: breakpoint exception; 1: enter Debug Mode
-TRIGGER_TIMING = 1 << 18               # mcontrol: fire after the access (the debugger's only)
 TRIGGER_DMODE = 1 << 59
 TRIGGER_VU, TRIGGER_VS = 1 << 23, 1 << 24
 TRIGGER_INFO = (1 << TRIGGER_MCONTROL) | (1 << TRIGGER_MCONTROL6)   # tinfo: 0x44, as QEMU 7.2

@@ -7,7 +7,7 @@ cdef int HALT_BREAKPOINT, HALT_TRIGGER, HALT_WATCH, TRIGGER_COUNT, TRIGGER_ACTIO
 cdef int TRIGGER_MATCH_SHIFT, TRIGGER_TYPE_SHIFT, FETCH_FREE, FETCH_WATCHED, FETCH_STOPPED
 cdef unsigned long long EXC_BREAKPOINT, MASK64, TRIGGER_DMODE, TRIGGER_EXECUTE, TRIGGER_INFO
 cdef unsigned long long TRIGGER_LOAD, TRIGGER_M, TRIGGER_MCONTROL, TRIGGER_MCONTROL6, TRIGGER_S
-cdef unsigned long long TRIGGER_STORE, TRIGGER_TIMING, TRIGGER_U, TRIGGER_VS, TRIGGER_VU
+cdef unsigned long long TRIGGER_STORE, TRIGGER_U, TRIGGER_VS, TRIGGER_VU
 cdef unsigned long long MODES, KINDS, SIZE_LO, SIZE_HI, SIZE6
 
 cpdef unsigned long long read(Hart h, int number) noexcept
@@ -19,7 +19,7 @@ cpdef unsigned long long base(Hart h, int index) noexcept
 cpdef void update(Hart h) noexcept
 cpdef bint page_watched(Hart h, unsigned long long vpage) noexcept
 cpdef bint hits(Hart h, int index, unsigned long long addr, unsigned long long size, unsigned long long kind) noexcept
-cpdef void fire(Hart h, int index, bint before) noexcept
+cpdef void fire(Hart h, int index) noexcept
 cpdef int fetch_check(Hart h, unsigned long long pc) noexcept
 cpdef bint data_check(Hart h, unsigned long long vaddr, int size, int access) noexcept
 cpdef bint insert_breakpoint(Hart h, unsigned long long pc) noexcept

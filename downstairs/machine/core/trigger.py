@@ -14,9 +14,9 @@ type 0 leaves a disabled mcontrol and any other type is ignored.
 The debugger (gdb's stub, machine/gdbstub.py) uses the same triggers for its hardware
 breakpoints and watchpoints, as an external debugger uses a real hart's: it writes them
 with dmode = 1 (which M-mode can then no longer change) and action = 1, "enter Debug Mode",
-which here stops the hart for the debugger (Hart.halt) instead of trapping. Its watchpoints
-use mcontrol's timing = 1: the access happens and the hart stops after the instruction, the
-way gdb expects a watchpoint to report (the new value is already in memory). Its software
+which here stops the hart for the debugger (Hart.halt) instead of trapping. Like every
+trigger here, they fire before the instruction or access, which is what gdb expects of a
+RISC-V watchpoint (it then steps over the store itself and compares the values). Its software
 breakpoints (gdb's Z0) are not written into memory as ebreak: the hart keeps their
 addresses and stops before fetching there, as QEMU's stub does.
 
@@ -35,7 +35,7 @@ from downstairs.machine.core.consts import (
     CSR_TDATA3, CSR_TINFO, CSR_TSELECT, EXC_BREAKPOINT, HALT_BREAKPOINT, HALT_TRIGGER,
     HALT_WATCH, MASK64, TRIGGER_ACTION_SHIFT, TRIGGER_COUNT, TRIGGER_DMODE, TRIGGER_EXECUTE,
     TRIGGER_INFO, TRIGGER_LOAD, TRIGGER_M, TRIGGER_MATCH_SHIFT, TRIGGER_MCONTROL,
-    TRIGGER_MCONTROL6, TRIGGER_S, TRIGGER_STORE, TRIGGER_TIMING, TRIGGER_TYPE_SHIFT,
+    TRIGGER_MCONTROL6, TRIGGER_S, TRIGGER_STORE, TRIGGER_TYPE_SHIFT,
     TRIGGER_U, TRIGGER_VS, TRIGGER_VU,
 )
 from downstairs.machine.core.state import Hart
@@ -94,7 +94,7 @@ def size_code(value: cython.ulonglong) -> cython.int:
 def legal_tdata1(value: cython.ulonglong, debugger: cython.bint) -> cython.ulonglong:
     """What tdata1 holds after a write of `value` (WARL, QEMU 7.2's choices: this file's
     docstring); 0 when the write is to be ignored. The debugger may also set dmode, action
-    1 (halt), timing (after) and match 1 (NAPOT)."""
+    1 (halt) and match 1 (NAPOT)."""
     kind: cython.ulonglong = value >> TRIGGER_TYPE_SHIFT
     if kind == 0:
         return cython.cast(cython.ulonglong, TRIGGER_MCONTROL) << TRIGGER_TYPE_SHIFT
@@ -112,8 +112,6 @@ def legal_tdata1(value: cython.ulonglong, debugger: cython.bint) -> cython.ulong
             legal |= cython.cast(cython.ulonglong, 1) << TRIGGER_ACTION_SHIFT
         if (value >> TRIGGER_MATCH_SHIFT) & 0xF == 1:
             legal |= cython.cast(cython.ulonglong, 1) << TRIGGER_MATCH_SHIFT
-        if kind == TRIGGER_MCONTROL:
-            legal |= value & TRIGGER_TIMING
     return legal
 
 
@@ -181,9 +179,9 @@ def hits(h: Hart, index: cython.int, addr: cython.ulonglong, size: cython.ulongl
     return addr < start + span(h, index) and start < addr + size
 
 
-def fire(h: Hart, index: cython.int, before: cython.bint) -> None:
-    """Trigger `index` matched: a breakpoint exception (action 0), or for the debugger's
-    (action 1) a halt, now or once the instruction has retired (timing after)."""
+def fire(h: Hart, index: cython.int) -> None:
+    """Trigger `index` matched, before its instruction or access: a breakpoint exception
+    (action 0), or for the debugger's (action 1) a halt with the pc at the instruction."""
     control: cython.ulonglong = h.tdata1[index]
     if (control >> TRIGGER_ACTION_SHIFT) & 0xF == 0:
         trap.exception(h, EXC_BREAKPOINT, 0)
@@ -194,8 +192,7 @@ def fire(h: Hart, index: cython.int, before: cython.bint) -> None:
         h.halt = HALT_WATCH
     h.halt_addr = base(h, index)
     h.device_access = 1                               # the run ends: the board looks
-    if before:
-        h.trapped = 1                                 # the instruction does not retire
+    h.trapped = 1                                     # the instruction does not retire
 
 
 def fetch_check(h: Hart, pc: cython.ulonglong) -> cython.int:
@@ -220,24 +217,21 @@ def fetch_check(h: Hart, pc: cython.ulonglong) -> cython.int:
                 watched = True
                 if hits(h, i, pc, 1, TRIGGER_EXECUTE):
                     h.pc = pc
-                    fire(h, i, True)
+                    fire(h, i)
                     return FETCH_STOPPED
     return FETCH_WATCHED if watched else FETCH_FREE
 
 
 def data_check(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cython.int) -> cython.bint:
     """Before a load or store of `size` bytes at vaddr (only while h.debug_data): True when a
-    trigger fired before the access (which must then not happen: an exception was taken, or
-    the hart halted). A debugger's watchpoint with timing after lets it happen and halts
-    once the instruction retires."""
+    trigger fired, and the access must not happen (an exception was taken, or the hart
+    halted for the debugger)."""
     i: cython.int
     kind: cython.ulonglong = TRIGGER_LOAD if access == ACCESS_LOAD else TRIGGER_STORE
     for i in range(TRIGGER_COUNT):
         if hits(h, i, vaddr, size, kind):
-            before: cython.bint = not h.tdata1[i] & TRIGGER_TIMING
-            fire(h, i, before)
-            if before:
-                return True
+            fire(h, i)
+            return True
     return False
 
 
@@ -271,14 +265,11 @@ def remove_breakpoint(h: Hart, pc: cython.ulonglong) -> None:
 def debugger_control(kind: cython.ulonglong, length: cython.ulonglong) -> cython.ulonglong:
     """The tdata1 the debugger writes for a hardware breakpoint (kind = TRIGGER_EXECUTE) or a
     watchpoint on loads, stores or both over `length` bytes: an mcontrol at every privilege,
-    dmode, action 1 (halt); watchpoints fire after the access, over a NAPOT range when
-    longer than a byte."""
+    dmode, action 1 (halt); a watchpoint longer than a byte matches a NAPOT range."""
     control: cython.ulonglong = (cython.cast(cython.ulonglong, TRIGGER_MCONTROL) << TRIGGER_TYPE_SHIFT) \
         | TRIGGER_DMODE | MODES | kind | (cython.cast(cython.ulonglong, 1) << TRIGGER_ACTION_SHIFT)
-    if kind != TRIGGER_EXECUTE:
-        control |= TRIGGER_TIMING
-        if length > 1:
-            control |= cython.cast(cython.ulonglong, 1) << TRIGGER_MATCH_SHIFT
+    if kind != TRIGGER_EXECUTE and length > 1:
+        control |= cython.cast(cython.ulonglong, 1) << TRIGGER_MATCH_SHIFT
     return control
 
 
