@@ -20,6 +20,9 @@ Also as in QEMU: `-machine virt,dumpdtb=FILE` writes the device tree and exits, 
 `-icount shift=N` makes time follow the instruction count (2^N ns per instruction), so a
 run is the same every time. `--trace-stages` prints each boot stage as it starts.
 
+`--trace-file FILE.json` writes the run as a timeline for Perfetto (trace.py), `--explain`
+narrates the boot (explain.py).
+
 `-s` (or `-gdb tcp::PORT`) lets gdb attach over its remote protocol (gdbstub.py), and `-S`
 keeps the harts stopped until it says continue: `gdb-multiarch -ex 'target remote :1234'`.
 """
@@ -64,6 +67,13 @@ def register(subparsers) -> None:
     p.add_argument("--trace-stages", action="store_true",
                    help="print each boot stage (ROM, firmware, next stage) to stderr: "
                         "mode, address, symbol, instructions")
+    p.add_argument("--trace-file", metavar="FILE.json",
+                   help="write a timeline (Chrome trace-event JSON, for Perfetto or chrome://tracing): "
+                        "privilege modes, traps, SBI calls, device accesses, stages; time in "
+                        "instructions (machine/trace.py)")
+    p.add_argument("--explain", action="store_true",
+                   help="narrate the boot on stderr, a line per stage and first event of each kind, "
+                        "naming the file that models it (machine/explain.py)")
     p.add_argument("-s", dest="gdb_default", action="store_true",
                    help="shorthand for -gdb tcp::1234")
     p.add_argument("-S", dest="freeze", action="store_true",
@@ -193,11 +203,9 @@ def main(args: argparse.Namespace) -> int:
         poll = console.poll if gdb is None else lambda: (console.poll(), gdb.poll())
         machine = boards.build(config, core, console.write, poll)
         console.sink = machine.console.receive
-        tracer = None
-        if args.trace_stages:
-            from downstairs.machine.stages import StageTracer
-            tracer = StageTracer(machine, sys.stderr)
-            tracer.attach()
+        tracer = watchers = None
+        if args.trace_stages or args.trace_file or args.explain:
+            tracer, watchers = watch(machine, args)
         started = time.perf_counter()
         try:
             if gdb is not None:
@@ -217,6 +225,7 @@ def main(args: argparse.Namespace) -> int:
         if tracer is not None:
             console.restore()
             tracer.finish()
+            watchers.finish()
         if args.stats:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
@@ -234,6 +243,25 @@ def main(args: argparse.Namespace) -> int:
             except OSError as error:
                 print(f"downstairs: syncing a disk failed: {error.strerror}", file=sys.stderr)
                 return 1
+
+
+def watch(machine, args: argparse.Namespace):
+    """--trace-stages, --trace-file and --explain: the stage detector and the watchers
+    (observe.py), started before the first instruction."""
+    from downstairs.machine import observe
+
+    watchers = []
+    if args.trace_file:
+        from downstairs.machine.trace import Timeline
+        try:
+            open(args.trace_file, "w").close()      # a path we cannot write is bad input, now
+        except OSError as error:
+            raise UsageError(f"--trace-file {args.trace_file}: {error.strerror}") from None
+        watchers.append(Timeline(machine, args.trace_file, " ".join(sys.argv)))
+    if args.explain:
+        from downstairs.machine.explain import Narrator
+        watchers.append(Narrator(machine, sys.stderr))
+    return observe.start(machine, sys.stderr if args.trace_stages else None, watchers)
 
 
 def open_gdb(args: argparse.Namespace):

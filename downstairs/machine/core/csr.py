@@ -191,7 +191,15 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
 
 
 def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
-    """Store a written value, legalised (WARL). Only called for CSRs that exist."""
+    """Store a written value, legalised (WARL), and tell a tracer watching the hart. Only
+    called for CSRs that exist."""
+    store(h, number, value)
+    if h.observing:
+        h.observer.csr_write(h, number, read(h, number))
+
+
+def store(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
+    """The heart of write(): the WARL rules of each CSR."""
     i: cython.int
     if number == CSR_MSTATUS:
         write_status(h, (h.mstatus & ~MSTATUS_WRITABLE) | (value & MSTATUS_WRITABLE))

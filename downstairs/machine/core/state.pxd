@@ -63,6 +63,9 @@ cdef class Hart:
     cdef public u64 hole_start, hole_end
     cdef public u64 fetch_watch_start, fetch_watch_end   # set_fetch_watch
     cdef public int stop_on_system   # end each run after a SYSTEM instruction (the stage tracer)
+    # A tracer (machine/observe.py) with trap(), xret() and csr_write(), told while observing
+    cdef public object observer
+    cdef public int observing
     cdef public object bus, timer
 
     # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page

@@ -66,6 +66,8 @@ class Hart:
         self.fetch_watch_start = 0
         self.fetch_watch_end = 0
         self.stop_on_system = 0
+        self.observer = None                 # a tracer told of traps, xRETs and CSR writes ...
+        self.observing = 0                   # ... while this is set (observe.py)
         # The debugger's side of the triggers (trigger.py): its breakpoints, what is armed,
         # and why the hart stopped for it. Kept across a reset (the guest does not own them).
         self.breakpoint_count = 0
