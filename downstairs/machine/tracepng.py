@@ -50,7 +50,7 @@ FONT = {
 }
 COLORS = {"M-mode": (214, 69, 65), "S-mode": (66, 110, 200), "U-mode": (76, 166, 92)}
 BACKGROUND, INK, GRID, TICK = (250, 250, 247), (30, 30, 30), (225, 225, 220), (120, 40, 40)
-ROW, LABELS, SCALE = 22, 300, 2          # row height, label column width, font scale
+ROW, LABELS, SCALE = 22, 360, 2          # row height, label column width, font scale
 
 
 class Canvas:
@@ -98,7 +98,8 @@ def color_of(name: str):
 
 def rows_of(events: list[dict]) -> list[tuple[tuple[int, int], str]]:
     """The threads that have spans or instants, in the processes' sort order then by thread,
-    with their names."""
+    with their labels: the thread's name ("hart 0"), with its process's before it when another
+    process has a thread of that name ("SBI calls: hart 0")."""
     names, order, used = {}, {}, set()
     for e in events:
         if e["ph"] == "M" and e["name"] == "thread_name":
@@ -110,7 +111,12 @@ def rows_of(events: list[dict]) -> list[tuple[tuple[int, int], str]]:
         elif e["ph"] in "Xi":
             used.add((e["pid"], e["tid"]))
     keys = sorted(used, key=lambda k: (order.get(k[0], k[0]), k[1]))
-    return [(key, f"{names.get((key[0], None), '')}: {names.get(key, key[1])}") for key in keys]
+    rows, seen = [], set()
+    for key in keys:                         # a thread's name, and its process's when it repeats
+        label = str(names.get(key, key[1]))
+        rows.append((key, f"{names.get((key[0], None), '')}: {label}" if label in seen else label))
+        seen.add(label)
+    return rows
 
 
 def draw(trace: dict, width: int = 1600) -> Canvas:
