@@ -81,12 +81,20 @@ class Emulator:
             self.proc.communicate()
 
 
-def gdb_batch(program, port: int, script: pathlib.Path) -> str:
-    """gdb-multiarch -batch on `program`'s symbols, connected to :port, running `script`."""
+def gdb_command(program, port: int, commands: list[str]) -> list[str]:
+    """gdb-multiarch -batch on `program`'s symbols, connected to :port, then `commands`
+    (each a gdb command line, or "-x FILE" for a script)."""
     need(GDB)
-    result = subprocess.run([GDB, "-batch", "-nx", "-ex", "set tcp connect-timeout 60",
-                             "-ex", f"target remote :{port}", "-x", str(script), str(program)],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    line = [GDB, "-batch", "-nx", "-ex", "set tcp connect-timeout 60", "-ex", f"target remote :{port}"]
+    for command in commands:
+        line += command.split(" ", 1) if command.startswith("-x ") else ["-ex", command]
+    return line + [str(program)]
+
+
+def gdb_batch(program, port: int, commands: list[str]) -> str:
+    """What gdb prints running `commands` (gdb_command) to its end."""
+    result = subprocess.run(gdb_command(program, port, commands), stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=TIMEOUT)
     return result.stdout + result.stderr
 
 
@@ -94,7 +102,7 @@ def session(emulator: list[str], command, program, script) -> tuple[str, int | N
     """Run one emulator under gdb with `script`: (gdb's output, emulator status, console)."""
     port = free_port()
     with Emulator(command(emulator, port)) as machine:
-        printed = gdb_batch(program, port, script)
+        printed = gdb_batch(program, port, [f"-x {script}"])
         status, console = machine.finish()
     return printed, status, console
 
@@ -178,11 +186,7 @@ def test_a_dropped_gdb_leaves_the_machine_running():
     elf = debuggee()
     port = free_port()
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
-        gdb = subprocess.Popen([GDB, "-nx", "-batch", "-ex", "set tcp connect-timeout 60", "-ex", f"target remote :{port}",
-                                "-ex", "break square", "-ex", "continue", "-ex", "shell kill -9 $PPID",
-                                str(elf)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-        gdb.communicate(timeout=TIMEOUT)
+        gdb_batch(elf, port, ["break square", "continue", "shell kill -9 $PPID"])
         status, console = machine.finish()
     assert status == 0, console
     assert "RESULT PASS" in console
@@ -193,9 +197,7 @@ def test_kill_ends_the_run_and_the_port_is_free_again():
     elf = debuggee()
     port = free_port()
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
-        printed = subprocess.run([GDB, "-nx", "-batch", "-ex", "set tcp connect-timeout 60", "-ex", f"target remote :{port}",
-                                  "-ex", "kill", str(elf)], capture_output=True, text=True,
-                                 timeout=TIMEOUT).stdout
+        printed = gdb_batch(elf, port, ["kill"])
         status, console = machine.finish()
     assert "[Inferior 1 (process 1) killed]" in printed
     assert status == 0 and "Traceback" not in console
@@ -212,12 +214,9 @@ def test_more_hardware_watchpoints_than_triggers_are_refused():
     elf = debuggee()
     port = free_port()
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
-        printed = subprocess.run([GDB, "-nx", "-batch", "-ex", "set tcp connect-timeout 60", "-ex", f"target remote :{port}",
-                                  "-ex", "watch counter", "-ex", "watch watched", "-ex", "rwatch hold",
-                                  "-ex", "continue", "-ex", "delete", "-ex", "continue", str(elf)],
-                                 capture_output=True, text=True, timeout=TIMEOUT)
+        out = gdb_batch(elf, port, ["watch counter", "watch watched", "rwatch hold", "continue",
+                                    "delete", "continue"])
         status, console = machine.finish()
-    out = printed.stdout + printed.stderr
     assert "Could not insert hardware watchpoint" in out, out
     assert "You may have requested too many hardware breakpoints/watchpoints." in out
     assert status == 0 and "RESULT PASS" in console
