@@ -117,6 +117,7 @@ class GdbServer:
         self.stop_thread = 0             # the hart the last stop reply named
         self.inserted: set[tuple[int, int, int]] = set()   # (Z type, address, kind)
         self.waiting_for_stop = False    # gdb resumed the machine and waits for a stop reply
+        self.only: int | None = None     # the one hart the next continue lets run (vCont;c:pP.T)
 
     def attach(self, machine, engine) -> None:
         """The machine to serve (built, not yet running) and the engine running its harts."""
@@ -144,10 +145,11 @@ class GdbServer:
             if machine.paused:
                 action = self.converse()
                 if action == KILL:
-                    return 0
+                    return 0 if machine.exit_status is None else machine.exit_status
                 if action == STEP:
                     continue
-                machine.resume()
+                machine.resume(self.only)
+                self.only = None
                 if b"\x03" in self.received:          # Ctrl-C right behind the resume
                     self.received = self.received.replace(b"\x03", b"")
                     machine.pause()
@@ -198,12 +200,17 @@ class GdbServer:
 
     def converse(self) -> str:
         """While the machine is stopped: answer gdb's packets until one resumes it. Returns
-        CONTINUE (also after a detach or a dropped connection), STEP (done, reported) or KILL."""
+        CONTINUE (also after a detach or a dropped connection), STEP (done, reported) or KILL
+        (also when a signal ended the run meanwhile: Machine.power_off)."""
         while True:
             if self.conn is None:
-                self.accept()                          # -S, or gdb left: wait for one
+                if not self.wait_readable(self.listener):   # -S, or gdb left: wait for one
+                    return KILL
+                self.accept()
             packet = self.next_packet()
             if packet is None:
+                if self.machine.exit_status is not None:
+                    return KILL
                 self.disconnected()
                 return CONTINUE
             if packet == b"\x03":
@@ -230,6 +237,8 @@ class GdbServer:
                         if sent.lower() != checksum(data):
                             continue
                     return data
+            if not self.wait_readable(self.conn):
+                return None
             try:
                 chunk = self.conn.recv(4096)
             except OSError:
@@ -237,6 +246,15 @@ class GdbServer:
             if not chunk:
                 return None
             self.received += chunk
+
+    def wait_readable(self, sock) -> bool:
+        """Wait for `sock` to have something to read; False if the run ended meanwhile (a
+        signal: SIGTERM, SIGHUP while the machine waits for gdb)."""
+        while self.machine.exit_status is None:
+            ready, _, _ = select.select([sock], [], [], 0.1)
+            if ready:
+                return True
+        return False
 
     def send(self, text: str | bytes) -> None:
         """Send one packet (gdb's + is not waited for: TCP does not lose it)."""
@@ -345,10 +363,13 @@ class GdbServer:
         if packet == "vCont?":
             self.send("vCont;c;C;s;S")
         elif packet.startswith("vCont;"):
-            for action in packet[6:].split(";"):
-                verb, _, thread = action.partition(":")
+            actions = [action.partition(":") for action in packet[6:].split(";")]
+            for verb, _, thread in actions:
                 if verb[:1] in ("s", "S"):
                     return self.resume(self.thread_index(thread) if thread else self.g_thread)
+            named = [thread for _, _, thread in actions if thread and not thread.endswith("-1")]
+            if len(named) == len(actions) == 1:             # c:p1.1: that hart alone (gdb's
+                self.only = self.thread_index(named[0])     # step over a breakpoint)
             return self.resume(None)
         elif packet.startswith("vKill"):
             self.send("OK")

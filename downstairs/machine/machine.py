@@ -80,6 +80,7 @@ class Machine:
         self.exit_status: int | None = None      # set when the guest powers off
         self.paused = False                      # a debugger stopped the run, or a hart halted for it
         self.turn = 0                            # whose slice is next when run() (re)starts
+        self.only: int | None = None             # the one hart a debugger lets run, until a pause
         self.reset_requested = False
         self.no_reboot = no_reboot
         self.reset_pc = self.harts[0].pc if reset_pc is None else reset_pc
@@ -249,9 +250,11 @@ class Machine:
         """A debugger's stop request (gdb's Ctrl-C): run() returns PAUSED after this slice."""
         self.paused = True
 
-    def resume(self) -> None:
-        """The debugger lets the machine go on: no pause, no hart halted."""
+    def resume(self, only: int | None = None) -> None:
+        """The debugger lets the machine go on: no pause, no hart halted; every hart runs, or
+        until the next pause only hart `only` (gdb continuing one thread)."""
         self.paused = False
+        self.only = only
         for hart in self.harts:
             hart.halt = 0
 
@@ -279,6 +282,8 @@ class Machine:
         while self.exit_status is None and not self.paused:
             busy = first > 0                     # a partial round cannot tell all harts sleep
             for index in range(first, len(self.harts)):     # after a pause: the next hart's turn
+                if self.only is not None and index != self.only:
+                    continue
                 hart = self.harts[index]
                 self.deliver_interrupts(index, hart)
                 self.current, self.slice_start = hart, hart.instret
@@ -290,8 +295,9 @@ class Machine:
                 busy = busy or not hart.waiting
                 if hart.halt:
                     self.paused = True
-                if self.exit_status is not None or self.reset_requested or self.paused:
+                if self.paused:
                     self.turn = (index + 1) % len(self.harts)
+                if self.exit_status is not None or self.reset_requested or self.paused:
                     break
             first = 0
             if self.reset_requested:
