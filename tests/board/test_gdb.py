@@ -14,13 +14,13 @@ without telling gdb (gdb says "Remote connection closed"); ours sends the exit s
 says "[Inferior 1 (process 1) exited with code 01]"). Nothing else is.
 """
 
-import os
 import pathlib
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pexpect
 import pytest
@@ -44,6 +44,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port (the kernel's table: state 0A is LISTEN)."""
+    with open("/proc/net/tcp") as table:
+        return any(f":{port:04X} " in line and line.split()[3] == "0A" for line in table)
 
 
 def debuggee() -> pathlib.Path:
@@ -257,3 +263,17 @@ def test_linux_script_prints_what_it_prints_on_qemu():
     assert "Breakpoint 1, 0x" in ours and "in start_kernel ()" in ours
     assert "Linux version 6.1" in ours and "Hardware watchpoint 3: *(long *)&jiffies" in ours
     assert status == 0 and "Traceback" not in console
+
+
+def test_sigterm_while_waiting_for_gdb_ends_the_run():
+    """-S with nobody connected: SIGTERM still ends the run, with QEMU's message and 143."""
+    elf = debuggee()
+    port = free_port()
+    with Emulator(baremetal_command(OURS, elf, port)) as machine:
+        deadline = time.monotonic() + 60
+        while not listening(port) and time.monotonic() < deadline:
+            time.sleep(0.05)                         # the process starting up (no gdb to wait for)
+        machine.proc.send_signal(signal.SIGTERM)
+        status, console = machine.finish(timeout=60)
+    assert status == 143, console
+    assert "terminating on signal 15" in console and "Traceback" not in console

@@ -12,7 +12,6 @@ devices, the SBI calls; the same -icount run gives the same file.
 """
 
 import json
-import pathlib
 import struct
 import subprocess
 import sys
