@@ -45,9 +45,11 @@ def csr_names() -> dict[int, str]:
     for stem, first, index, count in FAMILIES:
         for k in range(count):
             names[first + k] = f"{stem}{index + k}"
+    stems = tuple(stem for stem, _, _, _ in FAMILIES)
     for constant, number in vars(consts).items():
-        if constant.startswith("CSR_") and not constant[-1].isdigit():
-            names[number] = constant[4:].lower()
+        name = constant[4:].lower()
+        if constant.startswith("CSR_") and not name.startswith(stems):   # a family's ends: above
+            names[number] = name
     return names
 
 

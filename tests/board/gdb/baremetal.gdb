@@ -27,6 +27,9 @@ watch counter
 continue
 continue
 delete
+# the debug triggers as M-mode sees them (gdb's own are taken out while the machine is stopped)
+p/x $tdata1
+p $tinfo
 set $mscratch = 0x1234
 p/x $mscratch
 set $fa0 = 1.5
