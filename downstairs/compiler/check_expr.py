@@ -330,10 +330,11 @@ class ExprChecker:
         raise self.err(node, f"{name}() cannot be called here")
 
     def address_of(self, node):
-        """addr(x): the address (u64) of a record or array (a variable, field or element) or of
-        a function; calls[node] says which: ("addr", "place") or ("addr", Func)."""
+        """addr(x): the address (u64) of a record or array (a variable, field or element), of
+        a function, or of a bytes value's first byte; calls[node] says which: ("addr",
+        "place"), ("addr", Func) or ("addr", "bytes")."""
         if len(node.args) != 1:
-            raise self.err(node, "addr() takes one record, array or function")
+            raise self.err(node, "addr() takes one record, array, function or bytes value")
         arg = node.args[0]
         if isinstance(arg, (ast.Name, ast.Attribute)) and not (isinstance(arg, ast.Attribute) and self.is_field(arg)):
             sym = self.lookup(arg)
@@ -342,7 +343,10 @@ class ExprChecker:
                 self.calls[node] = ("addr", sym)
                 return T.U64
         ty = self.expr(arg)
-        if ty.copyable or ty is T.BYTES:
-            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays and functions have an address")
+        if ty is T.BYTES:
+            self.calls[node] = ("addr", "bytes")
+            return T.U64
+        if ty.copyable:
+            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays, functions and bytes have an address")
         self.calls[node] = ("addr", "place")
         return T.U64

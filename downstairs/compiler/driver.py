@@ -1,15 +1,16 @@
 """The compiler driver: runs the passes in order and lays the program out in memory.
 
-  modules -> check -> ownership -> lower -> licm, strength -> select -> regalloc -> asm -> elf
+  modules -> check -> ownership -> lower -> inline -> licm, strength -> select -> regalloc -> jumps -> asm -> elf
 
 Memory layout (from `base`, 0x80000000 by default: where QEMU's virt board starts RAM and
 where its reset code jumps with -bios none):
   _start        entry code (entry.py): each hart's sp, the trap vectors, zero .bss, call the entry
   functions     each 4-byte aligned; a function marked @at(ADDR) sits at exactly ADDR
   routines      the compiler's own: trap entries, trap_return, the helper intrinsics (entry.py)
-  bytes         the byte-string constants, as [u64 length][bytes]
+  bytes         the byte-string constants, as [u64 length][bytes], each 8-aligned
   .data         globals with a nonzero initial value; then globals placed with at(ADDR, ...)
-  .bss          zero-initialised globals, then one stack per hart (__stacks .. __image_end)
+  .bss          zero-initialised globals (the entry code zeroes them), then the noinit(...)
+                globals (it does not), then one stack per hart (__stacks .. __image_end)
 """
 
 import struct
@@ -19,6 +20,8 @@ from downstairs.compiler.asm import Assembler
 from downstairs.compiler.entry import ENTRY_NAMES, Boot, helper, start_code, trap_entry, trap_return
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
+from downstairs.compiler.inline import inline_calls
+from downstairs.compiler.jumps import tidy
 from downstairs.compiler.licm import hoist
 from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
@@ -157,12 +160,14 @@ def layout_program(path: str, options: Options) -> Image:
     entry_symbol = boot.main if boot else None
     harts, stack = (boot.harts, boot.stack) if boot else (1, options.stack_size)
     irfs = lower_program(program)
+    inline_calls(irfs, {f.symbol for f in program.funcs if not (f.trap or f.boot or f.address is not None)
+                        and (f.ftype.result is T.VOID or T.is_scalar(f.ftype.result))})
     for irf in irfs:
         hoist(irf)
         reduce(irf)
     placed = sorted((f for f in irfs if f.address is not None), key=lambda f: f.address)
     for irf in [f for f in irfs if f.address is None] + placed:
-        code = allocate(select_function(irf), irf.frame_size)
+        code = tidy(allocate(select_function(irf), irf.frame_size))
         if irf.address is not None:
             asm.org(irf.address)
         asm.align(4)
@@ -202,8 +207,8 @@ def layout_program(path: str, options: Options) -> Image:
         listing.append("")
         assemble(asm, lines, listing)
         asm.label(symbol + ".end")
-    asm.align(8)
     for k, blob in enumerate(program.bytes_consts):
+        asm.align(8)                          # addr(b) is 8-aligned: word loads can read it
         asm.label(f".bytes.{k}")
         asm.data(struct.pack("<Q", len(blob)) + blob)
     asm.align(max(16, options.data_align))
@@ -225,7 +230,8 @@ def layout_program(path: str, options: Options) -> Image:
             asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
         else:
             asm.data(bytes(var.ty.size))        # at a fixed address: zeros in the image itself
-    bss = [v for v in program.globals if v.address is None and not v.init]
+    bss = [v for v in program.globals if v.address is None and not v.init and not v.noinit]
+    unzeroed = [v for v in program.globals if v.noinit]
     asm.align(16)
     asm.label("__data_end")
     symbols: dict[str, int] = {}
@@ -242,9 +248,15 @@ def layout_program(path: str, options: Options) -> Image:
         symbols[var.symbol] = pos
         pos += var.ty.size
     bss_end = bss_addr + (pos - bss_addr + 63) // 64 * 64    # the entry code zeroes 64 bytes a turn
+    pos = bss_end
+    for var in unzeroed:                      # noinit(...): after .bss, left as it is
+        pos = (pos + var.ty.align - 1) // var.ty.align * var.ty.align
+        symbols[var.symbol] = pos
+        pos += var.ty.size
+    stacks = (pos + 15) // 16 * 16
     symbols["__bss_start"], symbols["__bss_end"] = bss_addr, bss_end
-    symbols["__stacks"], symbols["__stack_top"] = bss_end, bss_end + stack     # hart 0's stack top
-    symbols["__image_start"], symbols["__image_end"] = options.base, bss_end + harts * stack
+    symbols["__stacks"], symbols["__stack_top"] = stacks, stacks + stack     # hart 0's stack top
+    symbols["__image_start"], symbols["__image_end"] = options.base, stacks + harts * stack
     if symbols["__image_end"] > 1 << 64:
         raise CompileError(f"the program and its {harts} x {stack:#x}-byte stacks do not fit "
                            f"below the top of the address space from {options.base:#x}", path)
@@ -263,6 +275,6 @@ def layout_program(path: str, options: Options) -> Image:
     entry = options.base if entry_symbol else (symbols[irfs[0].symbol] if irfs else options.base)
     lines = sorted(((symbols[label], path, line) for label, path, line in marks), key=lambda mark: mark[0])
     return Image(options.base, blob[:split], symbols["__data_start"], blob[split:], bss_addr,
-                 bss_end - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
+                 stacks - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
                  "\n".join(listing) + "\n", lines)
 

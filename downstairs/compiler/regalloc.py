@@ -6,10 +6,16 @@
 3. Linear scan in order of start. An interval that lives across a call gets a callee-saved
    register (s0..s11, psABI); others prefer the caller-saved t0..t4, a0..a7, and first of all
    the register a move or the calling convention hints at. When none is free, the interval
-   that ends last is spilled to a stack slot (slots are reused once their interval is over).
+   that is cheapest to keep out of a register goes: the fewest uses, a use in a loop counting
+   8 times one outside (and 8 times more per loop around it), a constant (one `li`/`la`)
+   counting half, as it is made again where used instead of loaded (rematerialised); an equal
+   cost spills the one that ends last. A spilled value gets a stack slot (slots are reused once
+   their interval is over).
 4. Rewrite: spilled values go through the scratch registers t5/t6; the pseudo-instructions
    become the psABI sequences: arguments in a0..a7 (a parallel move), result in a0, a
-   prologue that saves ra and the callee-saved registers used, an epilogue at each return.
+   prologue that saves ra and the callee-saved registers used, an epilogue at each return. A
+   call whose result is returned at once is a tail call: the epilogue, then `tail` (a jump),
+   and the callee's `ret` returns to this function's caller.
 
 Frame, from sp upwards: spill slots, saved registers, the function's records and arrays; the
 size is a multiple of 16 (psABI stack alignment).
@@ -25,6 +31,7 @@ CALLEE = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s1
 ARGS = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]
 BRANCHES = {"beq", "bne", "blt", "bge", "bltu", "bgeu"}
 CALLS = {"call", "ecall"}
+REMAT = "remat"                        # where a constant made again at each use "lives"
 
 
 def defs_uses(mi):
@@ -171,10 +178,50 @@ def hints(code):
     return found
 
 
+def loop_depths(code) -> list[int]:
+    """How many loops each instruction is in (a loop: a label and the last jump back to it)."""
+    at = {mi.args[0]: i for i, mi in enumerate(code) if mi.op == "label"}
+    last: dict[int, int] = {}
+    for i, mi in enumerate(code):
+        target = mi.args[2] if mi.op in BRANCHES else mi.args[0] if mi.op == "j" else None
+        if target in at and at[target] < i:
+            last[at[target]] = i
+    depth = [0] * len(code)
+    for top, bottom in last.items():
+        for k in range(top, bottom + 1):
+            depth[k] += 1
+    return depth
+
+
+def constants(code) -> dict[int, MI]:
+    """The values that are one constant (written once, by `li` or `la`): they can be made again
+    where they are used instead of living in a register or a slot."""
+    writes: dict[int, list] = {}
+    for mi in code:
+        for d in defs_uses(mi)[0]:
+            writes.setdefault(d, []).append(mi)
+    return {v: mis[0] for v, mis in writes.items() if len(mis) == 1 and mis[0].op in ("li", "la")}
+
+
+def spill_costs(code, remat) -> dict[int, float]:
+    """What keeping each value out of a register costs: its uses and writes, 8**loop depth each
+    (a rematerialised constant's half, and nothing for its one write)."""
+    cost: dict[int, float] = {}
+    for mi, depth in zip(code, loop_depths(code)):
+        defs, uses = defs_uses(mi)
+        for v in uses + defs:
+            cost[v] = cost.get(v, 0) + 8 ** min(depth, 6)
+    for v, mi in remat.items():
+        cost[v] = (cost[v] - 8 ** 0) / 2
+    return cost
+
+
 def linear_scan(code):
-    """vreg number -> register name or spill slot number (int)."""
+    """vreg number -> register name, spill slot number (int) or REMAT."""
     start, end = intervals(code)
     wants = hints(code)
+    remat = constants(code)
+    cost = spill_costs(code, remat)
     calls = [2 * i for i, mi in enumerate(code) if mi.op in CALLS]
     order = sorted(start, key=lambda v: (start[v], v))
     where: dict[int, object] = {}
@@ -188,6 +235,13 @@ def linear_scan(code):
         nonlocal slots
         slots += 1
         return slots - 1
+
+    def spill(v, since_before):    # a slot for v's interval (one free all along), or none
+        if v in remat:
+            where[v] = REMAT
+        else:
+            where[v] = fresh_slot() if since_before or not free_slots else free_slots.pop()
+            spilled.append(v)
 
     for v in order:
         for a in list(active):
@@ -209,17 +263,15 @@ def linear_scan(code):
             active.append(v)
             continue
         victims = [a for a in active if where[a] in pool]
-        victim = max(victims, key=lambda a: end[a]) if victims else None
-        if victim is not None and end[victim] > end[v]:
+        victim = min(victims, key=lambda a: (cost[a], -end[a])) if victims else None
+        if victim is not None and (cost[victim], -end[victim]) < (cost[v], -end[v]):
             # the victim lived in a register since its start: it needs a slot free all along
             where[v] = where[victim]
-            where[victim] = fresh_slot()
             active.remove(victim)
             active.append(v)
-            spilled.append(victim)
+            spill(victim, True)
         else:
-            where[v] = free_slots.pop() if free_slots else fresh_slot()
-            spilled.append(v)
+            spill(v, False)
     return where, slots
 
 
@@ -242,6 +294,22 @@ def parallel_move(moves, line):
     return out + [MI("li", d, 0, line=line) for d in zeros]
 
 
+def tail_calls(code, frame_storage) -> set[int]:
+    """The calls whose result, if any, the function returns straight away: the callee can
+    return to this function's caller (`tail`), unless this function's stack storage, which
+    the callee may have been given the address of, must outlive the call."""
+    if frame_storage:
+        return set()
+    found = set()
+    for i, mi in enumerate(code[:-1]):
+        after = code[i + 1]
+        if mi.op == "call" and not isinstance(mi.args[0], list) and after.op == "ret" and len(after.args) == 1 \
+                and (after.args[0] is None or (isinstance(after.args[0], V) and isinstance(mi.args[0], V)
+                                               and after.args[0].n == mi.args[0].n)):
+            found.add(i)
+    return found
+
+
 def allocate(code, frame_storage):
     """The function's final instructions with physical registers: dead code removed,
     registers assigned, the frame (spill slots, saved registers, `frame_storage` bytes of
@@ -249,14 +317,17 @@ def allocate(code, frame_storage):
     code = remove_dead(code)
     where, nslots = linear_scan(code)
     used = sorted({r for r in where.values() if isinstance(r, str) and r in CALLEE}, key=CALLEE.index)
-    leaf = not any(mi.op == "call" for mi in code)
+    tails = tail_calls(code, frame_storage)
+    leaf = all(mi.op != "call" or i in tails for i, mi in enumerate(code))
     saved = ([] if leaf else ["ra"]) + used
     save_at = {r: 8 * (nslots + k) for k, r in enumerate(saved)}
     storage_base = (8 * (nslots + len(saved)) + 15) // 16 * 16
     total = (storage_base + frame_storage + 15) // 16 * 16
     out: list[MI] = []
 
-    def loc(x):               # where a value lives: a register name, a slot number, or x0 if unused
+    remat = constants(code)
+
+    def loc(x):               # where a value lives: a register name, a slot number, REMAT, or x0 if unused
         return where.get(x.n, "zero") if isinstance(x, V) else x
 
     def slot(x):              # the sp offset of a spilled value's slot
@@ -265,6 +336,15 @@ def allocate(code, frame_storage):
     def emit(op, *args, line=0):
         out.append(MI(op, *args, line=line))
 
+    def held(x):              # whether x is in a register (not in a slot, not made at each use)
+        return not isinstance(loc(x), int) and loc(x) != REMAT
+
+    def fetch(reg, x, line):  # bring a value that is not in a register into reg
+        if loc(x) == REMAT:
+            emit(remat[x.n].op, reg, remat[x.n].args[1], line=line)
+        else:
+            emit("ld", reg, "sp", slot(x), line=line)
+
     def adjust_sp(amount, line):   # sp += amount, through t0 if it does not fit 12 bits
         if fits12(amount):
             emit("addi", "sp", "sp", amount, line=line)
@@ -272,7 +352,13 @@ def allocate(code, frame_storage):
             emit("li", "t0", abs(amount), line=line)
             emit("sub" if amount < 0 else "add", "sp", "sp", "t0", line=line)
 
-    for mi in code:
+    def epilogue(line):       # the callee-saved registers and ra back, the frame gone
+        for r in saved:
+            emit("ld", r, "sp", save_at[r], line=line)
+        if total:
+            adjust_sp(total, line)
+
+    for i, mi in enumerate(code):
         op, args, line = mi.op, mi.args, mi.line
         if op == "params":
             if total:
@@ -289,11 +375,15 @@ def allocate(code, frame_storage):
         elif op in CALLS:
             dest, srcs = args[0], args[-1]
             targets = ARGS[:len(srcs)] if op == "call" else ["a7", "a0", "a1", "a2"]
-            regs = [(t, loc(s)) for t, s in zip(targets, srcs) if not isinstance(loc(s), int)]
+            regs = [(t, loc(s)) for t, s in zip(targets, srcs) if held(s)]
             out.extend(parallel_move(regs, line))
             for t, s in zip(targets, srcs):
-                if isinstance(loc(s), int):
-                    emit("ld", t, "sp", slot(s), line=line)
+                if not held(s):
+                    fetch(t, s, line)
+            if i in tails:                        # the callee returns for this function
+                epilogue(line)
+                emit("tail", args[1], line=line)
+                continue
             emit("call", args[1], line=line) if op == "call" else emit("ecall", line=line)
             if isinstance(dest, list):           # a record result in a0, a1: spills first, then moves
                 live = [(d, ARGS[k]) for k, d in enumerate(dest) if d.n in where]
@@ -306,22 +396,20 @@ def allocate(code, frame_storage):
                     emit("sd", "a0", "sp", slot(dest), line=line)
                 elif loc(dest) != "a0":
                     emit("mv", loc(dest), "a0", line=line)
+        elif op == "ret" and i - 1 in tails:
+            continue                              # the tail call returned for us
         elif op == "ret":
             if len(args) == 2:                   # a record's two words: moves first, then reloads
-                out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args)
-                                          if not isinstance(loc(a), int)], line))
+                out.extend(parallel_move([(ARGS[k], loc(a)) for k, a in enumerate(args) if held(a)], line))
                 for k, a in enumerate(args):
-                    if isinstance(loc(a), int):
-                        emit("ld", ARGS[k], "sp", slot(a), line=line)
+                    if not held(a):
+                        fetch(ARGS[k], a, line)
             elif args[0] is not None:
-                if isinstance(loc(args[0]), int):
-                    emit("ld", "a0", "sp", slot(args[0]), line=line)
+                if not held(args[0]):
+                    fetch("a0", args[0], line)
                 elif loc(args[0]) != "a0":
                     emit("mv", "a0", loc(args[0]), line=line)
-            for r in saved:
-                emit("ld", r, "sp", save_at[r], line=line)
-            if total:
-                adjust_sp(total, line)
+            epilogue(line)
             emit("ret", line=line)
         else:
             fmt = FORMAT[op]
@@ -329,16 +417,18 @@ def allocate(code, frame_storage):
             scratch = ["t5", "t6"]
             loaded = {}
             store = None
+            if op in ("li", "la") and loc(args[0]) == REMAT:
+                continue                          # made where it is used instead
             for k, ch in enumerate(fmt):
                 x = args[k]
                 if not isinstance(x, V):
                     continue
                 place = loc(x)
                 if ch == "s":
-                    if isinstance(place, int):
+                    if not held(x):
                         if x.n not in loaded:
                             loaded[x.n] = scratch.pop(0)
-                            emit("ld", loaded[x.n], "sp", slot(x), line=line)
+                            fetch(loaded[x.n], x, line)
                         place = loaded[x.n]
                     new[k] = place
                 elif ch == "d":

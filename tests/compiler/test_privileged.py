@@ -142,7 +142,7 @@ ERRORS = [
     ("@entry(harts=2, secondary=nothing)\ndef main() -> None:\n    pass\n", "secondary='nothing'"),
     ("f = TrapFrame()\n@entry(harts=1)\ndef main() -> None:\n    trap_return(f)\n",
      "needs the program's one trap handler"),
-    ("@entry(harts=1)\ndef main() -> None:\n    x: u64 = 1\n    y = addr(x)\n", "only records, arrays and functions"),
+    ("@entry(harts=1)\ndef main() -> None:\n    x: u64 = 1\n    y = addr(x)\n", "only records, arrays, functions and bytes"),
 ]
 
 

@@ -227,6 +227,13 @@ def at(address: int, value=None):
     return mark
 
 
+def noinit(value):
+    """`name = noinit(array(T, n))` or `noinit(Record())`: a global the entry code does not zero
+    (compiled code: its bytes are whatever memory held until the program writes them; on the
+    host the value itself, zeros)."""
+    return value
+
+
 def external(func):
     """A function defined outside the program (in C, in ROM): compiled code calls the address
     given with `--symbol NAME=ADDRESS`; on the host the Python body runs as its model."""
@@ -392,7 +399,8 @@ def hart_id() -> int:
 
 
 def addr(thing) -> int:
-    """The address of a record, an array or a function (on the host: a stable made-up one)."""
+    """The address of a record, an array, a function or a bytes value's first byte (on the
+    host: a stable made-up one)."""
     return host.MACHINE.address_of(thing)
 
 

@@ -193,8 +193,15 @@ class HostMachine:
 
     def address_of(self, thing) -> int:
         """A stable made-up address for a function, record or array; a record's or array's
-        bytes then live at it (Held), so loads, stores and atomics there act on the object."""
+        bytes then live at it (Held), so loads, stores and atomics there act on the object.
+        A bytes value's are copied there (it cannot change)."""
         key = id(thing)
+        if key not in self.addresses and isinstance(thing, bytes):
+            self.addresses[key] = self.next_address
+            self.things[self.next_address] = thing
+            for k, byte in enumerate(thing):
+                self.memory[self.next_address + k] = byte
+            self.next_address += (len(thing) + 0xFFF) // 0x1000 * 0x1000 or 0x1000
         if key not in self.addresses:
             size = 8 if callable(thing) and not hasattr(thing, "__record_fields__") else layout_of(thing)[0]
             self.addresses[key] = self.next_address
@@ -301,7 +308,9 @@ MACHINE = HostMachine()
 
 
 def reset(echo=None) -> HostMachine:
-    """A fresh machine for the next host run (its UART output also to `echo`, if given)."""
+    """A fresh machine for the next host run (its UART output also to `echo`, if given), with
+    no trap handlers until the next program's @machine_trap/@supervisor_trap registers one."""
     global MACHINE
     MACHINE = HostMachine(echo)
+    TRAP_HANDLERS[PRV_M] = TRAP_HANDLERS[PRV_S] = None
     return MACHINE
