@@ -12,7 +12,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     python3 python3-venv python3-dev gcc make \
     qemu-system-misc qemu-system-x86 qemu-user qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
-    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 \
+    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 gdb-multiarch \
     qemu-system-common lz4 binutils util-linux libc6-dev \
     linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross make flex bison bc libssl-dev libelf-dev xz-utils faketime >/dev/null
 python3 -m venv .venv

@@ -1,7 +1,8 @@
 """The instruction cycle: fetch, decode, execute, retire, one instruction at a time.
 
 RV64I (Unprivileged ISA chapters 2 and 5), M (7), A (8, in atomic.py), C (16, expanded by
-compressed.py), F and D (11, 12, in fpu.py over softfloat.py), Zicsr (9, in csr.py),
+compressed.py), F and D (11, 12, in fpu.py over softfloat.py), B (Zba Zbb Zbc Zbs, in
+bitmanip.py), Zicsr (9, in csr.py),
 Zifencei (3) and the privileged instructions ecall, ebreak, mret, sret, wfi and sfence.vma
 (privileged spec 3.3). Instruction fields follow the base formats of 2.2-2.3; the opcode map
 is table 24.1.
@@ -18,7 +19,7 @@ devices and interrupt wires before the next instruction.
 
 import cython
 
-from downstairs.machine.core import alu, atomic, compressed, csr, fpu, memory, physmem, trap
+from downstairs.machine.core import alu, atomic, bitmanip, compressed, csr, fpu, memory, physmem, trap, trigger
 from downstairs.machine.core.consts import (
     EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
     PRV_M, PRV_S, PRV_U,
@@ -163,6 +164,7 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
     funct7: cython.int = insn >> 25
     imm: cython.ulonglong = alu.sext(insn >> 20, 12)              # the I-type immediate
     op: cython.int = I_ILLEGAL
+    kind: cython.int
     if insn == RVC_ILLEGAL:
         op = I_ILLEGAL
     elif opcode == OP_IMM:
@@ -235,6 +237,12 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
         op = I_SYSTEM if funct3 != 4 else I_ILLEGAL
     else:
         op = I_FP                                              # fpu.execute decides, or traps
+    if op == I_ILLEGAL and insn != RVC_ILLEGAL:
+        kind = bitmanip.decode(insn)                           # the B extension's ops live
+        if kind != bitmanip.NOT_B:                             # in OP's unused corners
+            op = I_BITMANIP
+            funct3 = kind                                      # which one, for bitmanip.execute
+            imm = (insn >> 20) & 63                            # its shift amount, if any
     h.dc_tag[slot] = tag
     h.dc_offset[slot] = offset
     if offset != DC_UNCACHED:
@@ -254,15 +262,23 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
 
 def fetch(h: Hart, pc: cython.ulonglong, slot: cython.int) -> cython.int:
     """A decoded-instruction cache miss at pc: fetch and decode the instruction into `slot`
-    and return it. One that cannot be cached (on a device, straddling two pages, or watched)
-    is decoded into the spare slot DC_SIZE instead. -1 after a fetch fault (already taken)."""
+    and return it. One that cannot be cached (on a device, straddling two pages, or watched
+    by a breakpoint or trigger, which must see every time it runs) is decoded into the spare
+    slot DC_SIZE instead. -1 after a fetch fault, or a trigger or breakpoint that fired
+    (already taken: h.trapped is set)."""
     vpn: cython.ulonglong = pc >> 12
     index: cython.int = vpn & TLB_INDEX_MASK
+    watched: cython.int = trigger.FETCH_FREE
+    if h.debug_fetch:                                   # a breakpoint or execute trigger is armed
+        watched = trigger.fetch_check(h, pc)
+        if watched == trigger.FETCH_STOPPED:            # it fired: an exception, or a halt
+            return -1
     if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
         memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
         if h.trapped:
             return -1
-    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
+    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE \
+            and watched == trigger.FETCH_FREE:
         offset: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
         decode(h, slot, pc ^ h.ctx_fetch, offset, ram_load(h, offset, 4))
         return slot
@@ -500,6 +516,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                 if h.trapped:
                     break
                 stop = stop or h.stop_on_system
+            elif op == I_BITMANIP:
+                h.x[rd] = bitmanip.execute(h.dc_funct3[slot], a, h.x[h.dc_rs2[slot]], imm)
             elif op == I_FP:
                 h.pc = pc
                 fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP

@@ -15,8 +15,8 @@ from downstairs.isa.encode import (        # the major opcodes (Unprivileged ISA
     STORE, SYSTEM,
 )
 from downstairs.machine.core.consts import (   # what the hot loop and state.pxd use from there
-    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, HPM_COUNTERS, MASK32, MASK64, PMP_COUNT, SIGN64,
-    TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE,
+    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BREAKPOINT_COUNT, HPM_COUNTERS, MASK32, MASK64,
+    PMP_COUNT, SIGN64, TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE, TRIGGER_COUNT,
 )
 
 # What a decoded instruction is (execute.decode). The numbers matter where decode adds
@@ -81,6 +81,7 @@ I_BLT = 52
 I_BGE = 53
 I_BLTU = 54
 I_BGEU = 55
+I_BITMANIP = 56                             # Zba Zbb Zbc Zbs: which one is in funct3 (bitmanip.py)
 
 # The decoded-instruction cache (state.py): DC_SIZE slots, indexed by (pc >> 1) & DC_MASK, and
 # one spare slot, number DC_SIZE, for an instruction that cannot be cached (DC_UNCACHED tag).
@@ -94,7 +95,7 @@ ENUM = (
     [name for name in list(globals()) if name.startswith("I_")]
     + ["LOAD", "MISC_MEM", "OP_IMM", "AUIPC", "OP_IMM_32", "STORE", "AMO", "OP", "LUI",
        "OP_32", "BRANCH", "JALR", "JAL", "SYSTEM", "DC_SIZE", "DC_MASK"]
-    + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS"]           # array sizes in state.pxd
+    + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS", "TRIGGER_COUNT", "BREAKPOINT_COUNT"]   # array sizes
 )
 INT_LITERALS = ["ACCESS_FETCH", "ACCESS_LOAD", "ACCESS_STORE", "TLB_INDEX_MASK"]
 U64_LITERALS = ["MASK32", "MASK64", "SIGN64", "TLB_EMPTY", "UPPER20", "DC_UNCACHED"]
