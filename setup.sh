@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up Downstairs on a fresh Debian 12 machine and boot the default guest.
+# Set up Downstairs on a fresh Debian 12 machine, boot the default guest, then our own system.
 #   Debian packages: the RISC-V cross compiler and QEMU (the peers our machine is checked
 #   against), a C compiler and Python headers for the compiled engine, and what later layers use.
 #   Python: a virtual environment in .venv with Downstairs installed (this builds the
@@ -26,4 +26,5 @@ python3 -m venv .venv
 .venv/bin/downstairs guest build all      # Linux 6.1 twice and an ext2 disk: ~4 min once, cached
 if [ "${1:-}" != "--no-run" ]; then
     .venv/bin/downstairs guest boot           # OpenSBI + Linux on our machine, with a fresh disk
+    .venv/bin/downstairs image run            # our firmware, loader, kernel and tasks, from system.toml
 fi
