@@ -20,8 +20,13 @@ makes by the dozen cost nothing at all.
 The filter is installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once we have received a
 call, only a fatal signal interrupts the caller's wait, so a call parked in the layer ends
 when the layer says (with -ERESTARTSYS when a signal should interrupt it, as on ptrace), and
-a process that signals itself still gets its answer. ptrace (tracer.py) stays attached for
-forks, execs, signals and the TRACE stops.
+a process that signals itself still gets its answer. Before we receive it, though, any
+signal ends the wait with -ERESTARTSYS, and a handler without SA_RESTART would turn that
+into EINTR for a call the layer never saw, even close(2), which Linux never interrupts (a
+shell that lost a close left a pipe open for ever). So at the signal's delivery stop such a
+result becomes -ERESTARTNOINTR: the handler runs, then the call is made again, as if the
+signal had come just before it. ptrace (tracer.py) stays attached for forks, execs, signals
+and the TRACE stops.
 """
 
 import ctypes
@@ -30,11 +35,11 @@ import os
 import select
 import struct
 
-from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
+from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.tracer import (
-    AUDIT_ARCH_X86_64, EVENT_SECCOMP, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, MASK64, PASSED,
-    PTRACE_CONT, PTRACE_SETREGS, PTRACE_SYSCALL, EXIT, RUNNING, THROUGH_LAYER,
-    TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, libc, ptrace,
+    AUDIT_ARCH_X86_64, EVENT_SECCOMP, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, MASK64, ORIG_RAX,
+    PASSED, PTRACE_CONT, PTRACE_PEEKUSER, PTRACE_POKEUSER, PTRACE_SETREGS, PTRACE_SYSCALL, EXIT,
+    RAX, RUNNING, THROUGH_LAYER, TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, libc, ptrace,
 )
 
 # BPF (include/uapi/linux/filter.h, bpf_common.h) and seccomp's return actions
@@ -49,6 +54,7 @@ NOTIF = struct.Struct("<QIIiIQ6Q")                         # struct seccomp_noti
 RESPONSE = struct.Struct("<QqiI")                          # struct seccomp_notif_resp: 24 bytes
 # offsets in struct seccomp_data: nr, arch, instruction pointer, args[6]
 DATA_NR, DATA_ARCH, DATA_ARG3 = 0, 4, 16 + 8 * 3
+ERESTARTNOINTR = 513                                       # include/linux/errno.h: always restarted
 
 _ioctl = libc.ioctl
 _ioctl.restype = ctypes.c_int
@@ -71,10 +77,17 @@ class Response(ctypes.Structure):
                 ("flags", ctypes.c_uint32)]
 
 
-def filter_program(numbers: dict[str, int]) -> bytes:
-    """The BPF program described in the module's doc, as struct sock_filter records."""
+def routes(numbers: dict[str, int]) -> tuple[list[int], list[int]]:
+    """The call numbers the filter lets the host run (ALLOW) and those it stops for ptrace
+    (TRACE), mmap apart; every other number goes to the layer as a notification."""
     allowed = sorted(numbers[n] for n in PASSED if n not in THROUGH_LAYER and n in numbers)
     traced = sorted(numbers[n] for n in THROUGH_LAYER if n != "mmap" and n in numbers)
+    return allowed, traced
+
+
+def filter_program(numbers: dict[str, int]) -> bytes:
+    """The BPF program described in the module's doc, as struct sock_filter records."""
+    allowed, traced = routes(numbers)
     code: list[tuple[int, str | int, str | int, int]] = [
         (BPF_LD_W_ABS, 0, 0, DATA_ARCH),
         (BPF_JEQ_K, 0, "enosys", AUDIT_ARCH_X86_64),
@@ -126,10 +139,14 @@ class SeccompPlatform(Tracer):
         self.response_addr = ctypes.addressof(self.response)
         self.stashed: dict[int, tuple] = {}   # calls of children not adopted yet
         self.program = b""
+        self.not_notified: frozenset[int] = frozenset()   # numbers the filter never sends here
 
     def attach(self, kernel) -> None:
         super().attach(kernel)
-        self.program = filter_program(kernel.arch.numbers)
+        numbers = kernel.arch.numbers
+        self.program = filter_program(numbers)
+        allowed, traced = routes(numbers)
+        self.not_notified = frozenset(allowed + traced + [numbers["mmap"]])
 
     # ---- starting ------------------------------------------------------------------------
 
@@ -236,6 +253,7 @@ class SeccompPlatform(Tracer):
         if process.blocked:
             kernel.unpark(process)                    # its earlier call ended (killed, restarted)
         task.notification, task.number, task.args = ident, number, args
+        task.layer_restart = False
         self.complete(task, kernel.call(process, number, args))
 
     def adopt(self, host_pid: int, parent: Task) -> None:
@@ -249,6 +267,7 @@ class SeccompPlatform(Tracer):
     def complete(self, task: Task, result) -> None:
         if result is BLOCKED or result is NO_RETURN:
             return
+        task.layer_restart = result == -ERESTARTSYS
         if task.notification:
             response = self.response
             response.id = task.notification
@@ -265,6 +284,19 @@ class SeccompPlatform(Tracer):
         regs.rax = result & MASK64
         ptrace(PTRACE_SETREGS, task.host_pid, 0, self.regs_addr)
         ptrace(PTRACE_CONT, task.host_pid)
+
+    def signal_stop(self, task: Task, sig: int) -> None:
+        """A signal is about to be delivered. If it ended a call's wait for us to receive it
+        (-ERESTARTSYS in rax, a notified call, and not our own answer), the call is made
+        again after the handler whatever its SA_RESTART (see the module's doc)."""
+        pid = task.host_pid
+        if task.state == RUNNING and not task.layer_restart:
+            number = ptrace(PTRACE_PEEKUSER, pid, ORIG_RAX) & MASK64
+            if (number != MASK64 and number not in self.not_notified
+                    and ptrace(PTRACE_PEEKUSER, pid, RAX) & MASK64 == -ERESTARTSYS & MASK64):
+                ptrace(PTRACE_POKEUSER, pid, RAX, -ERESTARTNOINTR & MASK64)
+        task.layer_restart = False
+        super().signal_stop(task, sig)
 
     def seccomp_stop(self, task: Task) -> None:
         """A TRACE stop: clone, exec or an mmap the layer must rewrite."""

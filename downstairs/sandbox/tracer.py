@@ -198,6 +198,7 @@ class Task:
         self.exec_fd = -1                    # ... and the host descriptor of its file
         self.new_child = None                # the layer's child of a passed clone
         self.signalled = False               # the layer sent it a signal the host may still hold
+        self.layer_restart = False           # the layer ended its last call with -ERESTARTSYS
 
 
 class Tracer:

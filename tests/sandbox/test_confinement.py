@@ -159,3 +159,15 @@ def test_killing_the_sandbox_ends_everything(busybox_root, tmp_path, how, platfo
             sandbox.wait()
         os.close(master)
         os.close(slave)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_calls_that_never_wait_never_fail_with_eintr(busybox_root, tmp_path, build, platform):
+    """A signal whose handler lacks SA_RESTART, arriving while a call waits for the layer to
+    receive it, must not make dup or close fail with EINTR: Linux never interrupts them,
+    and a shell that loses a close() leaves a pipe open for ever (`sort | uniq` hung)."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    (root / "bin" / "interrupted").write_bytes(build("interrupted").read_bytes())
+    (root / "bin" / "interrupted").chmod(0o755)
+    result = run_sandboxed(root, ["/bin/interrupted", "3000"], platform=platform)
+    assert result.stdout == b"eintr 0 handled some\n", result
