@@ -13,7 +13,7 @@ from downstairs.devices.memory import GuestMemoryError
 from downstairs.isa import encode as e
 from downstairs.machine.machine import Machine
 from downstairs.machine.virt import RAM_BASE
-from downstairs.machine.core.ops import DC_SIZE
+from downstairs.machine.core.ops import BK_SIZE
 from downstairs.machine.dma import RamMemory
 
 A0, A1, A2 = 10, 11, 12
@@ -75,7 +75,7 @@ def test_a_write_to_another_address_with_the_same_slot_keeps_the_decode(engine):
     run_at(engine, hart, RAM_BASE, 1)
     run_at(engine, hart, RAM_BASE, 1)
     poke(machine, 0, addi(A0, 9))
-    memory.write(RAM_BASE + 2 * DC_SIZE, addi(A1, 3))
+    memory.write(RAM_BASE + 2 * BK_SIZE, addi(A1, 3))
     run_at(engine, hart, RAM_BASE, 1)
     assert hart.reg(A0) == 1
     memory.write(RAM_BASE + 2, bytes(machine.ram[2:4]))
@@ -90,7 +90,7 @@ def test_a_large_write_redecodes_everything_it_covers(engine):
     memory.write(RAM_BASE + code, addi(A0, 1) + addi(A1, 1))
     run_at(engine, hart, RAM_BASE + code, 2)
     run_at(engine, hart, RAM_BASE + code, 2)
-    block = bytearray(4 * DC_SIZE)
+    block = bytearray(4 * BK_SIZE)
     block[code:code + 8] = addi(A0, 2) + addi(A1, 3)
     memory.write(RAM_BASE, bytes(block))
     run_at(engine, hart, RAM_BASE + code, 2)

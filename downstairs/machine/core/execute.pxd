@@ -20,8 +20,9 @@ cdef unsigned long long word(unsigned long long value) noexcept
 cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef bint lt(unsigned long long a, unsigned long long b) noexcept
 cdef void illegal(Hart h, unsigned long long bits)
-cdef inline unsigned long long slow_path(Hart h, unsigned long long pc, unsigned long long instret, unsigned long long steps) noexcept
-cpdef void decode(Hart h, int slot, unsigned long long tag, unsigned long long offset, unsigned long long raw) noexcept
-cpdef int fetch(Hart h, unsigned long long pc, int slot)
+cdef inline int slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
+cpdef int decode(Hart h, int record, unsigned long long raw) noexcept
+cdef bint ends_block(int op) noexcept
+cpdef int build_block(Hart h, unsigned long long pc, int block)
 cpdef unsigned long long run(Hart h, unsigned long long budget)
 cpdef unsigned long long system(Hart h, unsigned long long insn, unsigned long long raw, unsigned long long npc)

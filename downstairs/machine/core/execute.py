@@ -117,31 +117,31 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
     trap.exception(h, EXC_ILLEGAL_INSN, bits)
 
 
-def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong,
-              steps: cython.ulonglong) -> cython.ulonglong:
+def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong) -> cython.int:
     """Before run() hands an instruction to a helper that may trap, touch a device or read
-    the counters: write back the pc and instret the loop keeps in locals. Returns the loop's
-    new limit, `steps`: straight-line execution ends after this instruction, so whatever the
-    helper changed (privilege, translation, enabled interrupts, a device) is looked at."""
+    the counters: write back the pc and instret the loop keeps in locals. Returns the block's
+    new end, -1: the block and straight-line execution end after this instruction, so
+    whatever the helper changed (privilege, translation, enabled interrupts, a device) is
+    looked at before the next one."""
     h.pc = pc
     h.instret = instret & MASK64
-    return steps
+    return -1
 
 
 # ---- decode: once per instruction in RAM -------------------------------------------------
-# An instruction, once fetched, gets a slot in the hart's decoded-instruction cache
-# (state.py): what the instruction is (an op from the enum in execute.pxd), its registers,
-# funct3, length and sign-extended immediate, and its bits. The slot is chosen by the virtual
-# pc and tagged with pc ^ the fetch context (privilege in bits 52-53, where no fetchable
-# address has other bits), like a virtually indexed instruction cache: a hit costs no
-# translation. It is emptied with the TLB (satp, sfence.vma, PMP), by fence.i (Zifencei: only
-# then must a hart see the stores it made to instructions), and in part by writes from
-# outside the harts (flush_decoded_range, by RAM offset).
+# An instruction, once fetched, becomes a record in the hart's decoded-instruction cache
+# (state.py): what the instruction is (an op from ops.py), its registers, funct3, length and
+# sign-extended immediate, and its bits. Records come in blocks (build_block): a straight run
+# of instructions from one page that ends at the first jump, branch or SYSTEM instruction.
+# A block is found by its first pc in the block table, tagged with pc ^ the fetch context
+# (privilege in bits 52-53, where no fetchable address has other bits, and a generation),
+# like a virtually indexed instruction cache: a hit costs no translation. Blocks are
+# forgotten with the TLB (satp, sfence.vma, PMP; one page's for sfence.vma with an address),
+# by fence.i (Zifencei: only then must a hart see the stores it made to instructions), and
+# in part by writes from outside the harts (flush_decoded_range, by RAM offset).
 
-def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulonglong,
-           raw: cython.ulonglong) -> None:
-    """Decode the instruction whose first bits are `raw`, from RAM offset `offset`, into
-    cache slot `slot` under `tag`."""
+def decode(h: Hart, record: cython.int, raw: cython.ulonglong) -> cython.int:
+    """Decode the instruction whose first bits are `raw` into record `record`; its op."""
     insn: cython.ulonglong
     length: cython.int
     if raw & 3 != 3:
@@ -235,42 +235,72 @@ def decode(h: Hart, slot: cython.int, tag: cython.ulonglong, offset: cython.ulon
         op = I_SYSTEM if funct3 != 4 else I_ILLEGAL
     else:
         op = I_FP                                              # fpu.execute decides, or traps
-    h.dc_tag[slot] = tag
-    h.dc_offset[slot] = offset
-    if offset != DC_UNCACHED:
-        h.code_lo = min(h.code_lo, offset)
-        h.code_hi = max(h.code_hi, offset)
-    h.dc_op[slot] = op
-    h.dc_rd[slot] = rd if rd != 0 else 32      # results for x0 go to the spare register 32
-    h.dc_rs1[slot] = rs1
-    h.dc_rs2[slot] = rs2
-    h.dc_funct3[slot] = funct3
-    h.dc_len[slot] = length
-    h.dc_spare[slot] = 8 - (1 << (funct3 & 3)) if op == I_LOAD else 0
-    h.dc_imm[slot] = imm
-    h.dc_insn[slot] = insn
-    h.dc_raw[slot] = raw
+    h.dc_op[record] = op
+    h.dc_rd[record] = rd if rd != 0 else 32      # results for x0 go to the spare register 32
+    h.dc_rs1[record] = rs1
+    h.dc_rs2[record] = rs2
+    h.dc_funct3[record] = funct3
+    h.dc_len[record] = length
+    h.dc_spare[record] = 8 - (1 << (funct3 & 3)) if op == I_LOAD else 0
+    h.dc_imm[record] = imm
+    h.dc_insn[record] = insn
+    h.dc_raw[record] = raw
+    return op
 
 
-def fetch(h: Hart, pc: cython.ulonglong, slot: cython.int) -> cython.int:
-    """A decoded-instruction cache miss at pc: fetch and decode the instruction into `slot`
-    and return it. One that cannot be cached (on a device, straddling two pages, or watched)
-    is decoded into the spare slot DC_SIZE instead. -1 after a fetch fault (already taken)."""
+def ends_block(op: cython.int) -> cython.bint:
+    """Whether a block ends after an instruction: one that may not go on to the next pc (a
+    jump, a branch, an illegal instruction) or that leaves straight-line execution anyway
+    (SYSTEM, fence.i, an atomic: execute.slow_path)."""
+    return (op == I_JAL or op == I_JALR or op == I_BEQ or I_BNE <= op <= I_BGEU
+            or op == I_SYSTEM or op == I_FENCE_I or op == I_AMO or op == I_ILLEGAL)
+
+
+def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
+    """A block-table miss at pc: fetch and decode the block that starts there into table
+    entry `block` and return it. An instruction that cannot be cached (on a device,
+    straddling two pages, or watched) is a block of its own in the spare entry BK_SIZE,
+    decoded again each time. -1 after a fetch fault (already taken). The block's
+    instructions all lie in the page of its first one, and end before the page does."""
     vpn: cython.ulonglong = pc >> 12
     index: cython.int = vpn & TLB_INDEX_MASK
     if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
         memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
         if h.trapped:
             return -1
-    if h.tlb_vpn[ACCESS_FETCH][index] == vpn | h.ctx_fetch and (pc & 0xFFF) != 0xFFE:
-        offset: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
-        decode(h, slot, pc ^ h.ctx_fetch, offset, ram_load(h, offset, 4))
-        return slot
-    value: cython.ulonglong = memory.fetch(h, pc)
-    if h.trapped:
-        return -1
-    decode(h, DC_SIZE, DC_UNCACHED, DC_UNCACHED, value)
-    return DC_SIZE
+    if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch or (pc & 0xFFF) == 0xFFE:
+        value: cython.ulonglong = memory.fetch(h, pc)
+        if h.trapped:
+            return -1
+        decode(h, DC_SIZE, value)
+        h.bk_first[BK_SIZE] = DC_SIZE
+        h.bk_count[BK_SIZE] = 1
+        return BK_SIZE
+    if h.dc_next > DC_SIZE - BLOCK_MAX:            # no room for one more block: start over
+        h.flush_decoded()
+    start: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
+    offset: cython.ulonglong = start
+    end: cython.ulonglong = start - (pc & 0xFFF) + 0x1000     # the page's end
+    record: cython.int = h.dc_next
+    count: cython.int = 0
+    op: cython.int = I_ILLEGAL
+    while True:
+        op = decode(h, record + count, ram_load(h, offset, 4))
+        offset += h.dc_len[record + count]
+        count += 1
+        if ends_block(op) or count == BLOCK_MAX or offset == end:
+            break
+        if offset == end - 2 and ram_load(h, offset, 2) & 3 == 3:
+            break                                     # the next one straddles the page's end
+    h.dc_next = record + count
+    h.bk_tag[block] = pc ^ h.ctx_fetch
+    h.bk_first[block] = record
+    h.bk_count[block] = count
+    h.bk_offset[block] = start
+    h.bk_bytes[block] = offset - start
+    h.code_lo = min(h.code_lo, start)
+    h.code_hi = max(h.code_hi, offset)
+    return block
 
 
 def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
@@ -288,13 +318,17 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + steps - traps
     h.device_access = 0
     h.trapped = 0
-    # The fetch context (state.update_context), which every decoded slot's tag includes.
-    ctx: cython.ulonglong
+    ctx: cython.ulonglong                    # the fetch context (state.update_context) of every tag
     pc: cython.ulonglong
     npc: cython.ulonglong
     vpn: cython.ulonglong
     index: cython.int
-    slot: cython.int
+    block: cython.int
+    start: cython.ulonglong                  # the pc of the block that runs,
+    count: cython.int                        # ... how many instructions it has,
+    first: cython.int                        # ... its first record,
+    i: cython.int                            # ... the record of the instruction at pc,
+    end: cython.int                          # ... and the end of the block's records
     op: cython.int
     rd: cython.int
     rs1: cython.int
@@ -305,12 +339,11 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     value: cython.ulonglong
     size: cython.int
     spare: cython.int
-    # Straight-line execution ends early by lowering `limit` to `steps`, so that the inner
-    # loop's one compare ends it after this instruction retires: every slow path does
-    # (slow_path), and so does fence.i. The run itself ends early when `stop` is set (wfi, or
-    # the stage tracer's stop after SYSTEM) or a device access needs the board's attention.
+    # Straight-line execution runs block after block. It ends early when an instruction sets
+    # `end` to -1, so that the block's loop ends after this instruction retires: every slow
+    # path does (slow_path), and so does fence.i. The run itself ends early when `stop` is set
+    # (wfi, or the stage tracer's stop after SYSTEM) or a device access needs the board.
     stop: cython.bint = False
-    limit: cython.ulonglong
     while steps < budget and not stop and not h.device_access:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
         # privilege; the trapping instruction `break`s the inner loop), and after each slow path
@@ -323,195 +356,215 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
         if h.mip & h.mie:
             trap.take_interrupt(h)
         ctx = h.ctx_fetch
-        limit = budget
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
-        while steps < limit:
-            steps += 1
-            # ---- fetch: the decoded instruction at pc -----------------------------------------
-            # The decoded-instruction cache is indexed and tagged by virtual pc (with the fetch
-            # context), so a hit needs neither translation nor a RAM access. Anything that
-            # changes translation (satp, sfence.vma, PMP) empties it with the TLB.
-            slot = (pc >> 1) & DC_MASK
-            if h.dc_tag[slot] != pc ^ ctx:
-                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
-                slot = fetch(h, pc, slot)
-                if slot < 0:
-                    break
-            op = h.dc_op[slot]
-            rd = h.dc_rd[slot]
-            rs1 = h.dc_rs1[slot]
-            npc = pc + h.dc_len[slot]
-            imm = h.dc_imm[slot]
-            a = h.x[rs1]
-            # ---- execute ---------------------------------------------------------------------
-            if op == I_ADDI:
-                h.x[rd] = (a + imm) & MASK64
-            elif op == I_LOAD:
-                spare = h.dc_spare[slot]         # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
-                addr = (a + imm) & MASK64
-                vpn = addr >> 12
-                index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
-                    h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
-                                              h.dc_funct3[slot] >> 2)
-                else:
-                    limit = slow_path(h, pc, base + steps - 1 - traps, steps)
-                    value = memory.load(h, addr, 8 - spare)
-                    if h.trapped:
+        start = TLB_EMPTY                    # the pc of the block in first..first + count
+        while steps < budget:
+            # ---- fetch: the block at pc ------------------------------------------------------
+            # The block table is indexed and tagged by virtual pc (with the fetch context), so a
+            # hit needs neither translation nor a RAM access. The dispatch below and the budget
+            # check run once per block, not once per instruction, and a block that branches back
+            # to its own start (a tight loop) runs again without even the lookup: its records
+            # stay as they are until straight-line execution ends (every flush ends it).
+            if pc != start:
+                block = (pc >> 1) & BK_MASK
+                if h.bk_tag[block] != pc ^ ctx:
+                    slow_path(h, pc, base + steps - traps)
+                    block = build_block(h, pc, block)
+                    if block < 0:
+                        steps += 1               # a fetch fault: tried, and trapped
                         break
-                    h.x[rd] = value if h.dc_funct3[slot] >> 2 or spare == 0 else alu.sext(value, 64 - 8 * spare)
-            elif op == I_STORE:
-                funct3 = h.dc_funct3[slot]
-                addr = (a + imm) & MASK64
-                size = 1 << funct3
-                vpn = addr >> 12
-                index = vpn & TLB_INDEX_MASK
-                if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
-                    ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[h.dc_rs2[slot]])
-                else:
-                    limit = slow_path(h, pc, base + steps - 1 - traps, steps)
-                    memory.store(h, addr, size, h.x[h.dc_rs2[slot]])
-                    if h.trapped:
-                        break
-            # Each branch condition is its own op, so a branch costs one dispatch, not two.
-            elif op == I_BEQ:
-                if a == h.x[h.dc_rs2[slot]]:
+                    ctx = h.ctx_fetch            # a full record store started a new generation
+                start = pc
+                first = h.bk_first[block]
+                count = h.bk_count[block]
+            end = first + count
+            if count > budget - steps:           # the budget is exact (single-stepping uses 1)
+                end = first + (budget - steps)
+            i = first
+            while i < end:                       # `steps` is counted per block: the loop
+                op = h.dc_op[i]                  # keeps as few variables as it can
+
+                rd = h.dc_rd[i]
+                rs1 = h.dc_rs1[i]
+                npc = pc + h.dc_len[i]
+                imm = h.dc_imm[i]
+                a = h.x[rs1]
+                # ---- execute ---------------------------------------------------------------------
+                if op == I_ADDI:
+                    h.x[rd] = (a + imm) & MASK64
+                elif op == I_LOAD:
+                    spare = h.dc_spare[i]         # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
+                    addr = (a + imm) & MASK64
+                    vpn = addr >> 12
+                    index = vpn & TLB_INDEX_MASK
+                    if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
+                        h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
+                                                  h.dc_funct3[i] >> 2)
+                    else:
+                        end = slow_path(h, pc, base + steps + (i - first) - traps)
+                        value = memory.load(h, addr, 8 - spare)
+                        if h.trapped:
+                            break
+                        h.x[rd] = value if h.dc_funct3[i] >> 2 or spare == 0 else alu.sext(value, 64 - 8 * spare)
+                elif op == I_STORE:
+                    funct3 = h.dc_funct3[i]
+                    addr = (a + imm) & MASK64
+                    size = 1 << funct3
+                    vpn = addr >> 12
+                    index = vpn & TLB_INDEX_MASK
+                    if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) + size <= 0x1000:
+                        ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, h.x[h.dc_rs2[i]])
+                    else:
+                        end = slow_path(h, pc, base + steps + (i - first) - traps)
+                        memory.store(h, addr, size, h.x[h.dc_rs2[i]])
+                        if h.trapped:
+                            break
+                # Each branch condition is its own op, so a branch costs one dispatch, not two.
+                elif op == I_BEQ:
+                    if a == h.x[h.dc_rs2[i]]:
+                        npc = (pc + imm) & MASK64
+                elif op == I_BNE:
+                    if a != h.x[h.dc_rs2[i]]:
+                        npc = (pc + imm) & MASK64
+                elif op == I_BLT:
+                    if lt(a, h.x[h.dc_rs2[i]]):
+                        npc = (pc + imm) & MASK64
+                elif op == I_BGE:
+                    if not lt(a, h.x[h.dc_rs2[i]]):
+                        npc = (pc + imm) & MASK64
+                elif op == I_BLTU:
+                    if a < h.x[h.dc_rs2[i]]:
+                        npc = (pc + imm) & MASK64
+                elif op == I_BGEU:
+                    if a >= h.x[h.dc_rs2[i]]:
+                        npc = (pc + imm) & MASK64
+                elif op == I_JAL:
+                    h.x[rd] = npc
                     npc = (pc + imm) & MASK64
-            elif op == I_BNE:
-                if a != h.x[h.dc_rs2[slot]]:
-                    npc = (pc + imm) & MASK64
-            elif op == I_BLT:
-                if lt(a, h.x[h.dc_rs2[slot]]):
-                    npc = (pc + imm) & MASK64
-            elif op == I_BGE:
-                if not lt(a, h.x[h.dc_rs2[slot]]):
-                    npc = (pc + imm) & MASK64
-            elif op == I_BLTU:
-                if a < h.x[h.dc_rs2[slot]]:
-                    npc = (pc + imm) & MASK64
-            elif op == I_BGEU:
-                if a >= h.x[h.dc_rs2[slot]]:
-                    npc = (pc + imm) & MASK64
-            elif op == I_JAL:
-                h.x[rd] = npc
-                npc = (pc + imm) & MASK64
-            elif op == I_JALR:
-                h.x[rd] = npc
-                npc = (a + imm) & (MASK64 - 1)
-            elif op == I_LUI:
-                h.x[rd] = imm
-            elif op == I_AUIPC:
-                h.x[rd] = (pc + imm) & MASK64
-            elif op == I_SLTI:
-                h.x[rd] = lt(a, imm)
-            elif op == I_SLTIU:
-                h.x[rd] = a < imm
-            elif op == I_XORI:
-                h.x[rd] = a ^ imm
-            elif op == I_ORI:
-                h.x[rd] = a | imm
-            elif op == I_ANDI:
-                h.x[rd] = a & imm
-            elif op == I_SLLI:
-                h.x[rd] = (a << imm) & MASK64
-            elif op == I_SRLI:
-                h.x[rd] = a >> imm
-            elif op == I_SRAI:
-                h.x[rd] = sra(a, imm)
-            elif op == I_ADD:
-                h.x[rd] = (a + h.x[h.dc_rs2[slot]]) & MASK64
-            elif op == I_SUB:
-                h.x[rd] = (a - h.x[h.dc_rs2[slot]]) & MASK64
-            elif op == I_SLL:
-                h.x[rd] = (a << (h.x[h.dc_rs2[slot]] & 63)) & MASK64
-            elif op == I_SLT:
-                h.x[rd] = lt(a, h.x[h.dc_rs2[slot]])
-            elif op == I_SLTU:
-                h.x[rd] = a < h.x[h.dc_rs2[slot]]
-            elif op == I_XOR:
-                h.x[rd] = a ^ h.x[h.dc_rs2[slot]]
-            elif op == I_SRL:
-                h.x[rd] = a >> (h.x[h.dc_rs2[slot]] & 63)
-            elif op == I_SRA:
-                h.x[rd] = sra(a, h.x[h.dc_rs2[slot]] & 63)
-            elif op == I_OR:
-                h.x[rd] = a | h.x[h.dc_rs2[slot]]
-            elif op == I_AND:
-                h.x[rd] = a & h.x[h.dc_rs2[slot]]
-            elif op == I_MUL:
-                h.x[rd] = (a * h.x[h.dc_rs2[slot]]) & MASK64
-            elif op == I_MULH:
-                h.x[rd] = alu.mulh(a, h.x[h.dc_rs2[slot]])
-            elif op == I_MULHSU:
-                h.x[rd] = alu.mulhsu(a, h.x[h.dc_rs2[slot]])
-            elif op == I_MULHU:
-                h.x[rd] = alu.mulhu(a, h.x[h.dc_rs2[slot]])
-            elif op == I_DIV:
-                h.x[rd] = alu.div(a, h.x[h.dc_rs2[slot]])
-            elif op == I_DIVU:
-                h.x[rd] = alu.divu(a, h.x[h.dc_rs2[slot]])
-            elif op == I_REM:
-                h.x[rd] = alu.rem(a, h.x[h.dc_rs2[slot]])
-            elif op == I_REMU:
-                h.x[rd] = alu.remu(a, h.x[h.dc_rs2[slot]])
-            elif op == I_ADDIW:
-                h.x[rd] = word(a + imm)
-            elif op == I_SLLIW:
-                h.x[rd] = word(a << imm)
-            elif op == I_SRLIW:
-                h.x[rd] = word((a & MASK32) >> imm)
-            elif op == I_SRAIW:
-                h.x[rd] = sra(word(a), imm)
-            elif op == I_ADDW:
-                h.x[rd] = word(a + h.x[h.dc_rs2[slot]])
-            elif op == I_SUBW:
-                h.x[rd] = word(a - h.x[h.dc_rs2[slot]])
-            elif op == I_SLLW:
-                h.x[rd] = word(a << (h.x[h.dc_rs2[slot]] & 31))
-            elif op == I_SRLW:
-                h.x[rd] = word((a & MASK32) >> (h.x[h.dc_rs2[slot]] & 31))
-            elif op == I_SRAW:
-                h.x[rd] = sra(word(a), h.x[h.dc_rs2[slot]] & 31)
-            elif op == I_MULW:
-                h.x[rd] = word(a * h.x[h.dc_rs2[slot]])
-            elif op == I_DIVW:
-                funct3 = h.dc_funct3[slot]
-                h.x[rd] = alu.divw(a, h.x[h.dc_rs2[slot]], funct3 & 1, funct3 >= 6)
-            elif op == I_FENCE:
-                pass                             # every access is already complete, in order
-            elif op == I_FENCE_I:
-                h.flush_decoded()                # stores to instructions become visible now
-                limit = steps
-            elif op == I_AMO:
-                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
-                atomic.execute(h, h.dc_insn[slot])
-                h.x[0] = 0
-                if h.trapped:
-                    break
-            elif op == I_SYSTEM:
-                limit = slow_path(h, pc, base + steps - 1 - traps, steps)
-                if h.dc_funct3[slot] == 0:
-                    npc = system(h, h.dc_insn[slot], h.dc_raw[slot], npc)
-                    stop = h.waiting             # wfi: the board lets time pass
-                else:
-                    csr.execute(h, h.dc_insn[slot])
+                elif op == I_JALR:
+                    h.x[rd] = npc
+                    npc = (a + imm) & (MASK64 - 1)
+                elif op == I_LUI:
+                    h.x[rd] = imm
+                elif op == I_AUIPC:
+                    h.x[rd] = (pc + imm) & MASK64
+                elif op == I_SLTI:
+                    h.x[rd] = lt(a, imm)
+                elif op == I_SLTIU:
+                    h.x[rd] = a < imm
+                elif op == I_XORI:
+                    h.x[rd] = a ^ imm
+                elif op == I_ORI:
+                    h.x[rd] = a | imm
+                elif op == I_ANDI:
+                    h.x[rd] = a & imm
+                elif op == I_SLLI:
+                    h.x[rd] = (a << imm) & MASK64
+                elif op == I_SRLI:
+                    h.x[rd] = a >> imm
+                elif op == I_SRAI:
+                    h.x[rd] = sra(a, imm)
+                elif op == I_ADD:
+                    h.x[rd] = (a + h.x[h.dc_rs2[i]]) & MASK64
+                elif op == I_SUB:
+                    h.x[rd] = (a - h.x[h.dc_rs2[i]]) & MASK64
+                elif op == I_SLL:
+                    h.x[rd] = (a << (h.x[h.dc_rs2[i]] & 63)) & MASK64
+                elif op == I_SLT:
+                    h.x[rd] = lt(a, h.x[h.dc_rs2[i]])
+                elif op == I_SLTU:
+                    h.x[rd] = a < h.x[h.dc_rs2[i]]
+                elif op == I_XOR:
+                    h.x[rd] = a ^ h.x[h.dc_rs2[i]]
+                elif op == I_SRL:
+                    h.x[rd] = a >> (h.x[h.dc_rs2[i]] & 63)
+                elif op == I_SRA:
+                    h.x[rd] = sra(a, h.x[h.dc_rs2[i]] & 63)
+                elif op == I_OR:
+                    h.x[rd] = a | h.x[h.dc_rs2[i]]
+                elif op == I_AND:
+                    h.x[rd] = a & h.x[h.dc_rs2[i]]
+                elif op == I_MUL:
+                    h.x[rd] = (a * h.x[h.dc_rs2[i]]) & MASK64
+                elif op == I_MULH:
+                    h.x[rd] = alu.mulh(a, h.x[h.dc_rs2[i]])
+                elif op == I_MULHSU:
+                    h.x[rd] = alu.mulhsu(a, h.x[h.dc_rs2[i]])
+                elif op == I_MULHU:
+                    h.x[rd] = alu.mulhu(a, h.x[h.dc_rs2[i]])
+                elif op == I_DIV:
+                    h.x[rd] = alu.div(a, h.x[h.dc_rs2[i]])
+                elif op == I_DIVU:
+                    h.x[rd] = alu.divu(a, h.x[h.dc_rs2[i]])
+                elif op == I_REM:
+                    h.x[rd] = alu.rem(a, h.x[h.dc_rs2[i]])
+                elif op == I_REMU:
+                    h.x[rd] = alu.remu(a, h.x[h.dc_rs2[i]])
+                elif op == I_ADDIW:
+                    h.x[rd] = word(a + imm)
+                elif op == I_SLLIW:
+                    h.x[rd] = word(a << imm)
+                elif op == I_SRLIW:
+                    h.x[rd] = word((a & MASK32) >> imm)
+                elif op == I_SRAIW:
+                    h.x[rd] = sra(word(a), imm)
+                elif op == I_ADDW:
+                    h.x[rd] = word(a + h.x[h.dc_rs2[i]])
+                elif op == I_SUBW:
+                    h.x[rd] = word(a - h.x[h.dc_rs2[i]])
+                elif op == I_SLLW:
+                    h.x[rd] = word(a << (h.x[h.dc_rs2[i]] & 31))
+                elif op == I_SRLW:
+                    h.x[rd] = word((a & MASK32) >> (h.x[h.dc_rs2[i]] & 31))
+                elif op == I_SRAW:
+                    h.x[rd] = sra(word(a), h.x[h.dc_rs2[i]] & 31)
+                elif op == I_MULW:
+                    h.x[rd] = word(a * h.x[h.dc_rs2[i]])
+                elif op == I_DIVW:
+                    funct3 = h.dc_funct3[i]
+                    h.x[rd] = alu.divw(a, h.x[h.dc_rs2[i]], funct3 & 1, funct3 >= 6)
+                elif op == I_FENCE:
+                    pass                             # every access is already complete, in order
+                elif op == I_FENCE_I:
+                    h.flush_decoded()                # stores to instructions become visible now
+                    end = -1
+                elif op == I_AMO:
+                    end = slow_path(h, pc, base + steps + (i - first) - traps)
+                    atomic.execute(h, h.dc_insn[i])
                     h.x[0] = 0
-                    base = (h.instret - (steps - 1 - traps)) & MASK64   # minstret may have been written
-                if h.trapped:
+                    if h.trapped:
+                        break
+                elif op == I_SYSTEM:
+                    end = slow_path(h, pc, base + steps + (i - first) - traps)
+                    if h.dc_funct3[i] == 0:
+                        npc = system(h, h.dc_insn[i], h.dc_raw[i], npc)
+                        stop = h.waiting             # wfi: the board lets time pass
+                    else:
+                        csr.execute(h, h.dc_insn[i])
+                        h.x[0] = 0
+                        base = (h.instret - (steps + (i - first) - traps)) & MASK64   # minstret may have been written
+                    if h.trapped:
+                        break
+                    stop = stop or h.stop_on_system
+                elif op == I_FP:
+                    h.pc = pc
+                    fpu.execute(h, h.dc_insn[i], h.dc_raw[i])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
+                    h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
+                    if h.trapped:
+                        break
+                else:
+                    h.pc = pc
+                    illegal(h, h.dc_raw[i])
                     break
-                stop = stop or h.stop_on_system
-            elif op == I_FP:
-                h.pc = pc
-                fpu.execute(h, h.dc_insn[slot], h.dc_raw[slot])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
-                h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
-                if h.trapped:
-                    break
-            else:
-                h.pc = pc
-                illegal(h, h.dc_raw[slot])
+                # ---- retire ----------------------------------------------------------------------
+                pc = npc
+                i += 1
+            steps += i - first                   # the instructions that retired,
+            if h.trapped:
+                steps += 1                       # ... and one that trapped (it counts too)
                 break
-            # ---- retire ----------------------------------------------------------------------
-            pc = npc
+            if end < 0 or block == BK_SIZE:      # (the spare's instruction may have been
+                break                            # a watched fetch: the board looks first)
         if not h.trapped:
             h.pc = pc
     if h.trapped:
@@ -545,9 +598,11 @@ def system(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong, npc: cython.u
             illegal(h, raw)
         else:
             h.waiting = 1
-    elif funct7 == 0x09 and (insn >> 7) & 31 == 0:                # sfence.vma
+    elif funct7 == 0x09 and (insn >> 7) & 31 == 0:                # sfence.vma rs1, rs2
         if h.priv == PRV_U or (h.priv == PRV_S and h.mstatus & MSTATUS_TVM):
             illegal(h, raw)
+        elif (insn >> 15) & 31:
+            h.flush_tlb_page(h.x[(insn >> 15) & 31])              # one page, in every address space
         else:
             h.flush_tlb()
     else:

@@ -82,22 +82,29 @@ I_BGE = 53
 I_BLTU = 54
 I_BGEU = 55
 
-# The decoded-instruction cache (state.py): DC_SIZE slots, indexed by (pc >> 1) & DC_MASK, and
-# one spare slot, number DC_SIZE, for an instruction that cannot be cached (DC_UNCACHED tag).
+# The decoded-instruction cache (state.py), in two parts. Decoded instructions are records
+# in DC_SIZE slots, filled in order a block at a time, plus one spare record, number DC_SIZE,
+# for an instruction that cannot be cached. A block (a straight run of at most BLOCK_MAX
+# instructions in one page, ended by a jump, branch or SYSTEM instruction) is found by its
+# first pc in the block table: BK_SIZE entries indexed by (pc >> 1) & BK_MASK, so the blocks
+# of one 4 KiB page sit in 2048 consecutive entries; entry BK_SIZE is the spare's block.
 DC_SIZE = 65536
-DC_MASK = DC_SIZE - 1
-DC_UNCACHED = TLB_EMPTY
+BK_SIZE = 65536
+BK_MASK = BK_SIZE - 1
+BLOCK_MAX = 64
+BK_PAGE = 2048                              # block-table entries per 4 KiB page
 UPPER20 = 0xFFFFF000                        # the U-type immediate field, insn[31:12]
 
 # Which names become which C declaration. Enums must fit a C int; literals are 64-bit.
 ENUM = (
     [name for name in list(globals()) if name.startswith("I_")]
     + ["LOAD", "MISC_MEM", "OP_IMM", "AUIPC", "OP_IMM_32", "STORE", "AMO", "OP", "LUI",
-       "OP_32", "BRANCH", "JALR", "JAL", "SYSTEM", "DC_SIZE", "DC_MASK"]
+       "OP_32", "BRANCH", "JALR", "JAL", "SYSTEM", "DC_SIZE", "BK_SIZE", "BK_MASK",
+       "BLOCK_MAX", "BK_PAGE"]
     + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS"]           # array sizes in state.pxd
 )
 INT_LITERALS = ["ACCESS_FETCH", "ACCESS_LOAD", "ACCESS_STORE", "TLB_INDEX_MASK"]
-U64_LITERALS = ["MASK32", "MASK64", "SIGN64", "TLB_EMPTY", "UPPER20", "DC_UNCACHED"]
+U64_LITERALS = ["MASK32", "MASK64", "SIGN64", "TLB_EMPTY", "UPPER20"]
 __all__ = ENUM + INT_LITERALS + U64_LITERALS      # what execute.py's CPython import takes
 
 

@@ -53,12 +53,19 @@ cdef class Hart:
     cdef u64 tlb_vpn[3][TLB_SIZE]
     cdef u64 tlb_off[3][TLB_SIZE]
 
-    # Decoded instructions (execute.decode): slot (pc >> 1) & DC_MASK, indexed and tagged by
-    # virtual pc, so a hit needs no translation; slot DC_SIZE is the spare for uncached ones
-    cdef u64 dc_tag[DC_SIZE + 1]           # pc ^ ctx_fetch; all ones: empty
-    # ... and what execute.decode found, one array per field (the hot loop reads each with
-    # one instruction): the op, registers (rd 32: the result is dropped), funct3, length in
-    # bytes, for loads the bytes of an 8-byte read they leave, the sign-extended immediate
+    # Decoded instructions (execute.decode), grouped in blocks (ops.py): a block is found by
+    # its first pc in the block table, entry (pc >> 1) & BK_MASK, tagged by virtual pc, so a
+    # hit needs no translation; entry BK_SIZE is the spare's block
+    cdef u64 bk_tag[BK_SIZE + 1]           # pc ^ ctx_fetch; all ones: empty
+    cdef int bk_first[BK_SIZE + 1]         # its first record
+    cdef int bk_count[BK_SIZE + 1]         # how many instructions it has
+    cdef u64 bk_offset[BK_SIZE + 1]        # the RAM offset it was decoded from ...
+    cdef int bk_bytes[BK_SIZE + 1]         # ... and how many bytes (flush_decoded_range)
+    cdef public int dc_next          # the first free record
+    # The records, one array per field (the hot loop reads each with one instruction): the
+    # op, registers (rd 32: the result is dropped), funct3, length in bytes, for loads the
+    # bytes of an 8-byte read they leave, the sign-extended immediate; record DC_SIZE is the
+    # spare for an instruction that cannot be cached
     cdef unsigned char dc_op[DC_SIZE + 1]
     cdef unsigned char dc_rd[DC_SIZE + 1]
     cdef unsigned char dc_rs1[DC_SIZE + 1]
@@ -67,7 +74,6 @@ cdef class Hart:
     cdef unsigned char dc_len[DC_SIZE + 1]
     cdef unsigned char dc_spare[DC_SIZE + 1]
     cdef int dc_imm[DC_SIZE + 1]
-    cdef u64 dc_offset[DC_SIZE + 1]        # the RAM offset it was decoded from (flush_decoded_range)
     cdef public u64 code_lo, code_hi  # the RAM offsets decoded from since the last flush
     cdef public u64 dc_generation    # bumped by every flush_decoded; part of ctx_fetch
     cdef unsigned int dc_insn[DC_SIZE + 1]
@@ -78,3 +84,4 @@ cdef class Hart:
     cpdef void flush_tlb(self) noexcept
     cpdef void flush_decoded(self) noexcept
     cpdef void flush_decoded_range(self, u64 start_offset, u64 end_offset) noexcept
+    cpdef void flush_tlb_page(self, u64 vaddr) noexcept
