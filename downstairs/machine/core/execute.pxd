@@ -15,7 +15,7 @@ cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
 cdef unsigned long long ram_load_extend(Hart h, unsigned long long offset, int spare, int zero_extend) noexcept
-cdef inline void ram_store(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
+cdef inline void ram_store(Hart h, unsigned long long offset, int spare, unsigned long long value) noexcept
 cdef unsigned long long word(unsigned long long value) noexcept
 cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef bint lt(unsigned long long a, unsigned long long b) noexcept

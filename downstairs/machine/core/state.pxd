@@ -64,7 +64,7 @@ cdef class Hart:
     cdef public int dc_next          # the first free record
     # The records, one array per field (the hot loop reads each with one instruction): the
     # op, registers (rd 32: the result is dropped), funct3, length in bytes, for loads the
-    # bytes of an 8-byte read they leave, the sign-extended immediate; record DC_SIZE is the
+    # bytes of an 8-byte access loads and stores leave, the sign-extended immediate; record DC_SIZE is the
     # spare for an instruction that cannot be cached
     cdef unsigned char dc_op[DC_SIZE + 1]
     cdef unsigned char dc_rd[DC_SIZE + 1]
