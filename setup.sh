@@ -14,7 +14,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     qemu-system-misc qemu-system-x86 qemu-user qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
     device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 \
     qemu-system-common lz4 binutils util-linux libc6-dev \
-    linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross make flex bison bc libssl-dev libelf-dev xz-utils >/dev/null
+    linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross make flex bison bc libssl-dev libelf-dev xz-utils faketime >/dev/null
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # An editable install of the old kind (a path in a .pth file): the newer kind loads an import

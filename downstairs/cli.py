@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     ("downstairs.compiler.command", ["compile"]),
     ("downstairs.firmware.command", ["firmware"]),
     ("downstairs.kernel.command", ["kernel"]),
+    ("downstairs.image.command", ["image"]),
     ("downstairs.hypervisor.command", ["vm"]),
     ("downstairs.sandbox.command", ["sandbox", "run-user"]),
     ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer

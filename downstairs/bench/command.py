@@ -4,6 +4,7 @@
     downstairs bench --firmware       Debian's OpenSBI + U-Boot to the prompt and out, against QEMU
     downstairs bench --own-firmware   our SBI firmware against OpenSBI, on both machines
     downstairs bench --own-kernel     our kernel's IPC round trip and boot, in guest instructions
+    downstairs bench --image          system images: sizes, build times, reset to the first task
     downstairs bench --sandbox        microseconds per system call the sandbox serves, vs native
     downstairs bench --linux          Linux 6.1 booted to its init's marker, against QEMU
     downstairs bench --compiler       our compiler's code against gcc -O2, in guest instructions
@@ -35,6 +36,8 @@ def register(subparsers) -> None:
                        help="our firmware (downstairs/firmware) against OpenSBI: instructions, boot time, size")
     which.add_argument("--own-kernel", action="store_true",
                        help="our kernel (downstairs/kernel): IPC and boot in guest instructions, its size")
+    which.add_argument("--image", action="store_true",
+                       help="system images (downstairs/image): sizes, build times, reset to the first task")
     which.add_argument("--sandbox", action="store_true",
                        help="the sandbox: us per served system call against native and gVisor, commands")
     which.add_argument("--linux", action="store_true", help="Linux to its init's marker, against QEMU")
@@ -47,7 +50,8 @@ def register(subparsers) -> None:
                    help="C programs and --sandbox: runs per measurement, the best counts (default 3; 5)")
     p.add_argument("--calls", default="20000", metavar="N",
                    help="--sandbox: getppid calls per timed loop (default 20000)")
-    p.add_argument("--quick", action="store_true", help="--own-kernel: our firmware only, no OpenSBI boots")
+    p.add_argument("--quick", action="store_true",
+                   help="--own-kernel, --image: our firmware only, no OpenSBI boots (--image: no Linux)")
     p.add_argument("--rounds", default=None, metavar="N",
                    help="boots per emulator (default: 3, or 5 with --linux and --own-firmware)")
     p.add_argument("--kernel", choices=["bzImage", "vmlinux"], default="bzImage",
@@ -69,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
     from downstairs.machine import engine
 
     kind = ("firmware" if args.firmware else "own-firmware" if args.own_firmware
-            else "own-kernel" if args.own_kernel else "sandbox" if args.sandbox else "linux" if args.linux
+            else "own-kernel" if args.own_kernel else "image" if args.image else "sandbox" if args.sandbox else "linux" if args.linux
             else "compiler" if args.compiler else "vm" if args.vm else "programs")
     repeat = count("--repeat", args.repeat, REPEAT.get(kind, 3))
     rounds = count("--rounds", args.rounds, ROUNDS.get(kind, 3))
@@ -88,6 +92,9 @@ def main(args: argparse.Namespace) -> int:
     if kind == "own-kernel":
         from downstairs.bench import own_kernel
         return own_kernel.run(args.quick)
+    if kind == "image":
+        from downstairs.bench import image
+        return image.run(args.quick)
     if kind == "own-firmware":
         from downstairs.bench import own_firmware
         for line in own_firmware.report(rounds):

@@ -107,31 +107,37 @@ def qemu_pinger(firmware: str) -> bytes:
 def first_line(firmware: str) -> dict:
     """Instructions from reset to the kernel's entry, to the first U-mode instruction and to
     the app's first line on the UART (a blank disk)."""
-    from downstairs.machine.stages import StageTracer
-
     system = build(DEFAULT_TABLE)
     with tempfile.TemporaryDirectory() as folder:
         disk = pathlib.Path(folder) / "disk.img"
         disk.write_bytes(bytes(1 << 20))
-        out = bytearray()
-        seen = {}
+        stages, line, total = traced_boot(firmware, system.image, disk)
+    found = {name.split(" ")[0]: count for name, _, _, _, count in stages}
+    return {"kernel": found.get("kernel"), "user": found.get("first"), "line": line, "total": total}
 
-        def output(data: bytes) -> None:
-            """Console bytes: keep them, and note the instruction count when the app's line appears."""
-            out.extend(data)
-            if "line" not in seen and FIRST_LINE in out:
-                seen["line"] = m.executed()
+def traced_boot(firmware: str, image, disk: pathlib.Path | None) -> tuple[list, int | None, int]:
+    """Boot `image` (-kernel) on `firmware` with `disk` under the stage tracer, on our machine:
+    the tracer's stages, the count when the app's first line was printed (None: never), and
+    the instructions in all."""
+    from downstairs.machine.stages import StageTracer
 
-        m = machine_for(firmware, system.image, disk, output)
-        tracer = StageTracer(m, io.StringIO())
-        tracer.attach()                           # it sees the console output too (observe)
-        try:
-            m.run()
-        finally:
-            m.close()
-    stages = {name.split(" ")[0]: count for name, _, _, _, count in tracer.stages}
-    return {"kernel": stages.get("kernel"), "user": stages.get("first"), "line": seen.get("line"),
-            "total": m.instructions}
+    out = bytearray()
+    seen = {}
+
+    def output(data: bytes) -> None:
+        """Console bytes: keep them, and note the instruction count when the app's line appears."""
+        out.extend(data)
+        if "line" not in seen and FIRST_LINE in out:
+            seen["line"] = m.executed()
+
+    m = machine_for(firmware, image, disk, output)
+    tracer = StageTracer(m, io.StringIO())
+    tracer.attach()                           # it sees the console output too (observe)
+    try:
+        m.run()
+    finally:
+        m.close()
+    return tracer.stages, seen.get("line"), m.instructions
 
 
 def kernel_lines() -> tuple[int, int]:

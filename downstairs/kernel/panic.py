@@ -14,36 +14,13 @@ SRST shuts down with status 0 whatever the reason: measured on QEMU and on our m
 asks SBI SRST for a shutdown with reason "system failure" (our firmware exits 1 for it).
 """
 
-from downstairs.compiler.runtime import u16, u32, u64, load16, load32, load64, load8, store32, wfi, image_start
+from downstairs.compiler.runtime import u16, u32, u64, load16, load32, load64, load8, image_start
 import table
 import sbi
 
-FINISHER_FAIL = 0x3333
 CAUSE_BREAKPOINT = 3
 
 panicking: bool = False
-
-
-def puts(text: bytes) -> None:
-    for k in range(len(text)):
-        sbi.putchar(u64(text[k]))
-
-
-def put_dec(value: u64) -> None:
-    """`value` in decimal."""
-    if value >= 10:
-        put_dec(value // 10)
-    sbi.putchar(48 + value % 10)
-
-
-def put_hex(value: u64) -> None:
-    puts(b"0x")
-    started = False
-    for k in range(16):
-        digit = (value >> u64(60 - 4 * k)) & 15
-        if digit != 0 or started or k == 15:
-            started = True
-            sbi.putchar(digit + 48 if digit < 10 else digit + 87)
 
 
 def put_place(pc: u64) -> None:
@@ -51,7 +28,7 @@ def put_place(pc: u64) -> None:
     lines = table.lines()
     start = image_start()
     if lines == 0 or pc < start:
-        put_hex(pc)
+        sbi.put_hex(pc)
         return
     n = load64(lines + table.L_COUNT)
     files = load64(lines + table.L_FILES)
@@ -63,7 +40,7 @@ def put_place(pc: u64) -> None:
         found = k
     entry = lines + table.L_ENTRIES + found * 8
     if found == n or u64(load16(entry + 4)) >= files:
-        put_hex(pc)
+        sbi.put_hex(pc)
         return
     name = lines + table.L_ENTRIES + n * 8 + u64(load16(entry + 4)) * table.FILE_NAME
     for k in range(table.FILE_NAME):
@@ -71,18 +48,14 @@ def put_place(pc: u64) -> None:
         if c == 0:
             break
         sbi.putchar(u64(c))
-    puts(b":")
-    put_dec(u64(load16(entry + 6)))
+    sbi.puts(b":")
+    sbi.put_dec(u64(load16(entry + 6)))
 
 
 def power_off_failed() -> None:
-    """Power off reporting a failure, and never return."""
+    """Power off reporting a failure (status 1), and never return."""
     lines = table.lines()
-    if lines != 0 and load64(lines + table.L_FINISHER) != 0:
-        store32(load64(lines + table.L_FINISHER), FINISHER_FAIL | (1 << 16))
-    sbi.shutdown(True)
-    while True:
-        wfi()
+    sbi.fail(load64(lines + table.L_FINISHER) if lines != 0 else 0, 1)
 
 
 def kernel_trap(cause: u64, pc: u64, tval: u64) -> None:
@@ -92,28 +65,28 @@ def kernel_trap(cause: u64, pc: u64, tval: u64) -> None:
     if panicking:
         power_off_failed()
     panicking = True
-    puts(b"\nkernel panic at ")
+    sbi.puts(b"\nkernel panic at ")
     put_place(pc)
     if cause == CAUSE_BREAKPOINT:
-        puts(b": a check failed (assert, array index or division by zero)\n")
+        sbi.puts(b": a check failed (assert, array index or division by zero)\n")
     else:
-        puts(b": scause ")
-        put_hex(cause)
-        puts(b", stval ")
-        put_hex(tval)
-        puts(b"\n")
+        sbi.puts(b": scause ")
+        sbi.put_hex(cause)
+        sbi.puts(b", stval ")
+        sbi.put_hex(tval)
+        sbi.puts(b"\n")
     power_off_failed()
 
 
 def task_died(index: u32, cause: u64, pc: u64, tval: u64) -> None:
     """The supervisor faulted: nobody is left to restart tasks."""
-    puts(b"\nkernel panic: the supervisor (task ")
-    put_dec(u64(index))
-    puts(b") faulted: cause ")
-    put_hex(cause)
-    puts(b" at pc ")
-    put_hex(pc)
-    puts(b", tval ")
-    put_hex(tval)
-    puts(b"\n")
+    sbi.puts(b"\nkernel panic: the supervisor (task ")
+    sbi.put_dec(u64(index))
+    sbi.puts(b") faulted: cause ")
+    sbi.put_hex(cause)
+    sbi.puts(b" at pc ")
+    sbi.put_hex(pc)
+    sbi.puts(b", tval ")
+    sbi.put_hex(tval)
+    sbi.puts(b"\n")
     power_off_failed()

@@ -5,9 +5,12 @@ extension in a7, the function in a6, arguments in a0.. and (error, value) back i
     TIME    0x54494D45 "TIME"  set_timer(when)           only where the hart lacks Sstc
     SRST    0x53525354 "SRST"  system_reset(type, reason) power off
     legacy  0x01               console_putchar(c)         the kernel's last words (panic.py)
+
+The boot loader (downstairs/image/bootloader) is an S-mode program too and makes the same calls
+through this file: the console helpers and fail() are for both.
 """
 
-from downstairs.compiler.runtime import u64, array, ecall_regs
+from downstairs.compiler.runtime import u32, u64, array, ecall_regs, store32, wfi
 
 EXT_TIME = 0x54494D45
 EXT_SRST = 0x53525354
@@ -15,6 +18,7 @@ EXT_PUTCHAR = 0x01
 SHUTDOWN = 0
 REASON_NONE = 0
 REASON_FAILURE = 1
+FINISHER_FAIL = 0x3333      # sifive_test: 0x3333 | status << 16 ends the run with that status
 
 regs = array(u64, 8)
 
@@ -42,3 +46,36 @@ def putchar(c: u64) -> None:
 def shutdown(failure: bool) -> None:
     """Power the machine off (SRST); with `failure`, reason "system failure"."""
     call(EXT_SRST, 0, SHUTDOWN, REASON_FAILURE if failure else REASON_NONE)
+
+
+def puts(text: bytes) -> None:
+    for k in range(len(text)):
+        putchar(u64(text[k]))
+
+
+def put_dec(value: u64) -> None:
+    """`value` in decimal."""
+    if value >= 10:
+        put_dec(value // 10)
+    putchar(48 + value % 10)
+
+
+def put_hex(value: u64) -> None:
+    puts(b"0x")
+    started = False
+    for k in range(16):
+        digit = (value >> u64(60 - 4 * k)) & 15
+        if digit != 0 or started or k == 15:
+            started = True
+            putchar(digit + 48 if digit < 10 else digit + 87)
+
+
+def fail(finisher: u64, status: u32) -> None:
+    """Power off with a non-zero `status`, and never return: FAIL to the board's test finisher
+    at `finisher` (0: none), since OpenSBI 1.1's SRST shuts down with status 0 whatever the
+    reason; then SRST with reason "system failure" (our firmware exits 1 for it)."""
+    if finisher != 0:
+        store32(finisher, FINISHER_FAIL | (status << 16))
+    shutdown(True)
+    while True:
+        wfi()

@@ -1,25 +1,32 @@
-"""The task table on the host: the TOML file that fixes a system's tasks (system.toml is ours),
-read with tomllib and checked, and its binary form for the kernel (the layout is table.py's,
-whose offsets this file uses; panic.py's line table is encoded here too).
+"""The task table on the host: the kernel's part of a system manifest (system.toml is ours), read
+with tomllib and checked, and its binary form for the kernel (the layout is table.py's, whose
+offsets this file uses; panic.py's line table is encoded here too).
 
-Every mistake is one line that names the entry: `system.toml: tasks.app: sends to 'stroe', which
-is not a task`. The checks: unknown or missing keys and wrong types; memory that overlaps
-another task's, the kernel's or a device; memory outside RAM or not in whole pages; a device
-that is not on the board or is owned twice; an interrupt of a device the task does not own;
-an unknown task name (sends, the supervisor); more tasks than the kernel has room for.
-docs/kernel.md, "The task table", is the schema.
+A system manifest (docs/image.md, "The manifest") is one TOML file: [board], [devices], [kernel]
+and [tasks.NAME] are read here; [firmware] and [files] belong to the image layer above
+(downstairs/image/manifest.py), which reads the same file and hands this part to load().
+
+Every mistake is one line that names the file, the line and the entry: `system.toml:57:
+tasks.app: sends to 'stroe', which is not a task` (tomlfile.py finds the lines). The checks:
+unknown or missing keys and wrong types; memory that overlaps another task's, the kernel's or a
+device; memory outside RAM or not in whole pages; a device that is not on the board or is owned
+twice; an interrupt of a device the task does not own; an unknown task name (sends, the
+supervisor); more tasks than the kernel has room for. docs/kernel.md, "The task table", is the
+schema.
 """
 
 import pathlib
 import struct
-import tomllib
 
+from downstairs import tomlfile
 from downstairs.errors import UsageError
 from downstairs.kernel import table as layout
 
 PAGE = 4096
 FAULT_BIT = 1 << 31
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+KERNEL_SECTIONS = {"board", "devices", "kernel", "tasks"}
+OTHER_SECTIONS = {"firmware", "files"}     # the image layer's (downstairs/image/manifest.py)
 
 
 class Device:
@@ -30,105 +37,68 @@ class Device:
 
 
 class Task:
-    """One [tasks.NAME] entry, checked: index is its place in the file."""
+    """One [tasks.NAME] entry, checked: index is its place in the file; keys its path there."""
 
     def __init__(self, name: str, index: int, source: pathlib.Path, priority: int, base: int, size: int,
                  stack: int, sends: list[str], devices: list[str], interrupts: dict[str, int], power: bool):
         self.name, self.index, self.source, self.priority = name, index, source, priority
         self.base, self.size, self.stack = base, size, stack
         self.sends, self.devices, self.interrupts, self.power = sends, devices, interrupts, power
+        self.keys = ("tasks", name)
 
 
 class Table:
-    """A whole task table: the board, the kernel's memory and supervisor, the devices, the tasks."""
+    """A whole task table: the board, the kernel's memory and supervisor, the devices, the tasks;
+    and the document they came from (its path, and lines for errors)."""
 
-    def __init__(self, path: pathlib.Path, ram: tuple[int, int], plic: int, finisher: int,
+    def __init__(self, doc: tomlfile.Document, ram: tuple[int, int], plic: int, finisher: int,
                  kernel: tuple[int, int], supervisor: str, devices: dict[str, Device], tasks: list[Task]):
-        self.path, self.ram, self.plic, self.finisher = path, ram, plic, finisher
+        self.doc, self.path, self.ram, self.plic, self.finisher = doc, doc.path, ram, plic, finisher
         self.kernel, self.supervisor, self.devices, self.tasks = kernel, supervisor, devices, tasks
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)
 
-
-class Entry:
-    """Reading one table of the TOML file: its dotted name for errors, and typed fields."""
-
-    def __init__(self, where: str, path: pathlib.Path, data):
-        self.where, self.path = where, path
-        if not isinstance(data, dict):
-            self.fail("must be a table")
-        self.data = data
-
-    def fail(self, message: str):
-        raise UsageError(f"{self.path.name}: {self.where}: {message}")
-
-    def only(self, keys: set[str]) -> None:
-        for key in self.data:
-            if key not in keys:
-                self.fail(f"unknown key {key!r} (expected {', '.join(sorted(keys))})")
-
-    def get(self, key: str, kind, default=None):
-        if key not in self.data:
-            if default is None:
-                self.fail(f"{key!r} is missing")
-            return default
-        value = self.data[key]
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            self.fail(f"{key} must be an integer, not {value!r}")
-        if kind is not int and not isinstance(value, kind):
-            self.fail(f"{key} must be a {kind.__name__}, not {value!r}")
-        return value
-
-    def names(self, key: str) -> list[str]:
-        value = self.get(key, list, [])
-        if not all(isinstance(v, str) for v in value):
-            self.fail(f"{key} must be a list of names")
-        return value
-
-    def range(self, key: str) -> tuple[int, int]:
-        """A { base = ..., size = ... } field, in whole pages."""
-        inner = Entry(f"{self.where}.{key}", self.path, self.get(key, dict))
-        inner.only({"base", "size"})
-        base, size = inner.get("base", int), inner.get("size", int)
-        if base < 0 or size <= 0 or base % PAGE or size % PAGE:
-            self.fail(f"{key} must be whole 4 KiB pages with a positive size, not {base:#x}+{size:#x}")
-        return base, size
+    def blame(self, task: Task, key: str | None, message: str) -> UsageError:
+        """The one-line error about `task`, at the line of its `key` (or its header)."""
+        return self.doc.error(task.keys, message, key)
 
 
 def load(path) -> Table:
-    """Read and check the task table at `path` (UsageError on the first problem)."""
-    path = pathlib.Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as err:
-        raise UsageError(f"{path}: {err.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path.name}: not a valid TOML file: {err}") from None
-    top = Entry("(top level)", path, data)
-    top.only({"board", "devices", "kernel", "tasks"})
-    board = Entry("board", path, top.get("board", dict))
+    """Read and check the task table (the system manifest) at `path`: UsageError of one line,
+    naming the file and line, on the first problem."""
+    return from_document(tomlfile.read(path))
+
+
+def from_document(doc: tomlfile.Document) -> Table:
+    """The task table of a manifest already read (the image layer reads the file once)."""
+    top = doc.root()
+    top.only(KERNEL_SECTIONS | OTHER_SECTIONS)
+    kernel = top.table("kernel")
+    use = kernel.get("use", str, "downstairs")
+    if use != "downstairs":
+        kernel.fail(f"use = {use!r}: a task table is our own kernel's (use = \"downstairs\")", "use")
+    kernel.only({"use", "memory", "supervisor"})
+    board = top.table("board")
     board.only({"ram", "plic", "finisher"})
-    ram = board.range("ram")
+    ram = board.range("ram", PAGE)
     devices = {}
     for name, fields in top.get("devices", dict, {}).items():
-        entry = Entry(f"devices.{name}", path, fields)
+        entry = tomlfile.Entry(doc, ("devices", name), fields)
         entry.only({"base", "size", "irq"})
         devices[name] = Device(name, entry.get("base", int), entry.get("size", int), entry.get("irq", int, 0))
         if devices[name].size <= 0 or not 0 <= devices[name].irq < 128:
             entry.fail("size must be positive and irq a PLIC source below 128")
-    kernel = Entry("kernel", path, top.get("kernel", dict))
-    kernel.only({"memory", "supervisor"})
-    tasks = [read_task(name, index, path, fields, devices)
+    tasks = [read_task(doc, name, index, fields, devices)
              for index, (name, fields) in enumerate(top.get("tasks", dict).items())]
-    result = Table(path, ram, board.get("plic", int), board.get("finisher", int, 0), kernel.range("memory"),
+    result = Table(doc, ram, board.get("plic", int), board.get("finisher", int, 0), kernel.range("memory", PAGE),
                    kernel.get("supervisor", str), devices, tasks)
     check(result)
     return result
 
 
-def read_task(name: str, index: int, path: pathlib.Path, fields, devices: dict[str, Device]) -> Task:
-    entry = Entry(f"tasks.{name}", path, fields)
+def read_task(doc: tomlfile.Document, name: str, index: int, fields, devices: dict[str, Device]) -> Task:
+    entry = tomlfile.Entry(doc, ("tasks", name), fields)
     entry.only({"source", "priority", "memory", "stack", "sends", "devices", "interrupts", "power"})
     if index >= layout.MAX_TASKS:
         entry.fail(f"is task {index + 1}: the kernel has room for {layout.MAX_TASKS}")
@@ -136,28 +106,28 @@ def read_task(name: str, index: int, path: pathlib.Path, fields, devices: dict[s
         entry.fail(f"a task's name is 1 to {layout.NAME_SIZE - 1} of a-z, 0-9 and _")
     priority, stack = entry.get("priority", int), entry.get("stack", int)
     if not 0 <= priority <= 255:
-        entry.fail(f"priority must be 0 (most urgent) to 255, not {priority}")
-    base, size = entry.range("memory")
+        entry.fail(f"priority must be 0 (most urgent) to 255, not {priority}", "priority")
+    base, size = entry.range("memory", PAGE)
     if stack < 256 or stack % 16 or stack > size:
-        entry.fail(f"stack must be a multiple of 16 from 256 bytes up to its memory, not {stack:#x}")
+        entry.fail(f"stack must be a multiple of 16 from 256 bytes up to its memory, not {stack:#x}", "stack")
     owned = entry.names("devices")
     if len(owned) > layout.MAX_DEVICES:
-        entry.fail(f"owns {len(owned)} devices: a task may own {layout.MAX_DEVICES}")
+        entry.fail(f"owns {len(owned)} devices: a task may own {layout.MAX_DEVICES}", "devices")
     for device in owned:
         if device not in devices:
-            entry.fail(f"device {device!r} is not in [devices]")
+            entry.fail(f"device {device!r} is not in [devices]", "devices")
     interrupts = entry.get("interrupts", dict, {})
     for device, bits in interrupts.items():
         if device not in owned:
-            entry.fail(f"interrupts: {device!r} is not one of its devices")
+            entry.fail(f"interrupts: {device!r} is not one of its devices", "interrupts")
         if not devices[device].irq:
-            entry.fail(f"interrupts: device {device!r} has no irq")
+            entry.fail(f"interrupts: device {device!r} has no irq", "interrupts")
         if isinstance(bits, bool) or not isinstance(bits, int) or not 0 < bits < 1 << 32 or bits & FAULT_BIT:
             entry.fail(f"interrupts: {device} must post notification bits within 0x7fffffff (bit 31 is "
-                       f"the kernel's), not {bits!r}")
-    source = path.parent / entry.get("source", str)
+                       f"the kernel's), not {bits!r}", "interrupts")
+    source = doc.path.parent / entry.get("source", str)
     if not source.is_file():
-        entry.fail(f"source {entry.data['source']!r} does not exist")
+        entry.fail(f"source {entry.data['source']!r} does not exist", "source")
     return Task(name, index, source, priority, base, size, stack, entry.names("sends"), owned, interrupts,
                 entry.get("power", bool, False))
 
@@ -165,39 +135,35 @@ def read_task(name: str, index: int, path: pathlib.Path, fields, devices: dict[s
 def check(t: Table) -> None:
     """What needs the whole table: names that must be tasks, devices owned once, and memory that
     overlaps nothing and lies in RAM."""
-    def fail(where: str, message: str):
-        raise UsageError(f"{t.path.name}: {where}: {message}")
-
     if not t.tasks:
-        fail("tasks", "there are no tasks")
+        raise t.doc.error(("tasks",), "there are no tasks")
     names = {task.name for task in t.tasks}
     if t.supervisor not in names:
-        fail("kernel.supervisor", f"{t.supervisor!r} is not a task")
-    regions = [("kernel memory", "kernel", *t.kernel)]
+        raise t.doc.error(("kernel", "supervisor"), f"{t.supervisor!r} is not a task")
+    regions = [("kernel memory", ("kernel",), "memory", *t.kernel)]
     owners: dict[str, str] = {}
     for task in t.tasks:
-        where = f"tasks.{task.name}"
         for target in task.sends:
             if target not in names:
-                fail(where, f"sends to {target!r}, which is not a task")
+                raise t.blame(task, "sends", f"sends to {target!r}, which is not a task")
             if target == task.name:
-                fail(where, "sends to itself")
+                raise t.blame(task, "sends", "sends to itself")
         for device in task.devices:
             if device in owners:
-                fail(where, f"device {device!r} is already owned by task {owners[device]!r}")
+                raise t.blame(task, "devices", f"device {device!r} is already owned by task {owners[device]!r}")
             owners[device] = task.name
             dev = t.devices[device]
-            regions.append((f"device {device!r}", where, dev.base, dev.size))
-        regions.append((f"memory of task {task.name!r}", where, task.base, task.size))
+            regions.append((f"device {device!r}", task.keys, "devices", dev.base, dev.size))
+        regions.append((f"memory of task {task.name!r}", task.keys, "memory", task.base, task.size))
         ram_base, ram_size = t.ram
         if not ram_base <= task.base or task.base + task.size > ram_base + ram_size:
-            fail(where, f"memory {task.base:#x}-{task.base + task.size:#x} is outside RAM "
-                        f"{ram_base:#x}-{ram_base + ram_size:#x}")
-    for k, (what, where, base, size) in enumerate(regions):
-        for other, _, obase, osize in regions[:k]:
+            raise t.blame(task, "memory", f"memory {task.base:#x}-{task.base + task.size:#x} is outside RAM "
+                                          f"{ram_base:#x}-{ram_base + ram_size:#x}")
+    for k, (what, keys, key, base, size) in enumerate(regions):
+        for other, _, _, obase, osize in regions[:k]:
             if base < obase + osize and obase < base + size:
-                fail(where, f"{what} {base:#x}-{base + size:#x} overlaps the {other} "
-                            f"{obase:#x}-{obase + osize:#x}")
+                raise t.doc.error(keys, f"{what} {base:#x}-{base + size:#x} overlaps the {other} "
+                                        f"{obase:#x}-{obase + osize:#x}", key)
 
 
 # ---- the binary form (table.py) ----------------------------------------------------------
@@ -237,14 +203,13 @@ def encode(t: Table, kernel_end: int, frames: int, frames_end: int, placed: list
     return bytes(out)
 
 
-def encode_lines(t: Table, records: list[tuple[int, str | None, int]], start: int, top: pathlib.Path) -> bytes:
-    """panic.py's line table (table.py's layout) from the compiler's line records (address,
-    path, line): paths relative to `top` (the repository), addresses relative to `start` (the
-    kernel's base); and the board's finisher."""
+def encode_lines(t: Table, records: list[tuple[int, str, int]], start: int) -> bytes:
+    """panic.py's line table (table.py's layout) from the kernel's line records (address, file
+    name, line; build.kernel_lines names the files), addresses relative to `start` (the kernel's
+    base); and the board's finisher."""
     files: list[str] = []
     entries = bytearray()
-    for address, path, line in records:
-        name = "(the compiler's entry code)" if path is None else relative(path, top)
+    for address, name, line in records:
         if name not in files:
             files.append(name)
         entries += struct.pack("<IHH", address - start, files.index(name), min(line, 0xFFFF))
@@ -254,6 +219,7 @@ def encode_lines(t: Table, records: list[tuple[int, str | None, int]], start: in
 
 
 def relative(path: str, top: pathlib.Path) -> str:
+    """A source file's name for the line table: from `top` (the repository), or its base name."""
     resolved = pathlib.Path(path).resolve()
     try:
         return str(resolved.relative_to(top))

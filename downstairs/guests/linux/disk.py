@@ -39,12 +39,12 @@ def entry() -> pathlib.Path:
     """The cache folder of the disk: keyed by the mke2fs version, the size, the files and the
     command."""
     tools.require(tools.DISK_TOOLS)
-    key = cache.digest(_mke2fs_version(), str(SIZE),
+    key = cache.digest(mke2fs_version(), str(SIZE),
                        repr(sorted(FILES.items())), " ".join(_mke2fs_args(pathlib.Path("D"), pathlib.Path("I"))))
     return cache.cache_dir("linux") / f"disk-{key}"
 
 
-def _mke2fs_version() -> str:
+def mke2fs_version() -> str:
     # `mke2fs -V` prints "mke2fs 1.47.0 (5-Feb-2023)" on stderr
     """mke2fs's version line, part of the cache key."""
     out = subprocess.run(["mke2fs", "-V"], capture_output=True, text=True)
@@ -62,21 +62,38 @@ def build() -> tuple[pathlib.Path, bool]:
 
 
 def _make(out: pathlib.Path) -> None:
-    """Build the disk image in `out`: write the files with fixed modes and times, then mke2fs
-    with a fixed clock (E2FSPROGS_FAKE_TIME)."""
-    files = out / "files"
-    for name, text in FILES.items():
-        path = files / name
+    """Build the disk image in `out`: FILES in an ext2 made reproducibly (make_ext2)."""
+    make_ext2({name: text.encode() for name, text in FILES.items()}, out / "disk.img")
+
+
+def make_ext2(files: dict[str, bytes], image: pathlib.Path) -> None:
+    """An ext2 image of SIZE bytes at `image` holding `files` (path -> content), reproducibly:
+    the files' and directories' modes and times are fixed (the umask and the clock do not show),
+    and so are mke2fs's UUID, hash seed and time. mke2fs's own complaint is the UsageError."""
+    files_dir = image.parent / (image.name + ".files")
+    for name, data in files.items():
+        path = files_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        os.chmod(path, 0o644)
+        path.write_bytes(data)
+    files_dir.mkdir(exist_ok=True)
+    for path in [files_dir, *files_dir.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
         os.utime(path, (int(FAKE_TIME), int(FAKE_TIME)))
-    os.utime(files, (int(FAKE_TIME), int(FAKE_TIME)))
     env = {**os.environ, "E2FSPROGS_FAKE_TIME": FAKE_TIME}
-    result = subprocess.run(_mke2fs_args(files, out / "disk.img"), capture_output=True, text=True, env=env)
+    copied = sorted("/" + str(path.relative_to(files_dir)) for path in files_dir.rglob("*"))
+    result = subprocess.run(_mke2fs_args(files_dir, image), capture_output=True, text=True, env=env)
+    shutil.rmtree(files_dir)
     if result.returncode != 0:
         raise UsageError(f"mke2fs failed: {(result.stderr or result.stdout).strip()}")
-    shutil.rmtree(files)
+    # mke2fs -d copies each file's ctime, which is when this process wrote it: set it to the
+    # fixed time too (debugfs, writing the image in place)
+    script = image.parent / (image.name + ".debugfs")
+    script.write_text("".join(f"set_inode_field {path} ctime @{FAKE_TIME}\n" for path in copied))
+    result = subprocess.run(["debugfs", "-w", "-f", str(script), str(image)], capture_output=True, text=True,
+                            env=env)
+    script.unlink()
+    if result.returncode != 0:
+        raise UsageError(f"debugfs failed: {(result.stderr or result.stdout).strip()}")
 
 
 def fresh_copy(out: pathlib.Path | str) -> pathlib.Path:

@@ -78,13 +78,20 @@ def _check_host() -> None:
         raise UsageError("riscv64 Linux headers not found: apt-get install libc6-dev-riscv64-cross")
 
 
+def key_parts(cfg: kconfig.Config) -> list[tuple[str, str | bytes]]:
+    """Everything the build depends on, each with a name (the image layer shows them as the
+    inputs of its Linux step)."""
+    return [(tools.SOURCE_PACKAGE, tools.package_version(tools.SOURCE_PACKAGE)),
+            (f"{tools.CROSS}gcc", tools.tool_version(f"{tools.CROSS}gcc")),
+            ("config", cfg.describe()), ("initramfs list", INITRAMFS_LIST),
+            ("build identity", repr(sorted(BUILD_ENV.items()))),
+            ("init flags", " ".join(init_program.flags(cfg.init_march, cfg.init_mabi))),
+            ("init.c", init_program.SOURCE.read_bytes())]
+
+
 def cache_key(cfg: kconfig.Config) -> str:
     """Everything the build depends on, hashed."""
-    return cache.digest(tools.package_version(tools.SOURCE_PACKAGE),
-                        tools.tool_version(f"{tools.CROSS}gcc"),
-                        cfg.describe(), INITRAMFS_LIST, repr(sorted(BUILD_ENV.items())),
-                        " ".join(init_program.flags(cfg.init_march, cfg.init_mabi)),
-                        init_program.SOURCE.read_bytes())
+    return cache.digest(*(value for _, value in key_parts(cfg)))
 
 
 def entry(name: str) -> pathlib.Path:

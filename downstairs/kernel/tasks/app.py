@@ -1,5 +1,6 @@
 """The app: the one task that does what the system is for, with no shell to ask it anything. It
-prints a greeting (through the UART task), reads how many times the system has booted from the
+prints a greeting (through the UART task) and the store's record "motd" if there is one (a system
+image's manifest can put it there: its [files]), reads how many times the system has booted from the
 store (NOT_FOUND on a fresh disk), writes the new count and a greeting record, reads that back,
 calls the crasher until ten requests have been answered (retrying those that find it dead), and
 powers the machine off through the kernel (SBI SRST). Every step is the same on every run, so
@@ -69,6 +70,16 @@ def greet(count: u64) -> None:
     putc(10)
 
 
+def motd() -> None:
+    """The message of the day, if the store has one."""
+    if store_op(S_GET, b"motd", 256) != OK:
+        return
+    put(b"app: motd: ")
+    for k in range(message.regs[W0]):
+        putc(value[k])
+    putc(10)
+
+
 def ping_crasher() -> None:
     """PINGS answered requests to the crasher, however many times it dies on the way."""
     answered: u64 = 0
@@ -89,6 +100,7 @@ def ping_crasher() -> None:
 
 def main() -> None:
     put(b"app: hello from U-mode\n")
+    motd()
     count = boots()
     put(b"app: boot number ")
     put_dec(count)

@@ -1,7 +1,8 @@
 """The store: records by key on the disk, served to the other tasks with S_GET and S_PUT
 (protocol.py). It is the blk driver's client: it reads the whole store into memory when it
 starts (formatting a blank disk first: storeformat.py is the layout) and writes each record's
-sector through as it changes, so what a PUT answered OK for is on the disk.
+sector through as it changes, so what a PUT answered OK for is on the disk. On a disk that holds
+a system image, the store lives after the image (storeformat.py says where).
 """
 
 from downstairs.compiler.runtime import u8, u32, u64, array, addr, load32, store32, load64, store64
@@ -20,6 +21,7 @@ message = Message()
 io = Message()
 io_leases = Leases()
 ready: u64 = OK                              # E_IO if the disk could not be read or formatted
+first: u64 = 0                               # the disk's sector where the store starts
 
 
 def disk(op: u64, sector: u64, buffer: u64, length: u64, flags: u32) -> u64:
@@ -27,19 +29,25 @@ def disk(op: u64, sector: u64, buffer: u64, length: u64, flags: u32) -> u64:
     io_leases.count = 0
     lend(io_leases, 0, buffer, length, flags)
     io.regs[OP] = op
-    io.regs[W0] = sector
+    io.regs[W0] = first + sector
     if send(BLK, io, addr(io_leases)) != abi.OK:
         return E_IO
     return io.regs[OP]
 
 
 def start() -> u64:
-    """Read the store in; format the disk first if it has none. A code."""
+    """Find the store (after a system image, if the disk holds one) and read it in; format it
+    first if there is none. A code."""
+    global first
     if disk(B_READ, 0, addr(super_block), F.SECTOR, abi.LEASE_WRITE) != OK:
         return E_IO
+    if load64(addr(super_block)) == F.IMAGE_MAGIC:
+        first = load64(addr(super_block) + F.IMAGE_DATA_SECTOR)
+        if disk(B_READ, 0, addr(super_block), F.SECTOR, abi.LEASE_WRITE) != OK:
+            return E_IO
     if load64(addr(super_block) + F.SB_MAGIC) != F.MAGIC:
-        for first in range(1, F.SLOTS + 1, 8):
-            if disk(B_WRITE, u64(first), addr(zeros), 8 * F.SECTOR, abi.LEASE_READ) != OK:
+        for slot in range(1, F.SLOTS + 1, 8):
+            if disk(B_WRITE, u64(slot), addr(zeros), 8 * F.SECTOR, abi.LEASE_READ) != OK:
                 return E_IO
         store64(addr(super_block) + F.SB_MAGIC, F.MAGIC)
         store32(addr(super_block) + F.SB_VERSION, F.VERSION)
