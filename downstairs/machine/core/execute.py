@@ -38,13 +38,11 @@ if cython.compiled:
 else:
     BRANCH_OPS = [I_BEQ, I_BNE, I_ILLEGAL, I_ILLEGAL, I_BLT, I_BGE, I_BLTU, I_BGEU]
 
-# The expansion of every 16-bit parcel seen so far (0: not expanded yet).
+# The expansion of every 16-bit parcel seen so far (0: not expanded yet). Compiled, RVC is a
+# static C array (execute.pxd), zero when the module is loaded: no loop at import, where a
+# loop over a module-level variable would cost a dictionary store per entry.
 RVC_ILLEGAL = compressed.ILLEGAL
-if cython.compiled:
-    RVC_EMPTY: cython.int
-    for RVC_EMPTY in range(65536):
-        RVC[RVC_EMPTY] = 0
-else:
+if not cython.compiled:
     RVC = [0] * 65536
 
 
