@@ -14,14 +14,19 @@ cdef int BRANCH_OPS[8]
 cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
-cdef unsigned long long ram_load_extend(Hart h, unsigned long long offset, int spare, int zero_extend) noexcept
-cdef inline void ram_store(Hart h, unsigned long long offset, int spare, unsigned long long value) noexcept
-cdef unsigned long long word(unsigned long long value) noexcept
-cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
-cdef bint lt(unsigned long long a, unsigned long long b) noexcept
+cdef inline int tlb_hit(Hart h, unsigned long long addr, int last, int access, unsigned long long ctx) noexcept
+cdef inline unsigned long long ram_load_signed(Hart h, unsigned long long offset, int shift) noexcept
+cdef inline unsigned long long ram_load_unsigned(Hart h, unsigned long long offset, int shift) noexcept
+cdef inline void ram_store(Hart h, unsigned long long offset, int shift, unsigned long long value) noexcept
+cdef bint load_slow(Hart h, int op, int rd, unsigned long long addr, int shift)
+cdef bint store_slow(Hart h, unsigned long long addr, int shift, unsigned long long value)
+cdef inline unsigned long long word(unsigned long long value) noexcept
+cdef inline unsigned long long sra(unsigned long long value, int shamt) noexcept
+cdef inline bint lt(unsigned long long a, unsigned long long b) noexcept
 cdef void illegal(Hart h, unsigned long long bits)
-cdef inline int slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
-cpdef int decode(Hart h, int record, unsigned long long raw) noexcept
+cdef inline void slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
+cpdef int decode(Hart h, int record, unsigned long long raw, int off) noexcept
+cdef void block_end(Hart h, int record, int off) noexcept
 cdef bint ends_block(int op) noexcept
 cpdef int build_block(Hart h, unsigned long long pc, int block)
 cpdef unsigned long long run(Hart h, unsigned long long budget)

@@ -60,32 +60,66 @@ def ram_load(h: Hart, offset: cython.ulonglong, size: cython.int) -> cython.ulon
     return physmem.ram_read(h, offset, size)
 
 
-def ram_load_extend(h: Hart, offset: cython.ulonglong, spare: cython.int, zero_extend: cython.int) -> cython.ulonglong:
-    """What a load of 8 - `spare` bytes puts in rd, from RAM at offset: zero-extended if
-    `zero_extend` (LBU LHU LWU: funct3 bit 2), else sign-extended. Compiled: one 8-byte read (RAM
-    has 8 spare bytes, so it never leaves the buffer), shifted up so the loaded bytes are on
-    top and back down, arithmetically for the signed loads."""
+def tlb_hit(h: Hart, addr: cython.ulonglong, last: cython.int, access: cython.int,
+            ctx: cython.ulonglong) -> cython.int:
+    """The TLB entry that answers a load or store of the bytes addr .. addr + last, or -1: its
+    first byte's page must be in the TLB under context `ctx` (state.update_context) and its
+    last byte in the same page (the tag is compared with the last byte's page, as QEMU does,
+    so an access that crosses pages misses). The RAM offset of addr is then addr plus the
+    entry's tlb_add; on -1 the slow path (memory.py) does the access."""
+    index: cython.int = (addr >> 12) & TLB_INDEX_MASK
+    if h.tlb_vpn[access][index] == (((addr + last) & MASK64) >> 12) | ctx:
+        return index
+    return -1
+
+
+def ram_load_signed(h: Hart, offset: cython.ulonglong, shift: cython.int) -> cython.ulonglong:
+    """What LB LH LW LD put in rd from RAM at offset: 8 - shift / 8 bytes, sign-extended.
+    Compiled: one 8-byte read (RAM has 8 spare bytes, so it never leaves the buffer), shifted
+    up so the loaded bytes are on top and back down arithmetically."""
     if cython.compiled:
         raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
-        shift: cython.int = spare << 3
-        if zero_extend:
-            return (raw << shift) >> shift
         return cython.cast(cython.ulonglong, cython.cast(cython.longlong, raw << shift) >> shift)
-    value: cython.ulonglong = physmem.ram_read(h, offset, 8 - spare)
-    return value if zero_extend or spare == 0 else alu.sext(value, 64 - 8 * spare)
+    return alu.sext(physmem.ram_read(h, offset, 8 - (shift >> 3)), 64 - shift)
 
 
-def ram_store(h: Hart, offset: cython.ulonglong, spare: cython.int, value: cython.ulonglong) -> None:
-    """A TLB hit writes the low 8 - `spare` bytes of value to RAM at offset: physmem.ram_write,
+def ram_load_unsigned(h: Hart, offset: cython.ulonglong, shift: cython.int) -> cython.ulonglong:
+    """What LBU LHU LWU put in rd from RAM at offset: 8 - shift / 8 bytes, zero-extended."""
+    if cython.compiled:
+        raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
+        return (raw << shift) >> shift
+    return physmem.ram_read(h, offset, 8 - (shift >> 3))
+
+
+def ram_store(h: Hart, offset: cython.ulonglong, shift: cython.int, value: cython.ulonglong) -> None:
+    """A TLB hit writes the low 8 - shift / 8 bytes of value to RAM at offset: physmem.ram_write,
     inlined into the hot loop. Compiled: one 8-byte read, the stored bytes merged in under a
     mask, one 8-byte write, with no branch on the size (RAM has 8 spare bytes, and the harts
     and devices take turns on one host thread, so rewriting the neighbours is invisible)."""
     if cython.compiled:
         p: cython.p_ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)
-        mask: cython.ulonglong = MASK64 >> (spare << 3)
+        mask: cython.ulonglong = MASK64 >> shift
         p[0] = (p[0] & ~mask) | (value & mask)
     else:
-        physmem.ram_write(h, offset, 8 - spare, value & (MASK64 >> (spare << 3)))
+        physmem.ram_write(h, offset, 8 - (shift >> 3), value & (MASK64 >> shift))
+
+
+def load_slow(h: Hart, op: cython.int, rd: cython.int, addr: cython.ulonglong, shift: cython.int) -> cython.bint:
+    """A load the TLB did not answer (a miss, a page crossing, a device), through memory.load;
+    rd gets the value unless it trapped. True when straight-line execution must end after it:
+    it trapped (the trap is taken), or it reached a device (the board looks first)."""
+    value: cython.ulonglong = memory.load(h, addr, 8 - (shift >> 3))
+    if h.trapped:
+        return True
+    h.x[rd] = alu.sext(value, 64 - shift) if op == I_LOAD and shift else value
+    return h.device_access != 0
+
+
+def store_slow(h: Hart, addr: cython.ulonglong, shift: cython.int, value: cython.ulonglong) -> cython.bint:
+    """A store the TLB did not answer, through memory.store. True when straight-line
+    execution must end after it (as load_slow)."""
+    memory.store(h, addr, 8 - (shift >> 3), value)
+    return h.trapped != 0 or h.device_access != 0
 
 
 def word(value: cython.ulonglong) -> cython.ulonglong:
@@ -112,22 +146,26 @@ def illegal(h: Hart, bits: cython.ulonglong) -> None:
     trap.exception(h, EXC_ILLEGAL_INSN, bits)
 
 
-def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong) -> cython.int:
+def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong) -> None:
     """Before run() hands an instruction to a helper that may trap, touch a device or read
-    the counters: write back the pc and instret the loop keeps in locals. Returns the block's
-    new end, -1: the block and straight-line execution end after this instruction, so
-    whatever the helper changed (privilege, translation, enabled interrupts, a device) is
-    looked at before the next one."""
+    the counters: write back the pc and instret the loop keeps in locals."""
     h.pc = pc
     h.instret = instret & MASK64
-    return -1
 
 
 # ---- decode: once per instruction in RAM -------------------------------------------------
 # An instruction, once fetched, becomes a record in the hart's decoded-instruction cache
-# (state.py): what the instruction is (an op from ops.py), its registers, funct3, length and
-# sign-extended immediate, and its bits. Records come in blocks (build_block): a straight run
-# of instructions from one page that ends at the first jump, branch or SYSTEM instruction.
+# (state.py): what the instruction is (an op from ops.py), its registers, funct3, immediate,
+# where it and the next instruction start, and its bits. Records come in blocks
+# (build_block): a straight run of instructions from one page that ends at the first jump,
+# branch or SYSTEM instruction, followed by an I_NEXT record when the last one is no jump.
+# Offsets in a record count from the block's first pc, so a branch's target is that pc plus
+# the record's immediate and no instruction keeps a pc of its own.
+#
+#     block at pc P:   [addi  off 0 after 4]  [lw  off 4 after 6]  [bne  off 6 after 8,
+#                                                                   imm: target - P]
+#                      next pc: P + imm if taken, else P + 8
+#
 # A block is found by its first pc in the block table, tagged with pc ^ the fetch context
 # (privilege in bits 52-53, where no fetchable address has other bits, and a generation),
 # like a virtually indexed instruction cache: a hit costs no translation. Blocks are
@@ -135,8 +173,9 @@ def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong) -> cytho
 # by fence.i (Zifencei: only then must a hart see the stores it made to instructions), and
 # in part by writes from outside the harts (flush_decoded_range, by RAM offset).
 
-def decode(h: Hart, record: cython.int, raw: cython.ulonglong) -> cython.int:
-    """Decode the instruction whose first bits are `raw` into record `record`; its op."""
+def decode(h: Hart, record: cython.int, raw: cython.ulonglong, off: cython.int) -> cython.int:
+    """Decode the instruction whose first bits are `raw`, `off` bytes into its block, into
+    record `record`; its op."""
     insn: cython.ulonglong
     length: cython.int
     if raw & 3 != 3:
@@ -170,7 +209,7 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong) -> cython.int:
         if funct3 == 1 or funct3 == 5:
             imm = (insn >> 20) & 63
     elif opcode == LOAD:
-        op = I_LOAD if funct3 != 7 else I_ILLEGAL
+        op = I_LOAD if funct3 <= 3 else (I_LOADU if funct3 != 7 else I_ILLEGAL)
     elif opcode == STORE:
         op = I_STORE if funct3 <= 3 else I_ILLEGAL
         imm = alu.sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
@@ -183,19 +222,22 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong) -> cython.int:
             op = I_SUB
         elif funct7 == 0x20 and funct3 == 5:
             op = I_SRA
-    elif opcode == LUI or opcode == AUIPC:
-        op = I_LUI if opcode == LUI else I_AUIPC
+    elif opcode == LUI:
+        op = I_LUI
         imm = alu.sext(insn & UPPER20, 32)
+    elif opcode == AUIPC:
+        op = I_AUIPC
+        imm = (alu.sext(insn & UPPER20, 32) + off) & MASK64      # the result's offset from the block
     elif opcode == JAL:
         op = I_JAL
-        imm = alu.sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
-                   | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21)
+        imm = (alu.sext(((insn >> 31) << 20) | (((insn >> 12) & 0xFF) << 12)
+                        | (((insn >> 20) & 1) << 11) | (((insn >> 21) & 0x3FF) << 1), 21) + off) & MASK64
     elif opcode == JALR:
         op = I_JALR if funct3 == 0 else I_ILLEGAL
     elif opcode == BRANCH:
         op = BRANCH_OPS[funct3]                                # BEQ BNE - - BLT BGE BLTU BGEU
-        imm = alu.sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
-                   | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13)
+        imm = (alu.sext(((insn >> 31) << 12) | (((insn >> 7) & 1) << 11)
+                        | (((insn >> 25) & 0x3F) << 5) | (((insn >> 8) & 0xF) << 1), 13) + off) & MASK64
     elif opcode == OP_IMM_32:
         if funct3 == 0:
             op = I_ADDIW
@@ -235,18 +277,32 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong) -> cython.int:
     h.dc_rs1[record] = rs1
     h.dc_rs2[record] = rs2
     h.dc_funct3[record] = funct3
-    h.dc_len[record] = length
-    h.dc_spare[record] = 8 - (1 << (funct3 & 3)) if op == I_LOAD or op == I_STORE else 0
+    if op == I_LOAD or op == I_LOADU or op == I_STORE:
+        h.dc_shift[record] = 64 - (8 << (funct3 & 3))         # the bits of an 8-byte access it leaves
+        h.dc_last[record] = (1 << (funct3 & 3)) - 1            # its size - 1
+    h.dc_off[record] = off
+    h.dc_after[record] = off + length
     h.dc_imm[record] = imm
     h.dc_insn[record] = insn
     h.dc_raw[record] = raw
     return op
 
 
+def block_end(h: Hart, record: cython.int, off: cython.int) -> None:
+    """Write the I_NEXT record that ends a block whose last instruction is no jump: the run
+    goes on at the block's pc + `off`, the first byte after it."""
+    h.dc_op[record] = I_NEXT
+    h.dc_rd[record] = 32
+    h.dc_rs1[record] = 0
+    h.dc_off[record] = off
+    h.dc_after[record] = off
+    h.dc_imm[record] = 0
+
+
 def ends_block(op: cython.int) -> cython.bint:
     """Whether a block ends after an instruction: one that may not go on to the next pc (a
     jump, a branch, an illegal instruction) or that leaves straight-line execution anyway
-    (SYSTEM, fence.i, an atomic: execute.slow_path)."""
+    (SYSTEM, fence.i, an atomic: see run)."""
     return (op == I_JAL or op == I_JALR or op == I_BEQ or I_BNE <= op <= I_BGEU
             or op == I_SYSTEM or op == I_FENCE_I or op == I_AMO or op == I_ILLEGAL)
 
@@ -259,6 +315,7 @@ def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
     instructions all lie in the page of its first one, and end before the page does."""
     vpn: cython.ulonglong = pc >> 12
     index: cython.int = vpn & TLB_INDEX_MASK
+    op: cython.int
     if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
         memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
         if h.trapped:
@@ -267,27 +324,30 @@ def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
         value: cython.ulonglong = memory.fetch(h, pc)
         if h.trapped:
             return -1
-        decode(h, DC_SIZE, value)
+        op = decode(h, DC_SIZE, value, 0)
+        block_end(h, DC_SIZE + 1, h.dc_after[DC_SIZE])
         h.bk_first[BK_SIZE] = DC_SIZE
         h.bk_count[BK_SIZE] = 1
         return BK_SIZE
-    if h.dc_next > DC_SIZE - BLOCK_MAX:            # no room for one more block: start over
+    if h.dc_next > DC_SIZE - BLOCK_MAX - 1:        # no room for one more block: start over
         h.flush_decoded()
-    start: cython.ulonglong = h.tlb_off[ACCESS_FETCH][index] + (pc & 0xFFF)
+    start: cython.ulonglong = (pc + h.tlb_add[ACCESS_FETCH][index]) & MASK64
     offset: cython.ulonglong = start
     end: cython.ulonglong = start - (pc & 0xFFF) + 0x1000     # the page's end
     record: cython.int = h.dc_next
     count: cython.int = 0
-    op: cython.int = I_ILLEGAL
     while True:
-        op = decode(h, record + count, ram_load(h, offset, 4))
-        offset += h.dc_len[record + count]
+        op = decode(h, record + count, ram_load(h, offset, 4), offset - start)
+        offset = start + h.dc_after[record + count]
         count += 1
         if ends_block(op) or count == BLOCK_MAX or offset == end:
             break
         if offset == end - 2 and ram_load(h, offset, 2) & 3 == 3:
             break                                     # the next one straddles the page's end
     h.dc_next = record + count
+    if not ends_block(op):
+        block_end(h, record + count, offset - start)
+        h.dc_next += 1
     h.bk_tag[block] = pc ^ h.ctx_fetch
     h.bk_first[block] = record
     h.bk_count[block] = count
@@ -308,22 +368,21 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             return 0
         h.waiting = 0
     h.update_context()                       # in case the privilege was set from outside
-    steps: cython.ulonglong = 0              # instructions attempted
-    traps: cython.ulonglong = 0              # ... of which trapped (did not retire)
-    base: cython.ulonglong = h.instret     # instret is h.instret at entry + steps - traps
+    left: cython.ulonglong = budget          # the budget not yet given to a block
+    traps: cython.ulonglong = 0              # instructions that trapped (did not retire)
+    base: cython.ulonglong = h.instret     # instret is h.instret at entry + (budget - left) - traps
     h.device_access = 0
     h.trapped = 0
     ctx: cython.ulonglong                    # the fetch context (state.update_context) of every tag
+    ctxd: cython.ulonglong                   # ... and the loads' and stores'
     pc: cython.ulonglong
-    npc: cython.ulonglong
-    vpn: cython.ulonglong
-    index: cython.int
     block: cython.int
-    start: cython.ulonglong                  # the pc of the block that runs,
-    count: cython.int                        # ... how many instructions it has,
-    first: cython.int                        # ... its first record,
-    i: cython.int                            # ... the record of the instruction at pc,
-    end: cython.int                          # ... and the end of the block's records
+    start: cython.ulonglong = 0              # the pc of the block that runs,
+    i: cython.Py_ssize_t = 0                 # ... the record that runs,
+    end: cython.Py_ssize_t = 0               # ... and the record where its budget ends
+    cut: cython.Py_ssize_t = -1              # a block cut to the budget: the record where it
+    cut_op: cython.int = 0                   # stops (an I_STOP in place of its op, this)
+    leave: cython.bint                       # straight-line execution ends after this block
     op: cython.int
     rd: cython.int
     rs1: cython.int
@@ -331,116 +390,138 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     a: cython.ulonglong
     imm: cython.ulonglong
     addr: cython.ulonglong
-    value: cython.ulonglong
-    spare: cython.int
-    # Straight-line execution runs block after block. It ends early when an instruction sets
-    # `end` to -1, so that the block's loop ends after this instruction retires: every slow
-    # path does (slow_path), and so does fence.i. The run itself ends early when `stop` is set
-    # (wfi, or the stage tracer's stop after SYSTEM) or a device access needs the board.
+    index: cython.int
+    # Straight-line execution runs block after block. A slow path that may have changed what
+    # the next instruction depends on (privilege, translation, enabled interrupts, a device)
+    # sets `leave`, and the block and straight-line execution end after it; one that leaves
+    # a block in its middle gives back the budget of the records after it. The run itself
+    # ends early when `stop` is set (wfi, or the stage tracer's stop after SYSTEM) or a
+    # device access needs the board. The instructions retired before record i are
+    # budget - left - (end - i) - traps.
     stop: cython.bint = False
-    while steps < budget and not stop and not h.device_access:
+    while left > 0 and not stop and not h.device_access:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
-        # privilege; the trapping instruction `break`s the inner loop), and after each slow path
-        # (which may have changed the privilege, the TLB context or which interrupts are
-        # enabled: SYSTEM, fence.i). Interrupts only become pending between runs (the board
-        # raises them) or by such instructions, so this is where a newly enabled one is taken.
+        # privilege), and after each slow path that leaves. Interrupts only become pending
+        # between runs (the board raises them) or by such instructions, so this is where a
+        # newly enabled one is taken.
         if h.trapped:
             h.trapped = 0
             traps += 1
         if h.mip & h.mie:
             trap.take_interrupt(h)
         ctx = h.ctx_fetch
+        ctxd = h.ctx_data
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
-        start = TLB_EMPTY                    # the pc of the block in first..first + count
-        while steps < budget:
+        leave = False
+        while True:
             # ---- fetch: the block at pc ------------------------------------------------------
             # The block table is indexed and tagged by virtual pc (with the fetch context), so a
-            # hit needs neither translation nor a RAM access. The dispatch below and the budget
-            # check run once per block, not once per instruction, and a block that branches back
-            # to its own start (a tight loop) runs again without even the lookup: its records
-            # stay as they are until straight-line execution ends (every flush ends it).
-            if pc != start:
-                block = (pc >> 1) & BK_MASK
+            # hit needs neither translation nor a RAM access, and the budget is taken once per
+            # block, not once per instruction.
+            block = (pc >> 1) & BK_MASK
+            if h.bk_tag[block] == pc ^ ctx and h.bk_count[block] <= left:
+                i = h.bk_first[block]
+                end = i + h.bk_count[block]
+                left -= h.bk_count[block]
+            else:
+                if left == 0:                    # the budget is used up
+                    break
                 if h.bk_tag[block] != pc ^ ctx:
-                    slow_path(h, pc, base + steps - traps)
+                    slow_path(h, pc, base + budget - left - traps)
                     block = build_block(h, pc, block)
                     if block < 0:
-                        steps += 1               # a fetch fault: tried, and trapped
+                        left -= 1                # a fetch fault: tried, and trapped
                         break
                     ctx = h.ctx_fetch            # a full record store started a new generation
-                start = pc
-                first = h.bk_first[block]
-                count = h.bk_count[block]
-            end = first + count
-            if count > budget - steps:           # the budget is exact (single-stepping uses 1)
-                end = first + (budget - steps)
-            i = first
-            while i < end:                       # `steps` is counted per block: the loop
-                op = h.dc_op[i]                  # keeps as few variables as it can
-
+                    leave = block == BK_SIZE     # the spare's instruction may have been a
+                i = h.bk_first[block]            # watched fetch: the board looks first
+                end = i + min(h.bk_count[block], left)
+                left -= end - i
+                if end < i + h.bk_count[block]:  # the budget is exact (single-stepping uses 1):
+                    cut = end                    # the block stops at an I_STOP put in place of
+                    cut_op = h.dc_op[cut]        # the first record beyond the budget
+                    h.dc_op[cut] = I_STOP
+            start = pc
+            # ---- execute, record after record until one ends the block ------------------------
+            while True:
+                op = h.dc_op[i]
                 rd = h.dc_rd[i]
                 rs1 = h.dc_rs1[i]
-                npc = pc + h.dc_len[i]
                 imm = h.dc_imm[i]
                 a = h.x[rs1]
-                # ---- execute ---------------------------------------------------------------------
                 if op == I_ADDI:
                     h.x[rd] = (a + imm) & MASK64
                 elif op == I_LOAD:
-                    spare = h.dc_spare[i]         # 8 - size: LD 0, LW/LWU 4, LH/LHU 6, LB/LBU 7
                     addr = (a + imm) & MASK64
-                    vpn = addr >> 12
-                    index = vpn & TLB_INDEX_MASK
-                    if h.tlb_vpn[ACCESS_LOAD][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
-                        h.x[rd] = ram_load_extend(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), spare,
-                                                  h.dc_funct3[i] >> 2)
+                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_LOAD, ctxd)
+                    if index >= 0:
+                        h.x[rd] = ram_load_signed(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, h.dc_shift[i])
                     else:
-                        end = slow_path(h, pc, base + steps + (i - first) - traps)
-                        value = memory.load(h, addr, 8 - spare)
-                        if h.trapped:
+                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
+                        if load_slow(h, op, rd, addr, h.dc_shift[i]):
+                            pc = (start + h.dc_after[i]) & MASK64
+                            left += end - 1 - i
+                            leave = True
                             break
-                        h.x[rd] = value if h.dc_funct3[i] >> 2 or spare == 0 else alu.sext(value, 64 - 8 * spare)
+                elif op == I_LOADU:
+                    addr = (a + imm) & MASK64
+                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_LOAD, ctxd)
+                    if index >= 0:
+                        h.x[rd] = ram_load_unsigned(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, h.dc_shift[i])
+                    else:
+                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
+                        if load_slow(h, op, rd, addr, h.dc_shift[i]):
+                            pc = (start + h.dc_after[i]) & MASK64
+                            left += end - 1 - i
+                            leave = True
+                            break
                 elif op == I_STORE:
-                    spare = h.dc_spare[i]         # 8 - size: SD 0, SW 4, SH 6, SB 7
                     addr = (a + imm) & MASK64
-                    vpn = addr >> 12
-                    index = vpn & TLB_INDEX_MASK
-                    if h.tlb_vpn[ACCESS_STORE][index] == vpn | h.ctx_data and (addr & 0xFFF) <= 0xFF8 + spare:
-                        ram_store(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), spare, h.x[h.dc_rs2[i]])
+                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_STORE, ctxd)
+                    if index >= 0:
+                        ram_store(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, h.dc_shift[i], h.x[h.dc_rs2[i]])
                     else:
-                        end = slow_path(h, pc, base + steps + (i - first) - traps)
-                        memory.store(h, addr, 8 - spare, h.x[h.dc_rs2[i]])
-                        if h.trapped:
+                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
+                        if store_slow(h, addr, h.dc_shift[i], h.x[h.dc_rs2[i]]):
+                            pc = (start + h.dc_after[i]) & MASK64
+                            left += end - 1 - i
+                            leave = True
                             break
-                # Each branch condition is its own op, so a branch costs one dispatch, not two.
+                # Each branch condition is its own op, so a branch costs one dispatch, not two;
+                # a branch, a jump and I_NEXT end the block with the next pc.
                 elif op == I_BEQ:
-                    if a == h.x[h.dc_rs2[i]]:
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (imm if a == h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                    break
                 elif op == I_BNE:
-                    if a != h.x[h.dc_rs2[i]]:
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (imm if a != h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                    break
                 elif op == I_BLT:
-                    if lt(a, h.x[h.dc_rs2[i]]):
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (imm if lt(a, h.x[h.dc_rs2[i]]) else h.dc_after[i])) & MASK64
+                    break
                 elif op == I_BGE:
-                    if not lt(a, h.x[h.dc_rs2[i]]):
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (h.dc_after[i] if lt(a, h.x[h.dc_rs2[i]]) else imm)) & MASK64
+                    break
                 elif op == I_BLTU:
-                    if a < h.x[h.dc_rs2[i]]:
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (imm if a < h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                    break
                 elif op == I_BGEU:
-                    if a >= h.x[h.dc_rs2[i]]:
-                        npc = (pc + imm) & MASK64
+                    pc = (start + (imm if a >= h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                    break
                 elif op == I_JAL:
-                    h.x[rd] = npc
-                    npc = (pc + imm) & MASK64
+                    h.x[rd] = (start + h.dc_after[i]) & MASK64
+                    pc = (start + imm) & MASK64
+                    break
                 elif op == I_JALR:
-                    h.x[rd] = npc
-                    npc = (a + imm) & (MASK64 - 1)
+                    pc = (a + imm) & (MASK64 - 1)
+                    h.x[rd] = (start + h.dc_after[i]) & MASK64
+                    break
+                elif op == I_NEXT:
+                    pc = (start + h.dc_off[i]) & MASK64
+                    break
                 elif op == I_LUI:
                     h.x[rd] = imm
                 elif op == I_AUIPC:
-                    h.x[rd] = (pc + imm) & MASK64
+                    h.x[rd] = (start + imm) & MASK64
                 elif op == I_SLTI:
                     h.x[rd] = lt(a, imm)
                 elif op == I_SLTIU:
@@ -518,53 +599,55 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     h.x[rd] = alu.divw(a, h.x[h.dc_rs2[i]], funct3 & 1, funct3 >= 6)
                 elif op == I_FENCE:
                     pass                             # every access is already complete, in order
-                elif op == I_FENCE_I:
-                    h.flush_decoded()                # stores to instructions become visible now
-                    end = -1
-                elif op == I_AMO:
-                    end = slow_path(h, pc, base + steps + (i - first) - traps)
-                    atomic.execute(h, h.dc_insn[i])
-                    h.x[0] = 0
-                    if h.trapped:
-                        break
-                elif op == I_SYSTEM:
-                    end = slow_path(h, pc, base + steps + (i - first) - traps)
-                    if h.dc_funct3[i] == 0:
-                        npc = system(h, h.dc_insn[i], h.dc_raw[i], npc)
-                        stop = h.waiting             # wfi: the board lets time pass
-                    else:
-                        csr.execute(h, h.dc_insn[i])
-                        h.x[0] = 0
-                        base = (h.instret - (steps + (i - first) - traps)) & MASK64   # minstret may have been written
-                    if h.trapped:
-                        break
-                    stop = stop or h.stop_on_system
-                elif op == I_FP:
-                    h.pc = pc
-                    fpu.execute(h, h.dc_insn[i], h.dc_raw[i])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
-                    h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
-                    if h.trapped:
-                        break
-                else:
-                    h.pc = pc
-                    illegal(h, h.dc_raw[i])
+                elif op == I_STOP:                   # the budget's end, inside the block
+                    pc = (start + h.dc_off[i]) & MASK64
+                    leave = True
                     break
-                # ---- retire ----------------------------------------------------------------------
-                pc = npc
+                else:
+                    # The rest may trap, touch a device or change what later instructions depend
+                    # on: pc and instret are written back first, and straight-line execution
+                    # ends after them (always after all but FP, which end their blocks anyway).
+                    slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
+                    pc = (start + h.dc_after[i]) & MASK64
+                    if op == I_FP:
+                        fpu.execute(h, h.dc_insn[i], h.dc_raw[i])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
+                        h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
+                        if not h.trapped and not h.device_access:
+                            i += 1
+                            continue
+                    elif op == I_FENCE_I:
+                        h.flush_decoded()                # stores to instructions become visible now
+                    elif op == I_AMO:
+                        atomic.execute(h, h.dc_insn[i])
+                        h.x[0] = 0
+                    elif op == I_SYSTEM:
+                        if h.dc_funct3[i] == 0:
+                            pc = system(h, h.dc_insn[i], h.dc_raw[i], pc)
+                            stop = h.waiting             # wfi: the board lets time pass
+                        else:
+                            csr.execute(h, h.dc_insn[i])
+                            h.x[0] = 0
+                            base = (h.instret - (budget - left - (end - i) - traps)) & MASK64   # minstret may have been written
+                        stop = stop or h.stop_on_system
+                    else:
+                        illegal(h, h.dc_raw[i])
+                    left += end - 1 - i                  # (none but after FP: the others end blocks)
+                    leave = True
+                    break
+                # ---- retire: the next record ---------------------------------------------------
                 i += 1
-            steps += i - first                   # the instructions that retired,
-            if h.trapped:
-                steps += 1                       # ... and one that trapped (it counts too)
+            if leave:
                 break
-            if end < 0 or block == BK_SIZE:      # (the spare's instruction may have been
-                break                            # a watched fetch: the board looks first)
+        if cut >= 0:                             # the cut block's record gets its op back
+            h.dc_op[cut] = cut_op
+            cut = -1
         if not h.trapped:
             h.pc = pc
     if h.trapped:
         h.trapped = 0
         traps += 1
-    h.instret = (base + steps - traps) & MASK64
-    return steps - traps
+    h.instret = (base + budget - left - traps) & MASK64
+    return budget - left - traps
 
 
 def system(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong, npc: cython.ulonglong) -> cython.ulonglong:

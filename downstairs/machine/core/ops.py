@@ -81,13 +81,18 @@ I_BLT = 52
 I_BGE = 53
 I_BLTU = 54
 I_BGEU = 55
+I_LOADU = 56                                # LBU LHU LWU (I_LOAD: LB LH LW LD, sign-extending)
+I_NEXT = 57                                 # no instruction: a block's end that is no jump
+I_STOP = 58                                 # no instruction: where a cut block stops (run)
 
 # The decoded-instruction cache (state.py), in two parts. Decoded instructions are records
-# in DC_SIZE slots, filled in order a block at a time, plus one spare record, number DC_SIZE,
-# for an instruction that cannot be cached. A block (a straight run of at most BLOCK_MAX
-# instructions in one page, ended by a jump, branch or SYSTEM instruction) is found by its
-# first pc in the block table: BK_SIZE entries indexed by (pc >> 1) & BK_MASK, so the blocks
-# of one 4 KiB page sit in 2048 consecutive entries; entry BK_SIZE is the spare's block.
+# in DC_SIZE slots, filled in order a block at a time, plus the spare block's two records,
+# DC_SIZE and DC_SIZE + 1, for an instruction that cannot be cached. A block (a straight run
+# of at most BLOCK_MAX instructions in one page, ended by a jump, branch or SYSTEM
+# instruction) is its instructions' records and, when the last one is no jump, an I_NEXT
+# record after them. It is found by its first pc in the block table: BK_SIZE entries indexed
+# by (pc >> 1) & BK_MASK, so the blocks of one 4 KiB page sit in 2048 consecutive entries;
+# entry BK_SIZE is the spare's block.
 DC_SIZE = 65536
 BK_SIZE = 65536
 BK_MASK = BK_SIZE - 1
