@@ -15,11 +15,9 @@ cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
 cdef inline int tlb_hit(Hart h, unsigned long long addr, int last, int access, unsigned long long ctx) noexcept
-cdef inline unsigned long long ram_load_signed(Hart h, unsigned long long offset, int shift) noexcept
-cdef inline unsigned long long ram_load_unsigned(Hart h, unsigned long long offset, int shift) noexcept
-cdef inline void ram_store(Hart h, unsigned long long offset, int shift, unsigned long long value) noexcept
-cdef bint load_slow(Hart h, int op, int rd, unsigned long long addr, int shift)
-cdef bint store_slow(Hart h, unsigned long long addr, int shift, unsigned long long value)
+cdef inline unsigned long long ram_get(Hart h, unsigned long long offset, int size, bint signed) noexcept
+cdef inline void ram_put(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
+cdef bint access_slow(Hart h, Py_ssize_t record)
 cdef inline unsigned long long word(unsigned long long value) noexcept
 cdef inline unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef inline bint lt(unsigned long long a, unsigned long long b) noexcept

@@ -73,52 +73,60 @@ def tlb_hit(h: Hart, addr: cython.ulonglong, last: cython.int, access: cython.in
     return -1
 
 
-def ram_load_signed(h: Hart, offset: cython.ulonglong, shift: cython.int) -> cython.ulonglong:
-    """What LB LH LW LD put in rd from RAM at offset: 8 - shift / 8 bytes, sign-extended.
-    Compiled: one 8-byte read (RAM has 8 spare bytes, so it never leaves the buffer), shifted
-    up so the loaded bytes are on top and back down arithmetically."""
+def ram_get(h: Hart, offset: cython.ulonglong, size: cython.int, signed: cython.bint) -> cython.ulonglong:
+    """What a load of `size` bytes (1, 2, 4, 8) from RAM at `offset` puts in rd, sign- or
+    zero-extended. Each load op passes constants, so compiled this is one host load."""
     if cython.compiled:
-        raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
-        return cython.cast(cython.ulonglong, cython.cast(cython.longlong, raw << shift) >> shift)
-    return alu.sext(physmem.ram_read(h, offset, 8 - (shift >> 3)), 64 - shift)
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 1:
+            if signed:
+                return cython.cast(cython.ulonglong, cython.cast(cython.longlong, cython.cast(cython.p_schar, p)[0]))
+            return p[0]
+        if size == 2:
+            if signed:
+                return cython.cast(cython.ulonglong, cython.cast(cython.longlong, cython.cast(cython.p_short, p)[0]))
+            return cython.cast(cython.p_ushort, p)[0]
+        if size == 4:
+            if signed:
+                return cython.cast(cython.ulonglong, cython.cast(cython.longlong, cython.cast(cython.p_int, p)[0]))
+            return cython.cast(cython.p_uint, p)[0]
+        return cython.cast(cython.p_ulonglong, p)[0]
+    value: cython.ulonglong = physmem.ram_read(h, offset, size)
+    return alu.sext(value, 8 * size) if signed and size < 8 else value
 
 
-def ram_load_unsigned(h: Hart, offset: cython.ulonglong, shift: cython.int) -> cython.ulonglong:
-    """What LBU LHU LWU put in rd from RAM at offset: 8 - shift / 8 bytes, zero-extended."""
+def ram_put(h: Hart, offset: cython.ulonglong, size: cython.int, value: cython.ulonglong) -> None:
+    """A store of the low `size` bytes of value to RAM at `offset`; compiled, one host store."""
     if cython.compiled:
-        raw: cython.ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)[0]
-        return (raw << shift) >> shift
-    return physmem.ram_read(h, offset, 8 - (shift >> 3))
-
-
-def ram_store(h: Hart, offset: cython.ulonglong, shift: cython.int, value: cython.ulonglong) -> None:
-    """A TLB hit writes the low 8 - shift / 8 bytes of value to RAM at offset: physmem.ram_write,
-    inlined into the hot loop. Compiled: one 8-byte read, the stored bytes merged in under a
-    mask, one 8-byte write, with no branch on the size (RAM has 8 spare bytes, and the harts
-    and devices take turns on one host thread, so rewriting the neighbours is invisible)."""
-    if cython.compiled:
-        p: cython.p_ulonglong = cython.cast(cython.p_ulonglong, h.ram_ptr + offset)
-        mask: cython.ulonglong = MASK64 >> shift
-        p[0] = (p[0] & ~mask) | (value & mask)
+        p: cython.p_uchar = h.ram_ptr + offset
+        if size == 1:
+            p[0] = cython.cast(cython.uchar, value)
+        elif size == 2:
+            cython.cast(cython.p_ushort, p)[0] = cython.cast(cython.ushort, value)
+        elif size == 4:
+            cython.cast(cython.p_uint, p)[0] = cython.cast(cython.uint, value)
+        else:
+            cython.cast(cython.p_ulonglong, p)[0] = value
     else:
-        physmem.ram_write(h, offset, 8 - (shift >> 3), value & (MASK64 >> shift))
+        physmem.ram_write(h, offset, size, value & (MASK64 >> (64 - 8 * size)))
 
 
-def load_slow(h: Hart, op: cython.int, rd: cython.int, addr: cython.ulonglong, shift: cython.int) -> cython.bint:
-    """A load the TLB did not answer (a miss, a page crossing, a device), through memory.load;
-    rd gets the value unless it trapped. True when straight-line execution must end after it:
-    it trapped (the trap is taken), or it reached a device (the board looks first)."""
-    value: cython.ulonglong = memory.load(h, addr, 8 - (shift >> 3))
-    if h.trapped:
-        return True
-    h.x[rd] = alu.sext(value, 64 - shift) if op == I_LOAD and shift else value
-    return h.device_access != 0
-
-
-def store_slow(h: Hart, addr: cython.ulonglong, shift: cython.int, value: cython.ulonglong) -> cython.bint:
-    """A store the TLB did not answer, through memory.store. True when straight-line
-    execution must end after it (as load_slow)."""
-    memory.store(h, addr, 8 - (shift >> 3), value)
+def access_slow(h: Hart, record: cython.Py_ssize_t) -> cython.bint:
+    """The load or store of `record` when the TLB did not answer it (a miss, a page crossing,
+    a device), through memory.py; a load's rd gets the value unless it trapped. True when
+    straight-line execution must end after it: it trapped (the trap is taken) or something
+    reached a device (the board looks first)."""
+    op: cython.int = h.dc_op[record]
+    addr: cython.ulonglong = (h.x[h.dc_rs1[record]] + cython.cast(cython.ulonglong, h.dc_imm[record])) & MASK64
+    funct3: cython.int
+    value: cython.ulonglong
+    if op >= I_SB:
+        memory.store(h, addr, 1 << (op - I_SB), h.x[h.dc_rs2[record]])
+    else:
+        funct3 = op - I_LB                   # LB LH LW LD: sign-extended; LBU LHU LWU: not
+        value = memory.load(h, addr, 1 << (funct3 & 3))
+        if not h.trapped:
+            h.x[h.dc_rd[record]] = value if funct3 >= 3 else alu.sext(value, 8 << funct3)
     return h.trapped != 0 or h.device_access != 0
 
 
@@ -209,9 +217,9 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong, off: cython.int) 
         if funct3 == 1 or funct3 == 5:
             imm = (insn >> 20) & 63
     elif opcode == LOAD:
-        op = I_LOAD if funct3 <= 3 else (I_LOADU if funct3 != 7 else I_ILLEGAL)
+        op = I_LB + funct3 if funct3 != 7 else I_ILLEGAL          # LB LH LW LD LBU LHU LWU
     elif opcode == STORE:
-        op = I_STORE if funct3 <= 3 else I_ILLEGAL
+        op = I_SB + funct3 if funct3 <= 3 else I_ILLEGAL          # SB SH SW SD
         imm = alu.sext(((insn >> 25) << 5) | ((insn >> 7) & 31), 12)
     elif opcode == OP:
         if funct7 == 0:
@@ -277,9 +285,6 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong, off: cython.int) 
     h.dc_rs1[record] = rs1
     h.dc_rs2[record] = rs2
     h.dc_funct3[record] = funct3
-    if op == I_LOAD or op == I_LOADU or op == I_STORE:
-        h.dc_shift[record] = 64 - (8 << (funct3 & 3))         # the bits of an 8-byte access it leaves
-        h.dc_last[record] = (1 << (funct3 & 3)) - 1            # its size - 1
     h.dc_off[record] = off
     h.dc_after[record] = off + length
     h.dc_imm[record] = imm
@@ -368,21 +373,20 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             return 0
         h.waiting = 0
     h.update_context()                       # in case the privilege was set from outside
-    left: cython.ulonglong = budget          # the budget not yet given to a block
+    left: cython.ulonglong = budget          # the budget not yet used by a block
     traps: cython.ulonglong = 0              # instructions that trapped (did not retire)
     base: cython.ulonglong = h.instret     # instret is h.instret at entry + (budget - left) - traps
     h.device_access = 0
     h.trapped = 0
-    ctx: cython.ulonglong                    # the fetch context (state.update_context) of every tag
-    ctxd: cython.ulonglong                   # ... and the loads' and stores'
     pc: cython.ulonglong
     block: cython.int
-    start: cython.ulonglong = 0              # the pc of the block that runs,
-    i: cython.Py_ssize_t = 0                 # ... the record that runs,
-    end: cython.Py_ssize_t = 0               # ... and the record where its budget ends
+    start: cython.ulonglong                  # the pc of the block that runs,
+    first: cython.Py_ssize_t = 0             # ... its first record,
+    count: cython.Py_ssize_t                 # ... how many instructions it has,
+    i: cython.Py_ssize_t = 0                 # ... and the record that runs
     cut: cython.Py_ssize_t = -1              # a block cut to the budget: the record where it
     cut_op: cython.int = 0                   # stops (an I_STOP in place of its op, this)
-    leave: cython.bint                       # straight-line execution ends after this block
+    why: cython.int                          # why the records stopped (ops.py: EXIT_*)
     op: cython.int
     rd: cython.int
     rs1: cython.int
@@ -391,13 +395,15 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
     imm: cython.ulonglong
     addr: cython.ulonglong
     index: cython.int
-    # Straight-line execution runs block after block. A slow path that may have changed what
+    # Straight-line execution runs block after block. A block's records run until one ends
+    # it, and then the block's budget is used: `left` drops by the instructions tried, up to
+    # record i. A load or store the TLB does not answer stops the records (EXIT_MEMORY) for
+    # its slow path, after which the block goes on. A slow path that may have changed what
     # the next instruction depends on (privilege, translation, enabled interrupts, a device)
-    # sets `leave`, and the block and straight-line execution end after it; one that leaves
-    # a block in its middle gives back the budget of the records after it. The run itself
-    # ends early when `stop` is set (wfi, or the stage tracer's stop after SYSTEM) or a
-    # device access needs the board. The instructions retired before record i are
-    # budget - left - (end - i) - traps.
+    # ends the block and straight-line execution after it (EXIT_LEAVE). The run itself ends
+    # early when `stop` is set (wfi, or the stage tracer's stop after SYSTEM) or a device
+    # access needs the board. The instructions retired before record i are
+    # budget - left + (i - first) - traps.
     stop: cython.bint = False
     while left > 0 and not stop and not h.device_access:
         # (Re)enter straight-line execution: at the start, after each trap (a new pc and
@@ -409,234 +415,291 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             traps += 1
         if h.mip & h.mie:
             trap.take_interrupt(h)
-        ctx = h.ctx_fetch
-        ctxd = h.ctx_data
         pc = h.pc                            # kept in a register; h.pc is written for the slow paths
-        leave = False
+        start = TLB_EMPTY                    # no pc: the first block is looked up
+        why = EXIT_NONE
         while True:
             # ---- fetch: the block at pc ------------------------------------------------------
             # The block table is indexed and tagged by virtual pc (with the fetch context), so a
-            # hit needs neither translation nor a RAM access, and the budget is taken once per
-            # block, not once per instruction.
-            block = (pc >> 1) & BK_MASK
-            if h.bk_tag[block] == pc ^ ctx and h.bk_count[block] <= left:
-                i = h.bk_first[block]
-                end = i + h.bk_count[block]
-                left -= h.bk_count[block]
+            # hit needs neither translation nor a RAM access, and the budget is checked once per
+            # block, not once per instruction. A block that branches back to its own start (a
+            # tight loop, whose last record is the branch) runs again without even the lookup:
+            # its records stay as they are until straight-line execution ends (every flush ends
+            # it).
+            if pc == start:
+                count = i + 1 - first
             else:
-                if left == 0:                    # the budget is used up
-                    break
-                if h.bk_tag[block] != pc ^ ctx:
+                block = (pc >> 1) & BK_MASK
+                if h.bk_tag[block] != pc ^ h.ctx_fetch:
+                    if left == 0:
+                        break
                     slow_path(h, pc, base + budget - left - traps)
                     block = build_block(h, pc, block)
                     if block < 0:
                         left -= 1                # a fetch fault: tried, and trapped
                         break
-                    ctx = h.ctx_fetch            # a full record store started a new generation
-                    leave = block == BK_SIZE     # the spare's instruction may have been a
-                i = h.bk_first[block]            # watched fetch: the board looks first
-                end = i + min(h.bk_count[block], left)
-                left -= end - i
-                if end < i + h.bk_count[block]:  # the budget is exact (single-stepping uses 1):
-                    cut = end                    # the block stops at an I_STOP put in place of
-                    cut_op = h.dc_op[cut]        # the first record beyond the budget
-                    h.dc_op[cut] = I_STOP
-            start = pc
+                    if block == BK_SIZE:         # the spare's instruction may have been a
+                        why = EXIT_LEAVE         # watched fetch: the board looks first
+                first = h.bk_first[block]
+                count = h.bk_count[block]
+                start = pc
+            if count > left:                     # the budget is exact (single-stepping uses 1):
+                if left == 0:                    # the block stops at an I_STOP put in place of
+                    break                        # the first record beyond the budget
+                cut = first + left
+                cut_op = h.dc_op[cut]
+                h.dc_op[cut] = I_STOP
+            i = first
             # ---- execute, record after record until one ends the block ------------------------
             while True:
-                op = h.dc_op[i]
-                rd = h.dc_rd[i]
-                rs1 = h.dc_rs1[i]
-                imm = h.dc_imm[i]
-                a = h.x[rs1]
-                if op == I_ADDI:
-                    h.x[rd] = (a + imm) & MASK64
-                elif op == I_LOAD:
-                    addr = (a + imm) & MASK64
-                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_LOAD, ctxd)
-                    if index >= 0:
-                        h.x[rd] = ram_load_signed(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, h.dc_shift[i])
-                    else:
-                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
-                        if load_slow(h, op, rd, addr, h.dc_shift[i]):
-                            pc = (start + h.dc_after[i]) & MASK64
-                            left += end - 1 - i
-                            leave = True
+                while True:
+                    op = h.dc_op[i]
+                    rd = h.dc_rd[i]
+                    rs1 = h.dc_rs1[i]
+                    imm = h.dc_imm[i]
+                    a = h.x[rs1]
+                    if op == I_ADDI:
+                        h.x[rd] = (a + imm) & MASK64
+                    elif op == I_LW:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 3, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
                             break
-                elif op == I_LOADU:
-                    addr = (a + imm) & MASK64
-                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_LOAD, ctxd)
-                    if index >= 0:
-                        h.x[rd] = ram_load_unsigned(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, h.dc_shift[i])
-                    else:
-                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
-                        if load_slow(h, op, rd, addr, h.dc_shift[i]):
-                            pc = (start + h.dc_after[i]) & MASK64
-                            left += end - 1 - i
-                            leave = True
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 4, True)
+                    elif op == I_LD:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 7, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
                             break
-                elif op == I_STORE:
-                    addr = (a + imm) & MASK64
-                    index = tlb_hit(h, addr, h.dc_last[i], ACCESS_STORE, ctxd)
-                    if index >= 0:
-                        ram_store(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, h.dc_shift[i], h.x[h.dc_rs2[i]])
-                    else:
-                        slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
-                        if store_slow(h, addr, h.dc_shift[i], h.x[h.dc_rs2[i]]):
-                            pc = (start + h.dc_after[i]) & MASK64
-                            left += end - 1 - i
-                            leave = True
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 8, False)
+                    elif op == I_LBU:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 0, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
                             break
-                # Each branch condition is its own op, so a branch costs one dispatch, not two;
-                # a branch, a jump and I_NEXT end the block with the next pc.
-                elif op == I_BEQ:
-                    pc = (start + (imm if a == h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                    break
-                elif op == I_BNE:
-                    pc = (start + (imm if a != h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                    break
-                elif op == I_BLT:
-                    pc = (start + (imm if lt(a, h.x[h.dc_rs2[i]]) else h.dc_after[i])) & MASK64
-                    break
-                elif op == I_BGE:
-                    pc = (start + (h.dc_after[i] if lt(a, h.x[h.dc_rs2[i]]) else imm)) & MASK64
-                    break
-                elif op == I_BLTU:
-                    pc = (start + (imm if a < h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                    break
-                elif op == I_BGEU:
-                    pc = (start + (imm if a >= h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                    break
-                elif op == I_JAL:
-                    h.x[rd] = (start + h.dc_after[i]) & MASK64
-                    pc = (start + imm) & MASK64
-                    break
-                elif op == I_JALR:
-                    pc = (a + imm) & (MASK64 - 1)
-                    h.x[rd] = (start + h.dc_after[i]) & MASK64
-                    break
-                elif op == I_NEXT:
-                    pc = (start + h.dc_off[i]) & MASK64
-                    break
-                elif op == I_LUI:
-                    h.x[rd] = imm
-                elif op == I_AUIPC:
-                    h.x[rd] = (start + imm) & MASK64
-                elif op == I_SLTI:
-                    h.x[rd] = lt(a, imm)
-                elif op == I_SLTIU:
-                    h.x[rd] = a < imm
-                elif op == I_XORI:
-                    h.x[rd] = a ^ imm
-                elif op == I_ORI:
-                    h.x[rd] = a | imm
-                elif op == I_ANDI:
-                    h.x[rd] = a & imm
-                elif op == I_SLLI:
-                    h.x[rd] = (a << imm) & MASK64
-                elif op == I_SRLI:
-                    h.x[rd] = a >> imm
-                elif op == I_SRAI:
-                    h.x[rd] = sra(a, imm)
-                elif op == I_ADD:
-                    h.x[rd] = (a + h.x[h.dc_rs2[i]]) & MASK64
-                elif op == I_SUB:
-                    h.x[rd] = (a - h.x[h.dc_rs2[i]]) & MASK64
-                elif op == I_SLL:
-                    h.x[rd] = (a << (h.x[h.dc_rs2[i]] & 63)) & MASK64
-                elif op == I_SLT:
-                    h.x[rd] = lt(a, h.x[h.dc_rs2[i]])
-                elif op == I_SLTU:
-                    h.x[rd] = a < h.x[h.dc_rs2[i]]
-                elif op == I_XOR:
-                    h.x[rd] = a ^ h.x[h.dc_rs2[i]]
-                elif op == I_SRL:
-                    h.x[rd] = a >> (h.x[h.dc_rs2[i]] & 63)
-                elif op == I_SRA:
-                    h.x[rd] = sra(a, h.x[h.dc_rs2[i]] & 63)
-                elif op == I_OR:
-                    h.x[rd] = a | h.x[h.dc_rs2[i]]
-                elif op == I_AND:
-                    h.x[rd] = a & h.x[h.dc_rs2[i]]
-                elif op == I_MUL:
-                    h.x[rd] = (a * h.x[h.dc_rs2[i]]) & MASK64
-                elif op == I_MULH:
-                    h.x[rd] = alu.mulh(a, h.x[h.dc_rs2[i]])
-                elif op == I_MULHSU:
-                    h.x[rd] = alu.mulhsu(a, h.x[h.dc_rs2[i]])
-                elif op == I_MULHU:
-                    h.x[rd] = alu.mulhu(a, h.x[h.dc_rs2[i]])
-                elif op == I_DIV:
-                    h.x[rd] = alu.div(a, h.x[h.dc_rs2[i]])
-                elif op == I_DIVU:
-                    h.x[rd] = alu.divu(a, h.x[h.dc_rs2[i]])
-                elif op == I_REM:
-                    h.x[rd] = alu.rem(a, h.x[h.dc_rs2[i]])
-                elif op == I_REMU:
-                    h.x[rd] = alu.remu(a, h.x[h.dc_rs2[i]])
-                elif op == I_ADDIW:
-                    h.x[rd] = word(a + imm)
-                elif op == I_SLLIW:
-                    h.x[rd] = word(a << imm)
-                elif op == I_SRLIW:
-                    h.x[rd] = word((a & MASK32) >> imm)
-                elif op == I_SRAIW:
-                    h.x[rd] = sra(word(a), imm)
-                elif op == I_ADDW:
-                    h.x[rd] = word(a + h.x[h.dc_rs2[i]])
-                elif op == I_SUBW:
-                    h.x[rd] = word(a - h.x[h.dc_rs2[i]])
-                elif op == I_SLLW:
-                    h.x[rd] = word(a << (h.x[h.dc_rs2[i]] & 31))
-                elif op == I_SRLW:
-                    h.x[rd] = word((a & MASK32) >> (h.x[h.dc_rs2[i]] & 31))
-                elif op == I_SRAW:
-                    h.x[rd] = sra(word(a), h.x[h.dc_rs2[i]] & 31)
-                elif op == I_MULW:
-                    h.x[rd] = word(a * h.x[h.dc_rs2[i]])
-                elif op == I_DIVW:
-                    funct3 = h.dc_funct3[i]
-                    h.x[rd] = alu.divw(a, h.x[h.dc_rs2[i]], funct3 & 1, funct3 >= 6)
-                elif op == I_FENCE:
-                    pass                             # every access is already complete, in order
-                elif op == I_STOP:                   # the budget's end, inside the block
-                    pc = (start + h.dc_off[i]) & MASK64
-                    leave = True
-                    break
-                else:
-                    # The rest may trap, touch a device or change what later instructions depend
-                    # on: pc and instret are written back first, and straight-line execution
-                    # ends after them (always after all but FP, which end their blocks anyway).
-                    slow_path(h, start + h.dc_off[i], base + budget - left - (end - i) - traps)
-                    pc = (start + h.dc_after[i]) & MASK64
-                    if op == I_FP:
-                        fpu.execute(h, h.dc_insn[i], h.dc_raw[i])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
-                        h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
-                        if not h.trapped and not h.device_access:
-                            i += 1
-                            continue
-                    elif op == I_FENCE_I:
-                        h.flush_decoded()                # stores to instructions become visible now
-                    elif op == I_AMO:
-                        atomic.execute(h, h.dc_insn[i])
-                        h.x[0] = 0
-                    elif op == I_SYSTEM:
-                        if h.dc_funct3[i] == 0:
-                            pc = system(h, h.dc_insn[i], h.dc_raw[i], pc)
-                            stop = h.waiting             # wfi: the board lets time pass
-                        else:
-                            csr.execute(h, h.dc_insn[i])
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 1, False)
+                    elif op == I_SW:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 3, ACCESS_STORE, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        ram_put(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, 4, h.x[h.dc_rs2[i]])
+                    elif op == I_SD:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 7, ACCESS_STORE, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        ram_put(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, 8, h.x[h.dc_rs2[i]])
+                    elif op == I_SB:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 0, ACCESS_STORE, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        ram_put(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, 1, h.x[h.dc_rs2[i]])
+                    elif op == I_LB:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 0, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 1, True)
+                    elif op == I_LH:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 1, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 2, True)
+                    elif op == I_LHU:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 1, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 2, False)
+                    elif op == I_LWU:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 3, ACCESS_LOAD, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        h.x[rd] = ram_get(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, 4, False)
+                    elif op == I_SH:
+                        addr = (a + imm) & MASK64
+                        index = tlb_hit(h, addr, 1, ACCESS_STORE, h.ctx_data)
+                        if index < 0:
+                            why = EXIT_MEMORY
+                            break
+                        ram_put(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, 2, h.x[h.dc_rs2[i]])
+                    # Each branch condition is its own op, so a branch costs one dispatch, not two;
+                    # a branch, a jump and I_NEXT end the block with the next pc.
+                    elif op == I_BEQ:
+                        pc = (start + (imm if a == h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                        break
+                    elif op == I_BNE:
+                        pc = (start + (imm if a != h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                        break
+                    elif op == I_BLT:
+                        pc = (start + (imm if lt(a, h.x[h.dc_rs2[i]]) else h.dc_after[i])) & MASK64
+                        break
+                    elif op == I_BGE:
+                        pc = (start + (h.dc_after[i] if lt(a, h.x[h.dc_rs2[i]]) else imm)) & MASK64
+                        break
+                    elif op == I_BLTU:
+                        pc = (start + (imm if a < h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                        break
+                    elif op == I_BGEU:
+                        pc = (start + (imm if a >= h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
+                        break
+                    elif op == I_JAL:
+                        h.x[rd] = (start + h.dc_after[i]) & MASK64
+                        pc = (start + imm) & MASK64
+                        break
+                    elif op == I_JALR:
+                        pc = (a + imm) & (MASK64 - 1)
+                        h.x[rd] = (start + h.dc_after[i]) & MASK64
+                        break
+                    elif op == I_NEXT:
+                        pc = (start + h.dc_off[i]) & MASK64
+                        i -= 1                           # (no instruction: the block's end before it)
+                        break
+                    elif op == I_LUI:
+                        h.x[rd] = imm
+                    elif op == I_AUIPC:
+                        h.x[rd] = (start + imm) & MASK64
+                    elif op == I_SLTI:
+                        h.x[rd] = lt(a, imm)
+                    elif op == I_SLTIU:
+                        h.x[rd] = a < imm
+                    elif op == I_XORI:
+                        h.x[rd] = a ^ imm
+                    elif op == I_ORI:
+                        h.x[rd] = a | imm
+                    elif op == I_ANDI:
+                        h.x[rd] = a & imm
+                    elif op == I_SLLI:
+                        h.x[rd] = (a << imm) & MASK64
+                    elif op == I_SRLI:
+                        h.x[rd] = a >> imm
+                    elif op == I_SRAI:
+                        h.x[rd] = sra(a, imm)
+                    elif op == I_ADD:
+                        h.x[rd] = (a + h.x[h.dc_rs2[i]]) & MASK64
+                    elif op == I_SUB:
+                        h.x[rd] = (a - h.x[h.dc_rs2[i]]) & MASK64
+                    elif op == I_SLL:
+                        h.x[rd] = (a << (h.x[h.dc_rs2[i]] & 63)) & MASK64
+                    elif op == I_SLT:
+                        h.x[rd] = lt(a, h.x[h.dc_rs2[i]])
+                    elif op == I_SLTU:
+                        h.x[rd] = a < h.x[h.dc_rs2[i]]
+                    elif op == I_XOR:
+                        h.x[rd] = a ^ h.x[h.dc_rs2[i]]
+                    elif op == I_SRL:
+                        h.x[rd] = a >> (h.x[h.dc_rs2[i]] & 63)
+                    elif op == I_SRA:
+                        h.x[rd] = sra(a, h.x[h.dc_rs2[i]] & 63)
+                    elif op == I_OR:
+                        h.x[rd] = a | h.x[h.dc_rs2[i]]
+                    elif op == I_AND:
+                        h.x[rd] = a & h.x[h.dc_rs2[i]]
+                    elif op == I_MUL:
+                        h.x[rd] = (a * h.x[h.dc_rs2[i]]) & MASK64
+                    elif op == I_MULH:
+                        h.x[rd] = alu.mulh(a, h.x[h.dc_rs2[i]])
+                    elif op == I_MULHSU:
+                        h.x[rd] = alu.mulhsu(a, h.x[h.dc_rs2[i]])
+                    elif op == I_MULHU:
+                        h.x[rd] = alu.mulhu(a, h.x[h.dc_rs2[i]])
+                    elif op == I_DIV:
+                        h.x[rd] = alu.div(a, h.x[h.dc_rs2[i]])
+                    elif op == I_DIVU:
+                        h.x[rd] = alu.divu(a, h.x[h.dc_rs2[i]])
+                    elif op == I_REM:
+                        h.x[rd] = alu.rem(a, h.x[h.dc_rs2[i]])
+                    elif op == I_REMU:
+                        h.x[rd] = alu.remu(a, h.x[h.dc_rs2[i]])
+                    elif op == I_ADDIW:
+                        h.x[rd] = word(a + imm)
+                    elif op == I_SLLIW:
+                        h.x[rd] = word(a << imm)
+                    elif op == I_SRLIW:
+                        h.x[rd] = word((a & MASK32) >> imm)
+                    elif op == I_SRAIW:
+                        h.x[rd] = sra(word(a), imm)
+                    elif op == I_ADDW:
+                        h.x[rd] = word(a + h.x[h.dc_rs2[i]])
+                    elif op == I_SUBW:
+                        h.x[rd] = word(a - h.x[h.dc_rs2[i]])
+                    elif op == I_SLLW:
+                        h.x[rd] = word(a << (h.x[h.dc_rs2[i]] & 31))
+                    elif op == I_SRLW:
+                        h.x[rd] = word((a & MASK32) >> (h.x[h.dc_rs2[i]] & 31))
+                    elif op == I_SRAW:
+                        h.x[rd] = sra(word(a), h.x[h.dc_rs2[i]] & 31)
+                    elif op == I_MULW:
+                        h.x[rd] = word(a * h.x[h.dc_rs2[i]])
+                    elif op == I_DIVW:
+                        funct3 = h.dc_funct3[i]
+                        h.x[rd] = alu.divw(a, h.x[h.dc_rs2[i]], funct3 & 1, funct3 >= 6)
+                    elif op == I_FENCE:
+                        pass                             # every access is already complete, in order
+                    elif op == I_STOP:                   # the budget's end, inside the block
+                        pc = (start + h.dc_off[i]) & MASK64
+                        i -= 1                           # (no instruction: tried up to the one before)
+                        why = EXIT_LEAVE
+                        break
+                    else:
+                        # The rest may trap, touch a device or change what later instructions depend
+                        # on: pc and instret are written back first, and straight-line execution
+                        # ends after them (always after all but FP, which end their blocks anyway).
+                        slow_path(h, start + h.dc_off[i], base + budget - left + (i - first) - traps)
+                        pc = (start + h.dc_after[i]) & MASK64
+                        if op == I_FP:
+                            fpu.execute(h, h.dc_insn[i], h.dc_raw[i])   # LOAD-FP, STORE-FP, FMADD..FNMADD, OP-FP
+                            h.x[0] = 0                       # (fmv.x.d, feq... may name x0 as rd)
+                            if not h.trapped and not h.device_access:
+                                i += 1
+                                continue
+                        elif op == I_FENCE_I:
+                            h.flush_decoded()                # stores to instructions become visible now
+                        elif op == I_AMO:
+                            atomic.execute(h, h.dc_insn[i])
                             h.x[0] = 0
-                            base = (h.instret - (budget - left - (end - i) - traps)) & MASK64   # minstret may have been written
-                        stop = stop or h.stop_on_system
-                    else:
-                        illegal(h, h.dc_raw[i])
-                    left += end - 1 - i                  # (none but after FP: the others end blocks)
-                    leave = True
+                        elif op == I_SYSTEM:
+                            if h.dc_funct3[i] == 0:
+                                pc = system(h, h.dc_insn[i], h.dc_raw[i], pc)
+                                stop = h.waiting             # wfi: the board lets time pass
+                            else:
+                                csr.execute(h, h.dc_insn[i])
+                                h.x[0] = 0
+                                base = (h.instret - (budget - left + (i - first) - traps)) & MASK64   # minstret may have been written
+                            stop = stop or h.stop_on_system
+                        else:
+                            illegal(h, h.dc_raw[i])
+                        why = EXIT_LEAVE
+                        break
+                    # ---- retire: the next record -----------------------------------------------
+                    i += 1
+                if why != EXIT_MEMORY:
                     break
-                # ---- retire: the next record ---------------------------------------------------
+                # A load or store the TLB did not answer: its slow path, then the block goes on
+                # after it, unless it trapped or reached a device.
+                why = EXIT_NONE
+                slow_path(h, start + h.dc_off[i], base + budget - left + (i - first) - traps)
+                if access_slow(h, i):
+                    pc = (start + h.dc_after[i]) & MASK64
+                    why = EXIT_LEAVE
+                    break
                 i += 1
-            if leave:
+            left -= i + 1 - first                # the instructions tried, up to record i
+            if why != EXIT_NONE:
                 break
         if cut >= 0:                             # the cut block's record gets its op back
             h.dc_op[cut] = cut_op

@@ -64,9 +64,8 @@ cdef class Hart:
     cdef int bk_bytes[BK_SIZE + 1]         # ... and how many bytes (flush_decoded_range)
     cdef public int dc_next          # the first free record
     # The records, one array per field (the hot loop reads each with one instruction): the
-    # op, registers (rd 32: the result is dropped), funct3, for loads and stores the bits of
-    # an 8-byte access they leave and their size - 1, the sign-extended immediate (for a
-    # branch, JAL and AUIPC its target's or result's offset from the block's pc instead),
+    # op, registers (rd 32: the result is dropped), funct3, the sign-extended immediate (for
+    # a branch, JAL and AUIPC its target's or result's offset from the block's pc instead),
     # where the instruction and the next one start as offsets from the block's pc, and the
     # instruction's bits; records DC_SIZE and DC_SIZE + 1 are the spare block's
     cdef unsigned char dc_op[DC_SIZE + 2]
@@ -74,8 +73,6 @@ cdef class Hart:
     cdef unsigned char dc_rs1[DC_SIZE + 2]
     cdef unsigned char dc_rs2[DC_SIZE + 2]
     cdef unsigned char dc_funct3[DC_SIZE + 2]
-    cdef unsigned char dc_shift[DC_SIZE + 2]
-    cdef unsigned char dc_last[DC_SIZE + 2]
     cdef unsigned short dc_off[DC_SIZE + 2]
     cdef unsigned short dc_after[DC_SIZE + 2]
     cdef int dc_imm[DC_SIZE + 2]

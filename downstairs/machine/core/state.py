@@ -44,8 +44,6 @@ class Hart:
             self.dc_rs1 = [0] * (DC_SIZE + 2)
             self.dc_rs2 = [0] * (DC_SIZE + 2)
             self.dc_funct3 = [0] * (DC_SIZE + 2)
-            self.dc_shift = [0] * (DC_SIZE + 2)
-            self.dc_last = [0] * (DC_SIZE + 2)
             self.dc_off = [0] * (DC_SIZE + 2)
             self.dc_after = [0] * (DC_SIZE + 2)
             self.dc_imm = [0] * (DC_SIZE + 2)
