@@ -135,6 +135,31 @@ def test_sfence_vma_with_an_address_forgets_that_page_s_code(engine):
     assert again(VA + 0x10) == 2
 
 
+def test_after_a_full_sfence_vma_a_remapped_page_runs_its_new_code(engine):
+    """sfence.vma without an address (as after a satp write) forgets the blocks decoded
+    through the old translation: a page now mapped elsewhere runs the code there, and back."""
+    bench, tables = s_mode(engine)
+    bench.write_words(PA1, [addi(7, 0, 1), e.EBREAK])
+    bench.write_words(PA2, [addi(7, 0, 2), e.EBREAK])
+    pte = tables.map(VA, PA1, V | R | X | A)
+    enter_mode(bench, PRV_S, [e.sfence_vma(0, 0), e.i("jalr", 0, 10, 0)])
+    bench.set_regs({10: VA})
+    run(bench, 10)                                      # (everything decoded once)
+    assert bench.reg(7) == 1
+    status = bench.hart.mstatus & ~(3 << 11) | (PRV_S << 11)
+
+    def jump(target_pa):
+        """Map VA to `target_pa`, sfence.vma x0, jump to VA; what x7 then holds."""
+        bench.write_u64(pte, ((target_pa >> 12) << 10) | V | R | X | A)
+        bench.set_regs({7: 0, 10: VA})
+        bench.hart.mstatus, bench.hart.mepc, bench.hart.pc = status, CODE + 0x100, CODE
+        run(bench, 10)
+        assert bench.hart.mcause == 3 and bench.hart.mepc == VA + 4
+        return bench.reg(7)
+
+    assert [jump(PA1), jump(PA2), jump(PA2), jump(PA1)] == [1, 2, 2, 1]
+
+
 def test_sfence_vma_with_an_address_forgets_that_page_s_data(engine):
     bench, tables = s_mode(engine)
     bench.write_u64(PA1 + 8, 111)
