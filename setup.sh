@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up Downstairs on a fresh Debian 12 machine and boot the default guest.
+# Set up Downstairs on a fresh Debian 12 machine, boot the default guest, then our own system.
 #   Debian packages: the RISC-V cross compiler and QEMU (the peers our machine is checked
 #   against), a C compiler and Python headers for the compiled engine, and what later layers use.
 #   Python: a virtual environment in .venv with Downstairs installed (this builds the
@@ -12,7 +12,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
     python3 python3-venv python3-dev gcc make \
     qemu-system-misc qemu-system-x86 qemu-user qemu-utils gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
-    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 \
+    device-tree-compiler opensbi u-boot-qemu busybox-static cpio e2fsprogs linux-image-cloud-amd64 gdb-multiarch \
     qemu-system-common lz4 binutils util-linux libc6-dev \
     linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross make flex bison bc libssl-dev libelf-dev xz-utils faketime >/dev/null
 python3 -m venv .venv
@@ -26,4 +26,5 @@ python3 -m venv .venv
 .venv/bin/downstairs guest build all      # Linux 6.1 twice and an ext2 disk: ~4 min once, cached
 if [ "${1:-}" != "--no-run" ]; then
     .venv/bin/downstairs guest boot           # OpenSBI + Linux on our machine, with a fresh disk
+    .venv/bin/downstairs image run            # our firmware, loader, kernel and tasks, from system.toml
 fi

@@ -34,7 +34,7 @@ def build_parser(command: str | None = None) -> "argparse.ArgumentParser":
 
     parser = argparse.ArgumentParser(
         prog="downstairs",
-        description="Downstairs: a RISC-V machine, a KVM microVM and a compiler, in Python.",
+        description="Downstairs: the computer stack under everyday code, in Python: a RISC-V machine, a KVM microVM, a compiler, and our own firmware, kernel, system images and sandbox.",
     )
     parser.add_argument("--version", action="version", version=f"downstairs {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

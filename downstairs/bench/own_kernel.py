@@ -6,16 +6,20 @@ time follows the instruction count and a run is the same every time; QEMU's for 
 - IPC round trip: bench.toml's pinger SENDs to the ponger (a server of higher priority that
   answers with RECV-and-reply), 64 times after 8 to warm up. Counted two ways: from outside,
   on our machine, from the pinger's ecall (which does not retire) to the instruction after it
-  in U-mode, i.e. kernel + ponger + kernel, exactly (the stage tracer's hook: the hart stops
-  after every SYSTEM instruction); and by the pinger itself with instret around its ecall
-  helper (so including the helper's own loads and stores), on our machine and on QEMU.
-  The same for a null system call (SEND to KERNEL for K_NOW).
+  in U-mode, i.e. kernel + ponger + kernel, exactly (the machine runs slices of one
+  instruction, and an observer sees each); and by the pinger itself with instret around its
+  ecall_regs (so including its loads and stores of a0..a7), on our machine and on QEMU.
+  The same for a null system call (SEND to KERNEL for K_NOW). One round trip is also split
+  into its parts: the compiler's trap entry, the kernel's handler, the switch to the other task
+  (task.switch_to), the trap exit (trap_return, the registers, sret), and the server's own code
+  between its ecalls; and by function.
 - Reset to the app's first output line: system.toml booted on a blank disk, with our firmware
   and with OpenSBI's fw_dynamic; the count when the UART prints the app's first line, and where
   the kernel starts and first enters U-mode (--trace-stages' records).
 - The kernel's size: the lines of its subset modules (boot.py and what it imports).
 """
 
+import bisect
 import io
 import pathlib
 import re
@@ -46,53 +50,104 @@ def machine_for(firmware: str, image: pathlib.Path, disk: pathlib.Path | None, o
     return boards.build(config, engine.load("auto"), output)
 
 
-def ecall_address(elf: pathlib.Path) -> int:
-    """The address of the ecall in a task's __ecall_regs routine."""
+def ecall_address(elf: pathlib.Path, function: str = "pinger.call") -> int:
+    """The address of the (first) ecall in a task's `function` (the pinger's call())."""
     from downstairs.machine.loader import load_image
 
     image = load_image(str(elf), 0, 1 << 30)
-    start = image.symbol("__ecall_regs")
+    start = image.symbol(function)
     for address, data, _ in image.segments:
         for at in range(start - address, len(data) - 3, 2):
             if int.from_bytes(data[at:at + 4], "little") == ECALL:
                 return address + at
-    raise RuntimeError(f"no ecall in __ecall_regs of {elf}")
+    raise RuntimeError(f"no ecall in {function} of {elf}")
 
 
-def round_trips(firmware: str) -> tuple[list[int], bytes]:
-    """Every call the pinger makes through its ecall helper, counted from outside (instructions
+PARTS = ["trap in", "kernel", "switch", "trap out", "server"]
+SWITCH = {"enter", "switch_to"}     # task.enter, task.switch_to: the address space, then trap_return(frame)
+TRAP_CODE = {"__supervisor_trap", "__trap_return"}      # the compiler's routines
+
+
+class Parts:
+    """Where the instructions of one traced round trip go: `counts[call][part]` for its two
+    calls (the pinger's SEND, then the ponger's RECV with the reply), the server's own code a
+    part of the call it ends; and by function. `kernel` and `tasks` are {address: name}."""
+
+    def __init__(self, kernel: dict, tasks: dict):
+        self.names = sorted({**kernel, **tasks}.items())
+        self.counts = [dict.fromkeys(PARTS, 0)]
+        self.in_kernel = False          # since the trap: the handler has run (the entry's code is then its exit)
+        self.functions: dict[str, int] = {}
+
+    def name(self, pc: int) -> str:
+        k = bisect.bisect_right(self.names, (pc, "\xff")) - 1
+        return self.names[k][1] if k >= 0 else "?"
+
+    def step(self, pc: int, priv: int) -> None:
+        """The instruction at `pc` retired in mode `priv`."""
+        name = self.name(pc)
+        self.functions[name] = self.functions.get(name, 0) + 1
+        if priv == 0:
+            if self.in_kernel:
+                self.counts.append(dict.fromkeys(PARTS, 0))
+            self.in_kernel = False
+            part = "server"
+        elif name == "__trap_return" or (name in TRAP_CODE and self.in_kernel):
+            part = "trap out"
+        elif name in TRAP_CODE:
+            part = "trap in"
+        else:
+            self.in_kernel = True
+            part = "switch" if name in SWITCH else "kernel"
+        self.counts[-1][part] += 1
+
+
+def round_trips(firmware: str, traced: int = WARM) -> tuple[list[int], bytes, Parts]:
+    """Every call the pinger makes in pinger.call(), counted from outside (instructions
     from its ecall to its return): WARM + ROUNDS round trips, as many null calls, then its print;
-    and the console output."""
+    the console output; and round trip number `traced`, instruction by instruction."""
+    from downstairs.machine.loader import load_image
+
     system = build(BENCH_TABLE)
     ecall = ecall_address(system.folder / "tasks" / "pinger.elf")
     out = bytearray()
     m = machine_for(firmware, system.image, None, out.extend)
     counts, start = [], None
+    tasks = {}
+    for name in ("ponger", "pinger"):
+        tasks.update(load_image(str(system.folder / "tasks" / f"{name}.elf"), 0, 1 << 30).symbols)
+    parts = Parts(load_image(str(system.elf), 0, 1 << 30).symbols, tasks)
 
     class EcallWatch:
-        """The machine's observer: after each slice, where the pinger's ecall went."""
+        """The machine's observer, told of every instruction (slices of one): where the
+        pinger's ecall went."""
+
+        def __init__(self):
+            self.pending = None             # (pc, mode) of the instruction the hart was about to run
 
         def after_slice(self, index, hart, retired):
-            """Start counting when the pinger's ecall trapped into S-mode; stop when U-mode is back
-            right after it."""
+            """Start counting when the pinger's ecall trapped into S-mode (it does not retire);
+            stop when U-mode is back right after it."""
             nonlocal start
-            if start is None and hart.priv == 1 and hart.sepc == ecall and hart.scause == 8:
+            if start is not None and len(counts) == traced and retired:
+                parts.step(*self.pending)
+            if self.pending == (ecall, 0) and hart.priv == 1:
                 start = m.instructions
             elif start is not None and hart.priv == 0 and hart.pc == ecall + 4:
                 counts.append(m.instructions - start)
                 start = None
+            self.pending = (hart.pc, hart.priv)
 
         def console_output(self, data):
             """Console bytes: nothing to watch there."""
 
-    for hart in m.harts:
-        hart.stop_on_system = 1
+    m.slice = 1                             # every instruction seen: the counts are exact
     m.observe(EcallWatch())
     try:
         m.run()
     finally:
         m.close()
-    return counts, bytes(out)
+    return counts, bytes(out), parts
 
 
 def qemu_pinger(firmware: str) -> bytes:
@@ -161,20 +216,32 @@ def kernel_lines() -> tuple[int, int]:
     return total, code
 
 
+def print_parts(parts: Parts) -> None:
+    """The traced round trip by part and by function."""
+    send, reply = parts.counts[0], parts.counts[-1]
+    print(f"  one round trip by part:        {'SEND':>6} {'RECV+reply':>11} {'total':>6}")
+    for part in PARTS:
+        a, b = send[part], reply[part] if len(parts.counts) > 1 else 0
+        print(f"    {part:27} {a:6} {b:11} {a + b:6}")
+    print("  ... by function: " + ", ".join(f"{name} {count}" for name, count in
+                                         sorted(parts.functions.items(), key=lambda item: -item[1])))
+
+
 def run(quick: bool = False) -> int:
     """Measure and print the three parts above; `quick`: our firmware only (no OpenSBI boots)."""
     from downstairs.firmware.build import build as build_firmware
 
     ours = str(build_firmware().binary)
-    counts, output = round_trips(ours)
+    counts, output, parts = round_trips(ours)
     ipc, null = counts[WARM:WARM + ROUNDS], counts[2 * WARM + ROUNDS:2 * (WARM + ROUNDS)]   # then its print
     print("IPC (instructions, exact, our machine):")
     print(f"  round trip, pinger's ecall to its return: {statistics.median(ipc)} "
           f"(min {min(ipc)}, max {max(ipc)}; goal <= 300)")
+    print_parts(parts)
     print(f"  null system call (SEND to KERNEL, K_NOW): {statistics.median(null)}")
     mine = PINGER_LINE.search(output)
     qemu = PINGER_LINE.search(qemu_pinger(ours))
-    print(f"  the pinger's own count with instret around its ecall helper: our machine "
+    print(f"  the pinger's own count with instret around its ecall_regs: our machine "
           f"{mine.group(1).decode()} / {mine.group(2).decode()}, QEMU -icount shift=0 "
           f"{qemu.group(1).decode() if qemu else '?'} / {qemu.group(2).decode() if qemu else '?'}")
     print("Reset to the app's first line (instructions, -icount shift=0, blank disk):")

@@ -2,12 +2,13 @@
 
 Encodings come from `downstairs.isa.encode` (RISC-V Unprivileged ISA ch. 2 and 24, "C" ch. 16).
 The pseudo-instructions expand as the ISA manual's assembler chapter describes: li (lui/addiw
-and shifts), la (auipc + addi, pc-relative), mv, call (jal ra), j (jal x0), ret (jalr x0, ra),
+and shifts), la (auipc + addi, pc-relative), mv, call (jal ra), tail (jal x0: a call that
+returns to its caller's caller), j (jal x0), ret (jalr x0, ra),
 csrr/csrw (csrrs/csrrw with x0). Where an instruction has a compressed form with the same
 effect (c.mv, c.addi, c.li, c.ldsp, c.sdsp, c.add, ...), that form is used (RVC).
 
 Layout is iterative: a conditional branch whose target is beyond +-4 KiB becomes the inverted
-branch over a `jal`, a call beyond +-1 MiB becomes auipc + jalr, and the layout is redone until
+branch over a `jal`, a call or tail beyond +-1 MiB becomes auipc + jalr, and the layout is redone until
 nothing grows.
 """
 
@@ -148,7 +149,7 @@ class Assembler:
         """Add an instruction. One whose encoding does not depend on where it lands is encoded
         now (compressed if it can be); branches, j, call and la wait for the layout."""
         item = Item("ins", op, args)
-        if op not in BRANCHES and op not in ("j", "call", "la"):
+        if op not in BRANCHES and op not in ("j", "call", "tail", "la"):
             words = None
             if self.compressed:
                 short = compress(op, item.args)
@@ -181,7 +182,7 @@ class Assembler:
                         item.size = 8 if item.long else 4
                     elif item.op == "j":
                         item.size = 4
-                    elif item.op == "call":
+                    elif item.op in ("call", "tail"):
                         item.size = 8 if item.long else 4
                     elif item.op == "la":
                         item.size = 8
@@ -191,7 +192,7 @@ class Assembler:
                     target = symbols.get(item.args[2])
                     if target is not None and not -4096 <= target - item.addr < 4096:
                         item.long = grew = True
-                if item.kind == "ins" and item.op == "call" and not item.long:
+                if item.kind == "ins" and item.op in ("call", "tail") and not item.long:
                     target = symbols.get(item.args[0])
                     if target is not None and not -(1 << 20) <= target - item.addr < (1 << 20):
                         item.long = grew = True
@@ -224,12 +225,13 @@ class Assembler:
             if item.long:
                 return [E.b(INVERT[op], reg(a[0]), reg(a[1]), 8), E.jal(0, target(a[2]) - pc - 4)]
             return [E.b(op, reg(a[0]), reg(a[1]), target(a[2]) - pc)]
-        if op == "call" and item.long:          # beyond jal's +-1 MiB: auipc ra + jalr ra
-            offset = target(a[0]) - pc
+        if op in ("call", "tail") and item.long:    # beyond jal's +-1 MiB: auipc + jalr (ra, or t1
+            offset = target(a[0]) - pc               # for a tail call, which links nothing)
             hi = (offset + 0x800) >> 12
-            return [E.auipc(1, hi), E.i("jalr", 1, 1, offset - (hi << 12))]
-        if op in ("j", "call"):
-            return [E.jal(0 if op == "j" else 1, target(a[0]) - pc)]
+            via, link = (1, 1) if op == "call" else (6, 0)
+            return [E.auipc(via, hi), E.i("jalr", link, via, offset - (hi << 12))]
+        if op in ("j", "call", "tail"):
+            return [E.jal(1 if op == "call" else 0, target(a[0]) - pc)]
         if op == "la":
             offset = target(a[1]) - pc
             hi = (offset + 0x800) >> 12
@@ -239,4 +241,4 @@ class Assembler:
 
 def is_instruction(op) -> bool:
     """Whether `op` is something this assembler accepts (the selector's formats or a pseudo)."""
-    return op in FORMAT or op in ("call", "ret", "ecall", "la", "j")
+    return op in FORMAT or op in ("call", "tail", "ret", "ecall", "la", "j")

@@ -129,7 +129,8 @@ class Checker(ExprChecker):
             elif isinstance(node, ast.ClassDef):
                 names[node.name] = self.declare_record(node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and not self.is_storage(node.value) and not self.is_placed(node.value):
+                    and not self.is_storage(node.value) and not self.is_placed(node.value) \
+                    and not self.is_builtin_call(node.value, "noinit", 1):
                 ty = self.expr(node.value)
                 if ty is T.BYTES and isinstance(node.value, ast.Constant):
                     names[node.targets[0].id] = Const(node.targets[0].id, None, self.strings[node.value])
@@ -208,13 +209,21 @@ class Checker(ExprChecker):
                 if [t for _, t in params] != [TRAP_FRAME] or result is not T.VOID:
                     raise self.err(node, f"a @{d.id} function takes one TrapFrame and returns None")
                 func.trap = d.id[0]
+            elif isinstance(d, ast.Name) and d.id == "supervisor_syscall":
+                first = next(iter(params[0][1].fields.values()), None) \
+                    if len(params) == 1 and isinstance(params[0][1], T.RecordType) else None
+                if first is None or not (params[0][1] is TRAP_FRAME or first == (TRAP_FRAME, 0)) \
+                        or result is not T.VOID:
+                    raise self.err(node, "a @supervisor_syscall function takes one TrapFrame, or one record "
+                                         "whose first field is a TrapFrame, and returns None")
+                func.syscall = "s"
             elif isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "entry":
                 func.boot = self.entry_options(d)
                 if len(params) > 3 or any(t is not T.U64 for _, t in params) or result is not T.VOID:
                     raise self.err(node, "an @entry function takes up to three u64 (a0, a1, a2) and returns None")
             else:
                 raise self.err(d, "function decorators are @at(ADDRESS), @external, @entry(...), "
-                                  "@machine_trap and @supervisor_trap")
+                                  "@machine_trap, @supervisor_trap and @supervisor_syscall")
         if func.external:
             self.program.externals.append(func)
         else:
@@ -248,8 +257,12 @@ class Checker(ExprChecker):
 
     def is_placed(self, value):
         """`at(ADDRESS, initial value)`: a global at a fixed address."""
-        return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "at" \
-            and isinstance(self.module.names.get("at"), Builtin) and len(value.args) == 2 and not value.keywords
+        return self.is_builtin_call(value, "at", 2)
+
+    def is_builtin_call(self, value, name, nargs):
+        """Whether an expression is a call of the runtime's `name` with nargs arguments."""
+        return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == name \
+            and isinstance(self.module.names.get(name), Builtin) and len(value.args) == nargs and not value.keywords
 
     def is_storage(self, value):
         """Whether an expression is `array(T, n)` or `Record(...)`: a creation of storage."""
@@ -265,10 +278,15 @@ class Checker(ExprChecker):
         declared = self.type_of(node.annotation) if isinstance(node, ast.AnnAssign) else None
         if node.value is None:
             raise self.err(node, "a global needs an initial value")
-        address = None
+        address, noinit = None, False
         if self.is_placed(node.value):               # name = at(ADDRESS, initial value)
             address = self.constant(node.value.args[0], "at() needs a constant address")
             node.value = node.value.args[1]
+        elif self.is_builtin_call(node.value, "noinit", 1):     # name = noinit(array(...) or Record())
+            storage = node.value.args[0]
+            if not self.is_storage(storage) or (storage.func.id != "array" and storage.args):
+                raise self.err(node.value, "noinit() takes array(T, n) or Record() with no field values")
+            noinit, node.value = True, node.value.args[0]
         if self.is_storage(node.value):
             ty = self.storage(node.value)
             if declared is not None and declared != ty:
@@ -282,7 +300,8 @@ class Checker(ExprChecker):
             if node.value not in self.consts:
                 raise self.err(node.value, "a global's initial value must be known at compile time")
             ty, init = declared, self.consts[node.value]
-        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module, address=address)
+        var = Var(target.id, ty, "global", symbol=self.module.name, init=init, module=self.module, address=address,
+                  noinit=noinit)
         self.program.globals.append(var)
         self.module.names[target.id] = var
 

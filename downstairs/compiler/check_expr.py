@@ -14,7 +14,7 @@ from downstairs.compiler import types as T
 from downstairs.compiler.errors import error_at
 from downstairs.compiler.symbols import (
     LIT, Const, Var, Func, Builtin, ModuleRef, CONVERSIONS, INTRINSICS, PY_BUILTINS, ARITH, UNSUPPORTED,
-    FOLD, UNARY_FOLD, COMPARE, CMP_FOLD)
+    FOLD, UNARY_FOLD, COMPARE, CMP_FOLD, TRAP_FRAME)
 
 
 class ExprChecker:
@@ -325,15 +325,30 @@ class ExprChecker:
                     self.types[arg] = T.U64
                 else:
                     self.coerce(arg, pty)
+            if name == "trap_return":
+                self.check_scratch_frame(args[0])
             self.calls[node] = ("intrinsic", name)
             return result
         raise self.err(node, f"{name}() cannot be called here")
 
+    def check_scratch_frame(self, arg) -> None:
+        """With a @supervisor_syscall handler that takes a record R, the frame trap_return
+        leaves for must be R's first field (of an R): the next system call's frame is then an R's."""
+        handler = next((f for f in self.program.funcs if f.syscall), None)
+        if handler is None or handler.ftype.params[0][1] is TRAP_FRAME:
+            return
+        record = handler.ftype.params[0][1]
+        first = next(iter(record.fields))
+        if not (isinstance(arg, ast.Attribute) and arg.attr == first and self.types.get(arg.value) is record):
+            raise self.err(arg, f"trap_return() here must leave for the {first!r} of a {record.name} "
+                                f"(the record the system-call handler {handler.name!r} takes)")
+
     def address_of(self, node):
-        """addr(x): the address (u64) of a record or array (a variable, field or element) or of
-        a function; calls[node] says which: ("addr", "place") or ("addr", Func)."""
+        """addr(x): the address (u64) of a record or array (a variable, field or element), of
+        a function, or of a bytes value's first byte; calls[node] says which: ("addr",
+        "place"), ("addr", Func) or ("addr", "bytes")."""
         if len(node.args) != 1:
-            raise self.err(node, "addr() takes one record, array or function")
+            raise self.err(node, "addr() takes one record, array, function or bytes value")
         arg = node.args[0]
         if isinstance(arg, (ast.Name, ast.Attribute)) and not (isinstance(arg, ast.Attribute) and self.is_field(arg)):
             sym = self.lookup(arg)
@@ -342,7 +357,10 @@ class ExprChecker:
                 self.calls[node] = ("addr", sym)
                 return T.U64
         ty = self.expr(arg)
-        if ty.copyable or ty is T.BYTES:
-            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays and functions have an address")
+        if ty is T.BYTES:
+            self.calls[node] = ("addr", "bytes")
+            return T.U64
+        if ty.copyable:
+            raise self.err(arg, f"addr() of a {ty!r}: only records, arrays, functions and bytes have an address")
         self.calls[node] = ("addr", "place")
         return T.U64

@@ -1,15 +1,16 @@
 """The compiler driver: runs the passes in order and lays the program out in memory.
 
-  modules -> check -> ownership -> lower -> licm, strength -> select -> regalloc -> asm -> elf
+  modules -> check -> ownership -> lower -> inline -> licm, strength -> select -> regalloc -> jumps -> asm -> elf
 
 Memory layout (from `base`, 0x80000000 by default: where QEMU's virt board starts RAM and
 where its reset code jumps with -bios none):
   _start        entry code (entry.py): each hart's sp, the trap vectors, zero .bss, call the entry
   functions     each 4-byte aligned; a function marked @at(ADDR) sits at exactly ADDR
   routines      the compiler's own: trap entries, trap_return, the helper intrinsics (entry.py)
-  bytes         the byte-string constants, as [u64 length][bytes]
+  bytes         the byte-string constants, as [u64 length][bytes], each 8-aligned
   .data         globals with a nonzero initial value; then globals placed with at(ADDR, ...)
-  .bss          zero-initialised globals, then one stack per hart (__stacks .. __image_end)
+  .bss          zero-initialised globals (the entry code zeroes them), then the noinit(...)
+                globals (it does not), then one stack per hart (__stacks .. __image_end)
 """
 
 import struct
@@ -19,12 +20,14 @@ from downstairs.compiler.asm import Assembler
 from downstairs.compiler.entry import ENTRY_NAMES, Boot, helper, start_code, trap_entry, trap_return
 from downstairs.compiler.check import check_program
 from downstairs.compiler.errors import CompileError
+from downstairs.compiler.inline import inline_calls
+from downstairs.compiler.jumps import tidy
 from downstairs.compiler.licm import hoist
 from downstairs.compiler.strength import reduce
 from downstairs.compiler.lower import lower_program, canon
 from downstairs.compiler.modules import load_program
 from downstairs.compiler.ownership import check_ownership
-from downstairs.compiler.regalloc import allocate
+from downstairs.compiler.regalloc import allocate, no_return
 from downstairs.compiler.select import select_function
 
 
@@ -89,16 +92,24 @@ def func_error(func, message):
     return CompileError(message, func.module.path, func.node.lineno, func.node.col_offset, func.module.source)
 
 
-def trap_handlers(program) -> dict:
-    """The @machine_trap and @supervisor_trap functions, by mode ("m", "s"): one each at most."""
-    found = {}
+def trap_handlers(program) -> tuple[dict, dict]:
+    """The @machine_trap and @supervisor_trap functions, by mode ("m", "s"): one each at most;
+    and the @supervisor_syscall function (at most one, and only beside a @supervisor_trap)."""
+    found, syscalls = {}, {}
     for func in program.funcs:
         if func.trap:
             if func.trap in found:
                 raise func_error(func, f"a second {'machine' if func.trap == 'm' else 'supervisor'} trap "
                                        f"handler (the first is {found[func.trap].name!r})")
             found[func.trap] = func
-    return found
+        if func.syscall:
+            if func.syscall in syscalls:
+                raise func_error(func, f"a second system-call handler (the first is {syscalls[func.syscall].name!r})")
+            syscalls[func.syscall] = func
+    for mode, func in syscalls.items():
+        if mode not in found:
+            raise func_error(func, "a @supervisor_syscall handler needs a @supervisor_trap handler for the other traps")
+    return found, syscalls
 
 
 def boot_plan(program, options, traps) -> Boot | None:
@@ -150,19 +161,23 @@ def layout_program(path: str, options: Options) -> Image:
     asm = Assembler(compressed=options.compressed)
     listing = []
     marks = []                                # (label, path, line) where a source line starts
-    traps = trap_handlers(program)
+    traps, syscalls = trap_handlers(program)
     boot = boot_plan(program, options, traps)
     if boot:
         assemble(asm, start_code(boot), listing)
     entry_symbol = boot.main if boot else None
     harts, stack = (boot.harts, boot.stack) if boot else (1, options.stack_size)
     irfs = lower_program(program)
+    inline_calls(irfs, {f.symbol for f in program.funcs if not (f.trap or f.boot or f.address is not None)
+                        and (f.ftype.result is T.VOID or T.is_scalar(f.ftype.result))})
     for irf in irfs:
         hoist(irf)
         reduce(irf)
     placed = sorted((f for f in irfs if f.address is not None), key=lambda f: f.address)
+    selected = {irf.symbol: select_function(irf) for irf in irfs}
+    stops = no_return(selected)
     for irf in [f for f in irfs if f.address is None] + placed:
-        code = allocate(select_function(irf), irf.frame_size)
+        code = tidy(allocate(selected[irf.symbol], irf.frame_size, stops))
         if irf.address is not None:
             asm.org(irf.address)
         asm.align(4)
@@ -187,14 +202,20 @@ def layout_program(path: str, options: Options) -> Image:
     helpers = sorted({ins.args[1][2:] for irf in irfs for ins in irf.code
                       if ins.op == "call" and ins.args[1].startswith("__")})
     own = []                                  # the compiler's routines: (symbol, lines)
+    returns = "trap_return" in helpers
+    if returns and len(traps) != 1:
+        raise CompileError("trap_return() needs the program's one trap handler (@machine_trap "
+                           "or @supervisor_trap) to know its mode", program.modules[-1].path)
+    if boot:
+        boot.reads_tp = any(ins.op == "mov" and ins.args[1] == "tp" for irf in irfs for ins in irf.code)
     for mode, func in sorted(traps.items()):
-        own.append((ENTRY_NAMES[mode], trap_entry(mode, func.symbol)))
+        syscall = syscalls.get(mode)
+        own.append((ENTRY_NAMES[mode], trap_entry(mode, func.symbol, boot, syscall.symbol if syscall else None,
+                                                  restore=not returns,
+                                                  syscall_returns=syscall is not None and syscall.symbol not in stops)))
     for name in helpers:
         if name == "trap_return":
-            if len(traps) != 1:
-                raise CompileError("trap_return() needs the program's one trap handler (@machine_trap "
-                                   "or @supervisor_trap) to know its mode", program.modules[-1].path)
-            own.append(("__trap_return", trap_return(next(iter(traps)), boot or Boot(1, stack, "", None, [], None))))
+            own.append(("__trap_return", trap_return(next(iter(traps)), boot, stack)))
         else:
             own.append(("__" + name, helper(name)))
     for symbol, lines in own:
@@ -202,8 +223,8 @@ def layout_program(path: str, options: Options) -> Image:
         listing.append("")
         assemble(asm, lines, listing)
         asm.label(symbol + ".end")
-    asm.align(8)
     for k, blob in enumerate(program.bytes_consts):
+        asm.align(8)                          # addr(b) is 8-aligned: word loads can read it
         asm.label(f".bytes.{k}")
         asm.data(struct.pack("<Q", len(blob)) + blob)
     asm.align(max(16, options.data_align))
@@ -225,7 +246,8 @@ def layout_program(path: str, options: Options) -> Image:
             asm.data(canon(var.ty, var.init).to_bytes(8, "little", signed=True)[:var.ty.size])
         else:
             asm.data(bytes(var.ty.size))        # at a fixed address: zeros in the image itself
-    bss = [v for v in program.globals if v.address is None and not v.init]
+    bss = [v for v in program.globals if v.address is None and not v.init and not v.noinit]
+    unzeroed = [v for v in program.globals if v.noinit]
     asm.align(16)
     asm.label("__data_end")
     symbols: dict[str, int] = {}
@@ -242,9 +264,15 @@ def layout_program(path: str, options: Options) -> Image:
         symbols[var.symbol] = pos
         pos += var.ty.size
     bss_end = bss_addr + (pos - bss_addr + 63) // 64 * 64    # the entry code zeroes 64 bytes a turn
+    pos = bss_end
+    for var in unzeroed:                      # noinit(...): after .bss, left as it is
+        pos = (pos + var.ty.align - 1) // var.ty.align * var.ty.align
+        symbols[var.symbol] = pos
+        pos += var.ty.size
+    stacks = (pos + 15) // 16 * 16
     symbols["__bss_start"], symbols["__bss_end"] = bss_addr, bss_end
-    symbols["__stacks"], symbols["__stack_top"] = bss_end, bss_end + stack     # hart 0's stack top
-    symbols["__image_start"], symbols["__image_end"] = options.base, bss_end + harts * stack
+    symbols["__stacks"], symbols["__stack_top"] = stacks, stacks + stack     # hart 0's stack top
+    symbols["__image_start"], symbols["__image_end"] = options.base, stacks + harts * stack
     if symbols["__image_end"] > 1 << 64:
         raise CompileError(f"the program and its {harts} x {stack:#x}-byte stacks do not fit "
                            f"below the top of the address space from {options.base:#x}", path)
@@ -263,6 +291,6 @@ def layout_program(path: str, options: Options) -> Image:
     entry = options.base if entry_symbol else (symbols[irfs[0].symbol] if irfs else options.base)
     lines = sorted(((symbols[label], path, line) for label, path, line in marks), key=lambda mark: mark[0])
     return Image(options.base, blob[:split], symbols["__data_start"], blob[split:], bss_addr,
-                 bss_end - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
+                 stacks - bss_addr + harts * stack, entry, elf_symbols, options.compressed,
                  "\n".join(listing) + "\n", lines)
 

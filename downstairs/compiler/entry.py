@@ -19,11 +19,13 @@ the running task's in a kernel) while that code runs, and 0 while the handler ru
     csrrw sp, xscratch, sp        sp = the frame, xscratch = the interrupted sp
     bnez  sp, below               0: the trap came from this mode (a handler was running)
       same mode: the frame goes on the current stack, the handler runs below it
-    below: save x1, x3..x31 in frame.regs, the old sp in regs[2], xscratch = 0,
-      tp = frame.hart, sp = frame.stack (this hart's stack top)
+    below: [with a system-call handler: an ecall from U-mode goes to syscall_entry]
+      save x1, x3..x31 in frame.regs, the old sp in regs[2], xscratch = 0,
+      tp = frame.hart, sp = frame.stack (this hart's stack top; with one hart, the one)
     both: regs[0] = 0, pc/status/cause/tval from the CSRs; call the handler(frame);
-      then xepc = frame.pc, xstatus = frame.status, every register from the frame, xret
-      (from below, xscratch = the frame again first).
+      then (NAME.resume, from below: xscratch = the frame again) NAME.restore: xepc =
+      frame.pc, xstatus = frame.status, every register from the frame (base a0, last), xret.
+      The restore sequence is trap_return's routine's when the program has one.
 
 TrapFrame layout (runtime.TrapFrame, 8-byte fields): regs[0..31] at 0..255, then pc, status,
 cause, tval, hart, stack.
@@ -56,6 +58,7 @@ class Boot:
                  traps: list[str], plain_trap: str | None):
         self.harts, self.stack, self.main, self.secondary = harts, stack, main, secondary
         self.traps, self.plain_trap = traps, plain_trap
+        self.reads_tp = True            # whether compiled code reads tp (hart_id()): the driver knows
 
 
 def start_code(boot: Boot) -> list[tuple]:
@@ -91,53 +94,105 @@ def start_code(boot: Boot) -> list[tuple]:
     return lines
 
 
-def save_registers(base: str) -> list[tuple]:
-    return [("sd", REG_NAMES[i], base, 8 * i) for i in range(1, 32) if i != 2]
+def save_registers(base: str, skip=()) -> list[tuple]:
+    return [("sd", REG_NAMES[i], base, 8 * i) for i in range(1, 32) if i != 2 and REG_NAMES[i] not in skip]
 
 
-def trap_entry(mode: str, handler: str) -> list[tuple]:
+def hart_and_stack(boot: Boot | None, frame: str) -> list[tuple]:
+    """tp = this hart's index, sp = the top of its stack, for a trap from below: from the frame
+    (trap_return recorded them), or, with one hart, the one there is (and tp only if compiled
+    code reads it: else it keeps the trapped code's, which the restore puts back anyway)."""
+    if boot is not None and boot.harts == 1:
+        return ([("li", "tp", 0)] if boot.reads_tp else []) + [("la", "sp", "__stack_top")]
+    return [("ld", "tp", frame, HART), ("ld", "sp", frame, STACK)]
+
+
+def trap_entry(mode: str, handler: str, boot: Boot | None, syscall: str | None = None,
+               restore: bool = True, syscall_returns: bool = True) -> list[tuple]:
     """The entry xtvec points at for traps into `mode` ("m" or "s"), calling `handler`
     (the @machine_trap or @supervisor_trap function) with the frame; see the module docstring.
-    Returns through the shared restore sequence, which trap_return also uses."""
+    With `syscall` (a @supervisor_syscall function), an ecall from U-mode goes to it through
+    the lighter system-call entry (syscall_entry; `syscall_returns`: whether it may return).
+    The restore sequence follows when `restore`, else it is trap_return's routine's."""
     csr, name = CSRS[mode], ENTRY_NAMES[mode]
-    below, common, restore = f".L{name}.below", f".L{name}.common", f"{name}.restore"
+    below, full = f".L{name}.below", f".L{name}.full"
     lines = [("label", name), ("csrrw", "sp", csr["scratch"], "sp"), ("bne", "sp", "zero", below),
-             # the same mode: a frame on the current stack
+             # the same mode: a frame on the current stack; the handler returns to the code that trapped
              ("csrrw", "sp", csr["scratch"], "sp"), ("addi", "sp", "sp", -FRAME_SIZE)]
     lines += save_registers("sp")
-    lines += [("addi", "t0", "sp", FRAME_SIZE), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp"),
-              ("li", "s1", 0), ("j", common),
-              # from below: the frame xscratch named; the handler runs on this hart's stack
-              ("label", below)]
-    lines += save_registers("sp")
-    lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp"),
-              ("ld", "tp", "s0", HART), ("ld", "sp", "s0", STACK), ("li", "s1", 1),
-              ("label", common), ("sd", "zero", "s0", 0)]
+    lines += [("addi", "t0", "sp", FRAME_SIZE), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp")]
+    lines += frame_csrs(csr) + [("mv", "a0", "s0"), ("call", handler), ("mv", "a0", "s0"),
+                                ("j", f"{name}.restore"),
+                                # from below: the frame xscratch named; the handler runs on this hart's stack
+                                ("label", below)]
+    if syscall:
+        # ra is saved on both paths: it is the scratch register that reads scause
+        lines += [("sd", "ra", "sp", 8 * 1), ("csrr", "ra", csr["cause"]), ("addi", "ra", "ra", -ECALL_FROM_U),
+                  ("bne", "ra", "zero", full)] + syscall_entry(csr, syscall, boot, syscall_returns) + [("label", full)]
+    lines += save_registers("sp", ("ra",) if syscall else ())
+    lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2), ("mv", "s0", "sp")]
+    lines += hart_and_stack(boot, "s0")
+    lines += frame_csrs(csr) + [("mv", "a0", "s0"), ("call", handler), ("mv", "a0", "s0"),
+                                ("j", f"{name}.resume")]
+    return lines + (restore_code(mode) if restore else [])
+
+
+ECALL_FROM_U = 8
+
+
+# What an ecall from U-mode keeps under the system-call ABI: everything a psABI call keeps
+# (sp, gp, tp, s0..s11) and ra; a0..a7 carry the call both ways; t0..t6 are not kept.
+SYSCALL_SAVES = ["ra", "gp", "tp", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
+                 "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
+
+
+def syscall_entry(csr: dict, handler: str, boot: Boot | None, returns: bool) -> list[tuple]:
+    """An ecall from U-mode into a program with a system-call handler (sp = the frame, ra
+    already saved): the registers the system-call ABI keeps or passes are saved, with pc =
+    the instruction after the ecall; the frame's t0..t6 keep what they held (the task's own,
+    from an earlier trap) and come back so. cause, status and tval are not written. The
+    handler gets the frame (the start of the record it takes); if it returns, the task resumes
+    (a handler that never returns, by the compiler's analysis, needs nothing kept for that)."""
+    lines = [("sd", r, "sp", 8 * REG_NAMES.index(r)) for r in SYSCALL_SAVES if r != "ra"]
+    lines += [("csrrw", "t0", csr["scratch"], "zero"), ("sd", "t0", "sp", 8 * 2),
+              ("csrr", "t0", csr["epc"]), ("addi", "t0", "t0", 4), ("sd", "t0", "sp", PC),
+              ("mv", "s0" if returns else "a0", "sp")]
+    lines += hart_and_stack(boot, "s0" if returns else "a0")
+    if not returns:
+        return lines + [("call", handler)]
+    return lines + [("mv", "a0", "s0"), ("call", handler), ("mv", "a0", "s0"),
+                    ("j", f"{ENTRY_NAMES['s']}.resume")]
+
+
+def frame_csrs(csr: dict) -> list[tuple]:
+    """regs[0] = 0 and pc, status, cause, tval from the CSRs into the frame in s0."""
+    lines = [("sd", "zero", "s0", 0)]
     for field, offset in (("epc", PC), ("status", STATUS), ("cause", CAUSE), ("tval", TVAL)):
         lines += [("csrr", "t0", csr[field]), ("sd", "t0", "s0", offset)]
-    lines += [("mv", "a0", "s0"), ("call", handler), ("beq", "s1", "zero", restore),
-              ("csrw", csr["scratch"], "s0")]
-    lines += restore_code(mode, restore)
     return lines
 
 
-def restore_code(mode: str, label: str) -> list[tuple]:
-    """From the frame in s0: xepc, xstatus, every register, then xret."""
-    csr = CSRS[mode]
-    lines = [("label", label), ("ld", "t0", "s0", PC), ("csrw", csr["epc"], "t0"),
-             ("ld", "t0", "s0", STATUS), ("csrw", csr["status"], "t0"), ("mv", "sp", "s0")]
-    lines += [("ld", REG_NAMES[i], "sp", 8 * i) for i in range(1, 32) if i != 2]
-    return lines + [("ld", "sp", "sp", 8 * 2), (csr["ret"],)]
+def restore_code(mode: str) -> list[tuple]:
+    """NAME.resume: from the frame in a0, of the mode below: xscratch = the frame again, then
+    NAME.restore: xepc, xstatus, every register from the frame (a0 last), xret."""
+    csr, name = CSRS[mode], ENTRY_NAMES[mode]
+    lines = [("label", f"{name}.resume"), ("csrw", csr["scratch"], "a0"),
+             ("label", f"{name}.restore"), ("ld", "t0", "a0", PC), ("csrw", csr["epc"], "t0"),
+             ("ld", "t0", "a0", STATUS), ("csrw", csr["status"], "t0")]
+    lines += [("ld", REG_NAMES[i], "a0", 8 * i) for i in range(1, 32) if i != 10]
+    return lines + [("ld", "a0", "a0", 8 * 10), (csr["ret"],)]
 
 
-def trap_return(mode: str, boot: Boot) -> list[tuple]:
-    """trap_return(frame) (a0 = the frame): it records this hart (tp) and its stack top for the
-    next trap from below, makes it the scratch frame and leaves through the restore sequence."""
-    csr = CSRS[mode]
-    return [("label", "__trap_return"), ("mv", "s0", "a0"), ("sd", "tp", "s0", HART),
-            ("la", "t0", "__stacks"), ("addi", "t1", "tp", 1), ("li", "t2", boot.stack),
-            ("mul", "t1", "t1", "t2"), ("add", "t0", "t0", "t1"), ("sd", "t0", "s0", STACK),
-            ("csrw", csr["scratch"], "s0"), ("j", f"{ENTRY_NAMES[mode]}.restore")]
+def trap_return(mode: str, boot: Boot | None, stack: int) -> list[tuple]:
+    """trap_return(frame) (a0 = the frame): unless the program has one hart (whose index and
+    stack the entry knows), it records this hart (tp) and its stack top (harts of `stack`
+    bytes) for the next trap from below; then it makes the frame the scratch frame and leaves
+    through the restore sequence, which follows it."""
+    lines = [("label", "__trap_return")]
+    if boot is None or boot.harts > 1:
+        lines += [("sd", "tp", "a0", HART), ("la", "t0", "__stacks"), ("addi", "t1", "tp", 1), ("li", "t2", stack),
+                  ("mul", "t1", "t1", "t2"), ("add", "t0", "t0", "t1"), ("sd", "t0", "a0", STACK)]
+    return lines + restore_code(mode)
 
 
 def helper(name: str) -> list[tuple]:
@@ -157,12 +212,6 @@ def helper(name: str) -> list[tuple]:
             ({8: "sb", 16: "sh", 32: "sw", 64: "sd"}[size], "a1", "a0", 0)
         lines += [("li", "t0", MPRV | (MXR if load else 0)), ("csrs", MSTATUS, "t0"), access,
                   ("csrc", MSTATUS, "t0")]
-    elif name == "ecall_regs":               # a0 = the array of a0..a7, loaded, then written back
-        lines += [("addi", "sp", "sp", -16), ("sd", "a0", "sp", 0), ("mv", "t0", "a0")]
-        lines += [("ld", f"a{k}", "t0", 8 * k) for k in range(7, -1, -1)]
-        lines += [("ecall",), ("ld", "t0", "sp", 0)]
-        lines += [("sd", f"a{k}", "t0", 8 * k) for k in range(8)]
-        lines += [("addi", "sp", "sp", 16)]
     else:
         raise ValueError(f"no helper routine {name!r}")
     return lines + [("ret",)]

@@ -12,7 +12,8 @@ unsigned compares) and keep every value in its psABI register form.
   addr  d SYMBOL               frame d OFFSET   (address of this function's stack storage)
   call  d SYMBOL [args]        ret a|None       trap             params [d...]
   call  [d0 d1] SYMBOL [args]  ret a b          (a record result in a0 and a1)
-  csrr d N   csrw N a   ecall d a7 a0 a1 a2   amo NAME W d addr value   wfi   fence   fence_i
+  csrr d N   csrw N a   ecall d a7 a0 a1 a2   ecall_regs base (a0..a7 from base[0..7], back after)
+  amo NAME W d addr value   wfi   fence   fence_i
 """
 
 

@@ -22,6 +22,8 @@ from downstairs.compiler.ir import IRFunction, Ins, Imm, V
 from downstairs.compiler.symbols import ARITH, COMPARE, NEGATE, HELPER_INTRINSICS, Var, Func
 
 UNITS = {1: T.U8, 2: T.U16, 4: T.U32, 8: T.U64}      # the integer type that moves `n` bytes
+# instructions that write one fresh register, and where it is among their arguments
+WRITES_FIRST = {"load": 1, "conv": 3, "set": 2, "bin": 2, "call": 0, "csrr": 0, "amo": 2, "ecall": 0}
 
 
 def assigned_names(body) -> set[str]:
@@ -63,6 +65,8 @@ class Lowerer:
         self.line = 0
         self.loops: list[tuple[str, str]] = []
         self.ranges: dict[Var, tuple[int, int]] = {}    # loop counters' known bounds
+        self.below_len: dict[Var, object] = {}           # counters of range(len(s)): s's identity
+        self.bytes_consts = program.bytes_consts
         self.loop_writes: list[set[str]] = []            # names assigned in each enclosing loop
         self.traps: dict[int, str] = {}                  # source line -> its trap block's label
         result = func.ftype.result
@@ -213,10 +217,14 @@ class Lowerer:
         if lo is not None and hi is not None:
             # the counter cannot be assigned in the body (check.py), so inside it these bounds hold
             self.ranges[counter] = (lo, hi - 1) if step > 0 else (hi + 1, lo)
+        seq = self.len_of(args[1] if len(args) > 1 else args[0])
+        if seq is not None and step > 0 and (lo or 0) >= 0 and seq[1] not in assigned_names(node.body):
+            self.below_len[counter] = seq[0]            # 0 <= i < len(s) while s stays the same
         self.loop_writes.append(assigned_names(node.body) | {node.target.id})
         self.block(node.body)
         self.loop_writes.pop()
         self.ranges.pop(counter, None)
+        self.below_len.pop(counter, None)
         self.loops.pop()
         self.line = node.lineno
         self.emit("label", cont)
@@ -243,7 +251,7 @@ class Lowerer:
             if isinstance(value, ast.BinOp) and value not in self.consts:
                 self.value(value, into=reg)       # compute straight into the variable's register
             else:
-                self.emit("mov", reg, self.value(value))
+                self.move_into(reg, self.value(value))
             return
         if not T.is_scalar(ty):
             self.fill(self.place(target), ty, value)
@@ -251,6 +259,17 @@ class Lowerer:
         val = self.value(value)
         base, off = self.place(target)
         self.emit("store", ty, val, base, off)
+
+    def move_into(self, reg, result):
+        """reg = result: when the last instruction computed result into a fresh temporary (a
+        load, a call, a conversion, ...; not a variable's register), it writes reg instead,
+        so no copy is left for the allocator."""
+        last = self.ir.code[-1] if self.ir.code else None
+        if isinstance(result, V) and last is not None and last.op in WRITES_FIRST \
+                and last.args[WRITES_FIRST[last.op]] is result and all(v is not result for v in self.vars.values()):
+            last.args[WRITES_FIRST[last.op]] = reg
+        else:
+            self.emit("mov", reg, result)
 
     def fill(self, where, ty, value):
         """Storage at `where` (base, offset) gets a value of type `ty`: new storage from
@@ -410,18 +429,20 @@ class Lowerer:
             aty = self.types[node.value]
             if aty is T.BYTES:
                 base, off, terms = self.value(node.value), 8, []
-                size, length = 1, None
+                size, length = 1, self.bytes_length(node.value)
             else:
                 base, off, terms = self.place_terms(node.value)
                 size, length = aty.elem.size, aty.length
             if node.slice in self.consts:
                 return base, off + self.consts[node.slice] * size, terms
             index = self.value(node.slice)
-            if length is None:
-                length = self.ir.new()
-                self.emit("load", T.U64, length, base, 0)
             known = self.known_range(node.slice)
-            if not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
+            counted = aty is T.BYTES and self.symbols.get(node.slice) in self.below_len \
+                and self.below_len[self.symbols[node.slice]] == self.identity(node.value)
+            if not counted and not (known and isinstance(length, int) and 0 <= known[0] and known[1] < length):
+                if length is None:                # a bytes value's length: its first word
+                    length = self.ir.new()
+                    self.emit("load", T.U64, length, base, 0)
                 self.emit("br", ">=", T.U64, index, length if isinstance(length, V) else Imm(length),
                           self.trap_label())
             if size != 1:
@@ -433,6 +454,26 @@ class Lowerer:
                 index = scaled
             return base, off, terms + [(index, self.invariant(node.slice))]
         raise AssertionError(f"not a place: {ast.dump(node)}")
+
+    def bytes_length(self, node):
+        """The length of a bytes value: a constant's is known, else None (it is read)."""
+        return len(self.bytes_consts[self.strings[node]]) if node in self.strings else None
+
+    def identity(self, node):
+        """What a bytes expression names (a constant's index or a variable), or None."""
+        if node in self.strings:
+            return ("const", self.strings[node])
+        sym = self.symbols.get(node)
+        return ("var", id(sym)) if isinstance(node, ast.Name) and sym is not None else None
+
+    def len_of(self, node):
+        """For `len(s)` of a bytes s: (s's identity, its name or None), else None."""
+        if not (isinstance(node, ast.Call) and self.calls.get(node) == ("len", None) and node.args
+                and self.types.get(node.args[0]) is T.BYTES):
+            return None
+        ident = self.identity(node.args[0])
+        name = node.args[0].id if isinstance(node.args[0], ast.Name) else None
+        return (ident, name) if ident is not None else None
 
     def known_range(self, node):
         """Bounds an index is sure to lie within, or None: a range loop's counter, `x & C`,
@@ -551,24 +592,32 @@ class Lowerer:
             self.emit("conv", self.types[node.args[0]], what, dest, a)
             return dest
         if kind == "len":
+            if self.types[node.args[0]] is T.BYTES and node.args[0] in self.strings:
+                return Imm(self.bytes_length(node.args[0]))      # a constant's length is known
             dest = self.ir.new()
             self.emit("load", T.U64, dest, self.value(node.args[0]), 0)
             return dest
-        if kind == "addr":                   # addr(record or array), addr(function)
+        if kind == "addr":                   # addr(record or array), addr(function), addr(bytes)
             if what == "place":
                 return self.addr_of(node.args[0])
+            if what == "bytes":              # past the length word: the first byte
+                return self.address((self.value(node.args[0]), 8))
             dest = self.ir.new()
             self.emit("addr", dest, what.symbol)
             return dest
         name = what
+        if name == "ecall_regs":             # a0..a7 from the array, ecall, back: in line (select.py)
+            self.emit("ecall_regs", self.addr_of(node.args[0]))
+            return None
         if name in HELPER_INTRINSICS:        # a call to a routine the compiler adds (entry.py)
             dest = self.ir.new() if self.types[node] is not T.VOID else None
             self.emit("call", dest, "__" + name, self.args(node))
             return dest
         offset, address = 0, node.args[0] if node.args else None
-        if name.startswith(("load", "store")) and isinstance(address, ast.BinOp) and address not in self.consts \
-                and isinstance(address.op, ast.Add) and -2048 <= self.consts.get(address.right, 4096) < 2048:
-            offset = self.consts[address.right]           # load32(p + 4): lw 4(p)
+        sign = {ast.Add: 1, ast.Sub: -1}.get(type(address.op), 0) if isinstance(address, ast.BinOp) else 0
+        if name.startswith(("load", "store")) and sign and address not in self.consts \
+                and -2048 <= sign * self.consts.get(address.right, 4096) < 2048:
+            offset = sign * self.consts[address.right]    # load32(p + 4): lw 4(p); load8(p - 1): lbu -1(p)
             args = [self.value(address.left)] + [self.value(a) for a in node.args[1:]]
         else:
             args = [self.value(a) for a in node.args]

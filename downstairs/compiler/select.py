@@ -338,6 +338,9 @@ class Selector:
     def op_ecall(self, d, a7, a0, a1, a2):
         self.emit("ecall", d, [self.r(x) for x in (a7, a0, a1, a2)])
 
+    def op_ecall_regs(self, base):
+        self.emit("ecall_regs", None, [self.r(base)])
+
     def op_amo(self, name, width, d, addr, value):
         self.emit(f"{name}.{width}", d, self.r(addr), self.r(value))
 

@@ -14,7 +14,7 @@ from downstairs.compiler.ir import Ins, Imm, V
 from downstairs.compiler.licm import dest_of
 
 SOURCES = {"mov": (1,), "bin": (3, 4), "set": (3, 4), "conv": (3,), "load": (2,), "store": (1, 2),
-           "br": (2, 3), "csrw": (1,), "ecall": (1, 2, 3, 4), "amo": (3, 4)}
+           "br": (2, 3), "csrw": (1,), "ecall": (1, 2, 3, 4), "ecall_regs": (0,), "amo": (3, 4)}
 
 
 def source_slots(ins):

@@ -31,10 +31,11 @@ class Var:
     """A variable: kind "param", "local", "ref" (a second name for a record or array) or
     "global" (which has an ELF symbol, an initial value and its module)."""
 
-    def __init__(self, name, ty, kind, symbol=None, init=None, module=None, address=None):
+    def __init__(self, name, ty, kind, symbol=None, init=None, module=None, address=None, noinit=False):
         self.name, self.ty, self.kind = name, ty, kind
         self.symbol, self.init, self.module = symbol, init, module
         self.address = address           # a global placed with at(ADDRESS, ...), or None
+        self.noinit = noinit             # a global declared noinit(...): the entry code leaves it
 
 
 class Func:
@@ -46,6 +47,7 @@ class Func:
         self.address = None          # @at(ADDR): fixed placement
         self.external = False        # @external: defined outside the program, found by --symbol
         self.trap = None             # @machine_trap / @supervisor_trap: "m" or "s"
+        self.syscall = None          # @supervisor_syscall: "s"
         self.boot = None             # @entry(...): (harts, stack bytes per hart, secondary name)
         self.locals: dict[str, Var] = {}
 
@@ -102,12 +104,13 @@ INTRINSICS = {
     **{f"mprv_store{b}": ([T.U64, T.TYPE_NAMES[f"u{b}"]], T.VOID) for b in (8, 16, 32, 64)},
 }
 # intrinsics that are calls to a routine the compiler adds to the program (entry.py)
-HELPER_INTRINSICS = {"trap_return", "ecall_regs", "cas32", "cas64",
+HELPER_INTRINSICS = {"trap_return", "cas32", "cas64",
                      *(f"mprv_{op}{b}" for op in ("load", "store") for b in (8, 16, 32, 64))}
-DECORATORS = {"at", "external", "entry", "machine_trap", "supervisor_trap"}
+DECORATORS = {"at", "external", "entry", "machine_trap", "supervisor_trap", "supervisor_syscall"}
 BUILTIN_TYPES = {"TrapFrame": TRAP_FRAME}
 BUILTINS = set(CONVERSIONS) | set(INTRINSICS) | DECORATORS | set(BUILTIN_TYPES) | {
-    "int", "Array", "array", "record", "len", "range", "addr", "resource", "linear", "Ref", "MutRef", "run"}
+    "int", "Array", "array", "record", "len", "range", "addr", "resource", "linear", "Ref", "MutRef", "run",
+    "noinit"}
 RECORD_DECORATORS = {"record": None, "resource": "resource", "linear": "linear"}    # -> RecordType.ownership
 BORROWS = {"Ref": "shared", "MutRef": "exclusive"}          # parameter annotations Ref[T], MutRef[T]
 PY_BUILTINS = {"len", "range", "int", "bool"}      # usable without an import, as in Python

@@ -53,6 +53,12 @@ class Bus:
         self.unknown: dict[int, int] = {}                    # unclaimed address -> count (first KEPT)
         self.unknown_total = 0                               # every unclaimed access
         self.attention = False
+        self.observer = None                                 # a tracer told of every access
+
+    def observe(self, observer) -> None:
+        """A tracer whose `device_access(window, kind, address, size, value)` hears of every
+        read ("r") and write ("w") a device answers (instruction fetches are not told)."""
+        self.observer = observer
 
     def map(self, base: int, device, size: int | None = None, quiet: bool = False,
             executable: bool = False) -> None:
@@ -100,7 +106,10 @@ class Bus:
             return None if self.unclaimed is None else self.unclaimed & mask
         if not window.quiet:
             self.attention = True
-        return window.device.read(address - window.base, size) & mask
+        value = window.device.read(address - window.base, size) & mask
+        if self.observer is not None:
+            self.observer.device_access(window, "r", address, size, value)
+        return value
 
     def fetch(self, address: int, size: int) -> int | None:
         """An instruction fetch: like `read`, but None unless the window is executable."""
@@ -120,6 +129,8 @@ class Bus:
         if not window.quiet:
             self.attention = True
         window.device.write(address - window.base, size, value & ((1 << (8 * size)) - 1))
+        if self.observer is not None:
+            self.observer.device_access(window, "w", address, size, value)
         return True
 
     def note_unclaimed(self, address: int) -> None:

@@ -7,20 +7,19 @@ and compiled by `downstairs compile`; each of its source files is one idea:
     hart.py         a hart's M-mode set-up (PMP, delegation, counters, Sstc), entering S-mode,
                     redirecting a trap to S-mode
     trap.py         every trap into M-mode
-    sbi.py          SBI dispatch; sbi_base.py, sbi_time.py, sbi_ipi.py, sbi_rfence.py,
-                    sbi_hsm.py, sbi_srst.py, sbi_dbcn.py, sbi_legacy.py: one extension each;
-                    sbi_spec.py: the spec's numbers
-    hsm.py          the hart state machine (start, stop, suspend)
+    sbi.py          SBI dispatch, and the BASE, TIME and SRST extensions; sbi_spec.py: the
+                    spec's numbers
+    hsm.py          the hart state machine (start, stop, suspend), and the HSM, IPI and
+                    RFENCE extensions: the calls about other harts
     ipi.py          requests between harts (supervisor IPIs, remote fences)
     fdt.py          reading the device tree and adding /reserved-memory to it
     misaligned.py   emulated misaligned loads and stores
-    console.py      the UART;  board.py: the virt board's devices;  csr.py: CSR numbers
+    console.py      the UART, and the DBCN and legacy console calls
+    board.py        the virt board's devices and memory map, the CSRs and their bits
 
 The Python modules around it run on the host: build.py compiles it into the cache,
 command.py is `downstairs firmware build|path`, hosted.py loads it into CPython for tests and
-the debugger, bench.py measures what it costs.
+the debugger; `downstairs bench --own-firmware` (bench/own_firmware.py) measures what it costs.
 """
 
-SOURCES = ["boot", "hart", "trap", "sbi", "sbi_spec", "sbi_base", "sbi_time", "sbi_ipi", "sbi_rfence",
-           "sbi_hsm", "sbi_srst", "sbi_dbcn", "sbi_legacy", "hsm", "ipi", "fdt", "misaligned", "console",
-           "board", "csr"]
+SOURCES = ["boot", "hart", "trap", "sbi", "sbi_spec", "hsm", "ipi", "fdt", "misaligned", "console", "board"]

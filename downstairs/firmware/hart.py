@@ -13,12 +13,11 @@ permission for S and U (M ignores unlocked entries); entry 1 opens everything el
     pmpaddr   (base >> 2) | (size / 8 - 1)   for a NAPOT region of `size` bytes at `base`
 """
 
-from downstairs.compiler.runtime import u64, array, record, TrapFrame, csr_read, csr_write, csr_set, trap_return
+from downstairs.compiler.runtime import u64, array, noinit, record, TrapFrame, csr_read, csr_write, csr_set, trap_return
 from downstairs.compiler.runtime import hart_id, image_start, image_end, load16
-from board import MAX_HARTS
-from csr import (MSTATUS, MEDELEG, MIDELEG, MIE, MCOUNTEREN, MENVCFG, MENVCFG_STCE, PMPCFG0, PMPADDR0, PMPADDR1,
-                 SCOUNTEREN, SATP, STVEC, SEPC, SCAUSE, STVAL, STIMECMP, SIE, SPIE, SPP, MPP, MPP_SHIFT, MPIE,
-                 MSIP, SSIP, STIP, SEIP, PRV_S)
+from board import (MAX_HARTS, MSTATUS, MEDELEG, MIDELEG, MIE, MCOUNTEREN, MENVCFG, MENVCFG_STCE, PMPCFG0, PMPADDR0,
+                   PMPADDR1, SCOUNTEREN, SATP, STVEC, SEPC, SCAUSE, STVAL, STIMECMP, SIE, SPIE, SPP, MPP, MPP_SHIFT,
+                   MPIE, MSIP, SSIP, STIP, SEIP, PRV_S)
 
 # as OpenSBI delegates: misaligned fetch, breakpoint, ecall from U, the three page faults
 DELEGATED_EXCEPTIONS = (1 << 0) | (1 << 3) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15)
@@ -34,9 +33,10 @@ class Probe:
     tval: u64
 
 
-frames = array(TrapFrame, MAX_HARTS)
-probes = array(Probe, MAX_HARTS)
+frames = noinit(array(TrapFrame, MAX_HARTS))      # enter() fills what S-mode starts with
+probes = noinit(array(Probe, MAX_HARTS))          # init() clears this hart's
 has_sstc: u64 = 0
+protected: u64 = 0                                # the firmware's region: protected_size()
 
 
 def expect_fault() -> None:
@@ -47,17 +47,17 @@ def expect_fault() -> None:
     p.expected = 1
 
 
-def fault_expected() -> bool:
-    return probes[hart_id()].expected != 0
-
-
-def fault_taken(frame: TrapFrame) -> None:
-    """The trap an expected fault caused: note it and step over the instruction."""
+def fault_taken(frame: TrapFrame) -> bool:
+    """A trap from M-mode: if this hart expected a fault, note it and step over the instruction
+    (True); otherwise it is a firmware bug (False)."""
     p = probes[hart_id()]
+    if p.expected == 0:
+        return False
     p.cause = frame.cause
     p.tval = frame.tval
     p.expected = 0
     frame.pc += 4 if load16(frame.pc) & 3 == 3 else 2
+    return True
 
 
 def faulted() -> u64:
@@ -75,15 +75,12 @@ def protected_size() -> u64:
     return size
 
 
-def firmware_end() -> u64:
-    """The first address past the firmware's protected region."""
-    return image_start() + protected_size()
-
-
 def init() -> None:
     """Everything this hart needs before S-mode runs on it: PMP, delegation, counters, Sstc."""
-    global has_sstc
-    csr_write(PMPADDR0, (image_start() >> 2) | (protected_size() // 8 - 1))
+    global has_sstc, protected
+    probes[hart_id()].expected = 0
+    protected = protected_size()
+    csr_write(PMPADDR0, (image_start() >> 2) | (protected // 8 - 1))
     csr_write(PMPADDR1, ALL_MEMORY)
     csr_write(PMPCFG0, ((PMP_NAPOT | PMP_RWX) << 8) | PMP_NAPOT)
     csr_write(MEDELEG, DELEGATED_EXCEPTIONS)

@@ -9,7 +9,7 @@ exactly as on a hart, so
     fw["hsm"].init(0, 0b11, 0x88000000)          # harts 0 and 1, RAM up to 0x88000000
     error, value = hosted.sbi_call(0x48534D, 2, 1)   # HSM get_status of hart 1
 
-steps from the ecall through sbi.dispatch and sbi_hsm into hsm.py (break in any of them).
+steps from the ecall through sbi.dispatch into hsm.py (break in either).
 """
 
 from downstairs.compiler.cpython import checked, load_modules

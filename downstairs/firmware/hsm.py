@@ -1,4 +1,5 @@
-"""Hart state management: the state machine of SBI's HSM extension (SBI spec v2.0, chapter 9).
+"""The harts as SBI sees them: the state machine of the HSM extension (SBI spec v2.0, chapter 9)
+and the calls about other harts: HSM, IPI (chapter 7) and RFENCE (chapter 8).
 
                  hart_start (another hart)            the hart wakes in the firmware
       STOPPED ----------------------------> START_PENDING -------------------------> STARTED
@@ -10,15 +11,20 @@
 A hart not in the device tree is ABSENT: every call about it is SBI_ERR_INVALID_PARAM. The
 state word changes by compare-and-swap, so two harts starting the same one cannot both win.
 A stopped hart waits here in M-mode (wfi, woken by the CLINT's software interrupt), serving
-its IPI mailbox, until its state says START_PENDING; then it enters S-mode at the address
-given, with a0 = its hart id and a1 = the opaque value.
+its IPI mailbox (ipi.py), until its state says START_PENDING; then it enters S-mode at the
+address given, with a0 = its hart id and a1 = the opaque value.
+
+IPI and RFENCE name harts by a mask and a base: bit i of hart_mask is hart hart_mask_base + i,
+a base of -1 every hart. A hart that is not running (stopped, starting) is skipped. send_ipi
+raises mip.SSIP on each; the remote fence.i and sfence.vma (with or without an ASID: a range
+or an ASID is honoured by flushing the whole TLB) are done on every target before the call
+returns. The hypervisor fences (RFENCE functions 3-6) need the H extension: not here.
 """
 
 from downstairs.compiler.runtime import u32, u64, i64, array, record, addr, cas32, load32, store32, fence, wfi
-from downstairs.compiler.runtime import csr_read, hart_id
-from board import MAX_HARTS
-from csr import MIP, MIE, MSIP, SSIP, STIP, SEIP, PRV_S
-from sbi_spec import SUCCESS, FAILED, NOT_SUPPORTED, INVALID_PARAM, INVALID_ADDRESS, ALREADY_AVAILABLE
+from downstairs.compiler.runtime import TrapFrame, csr_read, hart_id, image_start
+from board import MAX_HARTS, MIP, MIE, MSIP, SSIP, STIP, SEIP, PRV_S
+from sbi_spec import SUCCESS, FAILED, NOT_SUPPORTED, INVALID_PARAM, INVALID_ADDRESS, ALREADY_AVAILABLE, EXT_IPI
 import hart
 import ipi
 
@@ -31,6 +37,8 @@ ABSENT = 0xFF
 RETENTIVE = 0
 NON_RETENTIVE = 0x80000000
 S_INTERRUPTS = SSIP | STIP | SEIP
+INVALID_MASK = 1 << 63
+ALL_HARTS = 0xFFFFFFFFFFFFFFFF
 
 
 @record
@@ -41,20 +49,17 @@ class HartState:
 
 
 states = array(HartState, MAX_HARTS)
+ram_start: u64 = 0            # where S-mode's memory begins: past the firmware's protected region
 ram_end: u64 = 0
 
 
 def init(boot_hart: u64, present: u64, memory_end: u64) -> None:
     """The boot hart runs, the others named in `present` (a bit per hart id) are stopped."""
-    global ram_end
+    global ram_start, ram_end
+    ram_start = image_start() + hart.protected_size()
     ram_end = memory_end
     for h in range(u64(MAX_HARTS)):
-        if h == boot_hart:
-            states[h].state = STARTED
-        elif (present >> u64(h)) & 1 != 0:
-            states[h].state = STOPPED
-        else:
-            states[h].state = ABSENT
+        states[h].state = STARTED if h == boot_hart else STOPPED if (present >> h) & 1 != 0 else ABSENT
     fence()
 
 
@@ -67,8 +72,8 @@ def state_of(hartid: u64) -> u32:
 
 
 def usable_address(where: u64) -> bool:
-    """Whether S-mode may start at `where`: in RAM, outside the firmware."""
-    return hart.firmware_end() <= where < ram_end
+    """Whether `where` is S-mode's memory: in RAM, outside the firmware."""
+    return ram_start <= where < ram_end
 
 
 def start(hartid: u64, start_addr: u64, opaque: u64) -> i64:
@@ -88,13 +93,6 @@ def start(hartid: u64, start_addr: u64, opaque: u64) -> i64:
     store32(addr(target), START_PENDING)
     ipi.send(hartid, 0)                        # wake it: its wait loop reads the state
     return SUCCESS
-
-
-def status(hartid: u64) -> i64:
-    if not valid(hartid):
-        return INVALID_PARAM
-    state = state_of(hartid)
-    return i64(START_PENDING if state == CLAIMED else state)
 
 
 def stop() -> i64:
@@ -140,4 +138,75 @@ def suspend(kind: u64, resume_addr: u64, opaque: u64) -> i64:
     store32(addr(states[me]), STARTED)
     if kind == NON_RETENTIVE:
         hart.enter(resume_addr, me, opaque, PRV_S)
+    return SUCCESS
+
+
+def call(frame: TrapFrame, fid: u64) -> i64:
+    """The HSM extension (EID "HSM", chapter 9): 0 hart_start, 1 hart_stop, 2 hart_get_status
+    (the state in a1), 3 hart_suspend."""
+    if fid == 0:
+        return start(frame.regs[10], frame.regs[11], frame.regs[12])
+    if fid == 1:
+        return stop()
+    if fid == 2:
+        if not valid(frame.regs[10]):
+            return INVALID_PARAM
+        state = state_of(frame.regs[10])
+        frame.regs[11] = u64(START_PENDING if state == CLAIMED else state)
+        return SUCCESS
+    if fid == 3:
+        return suspend(frame.regs[10], frame.regs[11], frame.regs[12])
+    return NOT_SUPPORTED
+
+
+def harts_in(mask: u64, base: u64) -> u64:
+    """The set of hart ids (a bit each) that mask and base name, or INVALID_MASK."""
+    found: u64 = 0
+    if base == ALL_HARTS:
+        for h in range(u64(MAX_HARTS)):
+            if valid(h):
+                found |= u64(1) << h
+        return found
+    h = base
+    while mask != 0:
+        if mask & 1 != 0:
+            if not valid(h):
+                return INVALID_MASK
+            found |= u64(1) << h
+        mask = mask >> 1
+        h += 1
+    return found
+
+
+def running(h: u64) -> bool:
+    state = state_of(h)
+    return state == STARTED or state == SUSPENDED
+
+
+def request(targets: u64, bits: u64) -> None:
+    """Ask every running target for `bits` (ipi.py), this hart too; for fences, wait until each
+    has done it."""
+    me = hart_id()
+    tickets = array(u64, MAX_HARTS)
+    for h in range(u64(MAX_HARTS)):
+        if (targets >> h) & 1 != 0 and running(h):
+            tickets[h] = ipi.send(h, bits)
+    ipi.serve(me)
+    for h in range(u64(MAX_HARTS)):
+        if tickets[h] != 0 and bits != ipi.SUPERVISOR_IPI:
+            ipi.wait(h, tickets[h], me)
+
+
+def reach(frame: TrapFrame, eid: u64, fid: u64) -> i64:
+    """IPI send_ipi (0), or RFENCE remote fence.i (0), sfence.vma (1), sfence.vma_asid (2)."""
+    if eid == EXT_IPI and fid == 0:
+        bits: u64 = ipi.SUPERVISOR_IPI
+    elif eid != EXT_IPI and fid <= 2:
+        bits = ipi.FENCE_I if fid == 0 else ipi.SFENCE_VMA
+    else:
+        return NOT_SUPPORTED
+    targets = harts_in(frame.regs[10], frame.regs[11])
+    if targets == INVALID_MASK:
+        return INVALID_PARAM
+    request(targets, bits)
     return SUCCESS

@@ -1,10 +1,7 @@
-"""Inter-processor interrupts between harts in M-mode: what IPI, RFENCE and HSM are made of.
-
-A hart asks another for something by setting bits in the target's mailbox and raising the
-target's M software interrupt through the CLINT (board.py). The target, trapped or waiting in
-the firmware, serves its mailbox: a supervisor software interrupt (mip.SSIP: SBI send_ipi),
-a fence.i, an sfence.vma. A sender that must know the work is done (a remote fence) takes a
-ticket and waits until the target has served up to it:
+"""Requests between harts in M-mode, what IPI, RFENCE and HSM are made of: the sender sets bits
+in the target's mailbox and raises its M software interrupt (the CLINT, board.py); the target,
+trapped or waiting in the firmware, serves it (mip.SSIP, fence.i, sfence.vma: the whole TLB,
+a superset of any range). A sender that must know the work is done takes a ticket:
 
     sender:  amoor pending |= bits;  ticket = amoadd requests + 1;  msip[target] = 1
     target:  msip = 0;  fence;  seen = requests;  bits = amoswap pending <- 0;  do bits;
@@ -14,13 +11,11 @@ ticket and waits until the target has served up to it:
 
 If the target read `requests` after the sender's increment, the bits were set before it (the
 AMOs are ordered), so the swap took them or an earlier serve already did the work.
-A remote sfence.vma flushes the target's whole TLB (a superset of any range; SBI allows it).
 """
 
 from downstairs.compiler.runtime import u64, array, record, addr, amoor64, amoadd64, amoswap64, fence, fence_i
 from downstairs.compiler.runtime import sfence_vma, csr_set, load64
-from board import MAX_HARTS, raise_software_interrupt
-from csr import MIP, SSIP
+from board import MAX_HARTS, raise_software_interrupt, MIP, SSIP
 
 SUPERVISOR_IPI = 1
 FENCE_I = 2

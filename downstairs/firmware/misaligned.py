@@ -1,14 +1,9 @@
-"""Misaligned loads and stores from S- and U-mode, done by the firmware byte by byte, as
-OpenSBI's lib/sbi/sbi_misaligned_ldst.c does: the hardware may trap on them (privileged spec
-3.1.15: cause 4 for loads, 6 for stores, mtval = the address) and software expects them to work.
-
-The instruction is read at mepc through the trapped code's own address translation
-(mprv_load16, with mstatus.MPP set to its mode), decoded for its width and register, and the
-access done a byte at a time the same way. Any of those accesses may fault (a page that is not
-mapped): that is a nested trap from M-mode, which trap.py hands to hart.fault_taken(); the
-emulation then gives the fault to S-mode instead (an instruction fetch fault for the read of
-the instruction itself). Floating-point loads and stores (their registers are not in the
-TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
+"""Misaligned loads and stores from S- and U-mode, done byte by byte, as OpenSBI's
+lib/sbi/sbi_misaligned_ldst.c does (privileged spec 3.1.15: cause 4 for loads, 6 for stores,
+mtval = the address). The instruction is read at mepc, and the bytes accessed, through the
+trapped code's own translation (mprv accesses with mstatus.MPP = its mode); a fault on the way
+is a nested trap from M-mode (hart.fault_taken) that S-mode then gets instead. Floating-point
+loads and stores (their registers are not in the TrapFrame), AMOs and LR/SC go to S-mode.
 
     LOAD 0x03 funct3: 0 lb 1 lh 2 lw 3 ld 4 lbu 5 lhu 6 lwu      STORE 0x23: 0 sb 1 sh 2 sw 3 sd
     RVC quadrant 0 funct3: 2 c.lw 3 c.ld 6 c.sw 7 c.sd  (rd'/rs2' = bits 4:2, + 8)
@@ -17,15 +12,11 @@ TrapFrame), AMOs and LR/SC are not emulated: S-mode gets the misaligned trap.
 
 from downstairs.compiler.runtime import u8, u64, TrapFrame, hart_id, csr_read, csr_write
 from downstairs.compiler.runtime import mprv_load8, mprv_load16, mprv_store8
-from csr import MSTATUS, MPP, LOAD_PAGE_FAULT, INSN_PAGE_FAULT
+from board import MSTATUS, MPP, LOAD_PAGE_FAULT, INSN_PAGE_FAULT
 import hart
 
 SIGNED = 1 << 4
 STORE = 1 << 5
-
-
-def insn_length(low_half: u64) -> u64:
-    return 4 if low_half & 3 == 3 else 2
 
 
 def as_trapped_mode(status: u64) -> None:
@@ -56,16 +47,12 @@ def decode(insn: u64) -> u64:
     if insn & 0x7F == 0x23 and funct3 < 4:
         return (u64(1) << funct3) | STORE | (((insn >> 20) & 31) << 8)
     quadrant = insn & 3
-    c3 = (insn >> 13) & 7
-    width = u64(4) if c3 & 1 == 0 else u64(8)
-    if quadrant == 0 and (c3 == 2 or c3 == 3):
-        return width | SIGNED | ((((insn >> 2) & 7) + 8) << 8)
-    if quadrant == 0 and (c3 == 6 or c3 == 7):
-        return width | STORE | ((((insn >> 2) & 7) + 8) << 8)
-    if quadrant == 2 and (c3 == 2 or c3 == 3):
-        return width | SIGNED | (((insn >> 7) & 31) << 8)
-    if quadrant == 2 and (c3 == 6 or c3 == 7):
-        return width | STORE | (((insn >> 2) & 31) << 8)
+    c3 = (insn >> 13) & 7                     # 2 c.lw(sp) 3 c.ld(sp) 6 c.sw(sp) 7 c.sd(sp)
+    if (quadrant == 0 or quadrant == 2) and c3 & 3 >= 2:
+        kind = (u64(4) if c3 & 1 == 0 else u64(8)) | (STORE if c3 >= 6 else SIGNED)
+        if quadrant == 0:
+            return kind | ((((insn >> 2) & 7) + 8) << 8)
+        return kind | (((insn >> 7 if c3 < 6 else insn >> 2) & 31) << 8)
     return 0
 
 
@@ -98,4 +85,4 @@ def emulate(frame: TrapFrame) -> None:
             value |= ~u64(0) << (8 * width)
         if reg != 0:
             frame.regs[reg] = value
-    frame.pc += insn_length(insn)
+    frame.pc += 4 if insn & 3 == 3 else 2

@@ -116,6 +116,34 @@ SHIFT_OPS = {
     "slli": (OP_IMM, 1, 0x00), "srli": (OP_IMM, 5, 0x00), "srai": (OP_IMM, 5, 0x10),
     "slliw": (OP_IMM_32, 1, 0x00), "srliw": (OP_IMM_32, 5, 0x00), "sraiw": (OP_IMM_32, 5, 0x10),
 }
+# The B extension (Zba, Zbb, Zbc, Zbs; bit-manipulation spec 1.0.0), kept apart from the base
+# tables above because not every peer has it (unicorn does not):
+# name -> (opcode, funct3, funct7) for register-register operations,
+ZB_R_OPS = {
+    "andn": (OP, 7, 0x20), "orn": (OP, 6, 0x20), "xnor": (OP, 4, 0x20),
+    "min": (OP, 4, 0x05), "minu": (OP, 5, 0x05), "max": (OP, 6, 0x05), "maxu": (OP, 7, 0x05),
+    "clmul": (OP, 1, 0x05), "clmulr": (OP, 2, 0x05), "clmulh": (OP, 3, 0x05),
+    "sh1add": (OP, 2, 0x10), "sh2add": (OP, 4, 0x10), "sh3add": (OP, 6, 0x10),
+    "rol": (OP, 1, 0x30), "ror": (OP, 5, 0x30),
+    "bclr": (OP, 1, 0x24), "bext": (OP, 5, 0x24), "binv": (OP, 1, 0x34), "bset": (OP, 1, 0x14),
+    "add.uw": (OP_32, 0, 0x04), "sh1add.uw": (OP_32, 2, 0x10), "sh2add.uw": (OP_32, 4, 0x10),
+    "sh3add.uw": (OP_32, 6, 0x10), "rolw": (OP_32, 1, 0x30), "rorw": (OP_32, 5, 0x30),
+}
+# name -> (opcode, funct3, imm[11:0]) for the one-register operations (zext.h is packw's
+# encoding with rs2 = 0, so its "immediate" is funct7 0x04 << 5),
+ZB_UNARY_OPS = {
+    "clz": (OP_IMM, 1, 0x600), "ctz": (OP_IMM, 1, 0x601), "cpop": (OP_IMM, 1, 0x602),
+    "sext.b": (OP_IMM, 1, 0x604), "sext.h": (OP_IMM, 1, 0x605),
+    "orc.b": (OP_IMM, 5, 0x287), "rev8": (OP_IMM, 5, 0x6B8),
+    "clzw": (OP_IMM_32, 1, 0x600), "ctzw": (OP_IMM_32, 1, 0x601), "cpopw": (OP_IMM_32, 1, 0x602),
+    "zext.h": (OP_32, 4, 0x080),
+}
+# and name -> (opcode, funct3, imm[11:6]) for those with a shift amount (like SHIFT_OPS).
+ZB_SHIFT_OPS = {
+    "bseti": (OP_IMM, 1, 0x0A), "bclri": (OP_IMM, 1, 0x12), "binvi": (OP_IMM, 1, 0x1A),
+    "rori": (OP_IMM, 5, 0x18), "bexti": (OP_IMM, 5, 0x12),
+    "slli.uw": (OP_IMM_32, 1, 0x02), "roriw": (OP_IMM_32, 5, 0x18),
+}
 S_OPS = {"sb": 0, "sh": 1, "sw": 2, "sd": 3}
 B_OPS = {"beq": 0, "bne": 1, "blt": 4, "bge": 5, "bltu": 6, "bgeu": 7}
 # A extension: name -> funct5; the width suffix picks funct3 (.w = 2, .d = 3)
@@ -142,6 +170,20 @@ def shift(name: str, rd: int, rs1: int, shamt: int) -> int:
     opcode, f3, high = SHIFT_OPS[name]
     _check(shamt, 6 if opcode == OP_IMM else 5, False, "shift amount")
     return i_type(opcode, f3, rd, rs1, 0) | ((high << 6 | shamt) << 20)
+
+
+def zb(name: str, rd: int, rs1: int, rs2_or_shamt: int = 0) -> int:
+    """A B-extension instruction: `name rd, rs1, rs2` (ZB_R_OPS), `name rd, rs1` (ZB_UNARY_OPS)
+    or `name rd, rs1, shamt` (ZB_SHIFT_OPS: 6-bit shamt, 5-bit for roriw)."""
+    if name in ZB_R_OPS:
+        opcode, f3, f7 = ZB_R_OPS[name]
+        return r_type(opcode, f3, f7, rd, rs1, rs2_or_shamt)
+    if name in ZB_UNARY_OPS:
+        opcode, f3, imm12 = ZB_UNARY_OPS[name]
+        return (imm12 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode
+    opcode, f3, high = ZB_SHIFT_OPS[name]
+    _check(rs2_or_shamt, 5 if name == "roriw" else 6, False, "shift amount")
+    return (high << 26) | (rs2_or_shamt << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode
 
 
 def s(name: str, rs2: int, rs1: int, offset: int) -> int:

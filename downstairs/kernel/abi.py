@@ -74,7 +74,8 @@ class Leases:
 
 
 # ---- notifications ------------------------------------------------------------------------
-CLOSED = 1 << 32             # in RECV's mask: notifications only, messages wait (Hubris's closed receive)
+CLOSED_BIT = 32
+CLOSED = 1 << CLOSED_BIT     # in RECV's mask: notifications only, messages wait (Hubris's closed receive)
 FAULT_BIT = 0x80000000     # posted to the supervisor when a task faults (the task table keeps it free)
 
 # ---- the kernel's operations: SEND to KERNEL with op = K_* ---------------------------------

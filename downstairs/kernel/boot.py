@@ -11,14 +11,16 @@ One hart: the compiler's entry code parks any other (the kernel has one stack an
 task). The kernel owns no device: even its own words at a panic go through the SBI console.
 """
 
-from downstairs.compiler.runtime import u32, u64, entry, image_end, csr_read, csr_write, csr_set, sfence_vma
+from downstairs.compiler.runtime import u8, u32, u64, entry, image_end, csr_read, csr_write, csr_set, sfence_vma
 import table
 import task
 import vm
 import irq
 import notify
 import scheduler
+import ipc
 import trap
+import fastpath
 
 CSR_SIE = 0x104
 CSR_SATP = 0x180
@@ -60,13 +62,17 @@ def setup(where: u64) -> None:
         task.setup(i)
         task.tasks[i].satp = vm.build(i)
         task.start(i)
+    for i in range(task.count):
+        ipc.prepare_fast(task.tasks[i])
     irq.setup(table.header(table.H_PLIC))
 
 
 @entry(harts=1, stack=0x2000)
 def main(hartid: u64, fdt: u64) -> None:
     setup((image_end() + PAGE - 1) & ~u64(PAGE - 1))
-    trap.asids = probe_asids(task.tasks[0].satp)
+    flush = u8(not probe_asids(task.tasks[0].satp))
+    for i in range(task.count):
+        task.tasks[i].flush = flush
     notify.sstc = probe_sstc()
     csr_write(CSR_SCOUNTEREN, COUNTERS)
     csr_set(CSR_SIE, SIE_STIE)

@@ -26,6 +26,7 @@ IMAGES_AT = 0x80210000          # then one page of image per task
 FRAMES = (0x80280000, 0x80300000)
 PAGE = 4096
 S_MODE = 1
+ECALL_SIZE = 4
 
 
 def load() -> dict:
@@ -54,12 +55,14 @@ def boot(table_path) -> dict:
 
 def syscall(k: dict, index: int, number: int, *args: int) -> list:
     """Task `index` makes system call `number` with a0, a1, ... = args: the kernel's dispatch
-    runs as after the trap entry. Returns the task's registers afterwards."""
+    runs as after the system-call entry (which also steps the pc over the ecall). Returns the
+    task's registers afterwards."""
     t = k["task"].tasks[index]
     for j, value in enumerate(args):
         t.frame.regs[10 + j] = value & ((1 << 64) - 1)
     t.frame.regs[17] = number
-    k["scheduler"].current = index
+    t.frame.pc += ECALL_SIZE
+    k["task"].hart.current = index
     k["syscall"].dispatch(t)
     return t.frame.regs
 

@@ -42,7 +42,7 @@ def deliver(sender: Task, receiver: Task, leases: u32) -> None:
     a1..a5 = op and words, a6 = how many leases came with it. (States are the caller's job.)"""
     r = receiver.frame.regs
     s = sender.frame.regs
-    r[A0] = u64(sender.index) | (u64(sender.generation & 0xFF) << abi.GENERATION_SHIFT)
+    r[A0] = sender.caller_id
     r[11] = s[11]
     r[12] = s[12]
     r[13] = s[13]
@@ -208,48 +208,11 @@ def abandon(t: Task) -> None:
     t.callers = 0
 
 
-# ---- the fast path ------------------------------------------------------------------------
-
-NOT_FAST = 0xFF
-
-
-def fast(t: Task) -> u32:
-    """The two calls of a client/server round trip, done without the general dispatch and
-    scheduler when nothing else is going on (seL4's fastpath): a SEND with no leases to a
-    server waiting in an open RECV that is at least as urgent, and a RECV with a reply to a
-    waiting caller when no notification or message waits for the server. In both, `t` is the
-    only ready task before and the other one only after, so the other one runs next, as the
-    scheduler would choose (and `task.ready` is set outright). Returns the task to enter (the
-    call done), or NOT_FAST (nothing done)."""
-    r = t.frame.regs
-    if task.ready != u32(1) << t.index:
-        return NOT_FAST
-    if r[17] == abi.SEND:
-        target = r[A0]
-        if r[A6] != 0 or target >= u64(task.count) or (table.rights[t.index].mask >> u32(target)) & 1 == 0:
-            return NOT_FAST                         # (the table never lets a task send to itself)
-        server = task.tasks[target]
-        if server.state != RECEIVING or server.frame.regs[A6] & abi.CLOSED != 0 or server.priority > t.priority:
-            return NOT_FAST
-        t.frame.pc += 4
-        deliver(t, server, 0)                       # no leases: its count is already 0 between calls
-        t.state = WAITING
-        server.state = RUNNABLE
-        task.ready = u32(1) << u32(target)
-        return u32(target)
-    if r[17] == abi.RECV and r[A0] != abi.NONE:
-        if t.pending & u32(r[A6]) != 0 or (t.callers != 0 and r[A6] & abi.CLOSED == 0):
-            return NOT_FAST
-        index = waiting_caller(t, r[A0])
-        if index >= BAD_CALLER:
-            return NOT_FAST
-        c = task.tasks[index]
-        t.frame.pc += 4
-        answer(t, c)
-        lease.end(index)
-        t.mask = u32(r[A6])
-        t.state = RECEIVING
-        c.state = RUNNABLE
-        task.ready = u32(1) << index
-        return index
-    return NOT_FAST
+def prepare_fast(t: Task) -> None:
+    """What fastpath.py knows of `t` before any call (priorities never change): the tasks it
+    may SEND to that are at least as urgent as itself. (Every task's record is set up.)"""
+    urgent: u32 = 0
+    for i in range(task.count):
+        if task.tasks[i].priority <= t.priority:
+            urgent |= task.tasks[i].bit
+    t.fast_sends = u64(table.rights[t.index].mask & urgent)

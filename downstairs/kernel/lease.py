@@ -15,6 +15,7 @@ the kernel can invent one for memory the sender never lent.
 
 from downstairs.compiler.runtime import u8, u32, u64, resource, array, Ref, load32, load64
 import abi
+import task
 from task import Task, readable, writable, copy
 from table import MAX_TASKS
 
@@ -29,15 +30,15 @@ class Lease:
     flags: u32
 
 
-held = array(Lease, MAX_TASKS * abi.MAX_LEASES)      # task i's leases at [4 * i, 4 * i + 4)
-held_count = array(u8, MAX_TASKS)
+held = array(Lease, MAX_TASKS * abi.MAX_LEASES)      # task i's leases at [4 * i, 4 * i + 4),
+                                                    # the first tasks[i].leases of them in use
 
 
 def lend(sender: Task, leases: u64) -> u32:
     """Check the lease list at address `leases` in `sender`'s memory and keep its leases until
     the call ends. Returns how many, or BAD (and keeps none) if the list or any range in it is
     not the sender's to lend."""
-    held_count[sender.index] = 0
+    sender.leases = 0
     if leases == 0:
         return 0
     if leases & 7 != 0 or not readable(sender, leases, 8):
@@ -53,7 +54,7 @@ def lend(sender: Task, leases: u64) -> u32:
         spec = leases + 8 + k * 16
         lease = make(load64(spec), u64(load32(spec + 8)), load32(spec + 12))
         keep(sender.index, u32(k), lease)
-    held_count[sender.index] = u8(n)
+    sender.leases = u8(n)
     return u32(n)
 
 
@@ -79,12 +80,12 @@ def keep(index: u32, k: u32, lease: Lease) -> None:
 
 def count(index: u32) -> u32:
     """How many leases task `index` has lent with the call it is in."""
-    return u32(held_count[index])
+    return u32(task.tasks[index].leases)
 
 
 def end(index: u32) -> None:
     """The call of task `index` is over: its leases end."""
-    held_count[index] = 0
+    task.tasks[index].leases = 0
 
 
 def borrow(lender: Task, k: u32, offset: u64, borrower: Task, address: u64, length: u64, direction: u64) -> u32:

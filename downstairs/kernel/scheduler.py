@@ -9,7 +9,7 @@ not end its turn: it resumes with what was left. The timer is armed for the end 
 while another task of the same priority is ready (notify.arm). With nothing ready, the kernel
 waits in `wfi` (trap.py).
 
-`task.ready` has bit i set while task i is RUNNABLE, so the common cases need no scan: nothing
+`task.hart.ready` has bit i set while task i is RUNNABLE, so the common cases need no scan: nothing
 ready, or exactly one task ready.
 """
 
@@ -20,7 +20,6 @@ import notify
 IDLE = 0xFF
 SLICE = 100000              # time CSR ticks (10 ms at virt's 10 MHz)
 
-current: u32 = IDLE         # the task that runs (or ran last)
 turn: u32 = IDLE            # the task whose time slice is running, among tasks of equal priority
 turn_end: u64 = notify.NEVER
 bit_index = array(u8, 37)   # bit_index[(1 << i) % 37] = i: 37 is prime and 2 has order 36 mod 37
@@ -39,12 +38,12 @@ def lowest_bit(mask: u32) -> u32:
 def pick() -> u32:
     """The task to run next, or IDLE: the most urgent RUNNABLE task; among several of the same
     priority the one whose turn it is, else the first after it in table order."""
-    ready = task.ready
+    ready = task.hart.ready
     if ready == 0:
         return IDLE
     if ready & (ready - 1) == 0:
         return lowest_bit(ready)
-    return most_urgent_after(turn if turn != IDLE else current, ready)
+    return most_urgent_after(turn if turn != IDLE else task.hart.current, ready)
 
 
 def most_urgent_after(anchor: u32, ready: u32) -> u32:
@@ -61,7 +60,7 @@ def most_urgent_after(anchor: u32, ready: u32) -> u32:
 
 def contended(chosen: u32) -> bool:
     """Whether another ready task has `chosen`'s priority (so turns matter)."""
-    ready = task.ready & ~(u32(1) << chosen)
+    ready = task.hart.ready & ~(u32(1) << chosen)
     if ready == 0:
         return False
     for i in range(task.count):
@@ -84,7 +83,7 @@ def take_turn(chosen: u32) -> u32:
     if chosen == turn and time < turn_end:
         return chosen
     if chosen == turn:
-        ready = task.ready & ~(u32(1) << chosen)
+        ready = task.hart.ready & ~(u32(1) << chosen)
         chosen = most_urgent_after(chosen, ready)
     turn = chosen
     turn_end = time + SLICE

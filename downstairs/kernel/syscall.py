@@ -30,9 +30,9 @@ ECALL_SIZE = 4
 
 
 def dispatch(t: Task) -> None:
-    """Task `t` made an ecall; its frame holds the arguments. Afterwards `t` resumes after the
-    ecall (whenever it runs again), unless it faulted."""
-    t.frame.pc += ECALL_SIZE
+    """Task `t` made an ecall; its frame holds the arguments, and its pc is already the
+    instruction after the ecall (the system-call entry put it there), where `t` resumes
+    (whenever it runs again), unless it faulted."""
     number = t.frame.regs[A7]
     bad: u32 = 0
     if number == abi.SEND:

@@ -20,7 +20,8 @@ own address space (vm.py):
 """
 
 from downstairs.compiler.runtime import u8, u32, u64, record, array, Array, TrapFrame, load64, store64, store8, \
-    load8, fence_i
+    load8, fence_i, csr_write, sfence_vma, trap_return
+import abi
 import table
 
 RUNNABLE = 0
@@ -47,7 +48,10 @@ class Task:
     fault_cause: u64        # why it stopped, for the supervisor (K_FAULT)
     fault_pc: u64
     fault_tval: u64
+    caller_id: u64          # index | generation << 8, as RECV names it to a server (abi.py)
     index: u32              # its place in the task table
+    bit: u32                # 1 << index: its bit in `hart.ready` and in callers masks
+    fast_sends: u64         # the tasks it may SEND to that are at least as urgent (fastpath.py)
     generation: u32         # how many times it was restarted
     peer: u32               # SENDING / WAITING: the task it called
     mask: u32               # RECEIVING: the notification bits that wake it
@@ -57,28 +61,58 @@ class Task:
     state: u8
     priority: u8
     reported: u8            # FAULTED: the supervisor has asked about it
+    leases: u8              # how many leases it lent with the call it is in (lease.py)
+    flush: u8               # entering it flushes the TLB first (the hart keeps no ASIDs: boot.py)
+    spare: Array[u64, 9]    # to 512 bytes: tasks[i] is then a shift and an add away
 
 
 tasks = array(Task, table.MAX_TASKS)
+INDEX = table.MAX_TASKS - 1     # tasks[i & INDEX] for an i known to be a task's index: no bounds check
 count: u32 = 0
-ready: u32 = 0              # bit i: task i is RUNNABLE (the scheduler's quick answer)
+
+
+@record
+class Hart:
+    """What the kernel keeps of the hart's work, together: one address for the fast path."""
+    ready: u32              # bit i: task i is RUNNABLE (the scheduler's quick answer)
+    current: u32            # the task that runs (or ran last; 0xFF before the first)
+
+
+hart = Hart(0, 0xFF)
+CSR_SATP = 0x180
 
 
 def set_state(t: Task, state: u8) -> None:
-    """Every change of a task's state goes through here, so `ready` stays true (but for
-    ipc.fast, which knows the whole ready set and writes it outright)."""
-    global ready
+    """Every change of a task's state goes through here, so `hart.ready` stays true (but for
+    fastpath.py, which knows the whole ready set and writes it outright)."""
     t.state = state
     if state == RUNNABLE:
-        ready |= u32(1) << t.index
+        hart.ready |= t.bit
     else:
-        ready &= ~(u32(1) << t.index)
+        hart.ready &= ~t.bit
+
+
+def enter(t: Task) -> None:
+    """Run task `t` (does not return): it becomes the current task, then switch_to(t)."""
+    hart.current = t.index
+    switch_to(t)
+
+
+def switch_to(t: Task) -> None:
+    """Task `t`'s address space, then its registers (trap_return: does not return); the
+    caller has made it current. Without ASIDs the hart cannot tell the spaces' translations
+    apart: they are flushed at every entry (t.flush)."""
+    csr_write(CSR_SATP, t.satp)
+    if t.flush != 0:
+        sfence_vma()
+    trap_return(t.frame)
 
 
 def setup(index: u32) -> None:
     """Fill task `index`'s record from the task table (once, at boot)."""
     t = tasks[index]
     t.index = index
+    t.bit = u32(1) << index
     t.priority = table.priority(index)
     t.base = table.field(index, table.T_BASE)
     t.size = table.field(index, table.T_SIZE)
@@ -102,6 +136,7 @@ def start(index: u32) -> None:
     t.frame.regs[2] = t.base + t.size                       # sp
     t.frame.pc = table.field(index, table.T_ENTRY)
     t.frame.status = SSTATUS_SPIE                           # SPP = 0: U-mode
+    t.caller_id = u64(index) | (u64(t.generation & 0xFF) << abi.GENERATION_SHIFT)
     set_state(t, RUNNABLE)
     t.pending = 0
     t.mask = 0

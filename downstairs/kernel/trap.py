@@ -1,32 +1,31 @@
 """Every trap into the kernel, and the way out to a task (xv6's trap.c; RISC-V privileged spec
 4.1: scause, sepc, stval, sstatus, sip/sie).
 
-The compiler's trap entry (docs/compiler-language.md, "Traps") has already saved every register
-of the running task into its TrapFrame (sscratch named it) when `trap` runs, still on the
-task's page table, where the kernel's image is mapped without U. The first thing the handler
-does is turn translation off: the kernel works on physical addresses (satp = Bare). Then:
+System calls (ecalls from U-mode) come through the compiler's system-call entry to
+fastpath.system_call, and those it does not take to system_call here. Every other trap comes
+through the compiler's trap entry (docs/compiler-language.md, "Traps"), which has saved every
+register of the running task into its TrapFrame (sscratch named it) when `trap` runs, still
+on the task's page table, where the kernel's image is mapped without U. The first thing both
+do here is turn translation off: the kernel works on physical addresses (satp = Bare). Then:
 
     scause                         what it is                        who handles it
+    exception 8  (ecall from U)    a system call                      fastpath, else syscall.dispatch
     interrupt 5  (STI)             the timer: deadlines, time slice   notify.expire, scheduler
     interrupt 9  (SEI)             a device, through the PLIC         irq.external
-    exception 8  (ecall from U)    a system call                      ipc.fast, else syscall.dispatch
     any other exception from U     a fault of the task                fault.fault
     anything from S                a fault of the kernel itself       panic.kernel_trap
 
-and always last run(): the scheduler picks a task, satp becomes its address space, and
-trap_return(frame) restores its registers and srets into it. The two calls of a client/server
-round trip, when nothing else is ready, skip all that (ipc.fast): the kernel enters the other
-party at once. With nothing to run the kernel
-waits in wfi, with interrupts masked (sstatus.SIE = 0) so that they wake it without trapping.
+and always last run(): the scheduler picks a task, and task.enter switches to its address space
+and restores its registers (trap_return: sret). With nothing to run the kernel waits in wfi,
+with interrupts masked (sstatus.SIE = 0) so that they wake it without trapping.
 """
 
-from downstairs.compiler.runtime import u32, u64, TrapFrame, supervisor_trap, trap_return, csr_read, csr_write, \
-    wfi, sfence_vma
+from downstairs.compiler.runtime import u32, u64, TrapFrame, supervisor_trap, csr_read, csr_write, wfi
 import task
+from task import Task
 import scheduler
 from scheduler import IDLE
 import syscall
-import ipc
 import fault
 import irq
 import notify
@@ -38,31 +37,29 @@ SSTATUS_SPP = 1 << 8
 INTERRUPT = 1 << 63
 IRQ_TIMER = 5
 IRQ_EXTERNAL = 9
-ECALL_FROM_U = 8
 SIP_STIP = 1 << 5
 SIP_SEIP = 1 << 9
 
-asids: bool = True          # the hart keeps address spaces apart by ASID (boot.py probes it)
 probing: bool = False       # boot.py is trying a CSR that may not exist ...
 probe_failed: bool = False  # ... and it did not
 ILLEGAL_INSTRUCTION = 2
 CSR_INSTRUCTION = 4
 
 
+def system_call(t: Task) -> None:
+    """A system call of task `t` the fast path (fastpath.py) does not take: off translation,
+    the general dispatch, and whoever the scheduler picks runs next."""
+    csr_write(CSR_SATP, 0)
+    syscall.dispatch(t)
+    run()
+
+
 @supervisor_trap
 def trap(frame: TrapFrame) -> None:
-    csr_write(CSR_SATP, 0)
-    if frame.cause == ECALL_FROM_U:                   # from U-mode by definition
-        chosen = ipc.fast(task.tasks[scheduler.current])
-        if chosen != ipc.NOT_FAST:
-            enter(chosen)                             # one task ready: no turns to keep
-    slow(frame)
-
-
-def slow(frame: TrapFrame) -> None:
-    """Everything the fast path does not do. It ends by entering a task, except after a probe's
-    expected fault: then it returns, and the trap entry goes back to the kernel's code."""
+    """Every other trap. It ends by entering a task, except after a probe's expected fault:
+    then it returns, and the trap entry goes back to the kernel's code."""
     global probe_failed
+    csr_write(CSR_SATP, 0)
     if frame.status & SSTATUS_SPP != 0:
         if probing and frame.cause == ILLEGAL_INSTRUCTION:
             probe_failed = True
@@ -75,10 +72,8 @@ def slow(frame: TrapFrame) -> None:
             timer()
         elif code == IRQ_EXTERNAL:
             irq.external()
-    elif frame.cause == ECALL_FROM_U:
-        syscall.dispatch(task.tasks[scheduler.current])
     else:
-        fault.fault(task.tasks[scheduler.current], frame.cause, frame.pc, frame.tval)
+        fault.fault(task.tasks[task.hart.current], frame.cause, frame.pc, frame.tval)
     run()
 
 
@@ -107,15 +102,4 @@ def run() -> None:
         chosen = scheduler.pick()
     chosen = scheduler.take_turn(chosen)
     notify.arm(scheduler.timer_wanted(chosen))
-    enter(chosen)
-
-
-def enter(chosen: u32) -> None:
-    """Switch to task `chosen`'s address space and registers (does not return). Without ASIDs
-    the hart cannot tell the spaces' translations apart: they are flushed at every entry."""
-    scheduler.current = chosen
-    t = task.tasks[chosen]
-    csr_write(CSR_SATP, t.satp)
-    if not asids:
-        sfence_vma()
-    trap_return(t.frame)
+    task.enter(task.tasks[chosen])

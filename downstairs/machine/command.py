@@ -19,6 +19,12 @@ option is accepted here so one command line works on both.
 Also as in QEMU: `-machine virt,dumpdtb=FILE` writes the device tree and exits, and
 `-icount shift=N` makes time follow the instruction count (2^N ns per instruction), so a
 run is the same every time. `--trace-stages` prints each boot stage as it starts.
+
+`--trace-file FILE.json` writes the run as a timeline for Perfetto (trace.py), `--explain`
+narrates the boot (explain.py).
+
+`-s` (or `-gdb tcp::PORT`) lets gdb attach over its remote protocol (gdbstub.py), and `-S`
+keeps the harts stopped until it says continue: `gdb-multiarch -ex 'target remote :1234'`.
 """
 
 import argparse
@@ -61,6 +67,19 @@ def register(subparsers) -> None:
     p.add_argument("--trace-stages", action="store_true",
                    help="print each boot stage (ROM, firmware, next stage) to stderr: "
                         "mode, address, symbol, instructions")
+    p.add_argument("--trace-file", metavar="FILE.json",
+                   help="write a timeline (Chrome trace-event JSON, for Perfetto or chrome://tracing): "
+                        "privilege modes, traps, SBI calls, device accesses, stages; time in "
+                        "instructions (machine/trace.py)")
+    p.add_argument("--explain", action="store_true",
+                   help="narrate the boot on stderr, a line per stage and first event of each kind, "
+                        "naming the file that models it (machine/explain.py)")
+    p.add_argument("-s", dest="gdb_default", action="store_true",
+                   help="shorthand for -gdb tcp::1234")
+    p.add_argument("-S", dest="freeze", action="store_true",
+                   help="do not start the harts: wait for gdb to connect and continue")
+    p.add_argument("-gdb", metavar="DEV",
+                   help="wait for gdb on DEV: tcp::PORT or tcp:HOST:PORT (machine/gdbstub.py)")
     p.add_argument("-nographic", action="store_true",
                    help="serial console on this terminal (the only display there is)")
     p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
@@ -189,21 +208,25 @@ def boot(args: argparse.Namespace) -> int:
             raise SystemExit(status)
         machine.power_off(status)
 
+    gdb = open_gdb(args)                          # the port first: a taken one is bad input
     signals = Signals(stop, announce)             # before the terminal goes raw
     console = Console(interactive=True)
     try:
-        machine = boards.build(config, core, console.write, console.poll)
+        poll = console.poll if gdb is None else lambda: (console.poll(), gdb.poll())
+        machine = boards.build(config, core, console.write, poll)
         console.sink = machine.console.receive
-        tracer = None
-        if args.trace_stages:
-            from downstairs.machine.stages import StageTracer
-            tracer = StageTracer(machine, sys.stderr)
-            tracer.attach()
+        tracer = watchers = None
+        if args.trace_stages or args.trace_file or args.explain:
+            tracer, watchers = watch(machine, args)
         gc.freeze()                 # what start-up made lives as long as the machine: no
         gc.enable()                 # collection needs to look at it again, nor at the exit
         started = time.perf_counter()
         try:
-            status = machine.run()
+            if gdb is not None:
+                gdb.attach(machine, core)
+                status = gdb.serve(start_paused=args.freeze)
+            else:
+                status = machine.run()
         except QuitRequested:
             status = 0
         except OutputClosed:
@@ -216,6 +239,7 @@ def boot(args: argparse.Namespace) -> int:
         if tracer is not None:
             console.restore()
             tracer.finish()
+            watchers.finish()
         if args.stats:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
@@ -225,12 +249,45 @@ def boot(args: argparse.Namespace) -> int:
     finally:
         signals.ending()                          # nothing may cut the teardown short
         console.restore()
+        if gdb is not None:
+            gdb.close()
         if machine is not None:
             try:
                 machine.close()
             except OSError as error:
                 print(f"downstairs: syncing a disk failed: {error.strerror}", file=sys.stderr)
                 return 1
+
+
+def watch(machine, args: argparse.Namespace):
+    """--trace-stages, --trace-file and --explain: the stage detector and the watchers
+    (observe.py), started before the first instruction."""
+    from downstairs.machine import observe
+
+    watchers = []
+    if args.trace_file:
+        from downstairs.machine.trace import Timeline
+        try:
+            open(args.trace_file, "w").close()      # a path we cannot write is bad input, now
+        except OSError as error:
+            raise UsageError(f"--trace-file {args.trace_file}: {error.strerror}") from None
+        watchers.append(Timeline(machine, args.trace_file, " ".join(sys.argv)))
+    if args.explain:
+        from downstairs.machine.explain import Narrator
+        watchers.append(Narrator(machine, sys.stderr))
+    return observe.start(machine, sys.stderr if args.trace_stages else None, watchers)
+
+
+def open_gdb(args: argparse.Namespace):
+    """-s, -S and -gdb DEV: a listening gdb stub (machine/gdbstub.py), or None. -S alone,
+    with nothing to wait for, is refused (QEMU would wait for its monitor)."""
+    spec = args.gdb or ("tcp::1234" if args.gdb_default else None)
+    if spec is None:
+        if args.freeze:
+            raise UsageError("-S waits for a debugger: give -s or -gdb tcp::PORT too")
+        return None
+    from downstairs.machine.gdbstub import GdbServer
+    return GdbServer(spec)
 
 
 def announce(signum: int) -> None:

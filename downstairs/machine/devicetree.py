@@ -18,8 +18,9 @@ from downstairs.machine import fdt, virt
 from downstairs.machine.clock import TIMEBASE_HZ
 from downstairs.machine.core.consts import IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT
 
-ISA = "rv64imafdc_zicsr_zifencei_zihintpause_sstc"
-SPIKE_ISA = "rv64imafdc_zicsr_zifencei_zihintpause"     # no `time` CSR on spike, so no Sstc
+# As QEMU 7.2 names its default CPU, without H (this hart has no hypervisor extension).
+ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc"
+SPIKE_ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs"   # no `time` CSR on spike, so no Sstc
 
 
 def virt_tree(ram_size: int, harts: int, bootargs: str = "", seed: bytes | None = None) -> fdt.Node:

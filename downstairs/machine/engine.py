@@ -20,13 +20,17 @@ _cache: dict[str, "Engine"] = {}
 
 
 class Engine:
-    def __init__(self, name: str, Hart: type, execute: ModuleType, trap: ModuleType, csr: ModuleType):
-        """One engine: its kind and the core modules the machine calls."""
+    def __init__(self, name: str, Hart: type, execute: ModuleType, trap: ModuleType, csr: ModuleType,
+                 trigger: ModuleType, mmu: ModuleType, memory: ModuleType):
+        """One engine: its kind and the core modules the machine and its debugger call."""
         self.name = name                 # "compiled" or "reference"
         self.Hart = Hart
         self.execute = execute
         self.trap = trap
         self.csr = csr
+        self.trigger = trigger           # breakpoints and triggers (the gdb stub)
+        self.mmu = mmu                   # a debugger's address translation
+        self.memory = memory
 
     def run(self, hart, budget: int) -> int:
         """Run `hart` for up to `budget` instructions (core/execute.py); the count retired."""
@@ -45,12 +49,13 @@ def _is_extension(module: ModuleType) -> bool:
 
 def _engine(name: str, modules: dict[str, ModuleType]) -> Engine:
     """An Engine over the core modules of one kind."""
-    return Engine(name, modules["state"].Hart, modules["execute"], modules["trap"], modules["csr"])
+    return Engine(name, modules["state"].Hart, modules["execute"], modules["trap"], modules["csr"],
+                  modules["trigger"], modules["mmu"], modules["memory"])
 
 
 def _import_core() -> dict[str, ModuleType]:
     """The core modules the machine uses, imported by their usual names."""
-    names = ["state", "execute", "trap", "csr"]
+    names = ["state", "execute", "trap", "csr", "trigger", "mmu", "memory"]
     return {n: importlib.import_module(f"{CORE}.{n}") for n in names}
 
 

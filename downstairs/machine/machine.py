@@ -27,6 +27,7 @@ from downstairs.machine.dma import RamMemory
 from downstairs.machine.loader import Image
 
 SLICE = 1 << 14                   # instructions a hart runs before the loop looks around
+PAUSED = -2                       # what run() returns when it stopped for a debugger
 
 
 def discard(data: bytes) -> None:
@@ -76,7 +77,11 @@ class Machine:
         self.output = output
         self.poll = poll
         self.observer = None                     # a tracer told of every slice and console output
+        self.slice = SLICE                       # a slice's length (1: the observer sees every instruction)
         self.exit_status: int | None = None      # set when the guest powers off
+        self.paused = False                      # a debugger stopped the run, or a hart halted for it
+        self.turn = 0                            # whose slice is next when run() (re)starts
+        self.only: int | None = None             # the one hart a debugger lets run, until a pause
         self.reset_requested = False
         self.no_reboot = no_reboot
         self.reset_pc = self.harts[0].pc if reset_pc is None else reset_pc
@@ -214,6 +219,7 @@ class Machine:
         self.plic_driven = [False] * len(self.harts)
         for hart in self.harts:
             hart.reset(self.reset_pc)
+            self.engine.trigger.update(hart)     # the debugger's breakpoints outlive a reset
 
     # ---- running ------------------------------------------------------------------------
 
@@ -241,24 +247,60 @@ class Machine:
         if hart.menvcfg & MENVCFG_STCE and self.harts[0].timer is not None:
             hart.set_pending(MIP_STIP, self.clock.mtime() >= hart.stimecmp)
 
+    def pause(self) -> None:
+        """A debugger's stop request (gdb's Ctrl-C): run() returns PAUSED after this slice."""
+        self.paused = True
+
+    def resume(self, only: int | None = None) -> None:
+        """The debugger lets the machine go on: no pause, no hart halted; every hart runs, or
+        until the next pause only hart `only` (gdb continuing one thread)."""
+        self.paused = False
+        self.only = only
+        for hart in self.harts:
+            hart.halt = 0
+
+    def step(self, index: int) -> int:
+        """The debugger's single step: hart `index` runs one instruction (or takes the
+        exception it raises), taking no interrupt, as QEMU's gdb stub steps. Returns how many
+        retired (0 or 1)."""
+        hart = self.harts[index]
+        self.deliver_interrupts(index, hart)
+        self.current, self.slice_start = hart, hart.instret
+        hart.hold_interrupts = 1
+        retired = self.engine.run(hart, 1)
+        hart.hold_interrupts = 0
+        self.current = None
+        self.instructions += retired
+        return retired
+
     def run(self, limit: int | None = None) -> int:
-        """Run until the guest powers off (returns its exit status) or, with `limit`, until
-        about that many instructions retired (returns -1)."""
+        """Run until the guest powers off (returns its exit status), with `limit` until about
+        that many instructions retired (returns -1), or until a debugger pauses the machine
+        or a hart halts for it at a breakpoint or trigger (returns PAUSED)."""
         run = self.engine.run
         last_poll = time.monotonic()
-        while self.exit_status is None:
-            busy = False
-            for index, hart in enumerate(self.harts):
+        first, self.turn = self.turn, 0
+        while self.exit_status is None and not self.paused:
+            busy = first > 0                     # a partial round cannot tell all harts sleep
+            for index in range(first, len(self.harts)):     # after a pause: the next hart's turn
+                if self.only is not None and index != self.only:
+                    continue
+                hart = self.harts[index]
                 self.deliver_interrupts(index, hart)
                 self.current, self.slice_start = hart, hart.instret
-                retired = run(hart, SLICE)
+                retired = run(hart, self.slice)
                 self.current = None
                 self.instructions += retired
                 if self.observer is not None:
                     self.observer.after_slice(index, hart, retired)
                 busy = busy or not hart.waiting
-                if self.exit_status is not None or self.reset_requested:
+                if hart.halt:
+                    self.paused = True
+                if self.paused:
+                    self.turn = (index + 1) % len(self.harts)
+                if self.exit_status is not None or self.reset_requested or self.paused:
                     break
+            first = 0
             if self.reset_requested:
                 self.reset()
             now = time.monotonic()
@@ -267,10 +309,12 @@ class Machine:
                 for device in self.tickers:
                     device.update()
                 last_poll = now
-            if not busy and self.exit_status is None:
+            if not busy and self.exit_status is None and not self.paused:
                 self.sleep()
             if limit is not None and self.instructions >= limit:
                 return -1
+        if self.exit_status is None:
+            return PAUSED
         return self.exit_status
 
     def next_deadline(self) -> int:

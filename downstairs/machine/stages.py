@@ -50,10 +50,13 @@ class Watch:
 
 
 class StageTracer:
-    def __init__(self, machine, out):
-        """A tracer for `machine`, writing its lines to `out`; attach() starts it."""
+    def __init__(self, machine, out, listeners=()):
+        """A tracer for `machine`, writing its lines to `out` (None: silent); attach() starts
+        it. Each of `listeners` (the timeline, the narrator: observe.py) hears of every
+        stage through its `stage(name, count, hart)`."""
         self.machine = machine
         self.out = out
+        self.listeners = list(listeners)
         self.stages: list[tuple[str, int, int, int, int]] = []   # name, hart, mode, pc, count
         self.watches: list[tuple[str, int, int]] = []
         self.watch: Watch | None = None
@@ -65,9 +68,11 @@ class StageTracer:
         self.markers: list[tuple[str, int]] = []
         self.waiting_lines: list[str] = []        # printed at the console's next newline
 
-    def attach(self) -> None:
-        """Start watching: the firmware, the kernel, then code outside the images; the harts end
-        each run after a SYSTEM instruction, and the machine reports slices and console output."""
+    def attach(self, exact: bool = True) -> None:
+        """Start watching: the firmware, the kernel, then code outside the images; the machine
+        reports slices and console output. `exact`: the harts end each run after a SYSTEM
+        instruction, so privilege drops and satp writes are seen at that instruction (the
+        timeline and the narrator hear of those from the core itself, and leave the slices be)."""
         m = self.machine
         ram_end = m.ram_base + m.ram_size
         if m.firmware is not None:
@@ -80,7 +85,7 @@ class StageTracer:
         self.record("reset ROM", 0, m.harts[0])
         self.arm_next()
         for hart in m.harts:
-            hart.stop_on_system = 1
+            hart.stop_on_system = int(exact)
         m.observe(self)
 
     # ---- entries ----------------------------------------------------------------------
@@ -138,6 +143,10 @@ class StageTracer:
             where = self.relocated_symbol(pc)
         mode = MODES.get(hart.priv, "?")
         self.stages.append((name, hart.mhartid, hart.priv, pc, count))
+        for listener in self.listeners:
+            listener.stage(name, count, hart, where)
+        if self.out is None:
+            return
         self.out.write(f"[stage] {count:>12,} insns  hart {hart.mhartid} {mode}-mode "
                        f"pc {pc:#x}{' <' + where + '>' if where else ''}  {name}\n")
         self.out.flush()
@@ -162,6 +171,8 @@ class StageTracer:
     def console_output(self, data: bytes) -> None:
         """Console bytes, after they went to the host: note U-Boot's milestones with the
         instruction count, and print the notes at a line end (not inside the guest's line)."""
+        if self.out is None:
+            return
         self.output_tail = (self.output_tail + data)[-64:]
         for marker in MARKERS:
             label = marker.decode()
@@ -178,6 +189,8 @@ class StageTracer:
 
     def finish(self) -> None:
         """Print the lines still waiting and the table of instructions per stage."""
+        if self.out is None:
+            return
         self.out.write("".join(self.waiting_lines))
         total = self.machine.instructions
         self.out.write(f"[stage] summary ({total:,} instructions in all):\n")

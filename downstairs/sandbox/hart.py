@@ -473,6 +473,11 @@ class HartPlatform:
                 result = -errno.EINTR
             self.finish(process, result)
 
+    def signal_pending(self, process) -> bool:
+        """Whether a signal that would interrupt a call is pending (Kernel.call asks as the
+        call parks): one sent while the process's woken call waited to run again."""
+        return process.signals.next_deliverable() != 0
+
     def force_signal(self, process, sig: int, addr: int) -> None:
         """A fault: the signal cannot be ignored or blocked (force_sig_fault): if it is,
         its default action (death) applies."""

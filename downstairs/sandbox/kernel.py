@@ -83,6 +83,8 @@ class Kernel:
             return -err.errno
         except Block as block:
             self.park(process, block)
+            if self.platform.signal_pending(process):
+                return self.interrupted(process)  # a signal came before it slept: it never sleeps
             return BLOCKED
 
     def name_of(self, number: int) -> str:
@@ -156,7 +158,11 @@ class Kernel:
     def interrupted(self, process: Process) -> int:
         """What a blocked call returns when a signal interrupts it: what it moved so far,
         or -ERESTARTSYS (the host or hart then restarts it or fails it with EINTR, as the
-        handler's SA_RESTART says)."""
+        handler's SA_RESTART says). A signal interrupts a parked call when it is sent
+        (platform.send_signal), or, if it was sent before the call parked (the process was
+        between two stops, or its woken call waited to run again), when the call parks:
+        Kernel.call asks platform.signal_pending, as Linux's waits check signal_pending()
+        after joining the wait queue."""
         self.unpark(process)
         return process.progress if process.progress else -ERESTARTSYS
 

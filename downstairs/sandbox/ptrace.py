@@ -25,7 +25,7 @@ from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
 from downstairs.sandbox.tracer import (
     AUDIT_ARCH_X86_64, MASK64, PASSED, PTRACE_GET_SYSCALL_INFO, PTRACE_POKEUSER, PTRACE_SETREGS,
     PTRACE_SYSCALL, PTRACE_SYSEMU, RAX, RUNNING, SKIPPED, SYSCALL_STATUS, THROUGH_LAYER, WALL, X32_BIT,
-    Task, Tracer, Wakeup, ptrace, raw_ptrace, select_ready,
+    Task, Tracer, ptrace, raw_ptrace, raw_waitpid, select_ready,
 )
 
 
@@ -47,6 +47,7 @@ class SysemuPlatform(Tracer):
         self.direct: set[int] = set()        # numbers passed straight to the host
         self.info = SyscallInfo()
         self.info_addr = ctypes.addressof(self.info)
+        self.status_word = ctypes.c_int()      # waitpid's status
 
     def attach(self, kernel) -> None:
         super().attach(kernel)
@@ -73,18 +74,20 @@ class SysemuPlatform(Tracer):
         kernel = self.kernel
         tasks, direct, call = self.tasks, self.direct, kernel.call
         info, info_addr, size = self.info, self.info_addr, ctypes.sizeof(SyscallInfo)
-        raw, waitpid = raw_ptrace, os.waitpid
+        raw, waitpid = raw_ptrace, raw_waitpid
+        status_word = self.status_word
+        status_addr = ctypes.addressof(status_word)
         while tasks:
-            self.waiting = True
-            try:
-                pid, status = waitpid(-1, WALL)
-            except Wakeup:
+            if self.signals_in:
                 return
-            except ChildProcessError:
-                tasks.clear()
-                return
-            finally:
-                self.waiting = False
+            # a signal interrupts the wait (EINTR); one in the instant before it blocks is
+            # only seen at the next stop: Python cannot wait for a child and a signal at once
+            pid = waitpid(-1, status_addr, WALL)
+            if pid < 0:
+                if ctypes.get_errno() == errno.ECHILD:
+                    tasks.clear()
+                return                                 # EINTR: a signal to the sandbox
+            status = status_word.value
             task = tasks.get(pid)
             if status != SYSCALL_STATUS or task is None or task.state != RUNNING:
                 self.handle_safely(pid, status)
@@ -131,21 +134,16 @@ class SysemuPlatform(Tracer):
         attention first: waits in select on the descriptors and a SIGCHLD wakeup pipe."""
         reading, writing = self.kernel.host_waits()
         with self.sigchld_wakeup() as wakeup:
-            self.waiting = True
-            try:
-                if self.signals_in:
-                    return None
-                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
-                if pid:
-                    return pid, status
-                ready_r, ready_w = select_ready([wakeup] + reading, writing, self.timeout())
-            except Wakeup:
+            if self.signals_in:                        # noted before the wakeup pipe was set
                 return None
+            try:
+                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
             except ChildProcessError:
                 self.tasks.clear()
                 return None
-            finally:
-                self.waiting = False
+            if pid:
+                return pid, status
+            ready_r, ready_w = select_ready([wakeup] + reading, writing, self.timeout())
         self.drain_wakeups()
         self.wake_host(ready_r, ready_w)
         return None

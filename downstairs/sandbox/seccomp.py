@@ -34,7 +34,7 @@ from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
 from downstairs.sandbox.tracer import (
     AUDIT_ARCH_X86_64, EVENT_SECCOMP, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, MASK64, PASSED,
     PTRACE_CONT, PTRACE_SETREGS, PTRACE_SYSCALL, EXIT, RUNNING, THROUGH_LAYER,
-    TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, Wakeup, libc, ptrace,
+    TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, libc, ptrace,
 )
 
 # BPF (include/uapi/linux/filter.h, bpf_common.h) and seccomp's return actions
@@ -201,13 +201,7 @@ class SeccompPlatform(Tracer):
                     poller.register(fd, events)
                 watched = want
             timeout = self.timeout()
-            self.waiting = True
-            try:
-                ready = poller.poll(None if timeout is None else timeout * 1000)
-            except Wakeup:
-                continue
-            finally:
-                self.waiting = False
+            ready = poller.poll(None if timeout is None else timeout * 1000)   # a signal: the wakeup pipe
             ready_r, ready_w = [], []
             for fd, events in ready:
                 if fd == listener:

@@ -112,6 +112,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 raw_ptrace = libc.ptrace
 raw_ptrace.restype = ctypes.c_long
 raw_ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+raw_waitpid = libc.waitpid                      # -1 with EINTR when a signal comes (os.waitpid retries)
+raw_waitpid.restype = ctypes.c_int
+raw_waitpid.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 
 
 def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
@@ -194,10 +197,7 @@ class Task:
         self.program = None                  # the Program a passed execve runs
         self.exec_fd = -1                    # ... and the host descriptor of its file
         self.new_child = None                # the layer's child of a passed clone
-
-
-class Wakeup(Exception):
-    """A signal to the sandbox arrived while it waited."""
+        self.signalled = False               # the layer sent it a signal the host may still hold
 
 
 class Tracer:
@@ -215,7 +215,6 @@ class Tracer:
         self.regs = Regs()
         self.regs_addr = ctypes.addressof(self.regs)
         self.signals_in: list[int] = []      # signals the sandbox itself received
-        self.waiting = False
         self.wakeup_r, self.wakeup_w = -1, -1
 
     def attach(self, kernel) -> None:
@@ -309,10 +308,12 @@ class Tracer:
         raise NotImplementedError
 
     def on_signal(self, sig, frame) -> None:
+        """A signal to the sandbox: noted, never raised. Python runs this handler between
+        two bytecodes, possibly just after a wait returned an event, so an exception from
+        here would drop that event (a tracee left stopped for ever). The waits notice a
+        signal by themselves: the loops' polls watch the wakeup pipe signal.set_wakeup_fd
+        writes to, and PTRACE_SYSEMU's blocking waitpid returns EINTR."""
         self.signals_in.append(sig)
-        if self.waiting:
-            self.waiting = False
-            raise Wakeup()
 
     def take_signals(self) -> None:
         received, self.signals_in = self.signals_in, []
@@ -645,7 +646,9 @@ class Tracer:
     def send_signal(self, process, sig: int) -> None:
         """A host signal to the process; if it is parked in a served call that the signal
         interrupts, that call ends with -ERESTARTSYS (the host then runs the handler and
-        restarts or fails the call, as SA_RESTART says)."""
+        restarts or fails the call, as SA_RESTART says). If it is not parked, the host
+        holds the signal pending until the process runs again: its task is marked, so that
+        a call it is about to park in (it may sit in a stop already) looks first."""
         task = process.context
         if task is None:
             return
@@ -653,6 +656,7 @@ class Tracer:
             os.kill(task.host_pid, sig)
         except ProcessLookupError:
             return
+        task.signalled = True
         if process.blocked and self.interrupts(task.host_pid, sig):
             try:
                 self.complete(task, self.kernel.interrupted(process))
@@ -663,25 +667,34 @@ class Tracer:
         """Whether `sig` is delivered now: not blocked, and caught or deadly
         (/proc/PID/status holds the host's view of the dispositions)."""
         masks = self.signal_masks(host_pid)
+        return masks is not None and interrupting(masks, sig)
+
+    def signal_pending(self, process) -> bool:
+        """Whether a signal the layer sent to the process is still pending on the host and
+        would interrupt a call (Kernel.call asks as the call parks). A tracee stopped at a
+        system call gets nothing delivered until it is resumed, and a parked call is not
+        resumed until something wakes it, so without this look such a signal (Ctrl-C typed
+        just as cat came back to read) would wait for ever."""
+        task = process.context
+        if task is None or not task.signalled:
+            return False
+        masks = self.signal_masks(task.host_pid)
         if masks is None:
             return False
-        blocked, ignored, caught = masks
-        if sig == SIGKILL:
-            return True
-        if blocked & bit(sig) or ignored & bit(sig):
-            return False
-        if caught & bit(sig):
-            return True
-        return default_action(sig) not in (IGNORE, CONTINUE) and sig not in (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
+        pending = masks[3]
+        task.signalled = pending != 0                  # nothing left: delivered meanwhile
+        return any(interrupting(masks, sig) for sig in range(1, signals.NSIG + 1) if pending & bit(sig))
 
     def signal_masks(self, host_pid: int):
-        """(blocked, ignored, caught) signal sets of a host process."""
+        """(blocked, ignored, caught, pending) signal sets of a host process; pending holds
+        the signals sent to the process and to its thread."""
         try:
             with open(f"/proc/{host_pid}/status") as f:
                 fields = dict(line.split(":\t", 1) for line in f if ":\t" in line)
         except OSError:
             return None
-        return int(fields["SigBlk"], 16), int(fields["SigIgn"], 16), int(fields["SigCgt"], 16)
+        return (int(fields["SigBlk"], 16), int(fields["SigIgn"], 16), int(fields["SigCgt"], 16),
+                int(fields["ShdPnd"], 16) | int(fields["SigPnd"], 16))
 
     def ignores(self, process, sig: int) -> bool:
         task = process.context
@@ -726,6 +739,20 @@ class Tracer:
                 self.died(task, status)
             elif task is not None:
                 self.resume(task, PTRACE_CONT)
+
+
+def interrupting(masks: tuple, sig: int) -> bool:
+    """Whether `sig`, given a process's signal_masks(), interrupts a call it waits in: it is
+    deadly, or not blocked and either caught or deadly by default (a stop signal only
+    stops, and there is no job control here)."""
+    blocked, ignored, caught = masks[:3]
+    if sig == SIGKILL:
+        return True
+    if blocked & bit(sig) or ignored & bit(sig):
+        return False
+    if caught & bit(sig):
+        return True
+    return default_action(sig) not in (IGNORE, CONTINUE) and sig not in (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
 
 
 def available() -> str | None:

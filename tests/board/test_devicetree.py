@@ -66,3 +66,16 @@ def test_tree_goes_where_qemu_puts_it():
     assert blob[:4] == bytes.fromhex("d00dfeed")
     assert boards.fdt_address(0x80000000, 128 << 20, len(blob)) == 0x87E00000     # as fw_dynamic reports
     assert boards.fdt_address(0x80000000, 4 << 30, len(blob)) == 0xBFE00000       # below 3 GiB
+
+
+def test_isa_string_is_qemus_less_the_hypervisor(tmp_path):
+    """riscv,isa names what QEMU 7.2's default CPU has (B's Zba Zbb Zbc Zbs included), less
+    H: this hart has no hypervisor extension."""
+    need("dtc")
+    need("qemu-system-riscv64")
+    ours = dump(RUN + ["-M", f"virt,dumpdtb={tmp_path}/ours.dtb"], tmp_path / "ours.dtb")
+    theirs = dump(["qemu-system-riscv64", "-M", f"virt,dumpdtb={tmp_path}/q.dtb", "-nographic"],
+                  tmp_path / "q.dtb")
+    isa = re.compile(r'riscv,isa = "([^"]+)"')
+    assert isa.search(theirs).group(1).replace("imafdch_", "imafdc_") == isa.search(ours).group(1)
+    assert "_zba_zbb_zbc_zbs_" in isa.search(ours).group(1)

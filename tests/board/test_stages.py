@@ -20,8 +20,8 @@ RUN = [sys.executable, "-m", "downstairs", "run", "-M", "virt", "-nographic", "-
        "--trace-stages"]
 FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
 UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
-QEMU_OPENSBI = 9_712_795            # fw_jump, first instruction to U-Boot's first
-QEMU_UBOOT_BEFORE_RELOCATION = 3_018_618
+QEMU_OPENSBI = 9_713_285            # fw_jump, first instruction to U-Boot's first
+QEMU_UBOOT_BEFORE_RELOCATION = 3_020_950
 STAGE = re.compile(r"\[stage\]\s+([\d,]+) insns\s+hart (\d) ([MSU])-mode pc (0x[0-9a-f]+)(?: <(.+?)>)?\s+(.+?)\r?\n")
 
 

@@ -9,6 +9,8 @@ where the program is one CPython can run, under CPython with the host model too.
   harts, hart_id()-indexed data, cas32 (LR/SC) contention, at(...) data and @at code.
 - priv_supervisor.py (S-mode under Debian's OpenSBI): @supervisor_trap, a U-mode task entered
   with trap_return (sret), Sv39 paging with tables at fixed addresses, sfence_vma_page.
+- priv_syscall.py (S-mode under OpenSBI, and CPython): @supervisor_syscall with the task's
+  record, the system-call ABI keeping a task's values across its calls, a switch of tasks.
 """
 
 import os
@@ -86,6 +88,57 @@ def test_supervisor_traps_user_mode_and_paging_under_opensbi(machine, tmp_path):
         "paging on, window shows 1111, then 2222, wrote through it: 3333\n")
 
 
+def opensbi(machine):
+    command = [c for c in MACHINES[machine] if c != "none"]
+    command[command.index("-bios") + 1:command.index("-bios") + 1] = [OPENSBI]
+    return command
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_system_calls_run_the_same_on_cpython_and_under_opensbi(machine, tmp_path):
+    _, elf = build(tmp_path, "priv_syscall", base=0x80200000)
+    ran = run_machine(elf, opensbi(machine), timeout=120)
+    hosted = run_host(os.path.join(PROGRAMS, "priv_syscall.py"), search_path=[EXAMPLES])
+    text = ran.output.decode()
+    assert ran.status == 0 and hosted.status == 0, text[-2000:]
+    assert text[text.index("kernel on hart 0"):] == hosted.output.decode() == (
+        "kernel on hart 0\ntrap: cause 2 from U-mode 1\ntask 0: total 630, kept 156, calls 5\n"
+        "trap: cause 2 from U-mode 1\ntask 1: total 690, kept 171, calls 5\n")
+
+
+def test_the_system_call_entry_saves_what_the_abi_keeps(tmp_path):
+    """An ecall from U-mode saves ra (first: it reads scause), gp, tp, s0..s11, a0..a7, not
+    t0..t6; the handler never returns here, so nothing is kept for its return."""
+    image, _ = build(tmp_path, "priv_syscall", base=0x80200000)
+    entry = image.listing[image.listing.index(".L__supervisor_trap.below:"):]
+    light = entry[:entry.index(".L__supervisor_trap.full:")]
+    slots = {int(line.split(",")[1].split("(")[0]) // 8 for line in light.splitlines()
+             if line.strip().startswith("sd ") and line.rstrip().endswith("(sp)")}
+    assert slots == {1, 2, 3, 4, *range(8, 18), *range(18, 28), 32}          # and regs[2] = sp, then pc
+    assert "call    system_call" in light and "addi    t0, t0, 4" in light
+
+
+def test_calls_that_never_come_back_are_jumps(tmp_path):
+    """trap_return, and a function whose every path ends in it, are jumped to: the function
+    that only makes such calls keeps no return address."""
+    path = tmp_path / "prog.py"
+    path.write_text(HEADER + "f = TrapFrame()\n"
+                    "@supervisor_trap\ndef trap(frame: TrapFrame) -> None:\n    leave(frame.regs[10])\n"
+                    "def leave(a: u64) -> None:\n    f.regs[10] = a\n    trap_return(f)\n"
+                    "@entry(harts=1)\ndef main() -> None:\n    leave(1)\n")
+    listing = compile_file(str(path)).listing
+    leave, trap = function_listing(listing, "leave"), function_listing(listing, "trap")
+    assert "j       __trap_return" in leave and "sd      ra" not in leave
+    assert "j       leave" in trap and "sd      ra" not in trap
+
+
+def function_listing(listing: str, name: str) -> str:
+    """One function's lines of an --emit asm listing."""
+    start = listing.index(f"\n{name}:\n")
+    end = listing.find("\n\n", start + 1)
+    return listing[start:end if end > 0 else None]
+
+
 def test_host_model_of_a_trap_from_supervisor_mode():
     """On CPython an ecall from S-mode is a call of the @machine_trap handler with a frame."""
     host.reset()
@@ -129,7 +182,7 @@ def test_host_model_of_trap_return_calls_the_function_at_pc():
 
 
 HEADER = ("from downstairs.compiler.runtime import u64, u32, TrapFrame, machine_trap, supervisor_trap, "
-          "entry, trap_return, addr, array\n")
+          "supervisor_syscall, entry, trap_return, addr, array, record\n")
 ERRORS = [
     ("@machine_trap\ndef t(x: u64) -> None:\n    pass\n", "takes one TrapFrame and returns None"),
     ("@machine_trap\ndef a(f: TrapFrame) -> None:\n    pass\n@machine_trap\ndef b(f: TrapFrame) -> None:\n    pass\n"
@@ -142,7 +195,14 @@ ERRORS = [
     ("@entry(harts=2, secondary=nothing)\ndef main() -> None:\n    pass\n", "secondary='nothing'"),
     ("f = TrapFrame()\n@entry(harts=1)\ndef main() -> None:\n    trap_return(f)\n",
      "needs the program's one trap handler"),
-    ("@entry(harts=1)\ndef main() -> None:\n    x: u64 = 1\n    y = addr(x)\n", "only records, arrays and functions"),
+    ("@entry(harts=1)\ndef main() -> None:\n    x: u64 = 1\n    y = addr(x)\n", "only records, arrays, functions and bytes"),
+    ("@supervisor_syscall\ndef s(x: u64) -> None:\n    pass\n", "one record whose first field is a TrapFrame"),
+    ("@record\nclass T:\n    n: u64\n    frame: TrapFrame\n@supervisor_syscall\ndef s(t: T) -> None:\n    pass\n",
+     "one record whose first field is a TrapFrame"),
+    ("@supervisor_syscall\ndef s(f: TrapFrame) -> None:\n    pass\n@entry(harts=1)\ndef main() -> None:\n    pass\n",
+     "needs a @supervisor_trap handler"),
+    ("@record\nclass T:\n    frame: TrapFrame\nf = TrapFrame()\n@supervisor_syscall\ndef s(t: T) -> None:\n"
+     "    trap_return(f)\n", "must leave for the 'frame' of a T"),
 ]
 
 
@@ -153,3 +213,18 @@ def test_misused_privileged_features_are_compile_errors(tmp_path, body, message)
     with pytest.raises(CompileError) as error:
         compile_file(str(path))
     assert message in str(error.value)
+
+
+def test_ecall_regs_takes_words_just_stored_from_their_registers():
+    """regalloc.stored_words: the words of the array stored since the block began, from
+    registers not written since; a narrower store into a word, or a store through another
+    register (it might be the same memory), leaves words to be loaded."""
+    from downstairs.compiler.regalloc import stored_words
+    from downstairs.compiler.select import MI
+
+    code = [MI("li", "t0", 1), MI("sd", "a3", "s0", 0), MI("sd", "t0", "s0", 8), MI("sd", "a1", "s0", 16),
+            MI("sw", "a2", "s0", 20), MI("sd", "a4", "s0", 24), MI("mv", "a4", "a5"), MI("sd", "zero", "s0", 56)]
+    assert stored_words(code, "s0") == {0: "a3", 1: "t0", 7: "zero"}     # word 2 half-overwritten, a4 changed
+    assert stored_words(code + [MI("sd", "a0", "t1", 0)], "s0") == {}      # t1 may point into the array
+    assert stored_words([MI("sd", "a0", "s0", 0), MI("label", ".L1")], "s0") == {}
+    assert stored_words([MI("sd", "a0", "s0", 0), MI("sd", "a1", "s0", 0)], "s0") == {0: "a1"}

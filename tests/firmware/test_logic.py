@@ -134,7 +134,7 @@ def test_timer_without_sstc_lends_the_m_timer(fw):
     assert hosted.sbi_call(TIME, 0, 12345) == (0, 0)
     assert rt.load64(0x2004000) == 12345 and host.MACHINE.csrs[MIE] & 0x80
     hosted.in_firmware(0)
-    fw["sbi_time"].interrupt()
+    fw["sbi"].timer_interrupt()
     assert host.MACHINE.csrs[MIP] & 0x20 and not host.MACHINE.csrs[MIE] & 0x80
 
 
@@ -171,8 +171,7 @@ def decompiled(blob):
 def edited(fw, blob):
     hosted.put_bytes(FDT, blob)
     fdt = fw["fdt"]
-    assert fdt.valid(FDT)
-    fdt.scan(FDT)
+    assert fdt.scan(FDT)
     assert fdt.reserve(FDT, 0x80000000, 0x40000, RAM_END)
     return hosted.get_bytes(FDT, struct.unpack(">I", bytes(hosted.get_bytes(FDT + 4, 4)))[0])
 
@@ -207,11 +206,34 @@ def test_an_existing_reserved_memory_node_gets_the_child(fw, tmp_path):
     assert node.index("other@84000000") < node.index("mmode_resv0@80000000") < node.index("cpus {")
 
 
+@needs_dtc
+def test_long_properties_nops_and_broken_trees(fw):
+    """A property of 256 bytes or more (its length is not its last byte alone) and NOP tokens
+    are stepped over; a tree without the magic, or whose root never ends, is no tree."""
+    source = decompiled(our_tree(2)).replace(
+        "\tchosen {", "\tchosen {\n\t\tblob = [" + " ".join(["ab"] * 300) + "];")
+    blob = bytearray(subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-"], input=source.encode(),
+                                    capture_output=True, check=True).stdout)
+    struct_at = struct.unpack(">I", blob[8:12])[0]
+    blob[struct_at + 8:struct_at + 8] = struct.pack(">I", 4)       # a NOP after the root's name
+    blob[4:8] = struct.pack(">I", len(blob) + 4)
+    for field in (12, 36):                                          # strings move, struct grows
+        blob[field:field + 4] = struct.pack(">I", struct.unpack(">I", blob[field:field + 4])[0] + 4)
+    out = edited(fw, bytes(blob))
+    found = fw["fdt"].found
+    assert (found.count, found.harts, found.memory_size) == (2, 0b11, 128 << 20)
+    assert "mmode_resv0@80000000" in decompiled(out) and "blob = <0xabababab 0xabababab" in decompiled(out)
+    hosted.put_bytes(FDT, b"\x00" * 64)
+    assert not fw["fdt"].scan(FDT)                                  # no magic
+    hosted.put_bytes(FDT, bytes(blob[:struct_at]) + struct.pack(">4I", 1, 0, 9, 0))
+    assert not fw["fdt"].scan(FDT)                                  # the root never ends
+
+
 def test_no_room_to_grow_the_tree_is_reported(fw):
     blob = our_tree(1)
     hosted.put_bytes(FDT, blob)
     fdt = fw["fdt"]
-    fdt.scan(FDT)
+    assert fdt.scan(FDT)
     assert not fdt.reserve(FDT, 0x80000000, 0x40000, FDT + len(blob) + 16)
     assert hosted.get_bytes(FDT, len(blob)) == blob
 

@@ -38,9 +38,13 @@ def test_kernel_without_an_action_shows_its_help():
 def test_the_benchmark_counts_every_round_trip_exactly():
     from downstairs.firmware.build import build as build_firmware
 
-    counts, output = bench.round_trips(str(build_firmware().binary))
-    assert len(counts) == 2 * (bench.WARM + bench.ROUNDS) + 1            # and the send of its printed line
-    ipc, null = counts[bench.WARM:bench.WARM + bench.ROUNDS], counts[2 * bench.WARM + bench.ROUNDS:-1]
+    counts, output, parts = bench.round_trips(str(build_firmware().binary))
+    assert len(counts) == 2 * (bench.WARM + bench.ROUNDS)            # the ecall of pinger.call() only
+    ipc, null = counts[bench.WARM:bench.WARM + bench.ROUNDS], counts[2 * bench.WARM + bench.ROUNDS:]
     assert len(set(ipc)) == 1 and len(set(null)) == 1            # the same path every time, once warm
     mine = bench.PINGER_LINE.search(output)
     assert int(mine.group(1)) > ipc[0] > null[0] > 0              # the pinger's count adds its helper's
+    # the traced round trip: two calls, every instruction in one part, the server's in the second
+    assert len(parts.counts) == 2 and sum(sum(c.values()) for c in parts.counts) == ipc[0]
+    assert parts.counts[0]["server"] == 0 and parts.counts[1]["server"] > 0
+    assert all(c[part] > 0 for c in parts.counts for part in ("trap in", "kernel", "trap out"))

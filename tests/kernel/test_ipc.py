@@ -54,7 +54,7 @@ def test_recv_takes_the_most_urgent_caller_first(k):
     assert state(k, CLIENT) == RUNNABLE
     assert recv(k, SERVER, reply_to=OTHER, code=1)[A0] == LOWLY
     recv(k, SERVER, reply_to=LOWLY, code=1)
-    assert state(k, SERVER) == RECEIVING and k["task"].ready & (1 << SERVER) == 0
+    assert state(k, SERVER) == RECEIVING and k["task"].hart.ready & (1 << SERVER) == 0
 
 
 def test_notifications_come_before_messages_and_only_in_the_mask(k):

@@ -38,7 +38,7 @@ CALL = st.tuples(st.integers(0, 100), st.sampled_from([0, 0, 0, 1, 1, 1, 2, 3, 4
 
 def check_invariants(k):
     tasks, count = k["task"].tasks, k["task"].count
-    assert k["task"].ready == sum(1 << t.index for t in tasks[:count] if t.state == RUNNABLE)
+    assert k["task"].hart.ready == sum(1 << t.index for t in tasks[:count] if t.state == RUNNABLE)
     for t in tasks[:count]:
         if t.state == SENDING:
             assert tasks[t.peer].callers >> t.index & 1

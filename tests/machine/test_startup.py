@@ -36,12 +36,13 @@ BOOT_PATH = {
     "downstairs.machine.engine", "downstairs.machine.fdt", "downstairs.machine.loader",
     "downstairs.machine.machine", "downstairs.machine.virt",
     "downstairs.machine.core", "downstairs.machine.core.alu", "downstairs.machine.core.atomic",
-    "downstairs.machine.core.compressed", "downstairs.machine.core.consts",
+    "downstairs.machine.core.bitmanip", "downstairs.machine.core.compressed", "downstairs.machine.core.consts",
     "downstairs.machine.core.csr", "downstairs.machine.core.execute",
     "downstairs.machine.core.fpu", "downstairs.machine.core.memory",
     "downstairs.machine.core.mmu", "downstairs.machine.core.physmem",
     "downstairs.machine.core.pmp", "downstairs.machine.core.softfloat",
     "downstairs.machine.core.state", "downstairs.machine.core.trap",
+    "downstairs.machine.core.trigger",
 }
 
 # Standard-library and third-party modules that nothing on the boot path needs, each of which

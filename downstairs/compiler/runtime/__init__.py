@@ -19,7 +19,7 @@ definitions make the same source run on the host:
   at 0x10000000 whose output is collected, a sifive_test exit device at 0x100000, and plain
   memory everywhere else.
 - The privileged part (docs/compiler-language.md, "Harts, traps and privilege"): `TrapFrame`,
-  the decorators `entry`, `machine_trap` and `supervisor_trap`, and `trap_return`, `mret`,
+  the decorators `entry`, `machine_trap`, `supervisor_trap` and `supervisor_syscall`, and `trap_return`, `mret`,
   `sret`, `sfence_vma*`, `hart_id`, `addr`, `image_start`/`image_end`, `cas32/64`,
   `amoor32/64`, `amoand32/64`, `ecall_regs`, `csr_set`/`csr_clear` and the
   `mprv_load*`/`mprv_store*` family. On the host a trap is a Python call: an ecall from a
@@ -100,6 +100,8 @@ def record(cls):
     def __init__(self, *args):
         for (name, kind), value in zip(fields, list(args) + [None] * (len(fields) - len(args))):
             setattr(self, name, _zero(kind) if value is None else value)
+        if fields and fields[0][1] is TrapFrame:     # a record that begins with a TrapFrame (a task's)
+            host.ENCLOSING[getattr(self, fields[0][0])] = self
 
     cls.__init__ = __init__
     cls.__record_fields__ = fields
@@ -225,6 +227,13 @@ def at(address: int, value=None):
     def mark(func):
         return func
     return mark
+
+
+def noinit(value):
+    """`name = noinit(array(T, n))` or `noinit(Record())`: a global the entry code does not zero
+    (compiled code: its bytes are whatever memory held until the program writes them; on the
+    host the value itself, zeros)."""
+    return value
 
 
 def external(func):
@@ -362,6 +371,16 @@ def supervisor_trap(func):
     return func
 
 
+def supervisor_syscall(func):
+    """The decorated function handles system calls, ecalls from U-mode, beside the program's
+    @supervisor_trap: compiled, the trap entry saves only what the system-call ABI keeps (see
+    the language page) and calls it with the frame sscratch named, or the record that frame
+    begins; on the host, an ecall from U-mode calls it with the frame the last trap_return
+    into U-mode left for (or that frame's record)."""
+    host.SYSCALL_HANDLERS[host.PRV_S] = func
+    return func
+
+
 def trap_return(frame: TrapFrame) -> None:
     """Leave for the mode and pc in `frame` with every register from it (never returns)."""
     host.MACHINE.trap_return(frame)
@@ -392,7 +411,8 @@ def hart_id() -> int:
 
 
 def addr(thing) -> int:
-    """The address of a record, an array or a function (on the host: a stable made-up one)."""
+    """The address of a record, an array, a function or a bytes value's first byte (on the
+    host: a stable made-up one)."""
     return host.MACHINE.address_of(thing)
 
 

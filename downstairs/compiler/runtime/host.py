@@ -8,9 +8,12 @@ machine copies 0xB00/0xB02) read as 0 so host output never depends on timing.
 
 Privilege on the host: the machine has a current mode (M at the start) and a hart index.
 A trap is a Python call. An ecall (or ecall_regs) from a mode below M traps to M, or to S
-when the cause's bit is set in medeleg and the program has a supervisor_trap handler: the
-handler registered for that mode (TRAP_HANDLERS) is called with a TrapFrame holding the
-arguments, and the ecall returns what the handler left in a0. A CSR access from a mode below
+when the cause's bit is set in medeleg (or it comes from U-mode and the program has no
+machine_trap handler: SBI firmware delegates those) and the program has a supervisor_trap
+handler: the handler registered for that mode (TRAP_HANDLERS) is called with a TrapFrame
+holding the arguments, and the ecall returns what the handler left in a0. An ecall from
+U-mode into a program with a supervisor_syscall handler goes to that one instead, with the
+frame the last trap_return into U-mode left for (host.system_call). A CSR access from a mode below
 the CSR's is an illegal-instruction trap the same way. trap_return(frame) calls the function
 whose address (from addr()) is the frame's pc, in the mode the frame's status names, with
 a0.. as its arguments. A record or array given an address by addr() holds its bytes there
@@ -18,6 +21,8 @@ a0.. as its arguments. A record or array given an address by addr() holds its by
 memory) is an access fault into the M handler, with the frame a nested trap from M would
 have; the access then reads 0.
 """
+
+import weakref
 
 UART_BASE = 0x10000000
 TEST_BASE = 0x100000
@@ -53,6 +58,9 @@ MSTATUS, MEDELEG, MSTATUS_MPP_SHIFT, SSTATUS_SPP = 0x300, 0x302, 11, 1 << 8
 ILLEGAL_INSTRUCTION, LOAD_ACCESS_FAULT, STORE_ACCESS_FAULT, CAUSE_ECALL_U = 2, 5, 7, 8
 HOST_ADDRESSES = 0x4000_0000_0000      # where addr() hands out made-up addresses on the host
 TRAP_HANDLERS: dict[int, object] = {PRV_M: None, PRV_S: None}   # set by @machine_trap, @supervisor_trap
+SYSCALL_HANDLERS: dict[int, object] = {PRV_S: None}             # set by @supervisor_syscall
+                                            # (reset() clears both: the next program's modules set them)
+ENCLOSING = weakref.WeakKeyDictionary()     # a TrapFrame that begins a record -> that record
 
 
 class HostMachine:
@@ -73,6 +81,7 @@ class HostMachine:
         self.things: dict[int, object] = {}      # address -> the thing (functions, for trap_return)
         self.held: list[Held] = []               # records and arrays whose bytes are at an address
         self.next_address = HOST_ADDRESSES
+        self.scratch = None                      # the frame the last trap_return into U-mode left for
 
     def load(self, address: int, size: int) -> int:
         """A little-endian load of `size` bytes (the UART's LSR reads "THR empty")."""
@@ -145,16 +154,37 @@ class HostMachine:
 
     def ecall_regs(self, regs: list) -> None:
         cause = CAUSE_ECALL_U + self.mode
-        frame = self.take_trap(cause, 0, regs)
+        if SYSCALL_HANDLERS[PRV_S] is not None and self.delegated(cause):
+            frame = self.system_call(regs)
+        else:
+            frame = self.take_trap(cause, 0, regs)
         for k in range(8):
             regs[k] = frame.regs[10 + k]
+
+    def system_call(self, regs: list):
+        """An ecall from U-mode into a @supervisor_syscall handler: a0..a7 go into the frame the
+        last trap_return into U-mode left for (a fresh one if there was none), and the handler
+        gets that frame, or the record it begins (the handler's parameter says which). The
+        frame comes back as the handler left it (pc is the host's, unchanged)."""
+        from downstairs.compiler.runtime import TrapFrame
+        frame = self.scratch if self.scratch is not None else TrapFrame()
+        for k, value in enumerate(regs):
+            frame.regs[10 + k] = value & ((1 << 64) - 1)
+        handler = SYSCALL_HANDLERS[PRV_S]
+        wants = next(iter(handler.__annotations__.values()))
+        before = self.mode
+        self.mode = PRV_S
+        try:
+            handler(frame if wants is TrapFrame else ENCLOSING[frame])
+        finally:
+            self.mode = before
+        return frame
 
     def take_trap(self, cause: int, tval: int, args=()):
         """Trap from the current mode: call the handler of the mode the trap goes to with a
         fresh TrapFrame (a0.. = args) and return the frame as the handler left it."""
         from downstairs.compiler.runtime import TrapFrame
-        delegated = self.mode != PRV_M and (self.csrs.get(MEDELEG, 0) >> cause) & 1
-        target = PRV_S if delegated and TRAP_HANDLERS[PRV_S] is not None else PRV_M
+        target = PRV_S if self.delegated(cause) and TRAP_HANDLERS[PRV_S] is not None else PRV_M
         handler = TRAP_HANDLERS[target]
         if handler is None:
             raise HostTrap(cause)
@@ -175,6 +205,16 @@ class HostMachine:
             self.mode = before
         return frame
 
+    def delegated(self, cause: int) -> bool:
+        """Whether a trap with `cause` from the current mode goes to S-mode: medeleg says so,
+        or it comes from U-mode into a program with no M-mode handler (an S-mode program,
+        under SBI firmware that delegates U-mode's traps, as OpenSBI does)."""
+        if self.mode == PRV_M:
+            return False
+        if (self.csrs.get(MEDELEG, 0) >> cause) & 1:
+            return True
+        return self.mode == PRV_U and TRAP_HANDLERS[PRV_M] is None
+
     def trap_return(self, frame) -> None:
         """Leave for the frame's mode and pc: call the function there with a0.. as its
         arguments (it must not return: code entered by a trap return has nowhere to go)."""
@@ -182,6 +222,8 @@ class HostMachine:
             target = (frame.status >> MSTATUS_MPP_SHIFT) & 3
         else:
             target = PRV_S if frame.status & SSTATUS_SPP else PRV_U
+        if target == PRV_U:
+            self.scratch = frame
         func = self.things.get(frame.pc)
         if func is None:
             raise HostLeft(target, frame.pc)
@@ -193,8 +235,15 @@ class HostMachine:
 
     def address_of(self, thing) -> int:
         """A stable made-up address for a function, record or array; a record's or array's
-        bytes then live at it (Held), so loads, stores and atomics there act on the object."""
+        bytes then live at it (Held), so loads, stores and atomics there act on the object.
+        A bytes value's are copied there (it cannot change)."""
         key = id(thing)
+        if key not in self.addresses and isinstance(thing, bytes):
+            self.addresses[key] = self.next_address
+            self.things[self.next_address] = thing
+            for k, byte in enumerate(thing):
+                self.memory[self.next_address + k] = byte
+            self.next_address += (len(thing) + 0xFFF) // 0x1000 * 0x1000 or 0x1000
         if key not in self.addresses:
             size = 8 if callable(thing) and not hasattr(thing, "__record_fields__") else layout_of(thing)[0]
             self.addresses[key] = self.next_address
@@ -301,7 +350,10 @@ MACHINE = HostMachine()
 
 
 def reset(echo=None) -> HostMachine:
-    """A fresh machine for the next host run (its UART output also to `echo`, if given)."""
+    """A fresh machine for the next host run (its UART output also to `echo`, if given), with
+    no trap handlers until the next program's @machine_trap/@supervisor_trap registers one."""
     global MACHINE
     MACHINE = HostMachine(echo)
+    TRAP_HANDLERS[PRV_M] = TRAP_HANDLERS[PRV_S] = None
+    SYSCALL_HANDLERS[PRV_S] = None
     return MACHINE

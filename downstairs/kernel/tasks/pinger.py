@@ -17,8 +17,8 @@ regs = array(u64, 8)
 
 
 def call(target: u64, op: u64) -> u64:
-    """One SEND with no leases, counted: the instructions from just before the ecall helper to
-    just after it (the helper's own loads and stores of a0..a7 included)."""
+    """One SEND with no leases, counted: the instructions from just before ecall_regs to just
+    after it (its loads and stores of a0..a7 included)."""
     for k in range(8):
         regs[k] = 0
     regs[0] = target
@@ -45,5 +45,5 @@ def main() -> None:
     put_dec(ipc)
     put(b" instructions, null system call ")
     put_dec(null)
-    put(b" (instret around the ecall helper)\n")
+    put(b" (instret around ecall_regs)\n")
     power_off(False)

@@ -1,6 +1,6 @@
 # C types of atomic.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
-from downstairs.machine.core cimport alu, memory, physmem, trap
+from downstairs.machine.core cimport alu, memory, physmem, trap, trigger
 
 cdef int ACCESS_LOAD, ACCESS_STORE
 cdef unsigned long long EXC_ILLEGAL_INSN, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED, EXC_STORE_ACCESS

@@ -14,7 +14,7 @@ misaligned SC or AMO a store/AMO-address-misaligned one (as QEMU raises them).
 
 import cython
 
-from downstairs.machine.core import alu, memory, physmem, trap
+from downstairs.machine.core import alu, memory, physmem, trap, trigger
 from downstairs.machine.core.consts import (
     ACCESS_LOAD, ACCESS_STORE, EXC_ILLEGAL_INSN, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED,
     EXC_STORE_ACCESS, EXC_STORE_MISALIGNED, MASK64, NO_ADDRESS, SIGN64,
@@ -43,6 +43,9 @@ def execute(h: Hart, insn: cython.ulonglong) -> None:
     if addr & (size - 1):
         trap.exception(h, EXC_LOAD_MISALIGNED if funct5 == LR else EXC_STORE_MISALIGNED, addr)
         return
+    if h.debug_data and (funct5 != SC and trigger.data_check(h, addr, size, ACCESS_LOAD)
+                         or funct5 != LR and trigger.data_check(h, addr, size, ACCESS_STORE)):
+        return                                           # a debug trigger fired first
     if funct5 == SC:
         result: cython.ulonglong = store_conditional(h, addr, size, h.x[rs2])
         if not h.trapped and rd:

@@ -152,6 +152,37 @@ CSR_PMPCFG0, CSR_PMPCFG2 = 0x3A0, 0x3A2
 CSR_PMPADDR0, CSR_PMPADDR15 = 0x3B0, 0x3BF
 CSR_MCYCLE, CSR_MINSTRET = 0xB00, 0xB02
 CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31 = 0xB03, 0xB1F
+# The debug triggers (Sdtrig, RISC-V Debug Specification 1.0 chapter 5): tselect picks one,
+# tdata1-3 configure it, tinfo lists the types it supports. (tcontrol, mcontext and scontext
+# are not implemented: like QEMU 7.2, reading them is an illegal instruction.)
+CSR_TSELECT, CSR_TDATA1, CSR_TDATA2, CSR_TDATA3, CSR_TINFO = 0x7A0, 0x7A1, 0x7A2, 0x7A3, 0x7A4
 # mhpmcounter3..18 hold what software writes (as QEMU's 16); no event is implemented, so they
 # never count on their own (mhpmevent reads 0, "no event"). 19..31 are hardwired to zero.
 HPM_COUNTERS = 16
+
+# Debug triggers (Sdtrig 5.2): as many as QEMU 7.2's harts have, and the types they can be:
+# type 2 (mcontrol, the address/data match trigger) and type 6 (mcontrol6, its successor).
+#
+#  tdata1 as mcontrol (type 2), RV64:
+#    63  60 59  58   53 52  23 22 21 20  19    18   17 16 15  12 11   10  7  6  5  4  3  2  1  0
+#   +------+----+-------+------+-----+---+------+------+-----+------+-----+------+--+--+--+--+--+--+--+
+#   | type |dmode|maskmax|  0  |sizehi|hit|select|timing|sizelo|action|chain|match|M |0 |S |U |X |St|Ld|
+#   +------+----+-------+------+-----+---+------+------+-----+------+-----+------+--+--+--+--+--+--+--+
+#  tdata1 as mcontrol6 (type 6): the same low 16 bits (load, store, execute, U, S, M, match,
+#  chain, action), then size in 19:16, select 21, hit0 22, VU 23, VS 24, hit1 25.
+#  tdata2 holds the address to match. dmode = 1: only the debugger may change the trigger.
+TRIGGER_COUNT = 2
+TRIGGER_TYPE_SHIFT = 60
+TRIGGER_MCONTROL, TRIGGER_MCONTROL6 = 2, 6
+TRIGGER_LOAD, TRIGGER_STORE, TRIGGER_EXECUTE = 1 << 0, 1 << 1, 1 << 2
+TRIGGER_U, TRIGGER_S, TRIGGER_M = 1 << 3, 1 << 4, 1 << 6
+TRIGGER_MATCH_SHIFT = 7                # 0: equal; 1: NAPOT (the debugger's watchpoints only)
+TRIGGER_ACTION_SHIFT = 12              # 0: breakpoint exception; 1: enter Debug Mode
+TRIGGER_DMODE = 1 << 59
+TRIGGER_VU, TRIGGER_VS = 1 << 23, 1 << 24
+TRIGGER_INFO = (1 << TRIGGER_MCONTROL) | (1 << TRIGGER_MCONTROL6)   # tinfo: 0x44, as QEMU 7.2
+
+# The debugger's software breakpoints (gdb's Z0), kept by the hart beside its triggers, and why
+# a hart stopped for the debugger (Hart.halt): the run loop ends and the board pauses.
+BREAKPOINT_COUNT = 64
+HALT_NONE, HALT_BREAKPOINT, HALT_TRIGGER, HALT_WATCH = 0, 1, 2, 3

@@ -1,6 +1,6 @@
 # C types of csr.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
-from downstairs.machine.core cimport pmp, trap
+from downstairs.machine.core cimport pmp, trap, trigger
 
 cdef unsigned long long ALL_INTERRUPTS, EXC_ILLEGAL_INSN, MEDELEG_WRITABLE
 cdef unsigned long long MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD
@@ -14,7 +14,7 @@ cdef int CSR_MEPC, CSR_MHARTID, CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31, CSR_MHPMEVE
 cdef int CSR_MIDELEG, CSR_MIE, CSR_MIMPID, CSR_MINSTRET, CSR_MIP, CSR_MISA, CSR_MSCRATCH, CSR_MSTATUS
 cdef int CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0, CSR_PMPADDR15, CSR_PMPCFG0, CSR_PMPCFG2
 cdef int CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN, CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH
-cdef int CSR_SSTATUS, CSR_STVAL, CSR_STVEC, CSR_TIME, CSR_STIMECMP
+cdef int CSR_SSTATUS, CSR_STVAL, CSR_STVEC, CSR_TIME, CSR_STIMECMP, CSR_TSELECT, CSR_TINFO
 cdef unsigned long long MENVCFG_FIOM, MENVCFG_STCE
 cdef int HPM_COUNTERS
 
@@ -23,4 +23,5 @@ cpdef bint allowed(Hart h, int number, bint writes)
 cpdef unsigned long long status_read(Hart h)
 cpdef unsigned long long read(Hart h, int number)
 cpdef void write(Hart h, int number, unsigned long long value)
+cpdef void store(Hart h, int number, unsigned long long value)
 cpdef void write_status(Hart h, unsigned long long value)

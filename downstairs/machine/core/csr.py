@@ -14,7 +14,7 @@ current mode may not, is an illegal-instruction exception whose tval is the inst
 
 import cython
 
-from downstairs.machine.core import pmp, trap
+from downstairs.machine.core import pmp, trap, trigger
 from downstairs.machine.core.consts import (
     ALL_INTERRUPTS, CSR_CYCLE, CSR_FCSR, CSR_FFLAGS, CSR_FRM, CSR_HPMCOUNTER3, CSR_HPMCOUNTER31, CSR_INSTRET, CSR_MARCHID,
     CSR_MCAUSE, CSR_MCONFIGPTR, CSR_MCOUNTEREN, CSR_MCOUNTINHIBIT, CSR_MCYCLE, CSR_MEDELEG,
@@ -23,7 +23,7 @@ from downstairs.machine.core.consts import (
     CSR_MSCRATCH, CSR_MSTATUS, CSR_MTVAL, CSR_MTVEC, CSR_MVENDORID, CSR_PMPADDR0,
     CSR_PMPADDR15, CSR_PMPCFG0, CSR_PMPCFG2, CSR_SATP, CSR_SCAUSE, CSR_SCOUNTEREN,
     CSR_SENVCFG, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC,
-    CSR_STIMECMP, CSR_TIME, EXC_ILLEGAL_INSN, HPM_COUNTERS, MASK64, MEDELEG_WRITABLE,
+    CSR_STIMECMP, CSR_TIME, CSR_TINFO, CSR_TSELECT, EXC_ILLEGAL_INSN, HPM_COUNTERS, MASK64, MEDELEG_WRITABLE,
     MENVCFG_FIOM, MENVCFG_STCE, MIP_SEIP, MIP_SSIP, MIP_STIP,
     MSTATUS_FS, MSTATUS_MPP, MSTATUS_SD, MSTATUS_TVM, MSTATUS_WRITABLE,
     PRV_M, PRV_S, PRV_U, S_INTERRUPTS, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48,
@@ -184,12 +184,22 @@ def read(h: Hart, number: cython.int) -> cython.ulonglong:
         return value
     if CSR_PMPADDR0 <= number <= CSR_PMPADDR15:
         return h.pmpaddr[number - CSR_PMPADDR0]
+    if CSR_TSELECT <= number <= CSR_TINFO:
+        return trigger.read(h, number)                   # the debug triggers (Sdtrig)
     h.bus_error = 1
     return 0
 
 
 def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
-    """Store a written value, legalised (WARL). Only called for CSRs that exist."""
+    """Store a written value, legalised (WARL), and tell a tracer watching the hart. Only
+    called for CSRs that exist."""
+    store(h, number, value)
+    if h.observing:
+        h.observer.csr_write(h, number, read(h, number))
+
+
+def store(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
+    """The heart of write(): the WARL rules of each CSR."""
     i: cython.int
     if number == CSR_MSTATUS:
         write_status(h, (h.mstatus & ~MSTATUS_WRITABLE) | (value & MSTATUS_WRITABLE))
@@ -282,6 +292,8 @@ def write(h: Hart, number: cython.int, value: cython.ulonglong) -> None:
     elif CSR_PMPADDR0 <= number <= CSR_PMPADDR15:
         pmp.write_addr(h, number - CSR_PMPADDR0, value)
         h.flush_tlb()
+    elif CSR_TSELECT <= number <= CSR_TINFO:
+        trigger.write(h, number, value)
 
 
 def write_status(h: Hart, value: cython.ulonglong) -> None:

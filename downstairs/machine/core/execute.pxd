@@ -1,6 +1,6 @@
 # C types of execute.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
-from downstairs.machine.core cimport alu, atomic, csr, fpu, memory, physmem, trap
+from downstairs.machine.core cimport alu, atomic, bitmanip, csr, fpu, memory, physmem, trap, trigger
 
 cdef int PRV_M, PRV_S, PRV_U
 cdef unsigned long long EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN

@@ -1,7 +1,8 @@
 """The instruction cycle: fetch, decode, execute, retire, one instruction at a time.
 
 RV64I (Unprivileged ISA chapters 2 and 5), M (7), A (8, in atomic.py), C (16, expanded by
-compressed.py), F and D (11, 12, in fpu.py over softfloat.py), Zicsr (9, in csr.py),
+compressed.py), F and D (11, 12, in fpu.py over softfloat.py), B (Zba Zbb Zbc Zbs, in
+bitmanip.py), Zicsr (9, in csr.py),
 Zifencei (3) and the privileged instructions ecall, ebreak, mret, sret, wfi and sfence.vma
 (privileged spec 3.3). Instruction fields follow the base formats of 2.2-2.3; the opcode map
 is table 24.1.
@@ -18,7 +19,7 @@ devices and interrupt wires before the next instruction.
 
 import cython
 
-from downstairs.machine.core import alu, atomic, compressed, csr, fpu, memory, physmem, trap
+from downstairs.machine.core import alu, atomic, bitmanip, compressed, csr, fpu, memory, physmem, trap, trigger
 from downstairs.machine.core.consts import (
     EXC_BREAKPOINT, EXC_ECALL_U, EXC_ILLEGAL_INSN, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
     PRV_M, PRV_S, PRV_U,
@@ -205,6 +206,7 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong, off: cython.int) 
     funct7: cython.int = insn >> 25
     imm: cython.ulonglong = alu.sext(insn >> 20, 12)              # the I-type immediate
     op: cython.int = I_ILLEGAL
+    kind: cython.int
     if insn == RVC_ILLEGAL:
         op = I_ILLEGAL
     elif opcode == OP_IMM:
@@ -280,6 +282,12 @@ def decode(h: Hart, record: cython.int, raw: cython.ulonglong, off: cython.int) 
         op = I_SYSTEM if funct3 != 4 else I_ILLEGAL
     else:
         op = I_FP                                              # fpu.execute decides, or traps
+    if op == I_ILLEGAL and insn != RVC_ILLEGAL:
+        kind = bitmanip.decode(insn)                           # the B extension's ops live
+        if kind != bitmanip.NOT_B:                             # in OP's unused corners
+            op = I_BITMANIP
+            funct3 = kind                                      # which one, for bitmanip.execute
+            imm = (insn >> 20) & 63                            # its shift amount, if any
     h.dc_op[record] = op
     h.dc_rd[record] = rd if rd != 0 else 32      # results for x0 go to the spare register 32
     h.dc_rs1[record] = rs1
@@ -315,17 +323,25 @@ def ends_block(op: cython.int) -> cython.bint:
 def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
     """A block-table miss at pc: fetch and decode the block that starts there into table
     entry `block` and return it. An instruction that cannot be cached (on a device,
-    straddling two pages, or watched) is a block of its own in the spare entry BK_SIZE,
-    decoded again each time. -1 after a fetch fault (already taken). The block's
-    instructions all lie in the page of its first one, and end before the page does."""
+    straddling two pages, or watched by a breakpoint or trigger, which must see every time
+    it runs) is a block of its own in the spare entry BK_SIZE, decoded again each time; a
+    block ends before a watched pc. -1 after a fetch fault, or a trigger or breakpoint that
+    fired (already taken: h.trapped is set). The block's instructions all lie in the page of
+    its first one, and end before the page does."""
     vpn: cython.ulonglong = pc >> 12
     index: cython.int = vpn & TLB_INDEX_MASK
     op: cython.int
+    watched: cython.int = trigger.FETCH_FREE
+    if h.debug_fetch:                                   # a breakpoint or execute trigger is armed
+        watched = trigger.fetch_check(h, pc)
+        if watched == trigger.FETCH_STOPPED:            # it fired: an exception, or a halt
+            return -1
     if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch:
         memory.to_physical(h, pc, 2, ACCESS_FETCH)      # a walk; fills the TLB for plain RAM
         if h.trapped:
             return -1
-    if h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch or (pc & 0xFFF) == 0xFFE:
+    if (h.tlb_vpn[ACCESS_FETCH][index] != vpn | h.ctx_fetch or (pc & 0xFFF) == 0xFFE
+            or watched != trigger.FETCH_FREE):
         value: cython.ulonglong = memory.fetch(h, pc)
         if h.trapped:
             return -1
@@ -349,6 +365,8 @@ def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
             break
         if offset == end - 2 and ram_load(h, offset, 2) & 3 == 3:
             break                                     # the next one straddles the page's end
+        if h.debug_fetch and trigger.watches(h, (pc + offset - start) & MASK64):
+            break                                     # the next one is watched
     h.dc_next = record + count
     if not ends_block(op):
         block_end(h, record + count, offset - start)
@@ -648,6 +666,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                     elif op == I_DIVW:
                         funct3 = h.dc_funct3[i]
                         h.x[rd] = alu.divw(a, h.x[h.dc_rs2[i]], funct3 & 1, funct3 >= 6)
+                    elif op == I_BITMANIP:
+                        h.x[rd] = bitmanip.execute(h.dc_funct3[i], a, h.x[h.dc_rs2[i]], imm)
                     elif op == I_FENCE:
                         pass                             # every access is already complete, in order
                     elif op == I_STOP:                   # the budget's end, inside the block

@@ -1,6 +1,6 @@
 # C types of memory.py for the compiled engine.
 from downstairs.machine.core.state cimport Hart
-from downstairs.machine.core cimport mmu, physmem, pmp, trap
+from downstairs.machine.core cimport mmu, physmem, pmp, trap, trigger
 
 cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, TLB_INDEX_MASK
 cdef unsigned long long EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS, MASK64, MSTATUS_MPRV, NO_ADDRESS

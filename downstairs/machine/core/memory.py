@@ -3,7 +3,8 @@
 The slow path behind execute.py's TLB hits: pick the privilege the access is checked at
 (MPRV, privileged spec 3.1.6.3), translate (mmu.py), check PMP on the physical address
 (pmp.py), remember the page in the TLB when it is plain RAM whose PMP answer covers the
-whole page, and finally read or write through physmem.py. An access that crosses a page
+whole page and no debug trigger watches it (trigger.py: such accesses must come here, where
+trigger.data_check sees them), and finally read or write through physmem.py. An access that crosses a page
 boundary is split into bytes, each translated on its own; every byte is checked before any
 is read or written, so a fault is raised once, reports the first byte that faulted, and
 leaves memory (and devices) untouched. Misaligned loads and stores are allowed (as on
@@ -13,7 +14,7 @@ from devices mapped executable (the ROM): a fetch from I/O is an access fault, a
 
 import cython
 
-from downstairs.machine.core import mmu, physmem, pmp, trap
+from downstairs.machine.core import mmu, physmem, pmp, trap, trigger
 from downstairs.machine.core.consts import (
     ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, EXC_INSN_ACCESS, EXC_LOAD_ACCESS,
     EXC_STORE_ACCESS, MASK64, MSTATUS_MPRV, NO_ADDRESS, PRV_M, TLB_INDEX_MASK,
@@ -46,7 +47,8 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
             return NO_ADDRESS
     page: cython.ulonglong = paddr & ~cython.cast(cython.ulonglong, 0xFFF)
     if verdict & 2 and physmem.in_ram(h, page, 0x1000) and not (
-            access == ACCESS_FETCH and page < h.fetch_watch_end and page + 0x1000 > h.fetch_watch_start):
+            access == ACCESS_FETCH and page < h.fetch_watch_end and page + 0x1000 > h.fetch_watch_start) \
+            and not (access != ACCESS_FETCH and trigger.page_watched(h, vaddr & ~cython.cast(cython.ulonglong, 0xFFF))):
         h.tlb_vpn[access][index] = (vaddr >> 12) | context
         h.tlb_add[access][index] = (page - h.ram_base - (vaddr & ~cython.cast(cython.ulonglong, 0xFFF))) & MASK64
     return paddr
@@ -75,6 +77,8 @@ def load(h: Hart, vaddr: cython.ulonglong, size: cython.int) -> cython.ulonglong
     and `h.trapped` after a fault. One that crosses a page is read a byte at a time, after
     every byte is known to be readable (a device read can have side effects)."""
     i: cython.int
+    if h.debug_data and trigger.data_check(h, vaddr, size, ACCESS_LOAD):
+        return 0                                     # a trigger fired before the access
     if (vaddr & 0xFFF) + size > 0x1000:
         if split_faults(h, vaddr, size, ACCESS_LOAD):
             return 0
@@ -101,6 +105,8 @@ def store(h: Hart, vaddr: cython.ulonglong, size: cython.int, value: cython.ulon
     `h.trapped` after a fault, which then has written nothing. One that crosses a page is
     written a byte at a time, after every byte is known to be writable."""
     i: cython.int
+    if h.debug_data and trigger.data_check(h, vaddr, size, ACCESS_STORE):
+        return                                       # a trigger fired before the access
     if (vaddr & 0xFFF) + size > 0x1000:
         if split_faults(h, vaddr, size, ACCESS_STORE):
             return

@@ -59,56 +59,85 @@ def access_fault(access: cython.int) -> cython.ulonglong:
 # it pass through as the low PPN fields (which must be zero in the PTE: aligned superpages).
 # Sv48 adds VPN[3] (bits 47:39) and a fourth level above; the canonical bits start at 47.
 
-def translate(h: Hart, vaddr: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.ulonglong:
-    """The physical address for `vaddr` accessed as `access` at privilege `priv`, by the
-    walk drawn above (table address: satp.PPN << 12), or NO_ADDRESS after raising the page
-    or access fault. M-mode and Bare translate to themselves."""
-    mode: cython.ulonglong = h.satp >> 60
-    if priv == PRV_M or mode == 0:
-        return vaddr
-    levels: cython.int = 3 if mode == SATP_MODE_SV39 else 4
+WALK_PAGE_FAULT, WALK_ACCESS_FAULT = -1, -2
+
+
+def walk(h: Hart, vaddr: cython.ulonglong) -> cython.int:
+    """The walk drawn above, for vaddr under satp (table address: satp.PPN << 12), checking
+    the PTEs' form but not their permissions, and changing nothing: the level of the leaf
+    (0 for a 4 KiB page, 1 for 2 MiB, ...) with the leaf in h.walk_pte and its address in
+    h.walk_pte_addr; WALK_PAGE_FAULT for a malformed or missing mapping, WALK_ACCESS_FAULT
+    when a table read was refused."""
+    levels: cython.int = 3 if h.satp >> 60 == SATP_MODE_SV39 else 4
     va_bits: cython.int = 12 + 9 * levels
     # Bits above the top VPN must all equal its highest bit ("canonical" addresses).
     top: cython.ulonglong = vaddr >> (va_bits - 1)
     if top != 0 and top != (cython.cast(cython.ulonglong, 0xFFFFFFFFFFFFFFFF) >> (va_bits - 1)):
-        trap.exception(h, page_fault(access), vaddr)
-        return NO_ADDRESS
+        return WALK_PAGE_FAULT
     table: cython.ulonglong = (h.satp & SATP_PPN_MASK) << 12
     level: cython.int = levels - 1
     pte: cython.ulonglong = 0
-    pte_addr: cython.ulonglong = 0
     while True:
         vpn: cython.ulonglong = (vaddr >> (12 + 9 * level)) & 0x1FF
-        pte_addr = table + vpn * 8
-        if not read_pte(h, pte_addr):
-            trap.exception(h, access_fault(access), vaddr)
-            return NO_ADDRESS
+        h.walk_pte_addr = table + vpn * 8
+        if not read_pte(h, h.walk_pte_addr):
+            return WALK_ACCESS_FAULT
         pte = h.walk_pte
         if not pte & PTE_V or (pte & (PTE_R | PTE_W)) == PTE_W or pte & PTE_RESERVED:
-            trap.exception(h, page_fault(access), vaddr)
-            return NO_ADDRESS
+            return WALK_PAGE_FAULT
         if pte & (PTE_R | PTE_X):
             break                            # a leaf
         if level == 0:
-            trap.exception(h, page_fault(access), vaddr)
-            return NO_ADDRESS
+            return WALK_PAGE_FAULT
         table = ((pte >> 10) & PTE_PPN_MASK) << 12
         level -= 1
+    low_mask: cython.ulonglong = (cython.cast(cython.ulonglong, 1) << (9 * level)) - 1
+    if (pte >> 10) & PTE_PPN_MASK & low_mask:
+        return WALK_PAGE_FAULT               # a misaligned superpage
+    return level
+
+
+def leaf_address(h: Hart, vaddr: cython.ulonglong, level: cython.int) -> cython.ulonglong:
+    """The physical address of vaddr through the leaf walk() found at `level` (h.walk_pte):
+    the VPN fields below a superpage's level pass through as its low PPN fields."""
+    low_mask: cython.ulonglong = (cython.cast(cython.ulonglong, 1) << (9 * level)) - 1
+    ppn: cython.ulonglong = ((h.walk_pte >> 10) & PTE_PPN_MASK) | ((vaddr >> 12) & low_mask)
+    return (ppn << 12) | (vaddr & 0xFFF)
+
+
+def translate(h: Hart, vaddr: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.ulonglong:
+    """The physical address for `vaddr` accessed as `access` at privilege `priv`, or
+    NO_ADDRESS after raising the page or access fault: the walk, then the leaf's permissions,
+    then A (and D for a store) set in the PTE. M-mode and Bare translate to themselves."""
+    if priv == PRV_M or h.satp >> 60 == 0:
+        return vaddr
+    level: cython.int = walk(h, vaddr)
+    if level < 0:
+        trap.exception(h, access_fault(access) if level == WALK_ACCESS_FAULT else page_fault(access), vaddr)
+        return NO_ADDRESS
+    pte: cython.ulonglong = h.walk_pte
     if not leaf_allows(h, pte, access, priv):
         trap.exception(h, page_fault(access), vaddr)
         return NO_ADDRESS
-    ppn: cython.ulonglong = (pte >> 10) & PTE_PPN_MASK
-    low_mask: cython.ulonglong = (cython.cast(cython.ulonglong, 1) << (9 * level)) - 1
-    if ppn & low_mask:
-        trap.exception(h, page_fault(access), vaddr)     # a misaligned superpage
-        return NO_ADDRESS
     wanted: cython.ulonglong = PTE_A | (PTE_D if access == ACCESS_STORE else 0)
     if pte & wanted != wanted:
-        if not write_pte(h, pte_addr, pte | wanted):
+        if not write_pte(h, h.walk_pte_addr, pte | wanted):
             trap.exception(h, access_fault(access), vaddr)
             return NO_ADDRESS
-    ppn |= (vaddr >> 12) & low_mask
-    return (ppn << 12) | (vaddr & 0xFFF)
+    return leaf_address(h, vaddr, level)
+
+
+def debug_translate(h: Hart, vaddr: cython.ulonglong, priv: cython.int) -> cython.ulonglong:
+    """A debugger's view of vaddr (gdb reading memory, as QEMU's stub does): translated as
+    the hart at privilege `priv` would, by a walk that raises nothing and sets no A or D
+    bit, and checks no permission (a debugger may read code and data alike); NO_ADDRESS
+    where nothing is mapped."""
+    if priv == PRV_M or h.satp >> 60 == 0:
+        return vaddr
+    level: cython.int = walk(h, vaddr)
+    if level < 0:
+        return NO_ADDRESS
+    return leaf_address(h, vaddr, level)
 
 
 def leaf_allows(h: Hart, pte: cython.ulonglong, access: cython.int, priv: cython.int) -> cython.bint:

@@ -15,8 +15,8 @@ from downstairs.isa.encode import (        # the major opcodes (Unprivileged ISA
     STORE, SYSTEM,
 )
 from downstairs.machine.core.consts import (   # what the hot loop and state.pxd use from there
-    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, HPM_COUNTERS, MASK32, MASK64, PMP_COUNT, SIGN64,
-    TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE,
+    ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BREAKPOINT_COUNT, HPM_COUNTERS, MASK32, MASK64,
+    PMP_COUNT, SIGN64, TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE, TRIGGER_COUNT,
 )
 
 # What a decoded instruction is (execute.decode). The numbers matter where decode adds
@@ -92,8 +92,9 @@ I_BLT = 61
 I_BGE = 62
 I_BLTU = 63
 I_BGEU = 64
-I_NEXT = 65                                 # no instruction: a block's end that is no jump
-I_STOP = 66                                 # no instruction: where a block cut to the budget stops (run)
+I_BITMANIP = 65                             # Zba Zbb Zbc Zbs: which one is in funct3 (bitmanip.py)
+I_NEXT = 66                                 # no instruction: a block's end that is no jump
+I_STOP = 67                                 # no instruction: where a block cut to the budget stops (run)
 
 # Why the run loop's records stopped before a block's end (execute.run): a load or store the
 # TLB did not answer (its slow path runs, then the block goes on), or straight-line execution
@@ -124,7 +125,7 @@ ENUM = (
     + ["LOAD", "MISC_MEM", "OP_IMM", "AUIPC", "OP_IMM_32", "STORE", "AMO", "OP", "LUI",
        "OP_32", "BRANCH", "JALR", "JAL", "SYSTEM", "DC_SIZE", "BK_SIZE", "BK_MASK",
        "BLOCK_MAX", "BK_PAGE"]
-    + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS"]           # array sizes in state.pxd
+    + ["TLB_SIZE", "PMP_COUNT", "HPM_COUNTERS", "TRIGGER_COUNT", "BREAKPOINT_COUNT"]   # array sizes
 )
 INT_LITERALS = ["ACCESS_FETCH", "ACCESS_LOAD", "ACCESS_STORE", "TLB_INDEX_MASK"]
 U64_LITERALS = ["MASK32", "MASK64", "SIGN64", "TLB_EMPTY", "UPPER20"]

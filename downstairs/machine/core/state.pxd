@@ -2,8 +2,8 @@
 
 ctypedef unsigned long long u64
 
-cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS
-cdef int PRV_M
+cdef u64 MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, TRIGGER_DMODE
+cdef int PRV_M, HALT_NONE, TRIGGER_MCONTROL, TRIGGER_TYPE_SHIFT
 include "ops.pxi"                    # the array sizes below, TLB_EMPTY (generated from ops.py)
 
 cdef class Hart:
@@ -29,6 +29,24 @@ cdef class Hart:
     cdef u64 mhpmcounter[HPM_COUNTERS]         # mhpmcounter3..18: writable, counting no event
     cdef public int pmp_entries      # how many entries are switched on (0: skip the checks)
 
+    # Sdtrig debug triggers (trigger.py): tselect, and each trigger's tdata1 and tdata2
+    cdef public int tselect
+    cdef u64 tdata1[TRIGGER_COUNT]
+    cdef u64 tdata2[TRIGGER_COUNT]
+    # The debugger's software breakpoints (virtual pcs), and what trigger.update found armed:
+    # a breakpoint or an execute trigger (fetches go through trigger.fetch_check), a load or
+    # store trigger (pages in [watch_lo, watch_hi) stay out of the TLB, so accesses there
+    # go through trigger.data_check)
+    cdef u64 breakpoints[BREAKPOINT_COUNT]
+    cdef public int breakpoint_count
+    cdef public int debug_fetch, debug_data
+    cdef public u64 watch_lo, watch_hi
+    # Why the hart stopped for the debugger (HALT_*), a watchpoint's address; and the
+    # debugger's single step, which takes no interrupt (as QEMU's gdb stub steps)
+    cdef public int halt
+    cdef public u64 halt_addr
+    cdef public int hold_interrupts
+
     # LR/SC: the reserved physical address and the value LR read there
     cdef public u64 reserve_addr, reserve_value
 
@@ -36,7 +54,7 @@ cdef class Hart:
     cdef public int trapped, waiting
     # Scratch results of slow paths: a bus access nobody answered; the PTE just read
     cdef public int bus_error, device_access
-    cdef public u64 walk_pte
+    cdef public u64 walk_pte, walk_pte_addr
 
     # What the hart is wired to
     cdef public object ram
@@ -45,6 +63,9 @@ cdef class Hart:
     cdef public u64 hole_start, hole_end
     cdef public u64 fetch_watch_start, fetch_watch_end   # set_fetch_watch
     cdef public int stop_on_system   # end each run after a SYSTEM instruction (the stage tracer)
+    # A tracer (machine/observe.py) with trap(), xret() and csr_write(), told while observing
+    cdef public object observer
+    cdef public int observing
     cdef public object bus, timer
 
     # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> the virtual page number, and what to add to a
@@ -72,7 +93,7 @@ cdef class Hart:
     cdef unsigned char dc_rd[DC_SIZE + 2]
     cdef unsigned char dc_rs1[DC_SIZE + 2]
     cdef unsigned char dc_rs2[DC_SIZE + 2]
-    cdef unsigned char dc_funct3[DC_SIZE + 2]
+    cdef unsigned char dc_funct3[DC_SIZE + 2]     # for I_BITMANIP: which operation (bitmanip.py)
     cdef unsigned short dc_off[DC_SIZE + 2]
     cdef unsigned short dc_after[DC_SIZE + 2]
     cdef int dc_imm[DC_SIZE + 2]

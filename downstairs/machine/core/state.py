@@ -14,13 +14,15 @@ physical accesses. Types for the compiled engine are in state.pxd beside this fi
 import cython
 
 from downstairs.machine.core.consts import (
-    MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PRV_M,
+    HALT_NONE, MISA_RV64IMAFDCSU, MSTATUS_MPRV, MSTATUS_SXL, MSTATUS_UXL, NO_ADDRESS, PRV_M,
+    TRIGGER_DMODE, TRIGGER_MCONTROL, TRIGGER_TYPE_SHIFT,
 )
 
 # Array sizes: C constants in the compiled engine (ops.pxi, generated from ops.py).
 if not cython.compiled:
     from downstairs.machine.core.ops import (
-        BK_MASK, BK_PAGE, BK_SIZE, DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY, TLB_INDEX_MASK, TLB_SIZE,
+        BK_MASK, BK_PAGE, BK_SIZE, BREAKPOINT_COUNT, DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY,
+        TLB_INDEX_MASK, TLB_SIZE, TRIGGER_COUNT,
     )
 
 
@@ -37,6 +39,9 @@ class Hart:
             self.pmp_lo = [0] * PMP_COUNT
             self.pmp_hi = [0] * PMP_COUNT
             self.mhpmcounter = [0] * HPM_COUNTERS
+            self.tdata1 = [0] * TRIGGER_COUNT
+            self.tdata2 = [0] * TRIGGER_COUNT
+            self.breakpoints = [0] * BREAKPOINT_COUNT
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
             self.tlb_add = [[0] * TLB_SIZE for _ in range(3)]
             self.dc_op = [0] * (DC_SIZE + 2)
@@ -65,6 +70,19 @@ class Hart:
         self.fetch_watch_start = 0
         self.fetch_watch_end = 0
         self.stop_on_system = 0
+        self.observer = None                 # a tracer told of traps, xRETs and CSR writes ...
+        self.observing = 0                   # ... while this is set (observe.py)
+        # The debugger's side of the triggers (trigger.py): its breakpoints, what is armed,
+        # and why the hart stopped for it. Kept across a reset (the guest does not own them).
+        self.breakpoint_count = 0
+        self.debug_fetch = 0
+        self.debug_data = 0
+        self.watch_lo = 0
+        self.watch_hi = 0
+        self.hold_interrupts = 0
+        i: cython.int
+        for i in range(TRIGGER_COUNT):
+            self.tdata1[i] = 0
         self.bus = bus
         self.timer = timer
         self.mhartid = hartid
@@ -110,7 +128,15 @@ class Hart:
         self.bus_error = 0
         self.device_access = 0
         self.walk_pte = 0
+        self.walk_pte_addr = 0
         self.waiting = 0
+        self.tselect = 0
+        for i in range(TRIGGER_COUNT):           # the guest's triggers, not the debugger's
+            if not self.tdata1[i] & TRIGGER_DMODE:
+                self.tdata1[i] = cython.cast(cython.ulonglong, TRIGGER_MCONTROL) << TRIGGER_TYPE_SHIFT
+                self.tdata2[i] = 0
+        self.halt = HALT_NONE
+        self.halt_addr = 0
         self.dc_generation = 1023            # the flush below wraps it to 0: tags cleared
         self.flush_tlb()
 

@@ -19,8 +19,10 @@ from downstairs.machine.core.consts import (
 from downstairs.machine.core.state import Hart
 
 def enter(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
-    """Take a trap at the current pc. `cause` has bit 63 set for an interrupt."""
+    """Take a trap at the current pc. `cause` has bit 63 set for an interrupt. A tracer
+    watching the hart hears of it once the hart is in the handler."""
     interrupt: cython.bint = (cause & INTERRUPT_FLAG) != 0
+    was: cython.int = h.priv
     code: cython.ulonglong = cause & ~INTERRUPT_FLAG
     delegated: cython.ulonglong = h.mideleg if interrupt else h.medeleg
     vector: cython.ulonglong
@@ -55,6 +57,8 @@ def enter(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
     h.reserve_addr = NO_ADDRESS
     h.waiting = 0
     h.update_context()
+    if h.observing:
+        h.observer.trap(h, cause, tval, was)
 
 
 def exception(h: Hart, cause: cython.ulonglong, tval: cython.ulonglong) -> None:
@@ -93,7 +97,10 @@ def pending(h: Hart) -> cython.int:
 
 
 def take_interrupt(h: Hart) -> cython.bint:
-    """Take the interrupt `pending` chooses, if any: True when the hart is now in its handler."""
+    """Take the interrupt `pending` chooses, if any: True when the hart is now in its handler.
+    None while the debugger steps the hart (hold_interrupts), as QEMU's gdb stub steps."""
+    if h.hold_interrupts:
+        return False
     irq: cython.int = pending(h)
     if irq < 0:
         return False
@@ -116,6 +123,8 @@ def mret(h: Hart) -> None:
     h.priv = target
     h.pc = h.mepc
     h.update_context()
+    if h.observing:
+        h.observer.xret(h, PRV_M)
 
 
 def sret(h: Hart) -> None:
@@ -132,3 +141,5 @@ def sret(h: Hart) -> None:
     h.priv = target
     h.pc = h.sepc
     h.update_context()
+    if h.observing:
+        h.observer.xret(h, PRV_S)

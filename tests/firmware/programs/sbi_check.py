@@ -6,7 +6,8 @@ runs, stop and a second start. Traps the firmware hands down (a misaligned AMO, 
 read) come to the @supervisor_trap handler. It prints one line per check and powers off
 through SRST: status 0 when every check passed, 1 otherwise."""
 
-from downstairs.compiler.runtime import u8, u32, u64, array, entry, supervisor_trap, TrapFrame, ecall_regs, addr
+from downstairs.compiler.runtime import u8, u32, u64, array, record, Array, entry, supervisor_trap, TrapFrame, ecall_regs
+from downstairs.compiler.runtime import addr
 from downstairs.compiler.runtime import csr_read, csr_set, csr_clear, image_start, hart_id, amoadd32, fence, load64
 from uart import puts, put_hex, newline
 
@@ -32,18 +33,28 @@ STARTED = 0
 STOPPED = 1
 MSTATUS = 0x300
 
-regs = array(u64, 8)
+
+
+@record
+class Call:
+    """One hart's SBI call in flight: both harts make calls at once (hart 0 polls hart 1's
+    status while hart 1 suspends and stops itself), so each has its own registers."""
+    regs: Array[u64, 8]       # a0..a7 out, a0 (error) and a1 (value) back
+    value: u64                # the last call's value
+
+
+calls = array(Call, 4)
 checks: u64 = 0
 failures: u64 = 0
-value: u64 = 0
 text = array(u8, 16)
 traps = array(u64, 4)           # the last trap the handler saw: scause, stval; and how many
 second = array(u64, 8)          # what hart 1 saw: runs, hart id, opaque, suspend results
 
 
 def sbi(eid: u64, fid: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64) -> u64:
-    """One SBI call: the error code; its value goes to `value`."""
-    global value
+    """One SBI call from this hart: the error code; its value goes to value()."""
+    c = calls[hart_id()]
+    regs = c.regs
     regs[0] = a0
     regs[1] = a1
     regs[2] = a2
@@ -53,8 +64,13 @@ def sbi(eid: u64, fid: u64, a0: u64, a1: u64, a2: u64, a3: u64, a4: u64) -> u64:
     regs[6] = fid
     regs[7] = eid
     ecall_regs(regs)
-    value = regs[1]
+    c.value = regs[1]
     return regs[0]
+
+
+def value() -> u64:
+    """The value of this hart's last SBI call."""
+    return calls[hart_id()].value
 
 
 def check(name: bytes, got: u64, want: u64) -> None:
@@ -77,7 +93,7 @@ def check(name: bytes, got: u64, want: u64) -> None:
 def call(name: bytes, eid: u64, fid: u64, a0: u64, a1: u64, a2: u64, want_error: u64) -> u64:
     """Check one call's error code; returns its value."""
     check(name, sbi(eid, fid, a0, a1, a2, 0, 0), want_error)
-    return value
+    return value()
 
 
 @supervisor_trap
@@ -163,7 +179,7 @@ def faults() -> None:
 
 def status_of(hart: u64) -> u64:
     sbi(HSM, 2, hart, 0, 0, 0, 0)
-    return value
+    return value()
 
 
 def wait_until(hart: u64, state: u64) -> None:
@@ -236,8 +252,7 @@ def main(hartid: u64, fdt: u64, unused: u64) -> None:
     ipis(hartid)
     faults()
     count: u64 = 1
-    sbi(HSM, 2, 1, 0, 0, 0, 0)
-    if regs[0] == 0:
+    if sbi(HSM, 2, 1, 0, 0, 0, 0) == 0:
         count = 2
     harts(hartid, count)
     call(b"srst: reset type 3 is reserved", SRST, 0, 3, 0, 0, INVALID_PARAM)
