@@ -16,6 +16,7 @@ from downstairs.firmware import build as firmware_build
 from downstairs.guests.baremetal import build as bm
 from downstairs.guests.linux import boot, kernel
 from downstairs.kernel import build as kernel_build
+from downstairs.machine import explain
 
 OURS = [sys.executable, "-m", "downstairs", "run"]
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "downstairs"
@@ -45,6 +46,11 @@ def find(told, text: str) -> int:
         if text in sentence:
             return i
     raise AssertionError(f"no line says {text!r}:\n" + "\n".join(s for _, s, _ in told))
+
+
+def test_the_firmware_files_it_names_exist():
+    for name in set(explain.OUR_SBI_FILES.values()) | {"sbi.py"}:
+        assert (explain.SOURCE / "firmware" / name).is_file(), name
 
 
 def test_a_bare_metal_program(tmp_path):
@@ -83,7 +89,7 @@ def test_our_firmware_and_our_kernel(tmp_path):
              find(told, "SBI SRST system_reset"),
              find(told, "the guest powers the machine off, status 0")]
     assert order == sorted(order)
-    assert "our firmware's firmware/sbi_srst.py answers" in told[order[6]][1]
+    assert "our firmware's firmware/sbi.py answers" in told[order[6]][1]
     assert told[order[4]][2] == "machine/core/mmu.py"
 
 
