@@ -72,6 +72,27 @@ def test_an_interrupt_raised_between_runs_stops_a_tight_loop(engine):
     assert bench.hart.mepc == CODE and bench.reg(5) == 500
 
 
+def test_a_branch_inside_a_block_goes_on_or_comes_back_with_the_budget_exact(engine):
+    """A branch not taken goes on inside its block, and a taken one back to the block's
+    start runs it again (a loop and the code after it are one block). Budgets that cut the
+    block anywhere, even while it loops, still retire exactly what they allow, and the block
+    then runs the same in one go."""
+    bench = Bench(engine)
+    bench.program([addi(5, 5, 1), e.b("bne", 5, 6, -4), addi(7, 7, 1)])
+    bench.set_regs({6: 10})
+    total, budgets = 0, [3, 1, 2, 5, 4]
+    while total < 21:                                  # 10 times round the loop, then the addi
+        budget = min(budgets[total % 5], 21 - total)
+        assert run(bench, budget) == budget
+        total += budget
+        assert bench.hart.instret == total
+    assert bench.hart.pc == bench.end and (bench.reg(5), bench.reg(7)) == (10, 1)
+    bench.set_regs({5: 0})
+    bench.hart.pc = CODE
+    assert run(bench, 21) == 21
+    assert bench.hart.pc == bench.end and (bench.reg(5), bench.reg(7)) == (10, 2)
+
+
 def test_fence_i_makes_a_store_to_a_decoded_block_visible(engine):
     """The block after the fence.i was decoded by the first pass; the second pass stores a
     new instruction into it from inside the preceding block, and must run the new one."""

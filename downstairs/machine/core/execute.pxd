@@ -25,7 +25,7 @@ cdef void illegal(Hart h, unsigned long long bits)
 cdef inline void slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
 cpdef int decode(Hart h, int record, unsigned long long raw, int off) noexcept
 cdef void block_end(Hart h, int record, int off) noexcept
-cdef bint ends_block(int op) noexcept
+cdef inline bint ends_block(int op) noexcept
 cpdef int build_block(Hart h, unsigned long long pc, int block)
 cpdef unsigned long long run(Hart h, unsigned long long budget)
 cpdef unsigned long long system(Hart h, unsigned long long insn, unsigned long long raw, unsigned long long npc)

@@ -166,14 +166,16 @@ def slow_path(h: Hart, pc: cython.ulonglong, instret: cython.ulonglong) -> None:
 # An instruction, once fetched, becomes a record in the hart's decoded-instruction cache
 # (state.py): what the instruction is (an op from ops.py), its registers, funct3, immediate,
 # where it and the next instruction start, and its bits. Records come in blocks
-# (build_block): a straight run of instructions from one page that ends at the first jump,
-# branch or SYSTEM instruction, followed by an I_NEXT record when the last one is no jump.
-# Offsets in a record count from the block's first pc, so a branch's target is that pc plus
-# the record's immediate and no instruction keeps a pc of its own.
+# (build_block): a run of instructions from one page that ends at the first jump or SYSTEM
+# instruction, followed by an I_NEXT record when the last one is no jump. A conditional
+# branch leaves the block only when taken; not taken, the block goes on after it (so a loop
+# and the code after it are one block, and an `if` does not cut a block in two). Offsets
+# in a record count from the block's first pc, so a branch's target is that pc plus the
+# record's immediate and no instruction keeps a pc of its own.
 #
-#     block at pc P:   [addi  off 0 after 4]  [lw  off 4 after 6]  [bne  off 6 after 8,
-#                                                                   imm: target - P]
-#                      next pc: P + imm if taken, else P + 8
+#     block at pc P:   [addi  off 0 after 4]  [bne  off 4 after 6,   [lw  off 6 after 8]  [I_NEXT off 8]
+#                                               imm: target - P]
+#                      the bne: taken, next pc P + imm; else on to the lw, then P + 8
 #
 # A block is found by its first pc in the block table, tagged with pc ^ the fetch context
 # (privilege in bits 52-53, where no fetchable address has other bits, and a generation),
@@ -313,11 +315,11 @@ def block_end(h: Hart, record: cython.int, off: cython.int) -> None:
 
 
 def ends_block(op: cython.int) -> cython.bint:
-    """Whether a block ends after an instruction: one that may not go on to the next pc (a
-    jump, a branch, an illegal instruction) or that leaves straight-line execution anyway
-    (SYSTEM, fence.i, an atomic: see run)."""
-    return (op == I_JAL or op == I_JALR or op == I_BEQ or I_BNE <= op <= I_BGEU
-            or op == I_SYSTEM or op == I_FENCE_I or op == I_AMO or op == I_ILLEGAL)
+    """Whether a block ends after an instruction: one that never goes on to the next pc (a
+    jump, an illegal instruction) or that leaves straight-line execution anyway (SYSTEM,
+    fence.i, an atomic: see run). A conditional branch does not: not taken, it goes on."""
+    return (op == I_JAL or op == I_JALR or op == I_SYSTEM or op == I_FENCE_I or op == I_AMO
+            or op == I_ILLEGAL)
 
 
 def build_block(h: Hart, pc: cython.ulonglong, block: cython.int) -> cython.int:
@@ -441,11 +443,10 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             # The block table is indexed and tagged by virtual pc (with the fetch context), so a
             # hit needs neither translation nor a RAM access, and the budget is checked once per
             # block, not once per instruction. A block that branches back to its own start (a
-            # tight loop, whose last record is the branch) runs again without even the lookup:
-            # its records stay as they are until straight-line execution ends (every flush ends
-            # it).
+            # tight loop) runs again without even the lookup: its records stay as they are
+            # until straight-line execution ends (every flush ends it).
             if pc == start:
-                count = i + 1 - first
+                count = h.bk_count[block]
             else:
                 block = (pc >> 1) & BK_MASK
                 if h.bk_tag[block] != pc ^ h.ctx_fetch:
@@ -464,6 +465,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
             if count > left:                     # the budget is exact (single-stepping uses 1):
                 if left == 0:                    # the block stops at an I_STOP put in place of
                     break                        # the first record beyond the budget
+                if cut >= 0:                     # (a cut block whose branch came back to it)
+                    h.dc_op[cut] = cut_op
                 cut = first + left
                 cut_op = h.dc_op[cut]
                 h.dc_op[cut] = I_STOP
@@ -556,25 +559,32 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                             break
                         ram_put(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, 2, h.x[h.dc_rs2[i]])
                     # Each branch condition is its own op, so a branch costs one dispatch, not two;
-                    # a branch, a jump and I_NEXT end the block with the next pc.
+                    # a taken branch, a jump and I_NEXT end the block with the next pc (a branch
+                    # not taken goes on with the next record).
                     elif op == I_BEQ:
-                        pc = (start + (imm if a == h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                        break
+                        if a == h.x[h.dc_rs2[i]]:
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_BNE:
-                        pc = (start + (imm if a != h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                        break
+                        if a != h.x[h.dc_rs2[i]]:
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_BLT:
-                        pc = (start + (imm if lt(a, h.x[h.dc_rs2[i]]) else h.dc_after[i])) & MASK64
-                        break
+                        if lt(a, h.x[h.dc_rs2[i]]):
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_BGE:
-                        pc = (start + (h.dc_after[i] if lt(a, h.x[h.dc_rs2[i]]) else imm)) & MASK64
-                        break
+                        if not lt(a, h.x[h.dc_rs2[i]]):
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_BLTU:
-                        pc = (start + (imm if a < h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                        break
+                        if a < h.x[h.dc_rs2[i]]:
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_BGEU:
-                        pc = (start + (imm if a >= h.x[h.dc_rs2[i]] else h.dc_after[i])) & MASK64
-                        break
+                        if a >= h.x[h.dc_rs2[i]]:
+                            pc = (start + imm) & MASK64
+                            break
                     elif op == I_JAL:
                         h.x[rd] = (start + h.dc_after[i]) & MASK64
                         pc = (start + imm) & MASK64
