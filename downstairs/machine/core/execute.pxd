@@ -21,6 +21,12 @@ cdef bint access_slow(Hart h, Py_ssize_t record)
 cdef inline unsigned long long word(unsigned long long value) noexcept
 cdef inline unsigned long long sra(unsigned long long value, int shamt) noexcept
 cdef inline bint lt(unsigned long long a, unsigned long long b) noexcept
+cdef extern from *:
+    """
+    #define c_unreachable() __builtin_unreachable()
+    """
+    void c_unreachable() noexcept nogil
+cdef inline void unreachable() noexcept
 cdef void illegal(Hart h, unsigned long long bits)
 cdef inline void slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
 cpdef int decode(Hart h, int record, unsigned long long raw, int off) noexcept
