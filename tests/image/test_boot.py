@@ -120,7 +120,7 @@ REFUSALS = {
                                               b"its header; powering off"),
     "a corrupt header": (corrupt_header, 3, b"downstairs-boot: the image's header is corrupt: its sha256 does not "
                                             b"match; powering off"),
-    "a truncated image": (lambda data: data[:20 * 512], 6, b"downstairs-boot: the image is truncated: it has 102 "
+    "a truncated image": (lambda data: data[:20 * 512], 6, b"downstairs-boot: the image is truncated: it has %d "
                                                           b"sectors, the disk 20; powering off"),
     "a blank disk": (lambda data: bytes(len(data)), 1, b"downstairs-boot: no virtio block device holds a system "
                                                        b"image; powering off"),
@@ -135,6 +135,8 @@ def test_a_bad_image_is_refused_with_its_line_and_status(demo, machine, case, tm
     disk = tmp_path / "bad.img"
     disk.write_bytes(change(image.image.read_bytes()))
     got, lines = boot(machine, image, disk)
+    if b"%d" in line:                                  # the image's own size, in sectors
+        line = line % (len(image.image.read_bytes()) // 512)
     assert (got, lines[-2 if lines[-1] == b"" else -1]) == (status, line), lines
     assert not any(line.startswith(b"app:") for line in lines)
 
