@@ -720,7 +720,8 @@ def run(h: Hart, budget: cython.ulonglong) -> cython.ulonglong:
                                 csr.execute(h, h.dc_insn[i])
                                 h.x[0] = 0
                                 base = (h.instret - (budget - left + (i - first) - traps)) & MASK64   # minstret may have been written
-                            stop = stop or h.stop_on_system
+                            if not h.trapped:            # (a trap's entry runs on: the
+                                stop = stop or h.stop_on_system   # tracer stops after it)
                         else:
                             illegal(h, h.dc_raw[i])
                         why = EXIT_LEAVE
