@@ -4,7 +4,7 @@ A subcommand module has `register(subparsers)`, which adds its parser and sets `
 the function that runs it; that function returns the process's exit status.
 """
 
-import argparse
+import gc
 import importlib
 import sys
 
@@ -27,9 +27,11 @@ COMMAND_MODULES = [
 ]
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> "argparse.ArgumentParser":
     """The parser with every subcommand, or with only `command`'s module when the command
     is known: start-up time counts (a boot should not wait for the compiler's imports)."""
+    import argparse                 # here, not above: main imports it with the collector off
+
     parser = argparse.ArgumentParser(
         prog="downstairs",
         description="Downstairs: the computer stack under everyday code, in Python: a RISC-V machine, a KVM microVM, a compiler, and our own firmware, kernel, system images and sandbox.",
@@ -46,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     """The `downstairs` command: parse `argv`, run the subcommand; a UsageError is one line on
     stderr and status 2, Ctrl-C status 130."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(argv[0] if argv else None)
-    args = parser.parse_args(argv)
+    gc.disable()           # imports make thousands of objects that live as long as the process
+    try:                   # and no garbage: collecting meanwhile costs start-up time for nothing
+        parser = build_parser(argv[0] if argv else None)
+        args = parser.parse_args(argv)
+    finally:
+        gc.enable()
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -9,13 +9,13 @@ below 1 means we are faster. The kernels are built first (cached).
 """
 
 import statistics
-import sys
 import tempfile
 
+from downstairs.bench import process
 from downstairs.guests.linux import boot, disk, kernel
 from downstairs.guests.linux.init_program import MARKER
 
-OURS = [sys.executable, "-m", "downstairs", "run"]
+OURS = process.ours("run")                 # the console command (process.py)
 CASES = [                      # (label, kernel config, harts, with a disk)
     ("tiny", "tiny", 1, False),
     ("gc", "gc", 1, False),

@@ -18,15 +18,15 @@ Nothing here passes or fails: it measures. (`downstairs bench --own-firmware` ca
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
+from downstairs.bench import process
 from downstairs.firmware import SOURCES
 from downstairs.firmware.build import HERE, build
 from downstairs.guests.linux import boot, kernel
 from downstairs.guests.linux.init_program import MARKER
 
-OURS = [sys.executable, "-m", "downstairs", "run"]
+OURS = process.ours("run")                 # the console command (process.py)
 OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic"
 KERNEL_ENTRY = 0x80200000
 

@@ -173,6 +173,18 @@ def parse_virtio(args: argparse.Namespace, board: str) -> list:
 def main(args: argparse.Namespace) -> int:
     """`downstairs run`: build the board from QEMU's options, run it with this terminal as its
     console until the guest powers off or a signal or Ctrl-A x ends it; return the status."""
+    import gc
+
+    gc.disable()                    # until the machine is built (boot), as in cli.main
+    try:
+        return boot(args)
+    finally:
+        gc.enable()
+
+
+def boot(args: argparse.Namespace) -> int:
+    """main's work, with the garbage collector off until the machine starts."""
+    import gc
     import time
 
     from downstairs.host import Signals
@@ -206,6 +218,8 @@ def main(args: argparse.Namespace) -> int:
         tracer = watchers = None
         if args.trace_stages or args.trace_file or args.explain:
             tracer, watchers = watch(machine, args)
+        gc.freeze()                 # what start-up made lives as long as the machine: no
+        gc.enable()                 # collection needs to look at it again, nor at the exit
         started = time.perf_counter()
         try:
             if gdb is not None:

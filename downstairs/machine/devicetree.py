@@ -14,7 +14,7 @@ and /soc/pci. /chosen/rng-seed is 32 random bytes, as in QEMU, except when `seed
 
 import os
 
-from downstairs.machine import fdt, spike, virt
+from downstairs.machine import fdt, virt
 from downstairs.machine.clock import TIMEBASE_HZ
 from downstairs.machine.core.consts import IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT
 
@@ -82,6 +82,7 @@ def virt_tree(ram_size: int, harts: int, bootargs: str = "", seed: bytes | None 
 
 def spike_tree(ram_size: int, harts: int, bootargs: str = "") -> fdt.Node:
     """QEMU spike's tree, from spike.py's map (HTIF is found through the ELF, not here)."""
+    from downstairs.machine import spike      # only a spike run needs the board's module
     cpus, intcs = cpu_nodes(harts, SPIKE_ISA)
     clint_irqs = []
     for intc in intcs:

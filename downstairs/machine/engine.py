@@ -8,7 +8,6 @@ engines can live in one process (the tests compare them).
 """
 
 import importlib
-import importlib.util
 import os
 import sys
 from types import ModuleType
@@ -76,6 +75,8 @@ def _load_reference() -> Engine:
     # compiled modules must be hidden there too, not only in sys.modules.
     """The reference engine: the core's .py files imported afresh under the usual names
     (compiled modules hidden meanwhile, then put back), so both engines live in one process."""
+    import importlib.util               # (the hook's; only this engine needs it: start-up counts)
+
     package = importlib.import_module(CORE)
     saved = {k: m for k, m in sys.modules.items() if k.startswith(CORE + ".")}
     saved_attrs = {k.rsplit(".", 1)[1]: m for k, m in saved.items()}

@@ -21,9 +21,6 @@ from downstairs.devices.goldfish_rtc import GoldfishRtc
 from downstairs.devices.plic import Plic
 from downstairs.devices.sifive_test import SifiveTest
 from downstairs.devices.uart16550 import Uart16550
-from downstairs.devices.virtio.block import Block
-from downstairs.devices.virtio.mmio import VirtioMmio
-from downstairs.devices.virtio.rng import Entropy
 from downstairs.devices.virtio_mmio_empty import VirtioMmioEmpty
 from downstairs.errors import UsageError
 
@@ -60,6 +57,8 @@ def attach_virtio(machine, plic, specs: list) -> None:
     slot (0x10008000, PLIC source 8), the next one below it; the rest stay empty."""
     if len(specs) > VIRTIO_COUNT:
         raise UsageError(f"{len(specs)} virtio devices, but the virt board has {VIRTIO_COUNT} slots")
+    if specs:                                  # imported only when a slot is filled: start-up
+        from downstairs.devices.virtio.mmio import VirtioMmio    # time counts
     for slot in reversed(range(VIRTIO_COUNT)):
         base = VIRTIO_BASE + slot * VIRTIO_SIZE
         index = VIRTIO_COUNT - 1 - slot
@@ -74,6 +73,9 @@ def attach_virtio(machine, plic, specs: list) -> None:
 def virtio_model(spec):
     """The device model behind a drives.VirtioSpec: the entropy source or a disk (whose
     image is opened, and locked, now: a problem is a UsageError before the machine starts)."""
+    from downstairs.devices.virtio.block import Block
+    from downstairs.devices.virtio.rng import Entropy
+
     if spec.kind == "rng":
         return Entropy()
     try:

@@ -1,8 +1,8 @@
 """Device DMA into the machine's RAM (machine/dma.py) and the harts' decoded-instruction cache.
 
 A device's write must reach the harts like QEMU's does: an instruction decoded before the write
-is decoded again from the new bytes. `Hart.flush_decoded_range` forgets only the decoded
-instructions that overlap the write, so the tests also show that an instruction outside the
+is decoded again from the new bytes. `Hart.flush_decoded_range` forgets only the blocks of
+decoded instructions that overlap the write, so the tests also show that a block outside the
 range keeps its old decode (RAM changed behind the cache's back, here by poking the buffer
 directly, which no device does). Every test runs on both engines.
 """
@@ -13,7 +13,7 @@ from downstairs.devices.memory import GuestMemoryError
 from downstairs.isa import encode as e
 from downstairs.machine.machine import Machine
 from downstairs.machine.virt import RAM_BASE
-from downstairs.machine.core.ops import DC_SIZE
+from downstairs.machine.core.ops import BK_SIZE
 from downstairs.machine.dma import RamMemory
 
 A0, A1, A2 = 10, 11, 12
@@ -45,37 +45,41 @@ def poke(machine, offset: int, data: bytes) -> None:
     machine.ram[offset:offset + len(data)] = data
 
 
-def test_a_write_redecodes_only_the_instructions_it_touches(engine):
+def test_a_write_redecodes_only_the_blocks_it_touches(engine):
+    """Each addi is a block of its own (a jump to the next instruction ends a block), at
+    offsets 0, 8 and 16: a write forgets the blocks whose bytes it overlaps, and only them."""
     machine, memory, hart = setup(engine)
-    memory.write(RAM_BASE, addi(A0, 1) + addi(A1, 1) + addi(A2, 1) + e.to_bytes([e.jal(0, 0)]))
-    run_at(engine, hart, RAM_BASE, 3)
+    fall_through = e.to_bytes([e.jal(0, 4)])
+    memory.write(RAM_BASE, addi(A0, 1) + fall_through + addi(A1, 1) + fall_through + addi(A2, 1)
+                 + e.to_bytes([e.jal(0, 0)]))
+    run_at(engine, hart, RAM_BASE, 5)
     assert [hart.reg(r) for r in (A0, A1, A2)] == [1, 1, 1]
 
-    poke(machine, 4, addi(A1, 7))
-    poke(machine, 8, addi(A2, 7))
+    poke(machine, 8, addi(A1, 7))
+    poke(machine, 16, addi(A2, 7))
     memory.write(RAM_BASE, addi(A0, 5))              # exactly the first instruction
-    run_at(engine, hart, RAM_BASE, 3)
+    run_at(engine, hart, RAM_BASE, 5)
     assert [hart.reg(r) for r in (A0, A1, A2)] == [5, 1, 1]
 
-    # one byte at offset 7, the top byte of the instruction at 4 (an odd start)
-    memory.write(RAM_BASE + 7, bytes(machine.ram[7:8]))
-    run_at(engine, hart, RAM_BASE, 3)
+    # one byte at offset 11, the top byte of the instruction at 8 (an odd start)
+    memory.write(RAM_BASE + 11, bytes(machine.ram[11:12]))
+    run_at(engine, hart, RAM_BASE, 5)
     assert [hart.reg(r) for r in (A0, A1, A2)] == [5, 7, 1]
 
-    # the upper half of the instruction at 8 (an even start two bytes into it)
-    memory.write(RAM_BASE + 10, bytes(machine.ram[10:12]))
-    run_at(engine, hart, RAM_BASE, 3)
+    # the upper half of the instruction at 16 (an even start two bytes into it)
+    memory.write(RAM_BASE + 18, bytes(machine.ram[18:20]))
+    run_at(engine, hart, RAM_BASE, 5)
     assert [hart.reg(r) for r in (A0, A1, A2)] == [5, 7, 7]
 
 
 def test_a_write_to_another_address_with_the_same_slot_keeps_the_decode(engine):
-    """Slots are shared by offsets 2*DC_SIZE apart: the tag decides what is forgotten."""
+    """Block-table entries are shared by offsets 2*BK_SIZE apart: the tag decides what is forgotten."""
     machine, memory, hart = setup(engine)
     memory.write(RAM_BASE, addi(A0, 1))
     run_at(engine, hart, RAM_BASE, 1)
     run_at(engine, hart, RAM_BASE, 1)
     poke(machine, 0, addi(A0, 9))
-    memory.write(RAM_BASE + 2 * DC_SIZE, addi(A1, 3))
+    memory.write(RAM_BASE + 2 * BK_SIZE, addi(A1, 3))
     run_at(engine, hart, RAM_BASE, 1)
     assert hart.reg(A0) == 1
     memory.write(RAM_BASE + 2, bytes(machine.ram[2:4]))
@@ -90,7 +94,7 @@ def test_a_large_write_redecodes_everything_it_covers(engine):
     memory.write(RAM_BASE + code, addi(A0, 1) + addi(A1, 1))
     run_at(engine, hart, RAM_BASE + code, 2)
     run_at(engine, hart, RAM_BASE + code, 2)
-    block = bytearray(4 * DC_SIZE)
+    block = bytearray(4 * BK_SIZE)
     block[code:code + 8] = addi(A0, 2) + addi(A1, 3)
     memory.write(RAM_BASE, bytes(block))
     run_at(engine, hart, RAM_BASE + code, 2)

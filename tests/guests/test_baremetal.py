@@ -91,7 +91,7 @@ def test_build_errors(tmp_path, monkeypatch):
 
 
 def test_list_programs():
-    assert bm.list_programs("bench") == ["crc32", "matmul", "qsort", "sieve"]
+    assert bm.list_programs("bench") == ["copy", "crc32", "matmul", "qsort", "sieve", "strscan", "translate"]
     assert {"arith", "atomics", "rvc", "traps", "priv", "csr", "sv39", "pmp", "irq", "fencei"} <= set(bm.list_programs("tests"))
 
 

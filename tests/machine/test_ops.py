@@ -41,5 +41,5 @@ def test_ops_are_distinct_and_fit_the_decoded_byte():
 
 
 def test_literals_are_the_architectural_values():
-    assert ops.MASK64 == consts.MASK64 == (1 << 64) - 1 and ops.DC_MASK == ops.DC_SIZE - 1
+    assert ops.MASK64 == consts.MASK64 == (1 << 64) - 1 and ops.BK_MASK == ops.BK_SIZE - 1
     assert ops.TLB_INDEX_MASK == ops.TLB_SIZE - 1

@@ -14,14 +14,24 @@ cdef int BRANCH_OPS[8]
 cdef unsigned long long RVC_ILLEGAL
 
 cdef inline unsigned long long ram_load(Hart h, unsigned long long offset, int size) noexcept
-cdef unsigned long long ram_load_extend(Hart h, unsigned long long offset, int spare, int zero_extend) noexcept
-cdef inline void ram_store(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
-cdef unsigned long long word(unsigned long long value) noexcept
-cdef unsigned long long sra(unsigned long long value, int shamt) noexcept
-cdef bint lt(unsigned long long a, unsigned long long b) noexcept
+cdef inline int tlb_hit(Hart h, unsigned long long addr, int last, int access, unsigned long long ctx) noexcept
+cdef inline unsigned long long ram_get(Hart h, unsigned long long offset, int size, bint signed) noexcept
+cdef inline void ram_put(Hart h, unsigned long long offset, int size, unsigned long long value) noexcept
+cdef bint access_slow(Hart h, Py_ssize_t record)
+cdef inline unsigned long long word(unsigned long long value) noexcept
+cdef inline unsigned long long sra(unsigned long long value, int shamt) noexcept
+cdef inline bint lt(unsigned long long a, unsigned long long b) noexcept
+cdef extern from *:
+    """
+    #define c_unreachable() __builtin_unreachable()
+    """
+    void c_unreachable() noexcept nogil
+cdef inline void unreachable() noexcept
 cdef void illegal(Hart h, unsigned long long bits)
-cdef inline unsigned long long slow_path(Hart h, unsigned long long pc, unsigned long long instret, unsigned long long steps) noexcept
-cpdef void decode(Hart h, int slot, unsigned long long tag, unsigned long long offset, unsigned long long raw) noexcept
-cpdef int fetch(Hart h, unsigned long long pc, int slot)
+cdef inline void slow_path(Hart h, unsigned long long pc, unsigned long long instret) noexcept
+cpdef int decode(Hart h, int record, unsigned long long raw, int off) noexcept
+cdef void block_end(Hart h, int record, int off) noexcept
+cdef inline bint ends_block(int op) noexcept
+cpdef int build_block(Hart h, unsigned long long pc, int block)
 cpdef unsigned long long run(Hart h, unsigned long long budget)
 cpdef unsigned long long system(Hart h, unsigned long long insn, unsigned long long raw, unsigned long long npc)

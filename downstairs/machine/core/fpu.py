@@ -98,7 +98,7 @@ def load(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
     index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     value: cython.ulonglong
     if h.tlb_vpn[ACCESS_LOAD][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-        value = physmem.ram_read(h, h.tlb_off[ACCESS_LOAD][index] + (addr & 0xFFF), size)
+        value = physmem.ram_read(h, (addr + h.tlb_add[ACCESS_LOAD][index]) & MASK64, size)
     else:
         value = memory.load(h, addr, size)
         if h.trapped:
@@ -121,7 +121,7 @@ def store(h: Hart, insn: cython.ulonglong, raw: cython.ulonglong) -> None:
     vpn: cython.ulonglong = (addr >> 12) | h.ctx_data
     index: cython.int = (addr >> 12) & TLB_INDEX_MASK
     if h.tlb_vpn[ACCESS_STORE][index] == vpn and (addr & 0xFFF) + size <= 0x1000:
-        physmem.ram_write(h, h.tlb_off[ACCESS_STORE][index] + (addr & 0xFFF), size, value)
+        physmem.ram_write(h, (addr + h.tlb_add[ACCESS_STORE][index]) & MASK64, size, value)
     else:
         memory.store(h, addr, size, value)
 

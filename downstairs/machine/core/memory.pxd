@@ -3,7 +3,7 @@ from downstairs.machine.core.state cimport Hart
 from downstairs.machine.core cimport mmu, physmem, pmp, trap, trigger
 
 cdef int ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRV_M, TLB_INDEX_MASK
-cdef unsigned long long EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS, MSTATUS_MPRV, NO_ADDRESS
+cdef unsigned long long EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC_STORE_ACCESS, MASK64, MSTATUS_MPRV, NO_ADDRESS
 
 cpdef int access_priv(Hart h, int access)
 cpdef unsigned long long to_physical(Hart h, unsigned long long vaddr, int size, int access)

@@ -17,7 +17,7 @@ import cython
 from downstairs.machine.core import mmu, physmem, pmp, trap, trigger
 from downstairs.machine.core.consts import (
     ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, EXC_INSN_ACCESS, EXC_LOAD_ACCESS,
-    EXC_STORE_ACCESS, MSTATUS_MPRV, NO_ADDRESS, PRV_M, TLB_INDEX_MASK,
+    EXC_STORE_ACCESS, MASK64, MSTATUS_MPRV, NO_ADDRESS, PRV_M, TLB_INDEX_MASK,
 )
 from downstairs.machine.core.state import Hart
 
@@ -34,7 +34,7 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
     index: cython.int = (vaddr >> 12) & TLB_INDEX_MASK
     context: cython.ulonglong = h.ctx_fetch if access == ACCESS_FETCH else h.ctx_data
     if h.tlb_vpn[access][index] == (vaddr >> 12) | context:
-        return h.ram_base + h.tlb_off[access][index] + (vaddr & 0xFFF)   # checked when it was filled
+        return h.ram_base + ((vaddr + h.tlb_add[access][index]) & MASK64)   # checked when it was filled
     priv: cython.int = access_priv(h, access)
     paddr: cython.ulonglong = mmu.translate(h, vaddr, access, priv)
     if paddr == NO_ADDRESS:
@@ -50,7 +50,7 @@ def to_physical(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cyth
             access == ACCESS_FETCH and page < h.fetch_watch_end and page + 0x1000 > h.fetch_watch_start) \
             and not (access != ACCESS_FETCH and trigger.page_watched(h, vaddr & ~cython.cast(cython.ulonglong, 0xFFF))):
         h.tlb_vpn[access][index] = (vaddr >> 12) | context
-        h.tlb_off[access][index] = page - h.ram_base
+        h.tlb_add[access][index] = (page - h.ram_base - (vaddr & ~cython.cast(cython.ulonglong, 0xFFF))) & MASK64
     return paddr
 
 

@@ -68,34 +68,43 @@ cdef class Hart:
     cdef public int observing
     cdef public object bus, timer
 
-    # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> virtual page number and RAM offset of the page
+    # TLBs: [ACCESS_FETCH/LOAD/STORE][index] -> the virtual page number, and what to add to a
+    # virtual address in the page for its RAM offset (modulo 2^64, as QEMU's TLB addend).
     # Each tag is a virtual page number | a context (update_context): fetch, and load/store
     cdef public u64 ctx_fetch, ctx_data
     cdef u64 tlb_vpn[3][TLB_SIZE]
-    cdef u64 tlb_off[3][TLB_SIZE]
+    cdef u64 tlb_add[3][TLB_SIZE]
 
-    # Decoded instructions (execute.decode): slot (pc >> 1) & DC_MASK, indexed and tagged by
-    # virtual pc, so a hit needs no translation; slot DC_SIZE is the spare for uncached ones
-    cdef u64 dc_tag[DC_SIZE + 1]           # pc ^ ctx_fetch; all ones: empty
-    # ... and what execute.decode found, one array per field (the hot loop reads each with
-    # one instruction): the op, registers (rd 32: the result is dropped), funct3, length in
-    # bytes, for loads the bytes of an 8-byte read they leave, the sign-extended immediate
-    cdef unsigned char dc_op[DC_SIZE + 1]
-    cdef unsigned char dc_rd[DC_SIZE + 1]
-    cdef unsigned char dc_rs1[DC_SIZE + 1]
-    cdef unsigned char dc_rs2[DC_SIZE + 1]
-    cdef unsigned char dc_funct3[DC_SIZE + 1]     # for I_BITMANIP: which operation (bitmanip.py)
-    cdef unsigned char dc_len[DC_SIZE + 1]
-    cdef unsigned char dc_spare[DC_SIZE + 1]
-    cdef int dc_imm[DC_SIZE + 1]
-    cdef u64 dc_offset[DC_SIZE + 1]        # the RAM offset it was decoded from (flush_decoded_range)
+    # Decoded instructions (execute.decode), grouped in blocks (ops.py): a block is found by
+    # its first pc in the block table, entry (pc >> 1) & BK_MASK, tagged by virtual pc, so a
+    # hit needs no translation; entry BK_SIZE is the spare's block
+    cdef u64 bk_tag[BK_SIZE + 1]           # pc ^ ctx_fetch; all ones: empty
+    cdef int bk_first[BK_SIZE + 1]         # its first record
+    cdef int bk_count[BK_SIZE + 1]         # how many instructions it has
+    cdef u64 bk_offset[BK_SIZE + 1]        # the RAM offset it was decoded from ...
+    cdef int bk_bytes[BK_SIZE + 1]         # ... and how many bytes (flush_decoded_range)
+    cdef public int dc_next          # the first free record
+    # The records, one array per field (the hot loop reads each with one instruction): the
+    # op, registers (rd 32: the result is dropped), funct3, the sign-extended immediate (for
+    # a branch, JAL and AUIPC its target's or result's offset from the block's pc instead),
+    # where the instruction and the next one start as offsets from the block's pc, and the
+    # instruction's bits; records DC_SIZE and DC_SIZE + 1 are the spare block's
+    cdef unsigned char dc_op[DC_SIZE + 2]
+    cdef unsigned char dc_rd[DC_SIZE + 2]
+    cdef unsigned char dc_rs1[DC_SIZE + 2]
+    cdef unsigned char dc_rs2[DC_SIZE + 2]
+    cdef unsigned char dc_funct3[DC_SIZE + 2]     # for I_BITMANIP: which operation (bitmanip.py)
+    cdef unsigned short dc_off[DC_SIZE + 2]
+    cdef unsigned short dc_after[DC_SIZE + 2]
+    cdef int dc_imm[DC_SIZE + 2]
     cdef public u64 code_lo, code_hi  # the RAM offsets decoded from since the last flush
     cdef public u64 dc_generation    # bumped by every flush_decoded; part of ctx_fetch
-    cdef unsigned int dc_insn[DC_SIZE + 1]
-    cdef unsigned int dc_raw[DC_SIZE + 1]
+    cdef unsigned int dc_insn[DC_SIZE + 2]
+    cdef unsigned int dc_raw[DC_SIZE + 2]
 
     cpdef void reset(self, u64 pc) noexcept
     cpdef void update_context(self) noexcept
     cpdef void flush_tlb(self) noexcept
     cpdef void flush_decoded(self) noexcept
     cpdef void flush_decoded_range(self, u64 start_offset, u64 end_offset) noexcept
+    cpdef void flush_tlb_page(self, u64 vaddr) noexcept

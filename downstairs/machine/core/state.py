@@ -21,7 +21,8 @@ from downstairs.machine.core.consts import (
 # Array sizes: C constants in the compiled engine (ops.pxi, generated from ops.py).
 if not cython.compiled:
     from downstairs.machine.core.ops import (
-        BREAKPOINT_COUNT, DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY, TLB_SIZE, TRIGGER_COUNT,
+        BK_MASK, BK_PAGE, BK_SIZE, BREAKPOINT_COUNT, DC_SIZE, HPM_COUNTERS, PMP_COUNT, TLB_EMPTY,
+        TLB_INDEX_MASK, TLB_SIZE, TRIGGER_COUNT,
     )
 
 
@@ -42,19 +43,22 @@ class Hart:
             self.tdata2 = [0] * TRIGGER_COUNT
             self.breakpoints = [0] * BREAKPOINT_COUNT
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
-            self.tlb_off = [[0] * TLB_SIZE for _ in range(3)]
-            self.dc_op = [0] * (DC_SIZE + 1)
-            self.dc_rd = [0] * (DC_SIZE + 1)
-            self.dc_rs1 = [0] * (DC_SIZE + 1)
-            self.dc_rs2 = [0] * (DC_SIZE + 1)
-            self.dc_funct3 = [0] * (DC_SIZE + 1)
-            self.dc_len = [0] * (DC_SIZE + 1)
-            self.dc_spare = [0] * (DC_SIZE + 1)
-            self.dc_imm = [0] * (DC_SIZE + 1)
-            self.dc_offset = [0] * (DC_SIZE + 1)
-            self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
-            self.dc_insn = [0] * (DC_SIZE + 1)
-            self.dc_raw = [0] * (DC_SIZE + 1)
+            self.tlb_add = [[0] * TLB_SIZE for _ in range(3)]
+            self.dc_op = [0] * (DC_SIZE + 2)
+            self.dc_rd = [0] * (DC_SIZE + 2)
+            self.dc_rs1 = [0] * (DC_SIZE + 2)
+            self.dc_rs2 = [0] * (DC_SIZE + 2)
+            self.dc_funct3 = [0] * (DC_SIZE + 2)
+            self.dc_off = [0] * (DC_SIZE + 2)
+            self.dc_after = [0] * (DC_SIZE + 2)
+            self.dc_imm = [0] * (DC_SIZE + 2)
+            self.dc_insn = [0] * (DC_SIZE + 2)
+            self.dc_raw = [0] * (DC_SIZE + 2)
+            self.bk_tag = [TLB_EMPTY] * (BK_SIZE + 1)
+            self.bk_first = [0] * (BK_SIZE + 1)
+            self.bk_count = [0] * (BK_SIZE + 1)
+            self.bk_offset = [0] * (BK_SIZE + 1)
+            self.bk_bytes = [0] * (BK_SIZE + 1)
         self.ram = ram
         if cython.compiled:
             view: cython.uchar[::1] = ram
@@ -137,18 +141,20 @@ class Hart:
         self.flush_tlb()
 
     def flush_decoded(self) -> None:
-        """Forget every decoded instruction: fence.i (Zifencei), reset, and any change of
-        translation (the cache is reached by virtual address, see execute.py). A new
-        generation number in the fetch context (bits 54-63 of every tag) makes all older
-        slots miss at once; only when the number wraps around are the tags cleared."""
+        """Forget every decoded instruction: fence.i (Zifencei), reset, any change of
+        translation (the cache is reached by virtual address, see execute.py), and a full
+        record store. A new generation number in the fetch context (bits 54-63 of every block
+        tag) makes all older blocks miss at once; only when the number wraps around are the
+        tags cleared. The records are then free: new blocks fill them from the start."""
         i: cython.int
         self.dc_generation = (self.dc_generation + 1) & 1023
         if self.dc_generation == 0:
             if cython.compiled:
-                for i in range(DC_SIZE + 1):
-                    self.dc_tag[i] = TLB_EMPTY
+                for i in range(BK_SIZE + 1):
+                    self.bk_tag[i] = TLB_EMPTY
             else:
-                self.dc_tag = [TLB_EMPTY] * (DC_SIZE + 1)
+                self.bk_tag = [TLB_EMPTY] * (BK_SIZE + 1)
+        self.dc_next = 0
         self.code_lo = TLB_EMPTY
         self.code_hi = 0
         self.update_context()
@@ -168,19 +174,16 @@ class Hart:
         self.ctx_data = (data_priv | (((self.mstatus >> 18) & 3) << 2)) << 52   # SUM, MXR
 
     def flush_decoded_range(self, start_offset, end_offset) -> None:
-        """Forget the decoded instructions that overlap RAM offsets [start_offset, end_offset):
-        a device wrote there (DMA), and like QEMU the harts must see the new bytes. An
-        instruction is even-aligned and at most 4 bytes long, so the ones that can overlap
-        the range start from start-2 (rounded down to even) to end-1. Nothing to do when the
+        """Forget the blocks that overlap RAM offsets [start_offset, end_offset): a device wrote
+        there (DMA), and like QEMU the harts must see the new bytes. Nothing to do when the
         range misses every RAM offset decoded from since the last flush (most DMA: data)."""
-        lo: cython.ulonglong = start_offset - 2 if start_offset >= 2 else 0
-        slot: cython.int
-        lo -= lo & 1
-        if end_offset <= lo or end_offset <= self.code_lo or lo > self.code_hi:
+        block: cython.int
+        if end_offset <= start_offset or end_offset <= self.code_lo or start_offset >= self.code_hi:
             return
-        for slot in range(DC_SIZE):
-            if self.dc_tag[slot] != TLB_EMPTY and lo <= self.dc_offset[slot] < end_offset:
-                self.dc_tag[slot] = TLB_EMPTY
+        for block in range(BK_SIZE):
+            if (self.bk_tag[block] != TLB_EMPTY and self.bk_offset[block] < end_offset
+                    and start_offset < self.bk_offset[block] + self.bk_bytes[block]):
+                self.bk_tag[block] = TLB_EMPTY
 
     def flush_tlb(self) -> None:
         """Forget every cached translation (sfence.vma, and any change of satp or PMP), and
@@ -194,6 +197,19 @@ class Hart:
         else:
             self.tlb_vpn = [[TLB_EMPTY] * TLB_SIZE for _ in range(3)]
         self.flush_decoded()
+
+    def flush_tlb_page(self, vaddr: cython.ulonglong) -> None:
+        """Forget what was cached through the translation of the one page at `vaddr`
+        (sfence.vma with rs1, privileged spec 4.2.1): its TLB entries, in any context, and
+        the blocks decoded from it, which sit in the page's BK_PAGE block-table entries
+        (blocks of pages BK_SIZE * 2 bytes apart share them and are forgotten too)."""
+        kind: cython.int
+        block: cython.int
+        first: cython.int = ((vaddr >> 1) & BK_MASK) & ~(BK_PAGE - 1)
+        for kind in range(3):
+            self.tlb_vpn[kind][(vaddr >> 12) & TLB_INDEX_MASK] = TLB_EMPTY
+        for block in range(first, first + BK_PAGE):
+            self.bk_tag[block] = TLB_EMPTY
 
     def set_hole(self, start: int, end: int) -> None:
         """Part of RAM's address range that a device answers instead (HTIF's tohost on

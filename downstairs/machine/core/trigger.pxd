@@ -21,6 +21,7 @@ cpdef bint page_watched(Hart h, unsigned long long vpage) noexcept
 cpdef bint hits(Hart h, int index, unsigned long long addr, unsigned long long size, unsigned long long kind) noexcept
 cpdef void fire(Hart h, int index) noexcept
 cpdef int fetch_check(Hart h, unsigned long long pc) noexcept
+cpdef bint watches(Hart h, unsigned long long pc) noexcept
 cpdef bint data_check(Hart h, unsigned long long vaddr, int size, int access) noexcept
 cpdef bint insert_breakpoint(Hart h, unsigned long long pc) noexcept
 cpdef void remove_breakpoint(Hart h, unsigned long long pc) noexcept

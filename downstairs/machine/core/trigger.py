@@ -222,6 +222,20 @@ def fetch_check(h: Hart, pc: cython.ulonglong) -> cython.int:
     return FETCH_WATCHED if watched else FETCH_FREE
 
 
+def watches(h: Hart, pc: cython.ulonglong) -> cython.bint:
+    """Whether a breakpoint or an armed execute trigger watches pc, whatever the privilege:
+    execute.build_block ends a block before such a pc, which it never caches."""
+    i: cython.int
+    for i in range(h.breakpoint_count):
+        if h.breakpoints[i] == pc:
+            return True
+    for i in range(TRIGGER_COUNT):
+        if h.tdata1[i] & TRIGGER_EXECUTE and h.tdata1[i] & MODES:
+            if base(h, i) <= pc < base(h, i) + span(h, i):
+                return True
+    return False
+
+
 def data_check(h: Hart, vaddr: cython.ulonglong, size: cython.int, access: cython.int) -> cython.bint:
     """Before a load or store of `size` bytes at vaddr (only while h.debug_data): True when a
     trigger fired, and the access must not happen (an exception was taken, or the hart
