@@ -156,6 +156,7 @@ class SysemuPlatform(Tracer):
 
     def host_runs(self, task: Task, regs, after) -> None:
         """Step back over `syscall` and let the host run it (see the module's doc)."""
+        task.asked = (task.number, task.args)
         regs.rip -= 2
         regs.rax = regs.orig_rax
         ptrace(PTRACE_SETREGS, task.host_pid, 0, ctypes.addressof(regs))

@@ -37,7 +37,7 @@ import struct
 
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.tracer import (
-    AUDIT_ARCH_X86_64, EVENT_SECCOMP, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, MASK64, ORIG_RAX,
+    AUDIT_ARCH_X86_64, ERESTARTNOINTR, EVENT_SECCOMP, MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE, MASK64, ORIG_RAX,
     PASSED, PTRACE_CONT, PTRACE_PEEKUSER, PTRACE_POKEUSER, PTRACE_SETREGS, PTRACE_SYSCALL, EXIT,
     RAX, RUNNING, THROUGH_LAYER, TRACE_FORKS_AND_EXECS, X32_BIT, Task, Tracer, libc, ptrace,
 )
@@ -54,7 +54,6 @@ NOTIF = struct.Struct("<QIIiIQ6Q")                         # struct seccomp_noti
 RESPONSE = struct.Struct("<QqiI")                          # struct seccomp_notif_resp: 24 bytes
 # offsets in struct seccomp_data: nr, arch, instruction pointer, args[6]
 DATA_NR, DATA_ARCH, DATA_ARG3 = 0, 4, 16 + 8 * 3
-ERESTARTNOINTR = 513                                       # include/linux/errno.h: always restarted
 
 _ioctl = libc.ioctl
 _ioctl.restype = ctypes.c_int
@@ -308,6 +307,7 @@ class SeccompPlatform(Tracer):
 
     def host_runs(self, task: Task, regs, after) -> None:
         """At a TRACE stop: the rewritten registers, and on (to its exit, if `after`)."""
+        task.asked = (task.number, task.args)
         ptrace(PTRACE_SETREGS, task.host_pid, 0, ctypes.addressof(regs))
         task.number = regs.orig_rax
         task.after = after

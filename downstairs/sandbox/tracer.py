@@ -56,6 +56,8 @@ SYSCALL_STATUS = (SYSCALL_STOP << 8) | 0x7F     # waitpid's status for a syscall
 WALL = 0x40000000                               # __WALL: clone children too
 MASK64 = (1 << 64) - 1
 RAX, ORIG_RAX = 8 * 10, 8 * 15                  # offsets in struct user_regs_struct
+ERESTARTNOINTR = 513                            # include/linux/errno.h: always restarted
+RESTARTS = (512, ERESTARTNOINTR, 514)           # ERESTARTSYS, -NOINTR, -NOHAND: made again
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_BIT = 0x40000000                            # __X32_SYSCALL_BIT: the x32 ABI's calls
 MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_TYPE = 0x01, 0x02, 0x20, 0x0F
@@ -63,6 +65,7 @@ MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_TYPE = 0x01, 0x02, 0x20, 0x0F
 # x86-64's struct user_regs_struct (arch/x86/include/asm/user_64.h)
 REG_NAMES = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs eflags "
              "rsp ss fs_base gs_base ds es fs gs").split()
+ARG_REGS = tuple(8 * REG_NAMES.index(name) for name in ("rdi", "rsi", "rdx", "r10", "r8", "r9"))
 
 
 class Regs(ctypes.Structure):
@@ -199,6 +202,8 @@ class Task:
         self.new_child = None                # the layer's child of a passed clone
         self.signalled = False               # the layer sent it a signal the host may still hold
         self.layer_restart = False           # the layer ended its last call with -ERESTARTSYS
+        self.asked = (0, (0, 0, 0, 0, 0, 0))  # the call as the program made it, while the host
+                                              # runs it rewritten (host_runs)
 
 
 class Tracer:
@@ -430,8 +435,11 @@ class Tracer:
                 ptrace(PTRACE_SYSCALL, pid)
         elif state == EXIT:                           # the passed call's exit: its result
             result = ptrace(PTRACE_PEEKUSER, pid, RAX) & MASK64
+            result = result - (1 << 64) if result >> 63 else result
+            if -result in RESTARTS:
+                self.restore_call(task, False)        # a signal: the host makes it again
             after, task.after = task.after, None
-            result = after(task, result - (1 << 64) if result >> 63 else result)
+            result = after(task, result)
             task.state = RUNNING
             if result is not None:
                 ptrace(PTRACE_POKEUSER, pid, RAX, result & MASK64)
@@ -500,9 +508,12 @@ class Tracer:
                 ptrace(PTRACE_GETSIGINFO, task.host_pid, 0, ctypes.addressof(info))
             except OSError:
                 sig = 0
-        if task.state in (SKIPPED, REISSUED):
-            task.state = RUNNING                       # the call runs again after the handler
-            task.after = None
+        if task.state in (SKIPPED, REISSUED):         # the call runs again after the handler,
+            after, task.after = task.after, None      # as the program made it
+            if after is not None:
+                after(task, -ERESTARTNOINTR)
+            self.restore_call(task, True)
+            task.state = RUNNING
         mode = self.running if task.state == RUNNING else PTRACE_SYSCALL
         self.resume(task, mode, sig)
 
@@ -538,6 +549,15 @@ class Tracer:
         `after(task, result)` runs at its exit and returns what rax should hold."""
         raise NotImplementedError
 
+    def restore_call(self, task: Task, before: bool) -> None:
+        """Put back the call the host is about to make again as the program made it (its
+        number and arguments, which host_runs may have rewritten for the host): in rax if
+        it is `before` the syscall instruction, else in orig_rax, which a restart reloads."""
+        number, args = task.asked
+        ptrace(PTRACE_POKEUSER, task.host_pid, RAX if before else ORIG_RAX, number)
+        for offset, value in zip(ARG_REGS, args):
+            ptrace(PTRACE_POKEUSER, task.host_pid, offset, value)
+
     def stopped_regs(self, task: Task) -> Regs:
         ptrace(PTRACE_GETREGS, task.host_pid, 0, self.regs_addr)
         return self.regs
@@ -545,6 +565,9 @@ class Tracer:
     # ---- what the layer asks of the platform ---------------------------------------------------
 
     def clone(self, parent, child, flags: int, stack: int, child_tid: int, tls: int):
+        """The host makes the child with clone(CLONE_PARENT | SIGCHLD, ...). If that fails
+        (a signal makes the host give up and restart it, too), the layer's child was never
+        born: it lets go of its descriptors and is gone."""
         task = parent.context
         regs = self.stopped_regs(task)
         host_flags = ((flags & ~0xFF & ~(calls_process.CLONE_PARENT_SETTID | calls_process.CLONE_CHILD_SETTID))
@@ -556,7 +579,9 @@ class Tracer:
 
         def after(task, result):
             if result < 0:
+                task.new_child = None
                 child.alive = False
+                child.fds.close_all()
                 self.kernel.reap(child)
                 return result
             return child.pid

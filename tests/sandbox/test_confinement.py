@@ -171,3 +171,16 @@ def test_calls_that_never_wait_never_fail_with_eintr(busybox_root, tmp_path, bui
     (root / "bin" / "interrupted").chmod(0o755)
     result = run_sandboxed(root, ["/bin/interrupted", "3000"], platform=platform)
     assert result.stdout == b"eintr 0 handled some\n", result
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_fork_a_signal_restarts_is_made_once_as_asked(busybox_root, tmp_path, build, platform):
+    """A signal during the host's fork makes the host restart it: the child the layer had
+    made for the first try must let go of its descriptors (or a pipe never ends), and the
+    call made again must be the program's, not ours (CLONE_PARENT would give the child to
+    its grandparent, and waitpid would fail with ECHILD)."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    (root / "bin" / "forks").write_bytes(build("forks").read_bytes())
+    (root / "bin" / "forks").chmod(0o755)
+    result = run_sandboxed(root, ["/bin/forks", "300", "100"], platform=platform)
+    assert (result.stdout, result.status) == (b"forks 300 ok\n", 0), result
