@@ -26,7 +26,9 @@ from downstairs.sandbox.signals import SA_NOCLDWAIT, SIGCHLD, SIGHUP, SIGKILL, S
 from downstairs.sandbox.terminal import Console, standard_streams
 from downstairs.sandbox.waits import Block, SysError, WaitQueue
 
-ERESTARTSYS = 512       # include/linux/errno.h: never seen by programs
+# include/linux/errno.h: results never seen by programs; a signal's delivery makes the call
+# again (SYS: if the handler has SA_RESTART; NOINTR: always; NOHAND: if there is no handler)
+ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND = 512, 513, 514
 BLOCKED = object()       # the call waits: keep the process stopped, call again when ready
 NO_RETURN = object()     # the platform finishes this call itself
 

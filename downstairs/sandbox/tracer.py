@@ -32,9 +32,9 @@ import time
 
 from downstairs.errors import UsageError
 from downstairs.sandbox import abi, calls_process, signals
-from downstairs.sandbox.calls_fs import s32
+from downstairs.sandbox.calls_fs import s32, s64
 from downstairs.sandbox.files import RegularFile
-from downstairs.sandbox.kernel import NO_RETURN
+from downstairs.sandbox.kernel import ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.memory import SAFE_ADVICE
 from downstairs.sandbox.process import exited, killed
 from downstairs.sandbox.signals import (
@@ -56,8 +56,7 @@ SYSCALL_STATUS = (SYSCALL_STOP << 8) | 0x7F     # waitpid's status for a syscall
 WALL = 0x40000000                               # __WALL: clone children too
 MASK64 = (1 << 64) - 1
 RAX, ORIG_RAX = 8 * 10, 8 * 15                  # offsets in struct user_regs_struct
-ERESTARTNOINTR = 513                            # include/linux/errno.h: always restarted
-RESTARTS = (512, ERESTARTNOINTR, 514)           # ERESTARTSYS, -NOINTR, -NOHAND: made again
+RESTARTS = (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND)   # results a signal may make again
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_BIT = 0x40000000                            # __X32_SYSCALL_BIT: the x32 ABI's calls
 MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_TYPE = 0x01, 0x02, 0x20, 0x0F
@@ -434,8 +433,7 @@ class Tracer:
                 task.state = EXIT
                 ptrace(PTRACE_SYSCALL, pid)
         elif state == EXIT:                           # the passed call's exit: its result
-            result = ptrace(PTRACE_PEEKUSER, pid, RAX) & MASK64
-            result = result - (1 << 64) if result >> 63 else result
+            result = s64(ptrace(PTRACE_PEEKUSER, pid, RAX) & MASK64)
             if -result in RESTARTS:
                 self.restore_call(task, False)        # a signal: the host makes it again
             after, task.after = task.after, None
