@@ -10,13 +10,16 @@ p/x $mhartid
 thread 2
 p/x $mhartid
 thread 1
+# main waits for the second hart to park (debuggee.c), so what info threads shows of it below
+# does not depend on when the host ran QEMU's thread for it
+set var wait_for_harts = 1
 break main
 continue
 hbreak square
 continue
 bt
 p x
-# by now the second hart has parked in wfi, on QEMU (its own thread) and here (its turn)
+# the second hart has parked in wfi: main waited for it
 info threads
 info registers a0 sp
 p $priv

@@ -33,6 +33,18 @@ _start:
     j       1b
 2:  call    runtime_main
     call    exit
-park:
-    wfi
-    j       park
+park:                               /* every other hart: counted, then asleep for good */
+    la      t0, harts_parked
+    li      t1, 1
+    amoadd.w zero, t1, (t0)
+1:  wfi
+    j       1b
+
+/* How many harts have reached park: in .data, not .bss, since a hart may count itself
+ * before hart 0 has zeroed .bss.  A program that needs the others asleep first (debuggee.c,
+ * under gdb) waits for it. */
+    .section .data
+    .globl  harts_parked
+    .balign 4
+harts_parked:
+    .word   0
