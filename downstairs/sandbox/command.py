@@ -45,7 +45,8 @@ def register(subparsers) -> None:
     sandbox.add_argument("--platform", choices=["seccomp", "ptrace"], default="seccomp",
                          help="how calls reach the layer: seccomp user notification (default, "
                               "faster) or PTRACE_SYSEMU (gVisor's ptrace platform)")
-    sandbox.add_argument("command", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS",
+    # (dest "program": "command" is the subcommand's name, which error messages show)
+    sandbox.add_argument("program", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS",
                          help="the program and its arguments (default: /bin/sh)")
     sandbox.set_defaults(func=run_sandbox)
     user = subparsers.add_parser(
@@ -56,13 +57,13 @@ def register(subparsers) -> None:
                       help="the directory the program sees as / (default: the host's /, read-only)")
     user.add_argument("--engine", choices=["auto", "compiled", "reference"], default="auto",
                       help="the hart's engine (default: compiled when built)")
-    user.add_argument("command", nargs=argparse.REMAINDER, metavar="PROGRAM ARGS",
+    user.add_argument("program", nargs=argparse.REMAINDER, metavar="PROGRAM ARGS",
                       help="the program and its arguments")
     user.set_defaults(func=run_user)
 
 
 def command_line(args) -> list[bytes]:
-    words = list(args.command)
+    words = list(args.program)
     if words and words[0] == "--":
         words = words[1:]
     return [os.fsencode(w) for w in words]

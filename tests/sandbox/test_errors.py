@@ -37,6 +37,7 @@ def test_root_missing(tmp_path):
     status, lines, _ = run("sandbox", "--root", str(tmp_path / "nowhere"), "--", "/bin/sh")
     assert status == 2
     one_line(lines, "nowhere", "no such directory")
+    assert lines[0].startswith("downstairs sandbox: error: "), lines[0]      # the command's name
 
 
 def test_program_missing(root):
@@ -75,6 +76,7 @@ def test_run_user_bad_input(tmp_path, root):
     status, lines, _ = run("run-user", "--root", str(tmp_path / "nowhere"), "/bin/x")
     assert status == 2
     one_line(lines, "no such directory")
+    assert lines[0].startswith("downstairs run-user: error: "), lines[0]
 
 
 def test_exec_of_a_bad_program_inside(root, tmp_path):
