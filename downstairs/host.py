@@ -47,9 +47,9 @@ def read_input(path: str, what: str, limit: int) -> bytes:
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{path}: is a directory, not a {what}")
+            raise UsageError(f"{path}: is a directory, not a file (the {what})")
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path}: not a regular file (a {what} is a file)")
+            raise UsageError(f"{path}: not a regular file (the {what})")
         if info.st_size > limit:
             raise UsageError(f"{path}: {info.st_size} bytes do not fit in {limit >> 20} MiB of "
                              f"RAM (give the machine more memory)")

@@ -45,10 +45,11 @@ def test_run_and_vm_read_a_size_alike():
 def test_inputs_must_be_regular_files_that_fit(tmp_path):
     os.mkfifo(tmp_path / "fifo")
     for path, message in [(str(tmp_path / "fifo"), "not a regular file"), ("/dev/zero", "not a regular file"),
-                          (str(tmp_path), "is a directory"), ("/proc/self/mem", "cannot read"),
+                          (str(tmp_path), "is a directory, not a file \\(the image\\)"),
+                          ("/proc/self/mem", "cannot read"),
                           (str(tmp_path / "none"), "no such file")]:
         with pytest.raises(UsageError, match=message):
-            read_input(path, "kernel", 1 << 20)
+            read_input(path, "image", 1 << 20)
     (tmp_path / "big").write_bytes(bytes(2 << 20))
     with pytest.raises(UsageError, match="do not fit in 1 MiB"):
         read_input(str(tmp_path / "big"), "kernel", 1 << 20)
