@@ -45,15 +45,19 @@ def build_parser(command: str | None = None) -> "argparse.ArgumentParser":
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The `downstairs` command: parse `argv`, run the subcommand; a UsageError is one line on
-    stderr and status 2, Ctrl-C status 130."""
+    """The `downstairs` command: parse `argv`, run the subcommand; a UsageError, or an
+    option the subcommand does not know, is one line on stderr and status 2, Ctrl-C 130."""
     argv = sys.argv[1:] if argv is None else argv
     gc.disable()           # imports make thousands of objects that live as long as the process
     try:                   # and no garbage: collecting meanwhile costs start-up time for nothing
         parser = build_parser(argv[0] if argv else None)
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
     finally:
         gc.enable()
+    if unknown:            # (argparse would blame the top-level parser, whatever the command)
+        name = f"downstairs {args.command}" if getattr(args, "command", None) else "downstairs"
+        print(f"{name}: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
+        return 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -73,7 +73,7 @@ def test_overlapping_images(hello):
     (["-m", "lots"], "invalid memory size"),
     (["-smp", "0"], "invalid -smp"),
     (["--engine", "turbo"], "invalid choice"),
-    (["-frobnicate"], "unrecognized arguments"),
+    (["-frobnicate"], "downstairs run: error: unrecognized arguments: -frobnicate"),
 ])
 def test_bad_options(args, words):
     proc = run(*RUN, *args)
