@@ -25,6 +25,10 @@ narrates the boot (explain.py).
 
 `-s` (or `-gdb tcp::PORT`) lets gdb attach over its remote protocol (gdbstub.py), and `-S`
 keeps the harts stopped until it says continue: `gdb-multiarch -ex 'target remote :1234'`.
+
+The console is the UART on this terminal, so `-serial stdio`, `-serial mon:stdio` and
+`-monitor none`, which QEMU command lines often carry, are taken as saying just that; other
+values, and QEMU options this machine lacks, are one-line errors.
 """
 
 import argparse
@@ -33,6 +37,24 @@ import sys
 from downstairs.errors import UsageError
 
 DEFAULT_MEMORY = "128M"
+
+# QEMU options this machine lacks that begin like one of ours (-s, -S, -m, -M): argparse would
+# read `-snapshot` as -s with "napshot" attached, so they are named, to be refused by name.
+# (Any other unknown option is "unrecognized arguments" already.)
+NOT_HERE = {
+    "-snapshot": "disks are written in place; readonly=on in -drive keeps one unchanged",
+    "-singlestep": "gdb steps the harts: -s -S",
+    "-semihosting": "a guest reaches the host through the UART, virtio and sifive_test only",
+    "-mem-path": "RAM is this process's memory",
+    "-mem-prealloc": "RAM is this process's memory",
+}
+
+
+class NotHere(argparse.Action):
+    """A QEMU option of NOT_HERE: parsing stops with a one-line error that says why."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string}: not on this machine ({NOT_HERE[option_string]})")
 
 
 def register(subparsers) -> None:
@@ -82,6 +104,12 @@ def register(subparsers) -> None:
                    help="wait for gdb on DEV: tcp::PORT or tcp:HOST:PORT (machine/gdbstub.py)")
     p.add_argument("-nographic", action="store_true",
                    help="serial console on this terminal (the only display there is)")
+    p.add_argument("-serial", metavar="DEV",
+                   help="stdio or mon:stdio: the UART is this terminal either way")
+    p.add_argument("-monitor", metavar="DEV",
+                   help="none: there is no monitor (Ctrl-A x quits)")
+    for option in NOT_HERE:
+        p.add_argument(option, nargs="?", action=NotHere, help=argparse.SUPPRESS)
     p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
                    help="the compiled core (default when built) or the plain-Python reference")
     p.add_argument("--stats", action="store_true",
@@ -138,6 +166,15 @@ def parse_icount(text: str | None) -> int | None:
     return shift
 
 
+def check_console(serial: str | None, monitor: str | None) -> None:
+    """-serial and -monitor as QEMU takes them with -nographic: only the values that describe
+    this machine's one console (the UART on the terminal, no monitor) are accepted."""
+    if serial is not None and serial not in ("stdio", "mon:stdio"):
+        raise UsageError(f"-serial {serial}: the UART is this terminal (give stdio or mon:stdio)")
+    if monitor is not None and monitor != "none":
+        raise UsageError(f"-monitor {monitor}: there is no monitor (give none; Ctrl-A x quits)")
+
+
 def parse_smp(text: str) -> int:
     """-smp N or cpus=N[,...]: the number of harts, 1 to 8."""
     value = text.split(",")[0].removeprefix("cpus=")
@@ -192,6 +229,7 @@ def boot(args: argparse.Namespace) -> int:
     from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
     board, dumpdtb = parse_board(args.machine)
+    check_console(args.serial, args.monitor)
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
                                harts=parse_smp(args.smp), icount=parse_icount(args.icount),

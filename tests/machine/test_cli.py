@@ -74,6 +74,10 @@ def test_overlapping_images(hello):
     (["-smp", "0"], "invalid -smp"),
     (["--engine", "turbo"], "invalid choice"),
     (["-frobnicate"], "downstairs run: error: unrecognized arguments: -frobnicate"),
+    (["-serial", "vc"], "downstairs run: error: -serial vc: the UART is this terminal"),
+    (["-monitor", "stdio"], "downstairs run: error: -monitor stdio: there is no monitor"),
+    (["-snapshot"], "downstairs run: error: -snapshot: not on this machine"),       # not -s napshot
+    (["-mem-path", "/dev/hugepages"], "downstairs run: error: -mem-path: not on this machine"),
 ])
 def test_bad_options(args, words):
     proc = run(*RUN, *args)
@@ -84,6 +88,14 @@ def test_bad_options(args, words):
 def test_guest_exit_status_is_the_process_status():
     exitcode = str(bm.build("exitcode", "virt"))
     assert run(*RUN, "-bios", "none", "-kernel", exitcode, "-nographic").returncode == 42
+
+
+def test_qemu_console_options_that_describe_this_machine_are_taken():
+    """`-serial mon:stdio -monitor none`, as QEMU command lines often say, is what this
+    machine has anyway: the same run."""
+    exitcode = str(bm.build("exitcode", "virt"))
+    for console in (["-serial", "mon:stdio"], ["-serial", "stdio", "-monitor", "none"]):
+        assert run(*RUN, "-bios", "none", "-kernel", exitcode, "-nographic", *console).returncode == 42
 
 
 def test_every_command_has_help():
