@@ -106,7 +106,10 @@ def find_first(kernel, process, argv: list[bytes], envp: list[bytes], where: str
     try:
         return calls_process.find_program(kernel, process, process.cwd, path, argv, envp)
     except SysError as err:
-        look = kernel.view.resolve(process, process.cwd, path) if err.errno != errno.ENOTDIR else None
+        try:                                         # what is there, to say why it cannot run
+            look = kernel.view.resolve(process, process.cwd, path)
+        except SysError:
+            look = None                              # a directory on the way is missing, or a file
         head = look.node.read(0, elf.HEADER_READ) if look is not None and isinstance(look.node, fs.File) else b""
         header = elf.read_header(head)
         if header is not None and header.interpreter and header.machine == kernel.arch.elf_machine:

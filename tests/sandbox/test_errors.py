@@ -67,6 +67,14 @@ def test_run_user_bad_input(tmp_path, root):
     status, lines, _ = run("run-user", str(tmp_path / "missing"))
     assert status == 127
     one_line(lines, "missing", "no such file")
+    (tmp_path / "empty").mkdir()                             # no /bin on the way to the program
+    status, lines, _ = run("run-user", "--root", str(tmp_path / "empty"), "/bin/true")
+    assert status == 127
+    one_line(lines, "/bin/true", "no such file")
+    (tmp_path / "empty" / "bin").write_text("a file where a directory should be\n")
+    status, lines, _ = run("run-user", "--root", str(tmp_path / "empty"), "/bin/true")
+    assert status == 127
+    one_line(lines, "/bin/true", "no such file")
     status, lines, _ = run("run-user", str(root / "bin" / "busybox"))
     assert status == 126
     one_line(lines, "x86-64", "not RISC-V")
