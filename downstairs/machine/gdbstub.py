@@ -19,6 +19,10 @@ What each packet does:
     H T qC qfThreadInfo qsThreadInfo qThreadExtraInfo           threads
     D            detach: breakpoints go, the machine runs on   k vKill   end the run (status 0)
 
+A packet we do not know gets the empty reply (gdb then does without it); one we know but
+cannot read (bad hex, a missing field, a read longer than a packet) gets E22, as QEMU's stub
+answers, and the machine stays as it was.
+
 Breakpoints live in the harts (core/trigger.py): software ones as addresses each hart checks
 before fetching (memory is not patched), hardware ones and watchpoints as the hart's debug
 triggers, taken with dmode and action 1, so there are as many as the hart has triggers (2).
@@ -43,6 +47,7 @@ from downstairs.machine.core.consts import (
 from downstairs.machine.machine import PAUSED
 
 DEFAULT_PORT = 1234                     # -s
+PACKET_SIZE = 0x1000                    # the longest packet gdb may send or ask for (qSupported)
 SIGINT, SIGTRAP = 2, 5
 # Z packet types: 0 software breakpoint, 1 hardware breakpoint, 2 write, 3 read, 4 access watch
 TRIGGER_KINDS = {1: TRIGGER_EXECUTE, 2: TRIGGER_STORE, 3: TRIGGER_LOAD, 4: TRIGGER_LOAD | TRIGGER_STORE}
@@ -215,7 +220,11 @@ class GdbServer:
                 return CONTINUE
             if packet == b"\x03":
                 continue                               # already stopped
-            action = self.handle(packet.decode("latin-1"))
+            try:
+                action = self.handle(packet.decode("latin-1"))
+            except (ValueError, IndexError):         # bad hex, a missing field: as QEMU's stub,
+                self.send("E22")                     # EINVAL, and the machine stays as it was
+                continue
             if action is not None:
                 return action
 
@@ -265,9 +274,12 @@ class GdbServer:
             self.disconnected()
 
     def handle(self, packet: str) -> str | None:
-        """Answer one packet; returns an action when it resumes or ends the machine."""
+        """Answer one packet; returns an action when it resumes or ends the machine. A
+        malformed one raises ValueError or IndexError (converse answers E22)."""
         kind = packet[:1]
-        if kind == "?":
+        if not kind:
+            self.send("")                              # an empty packet: nothing to answer
+        elif kind == "?":
             self.send(self.stop_reply(SIGTRAP, self.stop_thread))
         elif kind == "g":
             hart = self.hart(self.g_thread)
@@ -292,6 +304,8 @@ class GdbServer:
             self.send("OK" if done else "E14")
         elif kind == "m":
             addr, length = (int(x, 16) for x in packet[1:].split(","))
+            if length > PACKET_SIZE // 2:              # the answer must fit in a packet
+                raise ValueError("m: too long")
             data = gdbtarget.read_memory(self.machine, self.engine, self.hart(self.g_thread), addr, length)
             self.send(data.hex() if data else "E14")
         elif kind in "MX":
@@ -331,7 +345,7 @@ class GdbServer:
         """The q and Q packets: features, threads, and the small talk gdb opens with."""
         harts = self.machine.harts
         if packet.startswith("qSupported"):
-            self.send("PacketSize=1000;qXfer:features:read+;multiprocess+;QStartNoAckMode+;vContSupported+")
+            self.send(f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;multiprocess+;QStartNoAckMode+;vContSupported+")
         elif packet == "QStartNoAckMode":
             self.send("OK")
             self.ack = False
@@ -364,6 +378,9 @@ class GdbServer:
             self.send("vCont;c;C;s;S")
         elif packet.startswith("vCont;"):
             actions = [action.partition(":") for action in packet[6:].split(";")]
+            if any(verb[:1] not in ("c", "C", "s", "S") for verb, _, _ in actions):
+                self.send("")                              # an action we lack, as QEMU answers
+                return None
             for verb, _, thread in actions:
                 if verb[:1] in ("s", "S"):
                     return self.resume(self.thread_index(thread) if thread else self.g_thread)

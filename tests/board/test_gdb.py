@@ -230,6 +230,42 @@ def test_more_hardware_watchpoints_than_triggers_are_refused():
     assert status == 0 and "RESULT PASS" in console
 
 
+def packet(body: bytes) -> bytes:
+    """One remote-protocol packet: $body#checksum."""
+    return b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF)
+
+
+def test_malformed_packets_get_errors_and_the_machine_stays_stopped():
+    """What a buggy or hostile client sends (bad hex, missing fields, an empty packet, a read
+    longer than a packet, a vCont action we lack) gets E22 or the empty "unsupported" reply,
+    as QEMU's stub answers; the machine stays stopped and the session goes on."""
+    elf = debuggee()
+    port = free_port()
+    cases = [(b"m", b"E22"), (b"mzz,4", b"E22"), (b"m80000000,ffffffffffffffff", b"E22"),
+             (b"M80000000,4:zz", b"E22"), (b"Z0,zz,2", b"E22"), (b"pzz", b"E22"),
+             (b"P1=zz", b"E22"), (b"Hgzz", b"E22"), (b"Tzz", b"E22"), (b"vCont;c:zz", b"E22"),
+             (b"qXfer:features:read:target.xml:zz", b"E22"), (b"", b""), (b"vCont;x", b"")]
+    with Emulator(baremetal_command(OURS, elf, port)) as machine:
+        deadline = time.monotonic() + 60
+        while not listening(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            replies = conn.makefile("rb")
+            for body, expected in cases + [(b"?", b"T05thread:p01.01;")]:
+                conn.sendall(packet(body))
+                assert replies.read(1) == b"+", body                    # acknowledged
+                reply = b""
+                while not reply.endswith(b"#") or len(reply) < 2:
+                    char = replies.read(1)
+                    assert char, f"the stub hung up after {body!r}"
+                    reply += char
+                replies.read(2)                                         # its checksum
+                assert reply == b"$" + expected + b"#", (body, reply)
+            conn.sendall(packet(b"k"))
+        status, console = machine.finish()
+    assert status == 0 and "Traceback" not in console, console
+
+
 @pytest.mark.parametrize("options,message", [
     (["-gdb", "udp::1234"], "-gdb udp::1234: use tcp::PORT or tcp:HOST:PORT"),
     (["-S"], "-S waits for a debugger: give -s or -gdb tcp::PORT too"),
