@@ -44,6 +44,12 @@ def build_parser(command: str | None = None) -> "argparse.ArgumentParser":
     return parser
 
 
+def usage_error(command: str | None, message: str) -> int:
+    """Bad input, as one line on stderr naming the subcommand; the status for it (2)."""
+    print(f"downstairs{' ' + command if command else ''}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """The `downstairs` command: parse `argv`, run the subcommand; a UsageError, or an
     option the subcommand does not know, is one line on stderr and status 2, Ctrl-C 130."""
@@ -55,17 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.enable()
     if unknown:            # (argparse would blame the top-level parser, whatever the command)
-        name = f"downstairs {args.command}" if getattr(args, "command", None) else "downstairs"
-        print(f"{name}: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
-        return 2
+        return usage_error(getattr(args, "command", None), f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return args.func(args)
     except UsageError as err:
-        print(f"downstairs {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return usage_error(args.command, str(err))
     except KeyboardInterrupt:
         return 130
 
