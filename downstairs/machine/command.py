@@ -51,10 +51,11 @@ NOT_HERE = {
 
 
 class NotHere(argparse.Action):
-    """A QEMU option of NOT_HERE: parsing stops with a one-line error that says why."""
+    """A QEMU option of NOT_HERE, taken with its value if any: recorded in `not_here` for
+    check_qemu_options to refuse in one line, like every other bad option of `run`."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.error(f"{option_string}: not on this machine ({NOT_HERE[option_string]})")
+        namespace.not_here = option_string
 
 
 def register(subparsers) -> None:
@@ -109,7 +110,7 @@ def register(subparsers) -> None:
     p.add_argument("-monitor", metavar="DEV",
                    help="none: there is no monitor (Ctrl-A x quits)")
     for option in NOT_HERE:
-        p.add_argument(option, nargs="?", action=NotHere, help=argparse.SUPPRESS)
+        p.add_argument(option, dest="not_here", nargs="?", action=NotHere, help=argparse.SUPPRESS)
     p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
                    help="the compiled core (default when built) or the plain-Python reference")
     p.add_argument("--stats", action="store_true",
@@ -166,9 +167,12 @@ def parse_icount(text: str | None) -> int | None:
     return shift
 
 
-def check_console(serial: str | None, monitor: str | None) -> None:
-    """-serial and -monitor as QEMU takes them with -nographic: only the values that describe
-    this machine's one console (the UART on the terminal, no monitor) are accepted."""
+def check_qemu_options(not_here: str | None, serial: str | None, monitor: str | None) -> None:
+    """A NOT_HERE option is refused; -serial and -monitor as QEMU takes them with -nographic:
+    only the values that describe this machine's one console (the UART on the terminal, no
+    monitor) are accepted."""
+    if not_here is not None:
+        raise UsageError(f"{not_here}: not on this machine ({NOT_HERE[not_here]})")
     if serial is not None and serial not in ("stdio", "mon:stdio"):
         raise UsageError(f"-serial {serial}: the UART is this terminal (give stdio or mon:stdio)")
     if monitor is not None and monitor != "none":
@@ -229,7 +233,7 @@ def boot(args: argparse.Namespace) -> int:
     from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
     board, dumpdtb = parse_board(args.machine)
-    check_console(args.serial, args.monitor)
+    check_qemu_options(args.not_here, args.serial, args.monitor)
     config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
                                bios=args.bios, kernel=args.kernel, append=args.append,
                                harts=parse_smp(args.smp), icount=parse_icount(args.icount),
