@@ -305,9 +305,10 @@ class GdbServer:
         elif kind == "m":
             addr, length = (int(x, 16) for x in packet[1:].split(","))
             if length > PACKET_SIZE // 2:              # the answer must fit in a packet
-                raise ValueError("m: too long")
-            data = gdbtarget.read_memory(self.machine, self.engine, self.hart(self.g_thread), addr, length)
-            self.send(data.hex() if data else "E14")
+                self.send("E22")
+            else:
+                data = gdbtarget.read_memory(self.machine, self.engine, self.hart(self.g_thread), addr, length)
+                self.send(data.hex() if data else "E14")
         elif kind in "MX":
             where, _, payload = packet[1:].partition(":")
             addr, length = (int(x, 16) for x in where.split(","))
