@@ -27,6 +27,7 @@ import pytest
 
 from downstairs.guests.baremetal import build as bm
 from downstairs.guests.linux import boot, kernel
+from downstairs.machine import gdbstub
 
 OURS = [sys.executable, "-m", "downstairs", "run"]
 QEMU = ["qemu-system-riscv64"]
@@ -50,6 +51,13 @@ def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:port (the kernel's table: state 0A is LISTEN)."""
     with open("/proc/net/tcp") as table:
         return any(f":{port:04X} " in line and line.split()[3] == "0A" for line in table)
+
+
+def wait_listening(port: int, timeout: float = 60) -> None:
+    """Until the emulator just started listens on port (or `timeout` seconds have passed)."""
+    deadline = time.monotonic() + timeout
+    while not listening(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def debuggee() -> pathlib.Path:
@@ -232,7 +240,7 @@ def test_more_hardware_watchpoints_than_triggers_are_refused():
 
 def packet(body: bytes) -> bytes:
     """One remote-protocol packet: $body#checksum."""
-    return b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF)
+    return b"$" + body + b"#" + gdbstub.checksum(body)
 
 
 def test_malformed_packets_get_errors_and_the_machine_stays_stopped():
@@ -246,9 +254,7 @@ def test_malformed_packets_get_errors_and_the_machine_stays_stopped():
              (b"P1=zz", b"E22"), (b"Hgzz", b"E22"), (b"Tzz", b"E22"), (b"vCont;c:zz", b"E22"),
              (b"qXfer:features:read:target.xml:zz", b"E22"), (b"", b""), (b"vCont;x", b"")]
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
-        deadline = time.monotonic() + 60
-        while not listening(port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_listening(port)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
             replies = conn.makefile("rb")
             for body, expected in cases + [(b"?", b"T05thread:p01.01;")]:
@@ -308,9 +314,7 @@ def test_sigterm_while_waiting_for_gdb_ends_the_run():
     elf = debuggee()
     port = free_port()
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
-        deadline = time.monotonic() + 60
-        while not listening(port) and time.monotonic() < deadline:
-            time.sleep(0.05)                         # the process starting up (no gdb to wait for)
+        wait_listening(port)                         # the process starting up (no gdb to wait for)
         machine.proc.send_signal(signal.SIGTERM)
         status, console = machine.finish(timeout=60)
     assert status == 143, console
