@@ -17,7 +17,6 @@ Every problem with what the user gave is a UsageError: one line, exit status 2.
 import errno
 import fcntl
 import os
-import re
 import signal
 import stat
 import struct
@@ -34,10 +33,15 @@ def parse_size(text: str, what: str = "memory size") -> int:
     """A size in QEMU's syntax: digits and an optional K/M/G/T/P/E suffix (powers of 1024,
     an optional B or iB after it); a bare number is MiB, as -m reads it. Returns bytes;
     whether the size suits the machine is the caller's to say."""
-    match = re.fullmatch(r"(\d+)\s*([kKmMgGtTpPeE]?)(?:i?[bB])?", str(text).strip())
-    if not match:
+    body = str(text).strip()
+    digits = 0
+    while digits < len(body) and body[digits].isdecimal():
+        digits += 1
+    rest = body[digits:].lstrip()
+    unit = rest[:1].upper() if rest[:1] and rest[:1] in "kKmMgGtTpPeE" else ""
+    if digits == 0 or rest[len(unit):] not in ("", "b", "B", "ib", "iB"):
         raise UsageError(f"invalid {what} {text!r} (examples: 128M, 1G; a bare number is MiB)")
-    return int(match.group(1)) << UNITS[match.group(2).upper()]
+    return int(body[:digits]) << UNITS[unit]
 
 
 def read_input(path: str, what: str, limit: int) -> bytes:
