@@ -26,6 +26,11 @@ COMMAND_MODULES = [
     ("downstairs.bench.command", ["bench"]),             # the top: it measures every layer
 ]
 
+# Subcommands that parse their own words, in QEMU's syntax (machine/options.py), which
+# argparse does not read the same way: main hands them over without building a parser. Each
+# module's `command(words)` returns the exit status.
+OWN_SYNTAX = {"run": "downstairs.machine.command"}
+
 
 def build_parser(command: str | None = None) -> "argparse.ArgumentParser":
     """The parser with every subcommand, or with only `command`'s module when the command
@@ -54,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     """The `downstairs` command: parse `argv`, run the subcommand; a UsageError, or an
     option the subcommand does not know, is one line on stderr and status 2, Ctrl-C 130."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in OWN_SYNTAX:
+        return own_syntax(argv[0], argv[1:])
     gc.disable()           # imports make thousands of objects that live as long as the process
     try:                   # and no garbage: collecting meanwhile costs start-up time for nothing
         parser = build_parser(argv[0] if argv else None)
@@ -69,6 +76,22 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsageError as err:
         return usage_error(args.command, str(err))
+    except KeyboardInterrupt:
+        return 130
+
+
+def own_syntax(command: str, words: list[str]) -> int:
+    """A subcommand of OWN_SYNTAX: its module's command(words), with main's treatment of bad
+    input (one line, status 2) and Ctrl-C (130)."""
+    gc.disable()                    # (as in main: the imports make no garbage)
+    try:
+        module = importlib.import_module(OWN_SYNTAX[command])
+    finally:
+        gc.enable()
+    try:
+        return module.command(words)
+    except UsageError as err:
+        return usage_error(command, str(err))
     except KeyboardInterrupt:
         return 130
 

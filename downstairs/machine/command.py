@@ -31,91 +31,95 @@ The console is the UART on this terminal, so `-serial stdio`, `-serial mon:stdio
 values, and QEMU options this machine lacks, are one-line errors.
 """
 
-import argparse
 import sys
 
 from downstairs.errors import UsageError
+from downstairs.machine.options import FLAG, LIST, REFUSED, VALUE, Option
 
 DEFAULT_MEMORY = "128M"
+DESCRIPTION = ("Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's, in its syntax "
+               "(options.py). With no -bios and no -kernel it boots the built-in demo.")
 
-# QEMU options this machine lacks that begin like one of ours (-s, -S, -m, -M): argparse would
-# read `-snapshot` as -s with "napshot" attached, so they are named, to be refused by name.
-# (Any other unknown option is "unrecognized arguments" already.)
-NOT_HERE = {
-    "-snapshot": "disks are written in place; readonly=on in -drive keeps one unchanged",
-    "-singlestep": "gdb steps the harts: -s -S",
-    "-semihosting": "a guest reaches the host through the UART, virtio and sifive_test only",
-    "-mem-path": "RAM is this process's memory",
-    "-mem-prealloc": "RAM is this process's memory",
-}
-
-
-class NotHere(argparse.Action):
-    """A QEMU option of NOT_HERE, taken with its value if any: recorded in `not_here` for
-    check_qemu_options to refuse in one line, like every other bad option of `run`."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        namespace.not_here = option_string
+# The options of `run`, QEMU's names where QEMU has them (options.py reads them).
+OPTIONS = [
+    Option(("-M", "-machine"), "machine", VALUE, default="virt", metavar="BOARD",
+           help="board: virt (default) or spike; virt,dumpdtb=FILE writes the device tree to FILE "
+                "and exits"),
+    Option(("-m",), "memory", VALUE, default=DEFAULT_MEMORY, metavar="SIZE",
+           help="RAM size, e.g. 128M or 1G (a bare number is MiB), default 128M"),
+    Option(("-bios",), "bios", VALUE, metavar="FILE", help="firmware at 0x80000000, or `none`"),
+    Option(("-kernel",), "kernel", VALUE, metavar="FILE", help="kernel or bare-metal program (ELF or raw)"),
+    Option(("-append",), "append", VALUE, default="", metavar="STR",
+           help="kernel command line (/chosen/bootargs)"),
+    Option(("-smp",), "smp", VALUE, default="1", metavar="N", help="number of harts, 1 to 8"),
+    Option(("-icount",), "icount", VALUE, metavar="shift=N",
+           help="time follows the instruction count: 2^N ns per instruction "
+                "(QEMU's -icount shift=N,sleep=off)"),
+    Option(("-drive",), "drive", LIST, metavar="OPTIONS",
+           help="a raw disk image for a virtio slot: file=IMG,format=raw,if=virtio[,readonly=on] "
+                "(or if=none,id=ID with -device virtio-blk-device,drive=ID)"),
+    Option(("-device",), "device", LIST, metavar="DEVICE",
+           help="virtio-blk-device,drive=ID[,serial=S] or virtio-rng-device, in the next free "
+                "virtio-mmio slot (the first at 0x10008000)"),
+    Option(("-global",), "globals", LIST, metavar="PROP",
+           help="only virtio-mmio.force-legacy=false (this board's transports are always version 2)"),
+    Option(("-no-reboot",), "no_reboot", FLAG, default=False,
+           help="exit (status 0) when the guest asks for a reset, as QEMU's -no-reboot"),
+    Option(("--trace-stages",), "trace_stages", FLAG, default=False,
+           help="print each boot stage (ROM, firmware, next stage) to stderr: mode, address, "
+                "symbol, instructions"),
+    Option(("--trace-file",), "trace_file", VALUE, metavar="FILE.json",
+           help="write a timeline (Chrome trace-event JSON, for Perfetto or chrome://tracing): "
+                "privilege modes, traps, SBI calls, device accesses, stages; time in instructions "
+                "(machine/trace.py)"),
+    Option(("--explain",), "explain", FLAG, default=False,
+           help="narrate the boot on stderr, a line per stage and first event of each kind, "
+                "naming the file that models it (machine/explain.py)"),
+    Option(("-s",), "gdb_default", FLAG, default=False, help="shorthand for -gdb tcp::1234"),
+    Option(("-S",), "freeze", FLAG, default=False,
+           help="do not start the harts: wait for gdb to connect and continue"),
+    Option(("-gdb",), "gdb", VALUE, metavar="DEV",
+           help="wait for gdb on DEV: tcp::PORT or tcp:HOST:PORT (machine/gdbstub.py)"),
+    Option(("-nographic",), "nographic", FLAG, default=False,
+           help="serial console on this terminal (the only display there is)"),
+    Option(("-serial",), "serial", VALUE, metavar="DEV",
+           help="stdio or mon:stdio: the UART is this terminal either way"),
+    Option(("-monitor",), "monitor", VALUE, metavar="DEV", help="none: there is no monitor (Ctrl-A x quits)"),
+    Option(("--engine",), "engine", VALUE, default="auto", metavar="ENGINE",
+           choices=("auto", "compiled", "reference"),
+           help="auto, compiled (the Cython-built core, the default when built) or reference "
+                "(the plain-Python core)"),
+    Option(("--stats",), "stats", FLAG, default=False,
+           help="print instructions retired and speed to stderr at exit"),
+    # QEMU options this machine lacks, refused by name with the reason.
+    Option(("-snapshot",), "", REFUSED, "disks are written in place; readonly=on in -drive keeps one unchanged"),
+    Option(("-singlestep",), "", REFUSED, "gdb steps the harts: -s -S"),
+    Option(("-semihosting",), "", REFUSED, "a guest reaches the host through the UART, virtio and sifive_test only"),
+    Option(("-mem-path",), "", REFUSED, "RAM is this process's memory"),
+    Option(("-mem-prealloc",), "", REFUSED, "RAM is this process's memory"),
+]
 
 
 def register(subparsers) -> None:
-    """The `run` subcommand and its options, QEMU's names where QEMU has them."""
-    p = subparsers.add_parser(
-        "run", help="boot the RISC-V machine (QEMU's options)",
-        description="Boot the RISC-V RV64 machine. Options mirror qemu-system-riscv64's. "
-                    "With no -bios and no -kernel it boots the built-in demo.")
-    p.add_argument("-M", "-machine", dest="machine", default="virt", metavar="BOARD",
-                   help="board: virt (default) or spike; virt,dumpdtb=FILE writes the device tree "
-                        "to FILE and exits")
-    p.add_argument("-m", dest="memory", default=DEFAULT_MEMORY, metavar="SIZE",
-                   help="RAM size, e.g. 128M or 1G (a bare number is MiB), default 128M")
-    p.add_argument("-bios", metavar="FILE", help="firmware at 0x80000000, or `none`")
-    p.add_argument("-kernel", metavar="FILE", help="kernel or bare-metal program (ELF or raw)")
-    p.add_argument("-append", default="", metavar="STR", help="kernel command line (/chosen/bootargs)")
-    p.add_argument("-smp", default="1", metavar="N", help="number of harts, 1 to 8")
-    p.add_argument("-icount", metavar="shift=N",
-                   help="time follows the instruction count: 2^N ns per instruction "
-                        "(QEMU's -icount shift=N,sleep=off)")
-    p.add_argument("-drive", action="append", default=[], metavar="OPTIONS",
-                   help="a raw disk image for a virtio slot: file=IMG,format=raw,if=virtio"
-                        "[,readonly=on] (or if=none,id=ID with -device virtio-blk-device,drive=ID)")
-    p.add_argument("-device", action="append", default=[], metavar="DEVICE",
-                   help="virtio-blk-device,drive=ID[,serial=S] or virtio-rng-device, in the next "
-                        "free virtio-mmio slot (the first at 0x10008000)")
-    p.add_argument("-global", dest="globals", action="append", default=[], metavar="PROP",
-                   help="only virtio-mmio.force-legacy=false (this board's transports are "
-                        "always version 2)")
-    p.add_argument("-no-reboot", dest="no_reboot", action="store_true",
-                   help="exit (status 0) when the guest asks for a reset, as QEMU's -no-reboot")
-    p.add_argument("--trace-stages", action="store_true",
-                   help="print each boot stage (ROM, firmware, next stage) to stderr: "
-                        "mode, address, symbol, instructions")
-    p.add_argument("--trace-file", metavar="FILE.json",
-                   help="write a timeline (Chrome trace-event JSON, for Perfetto or chrome://tracing): "
-                        "privilege modes, traps, SBI calls, device accesses, stages; time in "
-                        "instructions (machine/trace.py)")
-    p.add_argument("--explain", action="store_true",
-                   help="narrate the boot on stderr, a line per stage and first event of each kind, "
-                        "naming the file that models it (machine/explain.py)")
-    p.add_argument("-s", dest="gdb_default", action="store_true",
-                   help="shorthand for -gdb tcp::1234")
-    p.add_argument("-S", dest="freeze", action="store_true",
-                   help="do not start the harts: wait for gdb to connect and continue")
-    p.add_argument("-gdb", metavar="DEV",
-                   help="wait for gdb on DEV: tcp::PORT or tcp:HOST:PORT (machine/gdbstub.py)")
-    p.add_argument("-nographic", action="store_true",
-                   help="serial console on this terminal (the only display there is)")
-    p.add_argument("-serial", metavar="DEV",
-                   help="stdio or mon:stdio: the UART is this terminal either way")
-    p.add_argument("-monitor", metavar="DEV",
-                   help="none: there is no monitor (Ctrl-A x quits)")
-    for option in NOT_HERE:
-        p.add_argument(option, dest="not_here", nargs="?", action=NotHere, help=argparse.SUPPRESS)
-    p.add_argument("--engine", default="auto", choices=["auto", "compiled", "reference"],
-                   help="the compiled core (default when built) or the plain-Python reference")
-    p.add_argument("--stats", action="store_true",
-                   help="print instructions retired and speed to stderr at exit")
-    p.set_defaults(func=main)
+    """`run` in the list of `downstairs --help`. Its words are handed whole to command(): cli.py
+    calls that directly, so a boot never builds an argparse parser."""
+    import argparse
+
+    p = subparsers.add_parser("run", help="boot the RISC-V machine (QEMU's options)", add_help=False,
+                              description=DESCRIPTION)
+    p.add_argument("words", nargs=argparse.REMAINDER)
+    p.set_defaults(func=lambda args: command(args.words))
+
+
+def command(argv: list[str]) -> int:
+    """`downstairs run ARGV...`: parse QEMU's syntax (options.py), then boot (main); the help
+    when asked for, status 0. Bad input is a UsageError for cli.py to print."""
+    from downstairs.machine import options
+
+    if options.wants_help(argv):
+        options.print_help(OPTIONS, "downstairs run", DESCRIPTION)
+        return 0
+    return main(options.parse(OPTIONS, argv))
 
 
 def parse_size(text: str) -> int:
@@ -167,12 +171,9 @@ def parse_icount(text: str | None) -> int | None:
     return shift
 
 
-def check_qemu_options(not_here: str | None, serial: str | None, monitor: str | None) -> None:
-    """A NOT_HERE option is refused; -serial and -monitor as QEMU takes them with -nographic:
-    only the values that describe this machine's one console (the UART on the terminal, no
-    monitor) are accepted."""
-    if not_here is not None:
-        raise UsageError(f"{not_here}: not on this machine ({NOT_HERE[not_here]})")
+def check_qemu_options(serial: str | None, monitor: str | None) -> None:
+    """-serial and -monitor as QEMU takes them with -nographic: only the values that describe
+    this machine's one console (the UART on the terminal, no monitor) are accepted."""
     if serial is not None and serial not in ("stdio", "mon:stdio"):
         raise UsageError(f"-serial {serial}: the UART is this terminal (give stdio or mon:stdio)")
     if monitor is not None and monitor != "none":
@@ -198,32 +199,32 @@ def parse_globals(options: list[str]) -> None:
             raise UsageError(f"-global {text}: legacy virtio-mmio (version 1) is not implemented")
 
 
-def parse_virtio(args: argparse.Namespace, board: str) -> list:
+def parse_virtio(opts: dict, board: str) -> list:
     """The virtio devices the -drive, -device and -global options ask for (drives.py); only
     the virt board has slots for them."""
     from downstairs.machine.drives import virtio_devices
 
     from downstairs.machine.boards import board as layout
 
-    parse_globals(args.globals)
-    if layout(board).VIRTIO_COUNT == 0 and (args.drive or args.device):
+    parse_globals(opts["globals"])
+    if layout(board).VIRTIO_COUNT == 0 and (opts["drive"] or opts["device"]):
         raise UsageError(f"-M {board} has no virtio slots: -drive and -device need -M virt")
-    return virtio_devices(args.drive, args.device)
+    return virtio_devices(opts["drive"], opts["device"])
 
 
-def main(args: argparse.Namespace) -> int:
+def main(opts: dict) -> int:
     """`downstairs run`: build the board from QEMU's options, run it with this terminal as its
     console until the guest powers off or a signal or Ctrl-A x ends it; return the status."""
     import gc
 
     gc.disable()                    # until the machine is built (boot), as in cli.main
     try:
-        return boot(args)
+        return boot(opts)
     finally:
         gc.enable()
 
 
-def boot(args: argparse.Namespace) -> int:
+def boot(opts: dict) -> int:
     """main's work, with the garbage collector off until the machine starts."""
     import gc
     import time
@@ -232,15 +233,15 @@ def boot(args: argparse.Namespace) -> int:
     from downstairs.machine import boards, engine
     from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
-    board, dumpdtb = parse_board(args.machine)
-    check_qemu_options(args.not_here, args.serial, args.monitor)
-    config = boards.BootConfig(board=board, ram_size=parse_size(args.memory),
-                               bios=args.bios, kernel=args.kernel, append=args.append,
-                               harts=parse_smp(args.smp), icount=parse_icount(args.icount),
-                               virtio=parse_virtio(args, board), no_reboot=args.no_reboot)
+    board, dumpdtb = parse_board(opts["machine"])
+    check_qemu_options(opts["serial"], opts["monitor"])
+    config = boards.BootConfig(board=board, ram_size=parse_size(opts["memory"]),
+                               bios=opts["bios"], kernel=opts["kernel"], append=opts["append"],
+                               harts=parse_smp(opts["smp"]), icount=parse_icount(opts["icount"]),
+                               virtio=parse_virtio(opts, board), no_reboot=opts["no_reboot"])
     if dumpdtb:
         return write_dtb(dumpdtb, boards.device_tree_blob(config))
-    core = engine.load(args.engine)
+    core = engine.load(opts["engine"])
     machine = None
 
     def stop(status: int) -> None:
@@ -250,7 +251,7 @@ def boot(args: argparse.Namespace) -> int:
             raise SystemExit(status)
         machine.power_off(status)
 
-    gdb = open_gdb(args)                          # the port first: a taken one is bad input
+    gdb = open_gdb(opts)                          # the port first: a taken one is bad input
     signals = Signals(stop, announce)             # before the terminal goes raw
     console = Console(interactive=True)
     try:
@@ -258,15 +259,15 @@ def boot(args: argparse.Namespace) -> int:
         machine = boards.build(config, core, console.write, poll)
         console.sink = machine.console.receive
         tracer = watchers = None
-        if args.trace_stages or args.trace_file or args.explain:
-            tracer, watchers = watch(machine, args)
+        if opts["trace_stages"] or opts["trace_file"] or opts["explain"]:
+            tracer, watchers = watch(machine, opts)
         gc.freeze()                 # what start-up made lives as long as the machine: no
         gc.enable()                 # collection needs to look at it again, nor at the exit
         started = time.perf_counter()
         try:
             if gdb is not None:
                 gdb.attach(machine, core)
-                status = gdb.serve(start_paused=args.freeze)
+                status = gdb.serve(start_paused=opts["freeze"])
             else:
                 status = machine.run()
         except QuitRequested:
@@ -282,7 +283,7 @@ def boot(args: argparse.Namespace) -> int:
             console.restore()
             tracer.finish()
             watchers.finish()
-        if args.stats:
+        if opts["stats"]:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "
                   f"({machine.instructions / max(seconds, 1e-9) / 1e6:.1f} MIPS, {core.name} engine)",
@@ -301,31 +302,32 @@ def boot(args: argparse.Namespace) -> int:
                 return 1
 
 
-def watch(machine, args: argparse.Namespace):
+def watch(machine, opts: dict):
     """--trace-stages, --trace-file and --explain: the stage detector and the watchers
     (observe.py), started before the first instruction."""
     from downstairs.machine import observe
 
     watchers = []
-    if args.trace_file:
+    path = opts["trace_file"]
+    if path:
         from downstairs.machine.trace import Timeline
         try:
-            open(args.trace_file, "w").close()      # a path we cannot write is bad input, now
+            open(path, "w").close()                # a path we cannot write is bad input, now
         except OSError as error:
-            raise UsageError(f"--trace-file {args.trace_file}: {error.strerror}") from None
-        watchers.append(Timeline(machine, args.trace_file, " ".join(sys.argv)))
-    if args.explain:
+            raise UsageError(f"--trace-file {path}: {error.strerror}") from None
+        watchers.append(Timeline(machine, path, " ".join(sys.argv)))
+    if opts["explain"]:
         from downstairs.machine.explain import Narrator
         watchers.append(Narrator(machine, sys.stderr))
-    return observe.start(machine, sys.stderr if args.trace_stages else None, watchers)
+    return observe.start(machine, sys.stderr if opts["trace_stages"] else None, watchers)
 
 
-def open_gdb(args: argparse.Namespace):
+def open_gdb(opts: dict):
     """-s, -S and -gdb DEV: a listening gdb stub (machine/gdbstub.py), or None. -S alone,
     with nothing to wait for, is refused (QEMU would wait for its monitor)."""
-    spec = args.gdb or ("tcp::1234" if args.gdb_default else None)
+    spec = opts["gdb"] or ("tcp::1234" if opts["gdb_default"] else None)
     if spec is None:
-        if args.freeze:
+        if opts["freeze"]:
             raise UsageError("-S waits for a debugger: give -s or -gdb tcp::PORT too")
         return None
     from downstairs.machine.gdbstub import GdbServer

@@ -11,8 +11,6 @@ virt board's (virt.py).
 (`riscv64-unknown-elf-objdump -D -b binary -m riscv:rv64 demo.bin`).
 """
 
-import argparse
-
 from downstairs.errors import UsageError
 from downstairs.isa import encode as e
 from downstairs.machine.loader import Image
@@ -171,13 +169,15 @@ def image() -> Image:
 
 def register(subparsers) -> None:
     """The `demo` subcommand."""
+    import argparse                     # (here: `run` boots the demo without argparse)
+
     p = subparsers.add_parser("demo", help="write the built-in demo firmware to a file",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--write", required=True, metavar="FILE", help="where to write demo.bin")
     p.set_defaults(func=main)
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: "argparse.Namespace") -> int:
     """`downstairs demo --write FILE`."""
     data = build()
     try:

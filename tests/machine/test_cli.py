@@ -73,7 +73,10 @@ def test_overlapping_images(hello):
     (["-m", "lots"], "invalid memory size"),
     (["-smp", "0"], "invalid -smp"),
     (["--engine", "turbo"], "invalid choice"),
-    (["-frobnicate"], "downstairs run: error: unrecognized arguments: -frobnicate"),
+    (["-frobnicate"], "downstairs run: error: -frobnicate: invalid option"),
+    (["-nogr"], "downstairs run: error: -nogr: invalid option"),          # no abbreviations
+    (["-kernel"], "downstairs run: error: -kernel: requires an argument"),
+    (["disk.img"], "downstairs run: error: disk.img: not an option"),
     (["-serial", "vc"], "downstairs run: error: -serial vc: the UART is this terminal"),
     (["-monitor", "stdio"], "downstairs run: error: -monitor stdio: there is no monitor"),
     (["-snapshot"], "downstairs run: error: -snapshot: not on this machine"),       # not -s napshot
