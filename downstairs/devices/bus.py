@@ -50,6 +50,7 @@ class Bus:
         self.unclaimed = unclaimed
         self.partial = partial
         self.windows: list[Window] = []                      # by base
+        self.last: Window | None = None                      # the one `find` found last
         self.unknown: dict[int, int] = {}                    # unclaimed address -> count (first KEPT)
         self.unknown_total = 0                               # every unclaimed access
         self.attention = False
@@ -75,6 +76,7 @@ class Bus:
     def unmap(self, device) -> None:
         """Take `device`'s windows off the bus (the stage tracer moves its watch this way)."""
         self.windows = [w for w in self.windows if w.device is not device]
+        self.last = None
 
     def noticed(self, line):
         """An interrupt line (a function of the level) that also raises `attention`."""
@@ -85,10 +87,16 @@ class Bus:
         return set_level
 
     def find(self, address: int, size: int) -> Window | None:
-        """The window that takes an access of `size` bytes at `address`, or None."""
+        """The window that takes an access of `size` bytes at `address`, or None. The one
+        found last is tried first: a driver talks to one device many times in a row (a
+        console's status and data registers, byte after byte)."""
         last = address if self.partial else address + size - 1
+        window = self.last
+        if window is not None and window.base <= address and last < window.end:
+            return window
         for window in self.windows:
             if window.base <= address and last < window.end:
+                self.last = window
                 return window
         return None
 
