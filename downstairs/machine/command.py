@@ -116,10 +116,11 @@ def command(argv: list[str]) -> int:
     when asked for, status 0. Bad input is a UsageError for cli.py to print."""
     from downstairs.machine import options
 
-    if options.wants_help(argv):
+    values = options.parse(OPTIONS, argv)
+    if values is None:
         options.print_help(OPTIONS, "downstairs run", DESCRIPTION)
         return 0
-    return main(options.parse(OPTIONS, argv))
+    return main(values)
 
 
 def parse_size(text: str) -> int:

@@ -58,21 +58,26 @@ def find(table: list[Option], word: str) -> tuple[Option | None, str | None]:
     return None, None
 
 
-def parse(table: list[Option], argv: list[str]) -> dict:
+def parse(table: list[Option], argv: list[str]) -> dict | None:
     """The values of `argv` by each option's dest (defaults filled in, a fresh list for each
-    LIST); raises UsageError, in QEMU's words, for a word that is not an option, an option
-    this machine lacks, a missing value, or a value not among the option's choices."""
+    LIST), or None when a word asks for the help (-h, -help, --help where an option may stand,
+    not as another option's value). Raises UsageError, in QEMU's words, for a word that is
+    not an option, an option this machine lacks, a missing value, or a value not among the
+    option's choices, whichever comes first."""
     values = {o.dest: list(o.default or []) if o.kind == LIST else o.default for o in table
               if o.kind != REFUSED}
     i = 0
     while i < len(argv):
         word = argv[i]
         i += 1
+        if word in HELP:
+            return None
         option, value = find(table, word) if word.startswith("-") and word != "-" else (None, None)
         if option is None:
             if word.startswith("-"):
                 raise UsageError(f"{word}: invalid option")
-            raise UsageError(f"{word}: not an option (options start with '-'; a disk is -drive file=...)")
+            raise UsageError(f"{word or repr(word)}: not an option (options start with '-'; a disk is "
+                             f"-drive file=...)")
         if option.kind == REFUSED:
             raise UsageError(f"{word.partition('=')[0]}: not on this machine ({option.help})")
         if option.kind == FLAG:
@@ -91,12 +96,6 @@ def parse(table: list[Option], argv: list[str]) -> dict:
         else:
             values[option.dest] = value
     return values
-
-
-def wants_help(argv: list[str]) -> bool:
-    """Whether the command line asks for the help (-h, -help or --help anywhere in it, before
-    any value could be taken for it, as argparse and QEMU both do)."""
-    return any(word in HELP for word in argv)
 
 
 def format_help(table: list[Option], prog: str, description: str) -> str:

@@ -29,7 +29,6 @@ def test_one_dash_or_two_name_the_same_option():
 
 def test_the_value_is_the_next_word_even_when_it_starts_with_a_dash():
     assert parse("-append", "-v quiet")["append"] == "-v quiet"
-    assert parse("-append", "--help")["append"] == "--help"
 
 
 def test_name_equals_value_for_options_with_a_value():
@@ -68,7 +67,15 @@ def test_help_lists_every_option_but_the_refused_ones():
     for option in OPTIONS:
         for name in option.names:
             assert (name in text) == (option.kind != options.REFUSED), name
-    assert options.wants_help(["-m", "1G", "-h"]) and not options.wants_help(["-hda"])
+    assert parse("-m", "1G", "-h") is None and parse("--help") is None and parse("-help") is None
+
+
+def test_help_is_asked_for_where_an_option_may_stand():
+    """As in QEMU's loop: a help word that is another option's value is that value, and
+    the words before it are read first (a bad one is the error)."""
+    assert parse("-append", "-h")["append"] == "-h"
+    with pytest.raises(UsageError, match="-frobnicate: invalid option"):
+        parse("-frobnicate", "--help")
 
 
 def test_the_single_dash_options_are_qemus():
