@@ -89,7 +89,7 @@ def parse(table: list[Option], argv: list[str]) -> dict | None:
             value = argv[i]
             i += 1
         if option.choices and value not in option.choices:
-            raise UsageError(f"{word.partition('=')[0]} {value}: invalid choice "
+            raise UsageError(f"{word.partition('=')[0]} {value or repr(value)}: invalid choice "
                              f"(choose from {', '.join(option.choices)})")
         if option.kind == LIST:
             values[option.dest].append(value)
