@@ -92,6 +92,8 @@ def run(args) -> int:
     from downstairs.hypervisor.microvm import Config, MicroVm
     from downstairs.hypervisor.vm import VmError
 
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):
+        raise UsageError(f"--timeout {args.timeout}: give a number of seconds above 0")
     if args.config:
         config = config_from_json(args.config)
     else:

@@ -51,6 +51,13 @@ def test_bad_memory_sizes(mem, fragment):
     one_line_error(*vm("--kernel", KERNEL, "--mem", mem), fragment)
 
 
+@pytest.mark.parametrize("seconds", ["-1", "0", "nan", "inf"])
+def test_bad_timeouts(seconds):
+    """Refused before a VM is made (a negative one used to end the guest at once, "timed out
+    after -1.0 s", and nan never)."""
+    one_line_error(*vm("--kernel", KERNEL, "--timeout", seconds), f"--timeout {float(seconds)}: give a number")
+
+
 def test_kernel_that_does_not_fit_in_memory():
     one_line_error(*vm("--kernel", KERNEL, "--mem", "40M"), "not enough memory")
 
