@@ -48,6 +48,7 @@ from downstairs.machine.machine import PAUSED
 
 DEFAULT_PORT = 1234                     # -s
 PACKET_SIZE = 0x1000                    # the longest packet gdb may send or ask for (qSupported)
+RECEIVED_MAX = 4 * PACKET_SIZE          # the bytes from gdb that may wait to be read as packets
 SIGINT, SIGTRAP = 2, 5
 # Z packet types: 0 software breakpoint, 1 hardware breakpoint, 2 write, 3 read, 4 access watch
 TRIGGER_KINDS = {1: TRIGGER_EXECUTE, 2: TRIGGER_STORE, 3: TRIGGER_LOAD, 4: TRIGGER_LOAD | TRIGGER_STORE}
@@ -183,7 +184,7 @@ class GdbServer:
             if b"\x03" in data:
                 data = data.replace(b"\x03", b"")
                 self.machine.pause()
-            self.received += data
+            self.take(data)
 
     def accept(self) -> None:
         """Take a gdb's connection; a new session starts with acknowledgements on."""
@@ -254,7 +255,22 @@ class GdbServer:
                 chunk = b""
             if not chunk:
                 return None
-            self.received += chunk
+            self.take(chunk)
+
+    def take(self, data: bytes) -> None:
+        """Add bytes from gdb to `received`, which stays bounded as in QEMU's stub: what lies
+        before a packet's '$' is dropped but Ctrl-C (acknowledgements, noise), a packet that
+        runs past PACKET_SIZE without its '#' is dropped whole (an overrun), and no more than
+        RECEIVED_MAX bytes wait (gdb sends a packet and waits for its answer)."""
+        received = self.received + data
+        start = received.find(b"$")
+        before = received if start < 0 else received[:start]
+        if before.strip(b"\x03"):
+            received = b"\x03" * before.count(b"\x03") + (received[start:] if start >= 0 else b"")
+            start = received.find(b"$")
+        if start >= 0 and len(received) - start > PACKET_SIZE + 3 and received.find(b"#", start) < 0:
+            received = received[:start]
+        self.received = received[:RECEIVED_MAX]
 
     def wait_readable(self, sock) -> bool:
         """Wait for `sock` to have something to read; False if the run ended meanwhile (a

@@ -319,3 +319,46 @@ def test_sigterm_while_waiting_for_gdb_ends_the_run():
         status, console = machine.finish(timeout=60)
     assert status == 143, console
     assert "terminating on signal 15" in console and "Traceback" not in console
+
+
+def test_what_waits_to_be_read_stays_bounded():
+    """Noise between packets, a packet that never ends and a flood are dropped, as QEMU's stub
+    drops them, instead of growing the buffer without end; Ctrl-C and whole packets stay."""
+    server = gdbstub.GdbServer(f"tcp::{free_port()}")
+    try:
+        server.take(b"noise" * 100000)
+        assert server.received == b""
+        server.take(b"+\x03-")
+        assert server.received == b"\x03"
+        server.take(b"$m" + b"0" * 2 * gdbstub.PACKET_SIZE)          # no '#': an overrun
+        assert server.received == b"\x03"
+        server.take(packet(b"g") + b"+" + packet(b"?"))
+        assert server.received == b"\x03" + packet(b"g") + b"+" + packet(b"?")   # (next_packet skips the +)
+        server.take(packet(b"g") * gdbstub.PACKET_SIZE)
+        assert len(server.received) == gdbstub.RECEIVED_MAX
+    finally:
+        server.close()
+
+
+def test_the_stub_answers_after_noise_and_an_overrun():
+    """End to end: after a megabyte of noise and a packet without its end, the next packet
+    gets its answer (QEMU's stub does the same)."""
+    elf = debuggee()
+    port = free_port()
+    with Emulator(baremetal_command(OURS, elf, port)) as machine:
+        wait_listening(port)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(b"noise" * 200000 + b"$m" + b"0" * 3 * gdbstub.PACKET_SIZE)
+            time.sleep(0.5)
+            conn.sendall(packet(b"?"))
+            replies = conn.makefile("rb")
+            assert replies.read(1) == b"+"
+            reply = b""
+            while not reply.endswith(b"#"):
+                char = replies.read(1)
+                assert char, "the stub hung up"
+                reply += char
+            assert reply == b"$T05thread:p01.01;#"
+            conn.sendall(packet(b"k"))
+        status, console = machine.finish()
+    assert status == 0 and "Traceback" not in console, console
