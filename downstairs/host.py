@@ -58,7 +58,15 @@ def read_input(path: str, what: str, limit: int) -> bytes:
             raise UsageError(f"{path}: {info.st_size} bytes do not fit in {limit >> 20} MiB of "
                              f"RAM (give the machine more memory)")
         with open(path, "rb") as f:
-            data = f.read(limit + 1)            # a /proc file says 0 bytes and may hold more
+            data = f.read(info.st_size + 1)     # its size, and one byte more to see if it has more
+            if len(data) > info.st_size:        # a /proc file says 0 bytes, a file may grow: read
+                more = bytearray(data)          # on in pieces to one byte past the limit (a buffer
+                while len(more) <= limit:       # of the limit's size may be more than the host has)
+                    piece = f.read(min(1 << 20, limit + 1 - len(more)))
+                    if not piece:
+                        break
+                    more += piece
+                data = bytes(more)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file (the {what})") from None
     except PermissionError:

@@ -58,7 +58,11 @@ class Machine:
         self.ram_size = ram_size
         # Anonymous memory: the host kernel hands out zeroed pages only when the guest first
         # touches them, so a large -m costs nothing up front. 8 spare bytes: see core/state.py.
-        self.ram = mmap.mmap(-1, ram_size + 8)
+        try:
+            self.ram = mmap.mmap(-1, ram_size + 8)
+        except OSError as error:                 # (as QEMU: "cannot set up guest memory")
+            raise UsageError(f"cannot set up {ram_size >> 20} MiB of guest memory: {error.strerror} "
+                             f"(try a smaller -m)") from None
         self.bus = Bus()
         self.clock = HostClock() if icount is None else InstructionClock(self.executed, icount)
         self.current = None                      # the hart running a slice, and its instret

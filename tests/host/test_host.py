@@ -56,6 +56,14 @@ def test_inputs_must_be_regular_files_that_fit(tmp_path):
     assert read_input(str(tmp_path / "big"), "kernel", 2 << 20) == bytes(2 << 20)
 
 
+def test_a_file_that_says_it_is_empty_is_read_to_its_end_or_the_limit():
+    """A /proc file's size reads as 0: it is read on, piece by piece, up to the limit."""
+    status = read_input("/proc/self/status", "initrd", 1 << 20)
+    assert status.startswith(b"Name:") and status.endswith(b"\n")
+    with pytest.raises(UsageError, match="more than"):
+        read_input("/proc/self/status", "initrd", 64)
+
+
 def test_a_disk_lock_lasts_as_long_as_its_descriptor(tmp_path):
     image = tmp_path / "disk.img"
     image.write_bytes(bytes(1024))

@@ -1,6 +1,7 @@
 """`downstairs vm` given bad input: one line on stderr, a non-zero exit, never a traceback."""
 
 import json
+import resource
 import subprocess
 import sys
 
@@ -56,6 +57,15 @@ def test_bad_timeouts(seconds):
     """Refused before a VM is made (a negative one used to end the guest at once, "timed out
     after -1.0 s", and nan never)."""
     one_line_error(*vm("--kernel", KERNEL, "--timeout", seconds), f"--timeout {float(seconds)}: give a number")
+
+
+def test_memory_the_host_cannot_give():
+    """QEMU's "cannot set up guest memory", not a traceback, when the host cannot map --mem."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 29, 3 << 29))         # 1.5 GiB
+    proc = subprocess.run([sys.executable, "-m", "downstairs", "vm", "--kernel", KERNEL, "--mem", "2G"],
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit)
+    one_line_error(proc.returncode, proc.stderr, "cannot set up 2048 MiB of guest memory")
 
 
 def test_kernel_that_does_not_fit_in_memory():

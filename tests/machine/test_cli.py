@@ -2,6 +2,7 @@
 and `--help` on every command."""
 
 import glob
+import resource
 import subprocess
 import sys
 
@@ -86,6 +87,27 @@ def test_bad_options(args, words):
     proc = run(*RUN, *args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert words in proc.stderr
+
+
+def limited_to(gib: float):
+    """A preexec_fn that caps the child's address space, as a host with less memory would."""
+    def limit():
+        size = int(gib * (1 << 30))
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    return limit
+
+
+def test_memory_the_host_cannot_give_is_one_line():
+    """-m more than the host can map is QEMU's "cannot set up guest memory", not a traceback;
+    and an image is read without a buffer the size of RAM (-m 2G fits in 3 GiB)."""
+    exitcode = str(bm.build("exitcode", "virt"))
+    command = [*RUN, "-bios", "none", "-kernel", exitcode, "-nographic"]
+    too_much = subprocess.run(command + ["-m", "4G"], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL, preexec_fn=limited_to(3))
+    assert_one_line_error(too_much, "cannot set up 4096 MiB of guest memory")
+    fits = subprocess.run(command + ["-m", "2G"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, preexec_fn=limited_to(3))
+    assert fits.returncode == 42, fits.stderr
 
 
 def test_guest_exit_status_is_the_process_status():
