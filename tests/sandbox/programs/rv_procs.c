@@ -62,13 +62,12 @@ int main(void)
 	printf("killed child: signaled %d by %d; SIGCHLD %d\n", WIFSIGNALED(status), WTERMSIG(status), child_signal);
 
 	pipe(fds);
+	close(fds[0]);	/* before the fork: the child's write can never find a reader */
 	pid = fork();
 	if (pid == 0) {
-		close(fds[0]);
 		write(fds[1], "x", 1);
 		_exit(0);
 	}
-	close(fds[0]);
 	close(fds[1]);
 	waitpid(pid, &status, 0);
 	printf("writer into a closed pipe: signaled %d by %d\n", WIFSIGNALED(status), WTERMSIG(status));
