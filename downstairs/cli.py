@@ -72,24 +72,24 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return args.func(args)
-    except UsageError as err:
-        return usage_error(args.command, str(err))
-    except KeyboardInterrupt:
-        return 130
+    return guarded(args.command, args.func, args)
 
 
 def own_syntax(command: str, words: list[str]) -> int:
-    """A subcommand of OWN_SYNTAX: its module's command(words), with main's treatment of bad
-    input (one line, status 2) and Ctrl-C (130)."""
+    """A subcommand of OWN_SYNTAX: its module's command(words), guarded as main's are."""
     gc.disable()                    # (as in main: the imports make no garbage)
     try:
         module = importlib.import_module(OWN_SYNTAX[command])
     finally:
         gc.enable()
+    return guarded(command, module.command, words)
+
+
+def guarded(command: str, func, arg) -> int:
+    """func(arg), a subcommand's work, returning its exit status; a UsageError is one line on
+    stderr and status 2 (usage_error), Ctrl-C status 130."""
     try:
-        return module.command(words)
+        return func(arg)
     except UsageError as err:
         return usage_error(command, str(err))
     except KeyboardInterrupt:

@@ -101,14 +101,9 @@ OPTIONS = [
 
 
 def register(subparsers) -> None:
-    """`run` in the list of `downstairs --help`. Its words are handed whole to command(): cli.py
-    calls that directly, so a boot never builds an argparse parser."""
-    import argparse
-
-    p = subparsers.add_parser("run", help="boot the RISC-V machine (QEMU's options)", add_help=False,
-                              description=DESCRIPTION)
-    p.add_argument("words", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda args: command(args.words))
+    """`run` in the list of `downstairs --help`, and nothing more: cli.py hands run's words to
+    command() without building a parser (OWN_SYNTAX), so argparse never reads them."""
+    subparsers.add_parser("run", help="boot the RISC-V machine (QEMU's options)", add_help=False)
 
 
 def command(argv: list[str]) -> int:
