@@ -5,6 +5,7 @@ Every problem with what the user gave is a UsageError: one line, exit status 2.
 
   parse_size     QEMU's size syntax (-m 128M; a bare number is MiB), the same for both
   read_input     a kernel, firmware or initrd: a regular file that fits where it goes
+  guest_memory   the anonymous mapping that is a guest's RAM, or QEMU's one-line refusal
   Disk           a disk image: a regular file of whole 512-byte sectors, opened with a lock
                  as QEMU takes one, so two runs cannot write the same image
   Terminal       stdin in raw mode while a guest owns the console, and back however the
@@ -16,6 +17,7 @@ Every problem with what the user gave is a UsageError: one line, exit status 2.
 
 import errno
 import fcntl
+import mmap
 import os
 import signal
 import stat
@@ -77,6 +79,17 @@ def read_input(path: str, what: str, limit: int) -> bytes:
         raise UsageError(f"{path}: more than {limit >> 20} MiB, the size of RAM (give the "
                          f"machine more memory)")
     return data
+
+
+def guest_memory(size: int, option: str, flags: int = mmap.MAP_SHARED) -> mmap.mmap:
+    """`size` bytes of anonymous memory for a guest's RAM (zero pages the host hands out when
+    first touched), mapped with `flags`; when the host cannot map that much, QEMU's "cannot
+    set up guest memory" as a UsageError naming the `option` that asked for it."""
+    try:
+        return mmap.mmap(-1, size, flags)
+    except OSError as error:
+        raise UsageError(f"cannot set up {size >> 20} MiB of guest memory: {error.strerror} "
+                         f"(try a smaller {option})") from None
 
 
 class Disk:

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 
-from downstairs.errors import UsageError
+from downstairs.host import guest_memory
 from downstairs.devices.memory import BufferMemory
 from downstairs.hypervisor import cpu, kvm
 from downstairs.devices.bus import Bus
@@ -158,11 +158,7 @@ class Vm:
         pit.flags = kvm.KVM_PIT_SPEAKER_DUMMY
         kvm.ioctl(self.fd, kvm.KVM_CREATE_PIT2, pit)
 
-        try:
-            self.ram = mmap.mmap(-1, mem_size, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
-        except OSError as error:                  # (as QEMU: "cannot set up guest memory")
-            raise UsageError(f"cannot set up {mem_size >> 20} MiB of guest memory: {error.strerror} "
-                             f"(try a smaller --mem)") from None
+        self.ram = guest_memory(mem_size, "--mem", mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE)
         region = kvm.kvm_userspace_memory_region()
         region.slot = 0
         region.guest_phys_addr = 0

@@ -17,6 +17,7 @@ import mmap
 import time
 
 from downstairs.errors import UsageError
+from downstairs.host import guest_memory
 from downstairs.devices.bus import Bus
 from downstairs.devices.memory import GuestMemoryError
 from downstairs.machine.clock import NO_DEADLINE, TIMEBASE_HZ, HostClock, InstructionClock
@@ -58,11 +59,7 @@ class Machine:
         self.ram_size = ram_size
         # Anonymous memory: the host kernel hands out zeroed pages only when the guest first
         # touches them, so a large -m costs nothing up front. 8 spare bytes: see core/state.py.
-        try:
-            self.ram = mmap.mmap(-1, ram_size + 8)
-        except OSError as error:                 # (as QEMU: "cannot set up guest memory")
-            raise UsageError(f"cannot set up {ram_size >> 20} MiB of guest memory: {error.strerror} "
-                             f"(try a smaller -m)") from None
+        self.ram = guest_memory(ram_size + 8, "-m")
         self.bus = Bus()
         self.clock = HostClock() if icount is None else InstructionClock(self.executed, icount)
         self.current = None                      # the hart running a slice, and its instret
