@@ -13,7 +13,6 @@ attaches devices (`attach`, `use_interrupt_controllers`, `use_console`), the loa
 images in RAM (`load`, `install`), a tracer watches (`observe`).
 """
 
-import mmap
 import time
 
 from downstairs.errors import UsageError
@@ -211,10 +210,10 @@ class Machine:
             self.reset_requested = True
 
     def reset(self) -> None:
-        """A warm reset: RAM gets its images and device tree back, the interrupt
-        controllers their reset state, and every hart restarts at the ROM."""
+        """A warm reset: RAM gets its images and device tree back (the rest of RAM keeps
+        what the guest wrote, as on QEMU), the interrupt controllers their reset state, and
+        every hart restarts at the ROM."""
         self.reset_requested = False
-        self.ram.madvise(mmap.MADV_DONTNEED)      # private anonymous pages read as zero again
         for image in self.images:
             self.copy_in(image)
         for addr, blob in self.blobs:
