@@ -33,6 +33,18 @@ POLLFD = struct.Struct("<ihh")
 UTSNAME_FIELD = 65
 
 
+def s32(value: int) -> int:
+    """A C int argument (fd, whence, flags that may be negative) from the 64-bit register
+    that carries it: the low 32 bits, signed."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def s64(value: int) -> int:
+    """A signed 64-bit argument (an off_t, a length) from its register's unsigned value."""
+    return value - (1 << 64) if value & (1 << 63) else value
+
+
 def cstring(page_rest, addr: int, limit: int) -> bytes:
     """The NUL-terminated string at `addr` in a program's memory, where `page_rest(addr)`
     gives the bytes from addr to the end of its page (raising EFAULT where there are none);

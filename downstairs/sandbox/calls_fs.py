@@ -15,7 +15,7 @@ import struct
 import time
 
 from downstairs.sandbox import fs, pipes, special, terminal
-from downstairs.sandbox.abi import pack_statx
+from downstairs.sandbox.abi import pack_statx, s32, s64
 from downstairs.sandbox.files import (
     DeviceFile, DirFile, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY,
     O_LARGEFILE, O_TMPFILE, O_TRUNC, O_WRONLY, O_CLOEXEC, O_RDWR, PathFile, RegularFile,
@@ -31,16 +31,6 @@ UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 TMPFS_MAGIC = 0x01021994
 PROC_SUPER_MAGIC = 0x9FA0
 STATFS = struct.Struct("<qqQQQQQiiqqq4q")     # struct statfs on 64-bit ABIs: 120 bytes
-
-
-def s32(value: int) -> int:
-    """A C int argument from a 64-bit register."""
-    value &= 0xFFFFFFFF
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
-def s64(value: int) -> int:
-    return value - (1 << 64) if value & (1 << 63) else value
 
 
 def read_path(process, addr: int) -> bytes:

@@ -10,7 +10,7 @@ import struct
 import time
 
 from downstairs.sandbox import pipes
-from downstairs.sandbox.calls_fs import s32, s64
+from downstairs.sandbox.abi import s32, s64
 from downstairs.sandbox.files import (
     O_CLOEXEC, O_DIRECT, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI,
     RegularFile, SETFL_MASK,

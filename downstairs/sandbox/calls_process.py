@@ -12,7 +12,8 @@ import os
 import struct
 
 from downstairs.sandbox import elf, fs
-from downstairs.sandbox.calls_fs import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, read_path, s32, start_dir
+from downstairs.sandbox.abi import s32
+from downstairs.sandbox.calls_fs import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, read_path, start_dir
 from downstairs.sandbox.process import RLIMIT_NOFILE, X_OK, describe, killed
 from downstairs.sandbox.signals import NSIG, SIGHUP, SIGINT
 from downstairs.sandbox.waits import Block, SysError

@@ -12,8 +12,7 @@ import os
 import struct
 import time
 
-from downstairs.sandbox.abi import TIMESPEC, UTSNAME_FIELD
-from downstairs.sandbox.calls_fs import s32
+from downstairs.sandbox.abi import TIMESPEC, UTSNAME_FIELD, s32
 from downstairs.sandbox.waits import Block, SysError
 
 CLOCKS = {0, 1, 4, 5, 6, 7, 8, 9, 11}         # REALTIME, MONOTONIC, *_RAW, *_COARSE, BOOTTIME, ..._ALARM, TAI

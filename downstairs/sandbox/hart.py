@@ -31,7 +31,7 @@ from downstairs.machine import engine as engines
 from downstairs.machine.machine import Machine
 from downstairs.machine.virt import RAM_BASE
 from downstairs.sandbox import calls_process, elf, signals
-from downstairs.sandbox.calls_fs import s32
+from downstairs.sandbox.abi import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.memory import (

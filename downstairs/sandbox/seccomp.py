@@ -144,7 +144,7 @@ class SeccompPlatform(Tracer):
         super().attach(kernel)
         numbers = kernel.arch.numbers
         self.program = filter_program(numbers)
-        allowed, traced = routes(numbers)
+        allowed, traced = routes(numbers)         # what that program lets through
         self.not_notified = frozenset(allowed + traced + [numbers["mmap"]])
 
     # ---- starting ------------------------------------------------------------------------

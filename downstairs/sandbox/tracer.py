@@ -32,7 +32,7 @@ import time
 
 from downstairs.errors import UsageError
 from downstairs.sandbox import abi, calls_process, signals
-from downstairs.sandbox.calls_fs import s32, s64
+from downstairs.sandbox.abi import s32, s64
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.memory import SAFE_ADVICE
