@@ -6,6 +6,7 @@ flat binary (the memory image from --base); --emit elf (the default) an ELF exec
 output and exit status the compiled program has on a machine.
 """
 
+import os
 import sys
 
 from downstairs.errors import UsageError
@@ -91,13 +92,19 @@ def run(args) -> int:
             sys.stdout.write(image.listing)
         return 0
     blob = write_elf(image) if args.emit == "elf" else flat_binary(image)
-    write(args.output or args.file[:-3] + (".elf" if args.emit == "elf" else ".bin"), blob)
+    write(args.output or args.file[:-3] + (".elf" if args.emit == "elf" else ".bin"), blob,
+          executable=args.emit == "elf")
     return 0
 
 
-def write(path: str, blob: bytes) -> None:
+def write(path: str, blob: bytes, executable: bool = False) -> None:
+    """Write the output file; an executable (an ELF) gets the execute bit wherever it is
+    readable, as a linker's output does."""
     try:
         with open(path, "wb") as f:
             f.write(blob)
+            if executable:
+                mode = os.fstat(f.fileno()).st_mode & 0o7777
+                os.fchmod(f.fileno(), mode | (mode & 0o444) >> 2)
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror}")

@@ -54,6 +54,23 @@ def test_flat_binary_is_the_memory_image(tmp_path):
     assert out.read_bytes().startswith(image.text)
 
 
+def test_an_elf_is_executable_a_flat_binary_is_not(tmp_path):
+    """Like a linker's output, the ELF gets the execute bit wherever it may be read, also when
+    it replaces a file that had none; the flat binary is data and keeps the plain mode."""
+    hello = os.path.join(EXAMPLES, "hello.py")
+    old = os.umask(0o022)
+    try:
+        elf, blob = tmp_path / "hello.elf", tmp_path / "hello.bin"
+        elf.write_bytes(b"old")
+        os.chmod(elf, 0o640)
+        assert run_command([hello, "-o", str(elf)]) == 0
+        assert run_command([hello, "--emit", "bin", "-o", str(blob)]) == 0
+    finally:
+        os.umask(old)
+    assert elf.stat().st_mode & 0o777 == 0o750
+    assert blob.stat().st_mode & 0o777 == 0o644
+
+
 def test_emit_asm_has_source_lines_as_comments(capsys):
     assert run_command([os.path.join(EXAMPLES, "hello.py"), "--emit", "asm"]) == 0
     listing = capsys.readouterr().out
