@@ -27,6 +27,10 @@ _ARRAY_TABLE = re.compile(rf"^[ \t]*\[\[[ \t]*({_DOTTED})[ \t]*\]\]")
 _ASSIGN = re.compile(rf"^[ \t]*({_DOTTED})[ \t]*=")
 _TOMLLIB_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
+# Addresses in a manifest are RV64 physical addresses: 56 bits (privileged spec 4.4-4.5, a
+# page-table entry's 44-bit PPN above the 12-bit page offset).
+PHYSICAL_LIMIT = 1 << 56
+
 
 def shown(path: pathlib.Path) -> str:
     """How a file is named in messages: relative to the working directory when it is below it,
@@ -171,12 +175,23 @@ class Entry:
         """The sub-table `key` as an Entry of its own."""
         return Entry(self.doc, self.keys + (key,), self.get(key, dict, default))
 
+    def address(self, key: str, default: int | None = None) -> int:
+        """An integer that is a physical address (below PHYSICAL_LIMIT)."""
+        value = self.get(key, int, default)
+        if not 0 <= value < PHYSICAL_LIMIT:
+            self.fail(f"{key} must be a physical address, 0 to {PHYSICAL_LIMIT - 1:#x}, not {value:#x}", key)
+        return value
+
     def range(self, key: str, page: int) -> tuple[int, int]:
-        """A `{ base = ..., size = ... }` field in whole pages of `page` bytes."""
+        """A `{ base = ..., size = ... }` field in whole pages of `page` bytes, all of it
+        physical addresses."""
         inner = self.table(key)
         inner.only({"base", "size"})
         base, size = inner.get("base", int), inner.get("size", int)
         if base < 0 or size <= 0 or base % page or size % page:
             self.fail(f"{key} must be whole {page // 1024} KiB pages with a positive size, not "
                       f"{base:#x}+{size:#x}", key)
+        if base + size > PHYSICAL_LIMIT:
+            self.fail(f"{key} {base:#x}+{size:#x} ends beyond the physical addresses "
+                      f"(0 to {PHYSICAL_LIMIT - 1:#x})", key)
         return base, size

@@ -28,7 +28,6 @@ from downstairs.errors import UsageError
 
 QEMU = ["qemu-system-riscv64"]
 DOWNSTAIRS_RUN = ["downstairs", "run"]
-MIB = 1 << 20
 
 
 def register(subparsers) -> None:
@@ -116,6 +115,8 @@ def show(args: argparse.Namespace) -> int:
 
 def machine_options(image, disk: pathlib.Path) -> list[str]:
     """The machine's options for a built image booted from `disk`."""
+    from downstairs.image.manifest import MIB
+
     m = image.plan.manifest
     options = ["-M", "virt", "-m", f"{m.ram[1] // MIB}M", "-nographic", "-bios", str(image.firmware),
                "-kernel", str(image.loader), "-drive", f"file={disk},format=raw,if=none,id=d0",

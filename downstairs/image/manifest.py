@@ -16,11 +16,13 @@ Every mistake is one line naming the file and the line (tomlfile.py).
 from downstairs import tomlfile
 from downstairs.kernel import tasktable
 from downstairs.kernel.tasks import storeformat
+from downstairs.machine.virt import RAM_BASE
 
 FIRMWARES = ("downstairs", "opensbi")
 KERNELS = ("downstairs", "linux")
 LINUX_SECTIONS = {"firmware", "kernel", "board", "files"}
-DEFAULT_RAM = (0x80000000, 0x8000000)        # QEMU's virt board with its default 128 MiB
+MIB = 1 << 20                                # the unit of -m, which says how much RAM
+DEFAULT_RAM = (RAM_BASE, 0x8000000)          # QEMU's virt board with its default 128 MiB
 LINUX_APPEND = "console=ttyS0"
 EXT2_NAME = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
@@ -50,6 +52,7 @@ def load(path) -> Manifest:
     kernel = top.table("kernel")
     kernel_use = kernel.choice("use", KERNELS, "downstairs")
     if kernel_use == "downstairs":
+        board_ram(top.table("board"))
         table = tasktable.from_document(doc)
         files = read_files(top, store_name)
         if len(files) > storeformat.SLOTS:
@@ -63,8 +66,22 @@ def load(path) -> Manifest:
     append = kernel.get("append", str, LINUX_APPEND)
     board = top.table("board", {})
     board.only({"ram"})
-    ram = board.range("ram", tasktable.PAGE) if "ram" in board.data else DEFAULT_RAM
-    return Manifest(doc, firmware_use, kernel_use, None, config, append, ram, read_files(top, ext2_name))
+    return Manifest(doc, firmware_use, kernel_use, None, config, append, board_ram(board),
+                    read_files(top, ext2_name))
+
+
+def board_ram(board: tomlfile.Entry) -> tuple[int, int]:
+    """[board]'s ram (base, size), DEFAULT_RAM when it has none. A system runs on QEMU's virt
+    board (`image run` says -M virt), whose RAM starts at RAM_BASE; `-m` gives only its size,
+    in whole MiB."""
+    if "ram" not in board.data:
+        return DEFAULT_RAM
+    ram = board.range("ram", tasktable.PAGE)
+    if ram[0] != RAM_BASE:
+        board.fail(f"ram must start at {RAM_BASE:#x}, where the virt board's RAM is, not {ram[0]:#x}", "ram")
+    if ram[1] % MIB:
+        board.fail(f"ram's size must be whole MiB, as -m gives it, not {ram[1]:#x}", "ram")
+    return ram
 
 
 def read_files(top: tomlfile.Entry, check_name) -> dict[str, bytes]:

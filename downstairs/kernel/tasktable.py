@@ -86,12 +86,14 @@ def from_document(doc: tomlfile.Document) -> Table:
     for name, fields in top.get("devices", dict, {}).items():
         entry = tomlfile.Entry(doc, ("devices", name), fields)
         entry.only({"base", "size", "irq"})
-        devices[name] = Device(name, entry.get("base", int), entry.get("size", int), entry.get("irq", int, 0))
-        if devices[name].size <= 0 or not 0 <= devices[name].irq < 128:
-            entry.fail("size must be positive and irq a PLIC source below 128")
+        devices[name] = Device(name, entry.address("base"), entry.get("size", int), entry.get("irq", int, 0))
+        if not 0 < devices[name].size <= tomlfile.PHYSICAL_LIMIT - devices[name].base:
+            entry.fail("size must be positive and end within the physical addresses", "size")
+        if not 0 <= devices[name].irq < 128:
+            entry.fail("irq must be a PLIC source below 128", "irq")
     tasks = [read_task(doc, name, index, fields, devices)
              for index, (name, fields) in enumerate(top.get("tasks", dict).items())]
-    result = Table(doc, ram, board.get("plic", int), board.get("finisher", int, 0), kernel.range("memory", PAGE),
+    result = Table(doc, ram, board.address("plic"), board.address("finisher", 0), kernel.range("memory", PAGE),
                    kernel.get("supervisor", str), devices, tasks)
     check(result)
     return result

@@ -63,6 +63,19 @@ BAD = {
                                  r"files\.logo: file 'logo\.txt': No such file or directory", "logo ="),
     "a file entry of the wrong kind": (lambda s: s + "count = 3\n",
                                        r"files: count must be text or \{ file = \"path\" \}, not 3", "count = 3"),
+    "RAM where the virt board has none": (
+        lambda s: s.replace("ram = { base = 0x80000000", "ram = { base = 0x40000000"),
+        r"board: ram must start at 0x80000000, where the virt board's RAM is, not 0x40000000",
+        "ram = { base = 0x40000000"),
+    "an address beyond RV64's physical addresses": (
+        lambda s: s.replace("plic = 0x0c000000", "plic = 0x10000000000000000"),
+        r"board: plic must be a physical address, 0 to 0xffffffffffffff, not 0x10000000000000000", "plic ="),
+    "a device that ends beyond them": (
+        lambda s: s.replace("uart0 = { base = 0x10000000, size = 0x100,", "uart0 = { base = 0xff000000000000, size = 0x1000000000000000,"),
+        r"devices\.uart0: size must be positive and end within the physical addresses", "uart0 ="),
+    "RAM that ends beyond them": (
+        lambda s: s.replace("size = 0x8000000 }", "size = 0x100000000000000 }"),
+        r"board: ram 0x80000000\+0x100000000000000 ends beyond the physical addresses", "ram ="),
     "not TOML": (lambda s: s.replace("[tasks.store]", "[tasks.store"), r"not a valid TOML file", "[tasks.store"),
 }
 
@@ -84,6 +97,12 @@ LINUX_BAD = {
     "tasks under Linux": (lambda s: s + '\n[tasks.app]\nsource = "app.py"\n', r"unknown key 'tasks'", "[tasks.app]"),
     "a path out of the file system": (lambda s: s + '"../etc/passwd" = "x"\n',
                                       r"files: '\.\./etc/passwd' is not a relative path", "passwd"),
+    "RAM where the virt board has none": (
+        lambda s: s.replace("ram = { base = 0x80000000", "ram = { base = 0x0"),
+        r"board: ram must start at 0x80000000, where the virt board's RAM is, not 0x0", "ram ="),
+    "RAM that -m cannot give": (
+        lambda s: s.replace("size = 0x8000000 }", "size = 0x8001000 }"),
+        r"board: ram's size must be whole MiB, as -m gives it, not 0x8001000", "ram ="),
     "a key of our kernel's": (lambda s: s.replace('config = "tiny"', 'config = "tiny"\nsupervisor = "x"'),
                               r"kernel: unknown key 'supervisor'", "supervisor"),
 }
