@@ -170,7 +170,11 @@ def run_program(command: str, root: str, platform, arch, argv: list[bytes], cwd:
     guardian = Guardian(console)
     try:
         program = find_first(kernel, process, argv, environment(), root)
-        platform.start(process, program)
+        try:
+            platform.start(process, program)
+        except SysError as err:                    # the loader refused it, as execve would
+            raise ProgramError(f"{os.fsdecode(argv[0])}: cannot execute: {os.strerror(err.errno)}",
+                               CANNOT_RUN) from None
         return platform.run()
     except ProgramError as err:
         print(f"downstairs {command}: {err}", file=sys.stderr)

@@ -37,7 +37,7 @@ from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
 from downstairs.sandbox.memory import (
     MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_TYPE, PAGE, PROT_EXEC, PROT_READ,
     PROT_WRITE, SAFE_ADVICE,
-    AddressSpace, Area, Frames, page_up,
+    USER_TOP, AddressSpace, Area, Frames, page_up,
 )
 from downstairs.sandbox.process import killed
 from downstairs.sandbox.signals import (
@@ -323,17 +323,28 @@ class HartPlatform:
         return NO_RETURN
 
     def load(self, space: AddressSpace, program) -> tuple[int, int]:
-        """The program's segments, heap, stack and trampoline in `space`; (entry, sp)."""
+        """The program's segments, heap, stack and trampoline in `space`; (entry, sp). The
+        pages that hold file bytes are filled now; a segment's zero pages past them (its bss)
+        become an area that faults pages in when touched, as Linux maps them. EINVAL for a
+        segment that is bigger in the file than in memory or ends beyond the user addresses
+        (load_elf_binary's check)."""
         header, node = program.header, program.node
         images: dict[int, bytearray] = {}
         prots: dict[int, int] = {}
         end = 0
         for seg in header.segments:
+            if seg.filesz > seg.memsz or seg.vaddr + seg.memsz > USER_TOP:
+                raise SysError(errno.EINVAL)
+        for seg in header.segments:
             prot = ((PROT_READ if seg.flags & elf.PF_R else 0) | (PROT_WRITE if seg.flags & elf.PF_W else 0)
                     | (PROT_EXEC if seg.flags & elf.PF_X else 0))
             data = node.read(seg.offset, seg.filesz)
             first, last = seg.vaddr >> 12, page_up(seg.vaddr + seg.memsz) >> 12
-            for vpn in range(first, last):
+            filled = max(page_up(seg.vaddr + len(data)) >> 12, first + 1)   # (a file may be short)
+            if last - 1 > filled:                        # whole zero pages between the two
+                space.carve(filled << 12, (last - 1) << 12)
+                space.add_area(Area(filled << 12, (last - 1) << 12, prot))
+            for vpn in [*range(first, min(filled, last)), *range(max(filled, last - 1), last)]:
                 prots[vpn] = prots.get(vpn, 0) | prot
                 image = images.setdefault(vpn, bytearray(PAGE))
                 lo = max(seg.vaddr, vpn << 12)
@@ -342,6 +353,7 @@ class HartPlatform:
                     image[lo - (vpn << 12):hi - (vpn << 12)] = data[lo - seg.vaddr:hi - seg.vaddr]
             end = max(end, seg.vaddr + seg.memsz)
         for vpn in sorted(images):
+            space.carve(vpn << 12, (vpn + 1) << 12)     # (only where segments overlap)
             space.add_area(Area(vpn << 12, (vpn + 1) << 12, prots[vpn]))
             space.fill(vpn << 12, bytes(images[vpn]), prots[vpn])
         space.merge()

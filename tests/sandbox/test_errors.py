@@ -3,6 +3,7 @@ bad root or option, 127 for a program that is not there, 126 for one that cannot
 (not ELF, another machine's, dynamically linked). Never a traceback."""
 
 import shutil
+import struct
 import subprocess
 
 import pytest
@@ -95,3 +96,36 @@ def test_exec_of_a_bad_program_inside(root, tmp_path):
     sandboxed = run_sandboxed(root, script)
     assert (sandboxed.stdout, sandboxed.stderr, sandboxed.status) == (native.stdout, native.stderr, native.status)
     assert native.stdout.splitlines()[0] == b"127"
+
+
+def with_last_load(program, tmp_path, name, **fields):
+    """A copy of `program` whose last PT_LOAD header has `fields` (filesz, memsz) changed."""
+    data = bytearray(program.read_bytes())
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phnum, = struct.unpack_from("<H", data, 0x38)
+    loads = [phoff + 56 * i for i in range(phnum) if struct.unpack_from("<I", data, phoff + 56 * i)[0] == 1]
+    at = loads[-1]
+    filesz, memsz = struct.unpack_from("<QQ", data, at + 32)
+    filesz, memsz = fields.get("filesz", filesz), fields.get("memsz", memsz)(memsz) if "memsz" in fields else memsz
+    struct.pack_into("<QQ", data, at + 32, filesz, memsz)
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    path.chmod(0o755)
+    return path
+
+
+def test_run_user_segments_the_loader_refuses_or_maps_lazily(build, tmp_path):
+    """A segment that ends beyond the user addresses, or holds more file than memory, is
+    refused as load_elf_binary refuses it (EINVAL: status 126, one line). A bss of 64 GiB is
+    mapped as Linux maps it, a page at a time when touched, so the program runs as usual
+    (before, the loader made every page of it up front and never finished)."""
+    hello = build("rv_hello", "riscv64")
+    usual = subprocess.run(downstairs("run-user", str(hello)), capture_output=True, env=ENV, timeout=60)
+    big = with_last_load(hello, tmp_path, "big-bss", memsz=lambda size: size + (64 << 30))
+    grown = subprocess.run(downstairs("run-user", str(big)), capture_output=True, env=ENV, timeout=60)
+    assert grown.returncode == usual.returncode and b"heap 7 7" in usual.stdout
+    assert grown.stdout.replace(bytes(big), b"PROGRAM") == usual.stdout.replace(bytes(hello), b"PROGRAM")
+    for name, change in [("beyond", {"memsz": lambda size: 1 << 47}), ("more-file", {"filesz": 1 << 20})]:
+        status, lines, _ = run("run-user", str(with_last_load(hello, tmp_path, name, **change)))
+        assert status == 126
+        one_line(lines, name, "cannot execute: Invalid argument")
