@@ -293,6 +293,8 @@ def sys_mkdir(kernel, process, addr, mode, *_):
 
 
 def do_mknod(kernel, process, dirfd, addr, mode, dev) -> int:
+    """mknodat: a FIFO or an empty regular file; `mode` is a umode_t, the register's low 16 bits."""
+    mode &= 0xFFFF
     kind = S.S_IFMT(mode) or S.S_IFREG
     perm = mode & ~process.umask & 0o7777
     if kind == S.S_IFIFO:

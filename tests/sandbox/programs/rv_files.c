@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(void)
@@ -35,6 +36,11 @@ int main(void)
 	printf("links after link: %ld\n", (long)st.st_nlink);
 	n = readlink("c.lnk", buf, sizeof buf);
 	printf("readlink %.*s\n", n, buf);
+	/* mknodat's mode is a umode_t: the register's bits above 16 do not count. */
+	long made = syscall(SYS_mknodat, AT_FDCWD, "fifo", 0xabcd0000L | S_IFIFO | 0600, 0);
+	stat("fifo", &st);
+	printf("mknodat with high bits: %ld fifo %d mode %o\n", made, S_ISFIFO(st.st_mode), st.st_mode & 0777);
+	unlink("fifo");
 	rename("b.txt", "d.txt");
 	printf("rename: old %d new %d\n", access("b.txt", F_OK), access("d.txt", F_OK));
 	FILE *f = fopen("c.lnk", "a");
