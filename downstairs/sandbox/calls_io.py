@@ -379,8 +379,8 @@ def do_poll(kernel, process, addr: int, count: int, timeout_ms: int) -> int:
             if file is None:
                 revents = POLLNVAL
             else:
+                queues += file.queues()                  # before poll(): see HostStream.queues
                 revents = file.poll() & (events | POLLERR | POLLHUP)
-                queues += file.queues()
         struct.pack_into("<h", raw, 8 * i + 6, revents)
         ready += revents != 0
     deadline = poll_deadline(process, timeout_ms)
@@ -413,8 +413,8 @@ def do_select(kernel, process, nfds: int, sets: list[int], timeout_ms: int) -> i
         file = process.fds.files.get(fd)
         if file is None:
             raise SysError(errno.EBADF)
+        queues += file.queues()                          # before poll(): see HostStream.queues
         events = file.poll()
-        queues += file.queues()
         if wanted[0] & bit and events & (POLLIN | POLLHUP | POLLERR):
             found[0] |= bit
         if wanted[1] & bit and events & (POLLOUT | POLLERR):

@@ -23,6 +23,9 @@ GRND_FLAGS = 1 | 2 | 4                         # NONBLOCK, RANDOM, INSECURE
 MAX_RANDOM = 33554431
 SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")      # struct sysinfo on 64-bit ABIs: 112 bytes
 CLOCK_TICKS = 100
+# struct itimerval: it_interval, then it_value, each a struct timeval (seconds, microseconds).
+ITIMERVAL = struct.Struct("<qqqq")
+ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 
 
 def clock_ns(kernel, process, clock: int) -> int:
@@ -107,6 +110,59 @@ def sys_clock_nanosleep(kernel, process, clock, flags, req, rem, *_):
             seconds -= clock_ns(kernel, process, clock) / 1e9
         process.deadline = time.monotonic() + max(0.0, seconds)
     return sleep_until(process, process.deadline)
+
+
+# Interval timers (man 2 setitimer). ITIMER_REAL is the kernel's (Kernel.set_itimer): SIGALRM
+# when it runs out. ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time, which the
+# layer does not keep: they read as disarmed, and arming one is EINVAL. Served on the hart;
+# the x86-64 platforms pass these calls to the host, whose timers signal the host process.
+
+def itimer_which(which: int) -> int:
+    which = s32(which)
+    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+        raise SysError(errno.EINVAL)
+    return which
+
+
+def timeval_seconds(sec: int, usec: int) -> float:
+    if sec < 0 or not 0 <= usec < 1_000_000:
+        raise SysError(errno.EINVAL)
+    return sec + usec / 1e6
+
+
+def itimerval(interval: float, value: float) -> bytes:
+    """A struct itimerval; a value still running is rounded up to the next microsecond."""
+    def timeval(seconds: float) -> tuple[int, int]:
+        usec = int(seconds * 1e6 + 0.999)
+        return usec // 1_000_000, usec % 1_000_000
+    return ITIMERVAL.pack(*timeval(interval), *timeval(value))
+
+
+def current_itimer(process, which: int) -> bytes:
+    """What getitimer says of timer `which`: its period and the time left."""
+    if which != ITIMER_REAL or process.itimer_deadline is None:
+        return itimerval(process.itimer_interval if which == ITIMER_REAL else 0.0, 0.0)
+    return itimerval(process.itimer_interval, max(process.itimer_deadline - time.monotonic(), 1e-6))
+
+
+def sys_getitimer(kernel, process, which, addr, *_):
+    process.memory.write(addr, current_itimer(process, itimer_which(which)))
+    return 0
+
+
+def sys_setitimer(kernel, process, which, new, old, *_):
+    which = itimer_which(which)
+    isec, iusec, vsec, vusec = ITIMERVAL.unpack(process.memory.read(new, ITIMERVAL.size)) if new else (0,) * 4
+    interval, value = timeval_seconds(isec, iusec), timeval_seconds(vsec, vusec)
+    before = current_itimer(process, which)
+    if which != ITIMER_REAL:
+        if value:
+            raise SysError(errno.EINVAL)
+    else:
+        kernel.set_itimer(process, value, interval)
+    if old:
+        process.memory.write(old, before)
+    return 0
 
 
 def sys_getrandom(kernel, process, addr, count, flags, *_):

@@ -317,5 +317,17 @@ def host_readable(fd: int) -> bool:
         return True
 
 
+def host_events(fd: int) -> int:
+    """What poll says of host descriptor `fd` now (POLLIN, POLLOUT, POLLHUP, POLLERR...; the
+    host's values are Linux's, the same on every architecture)."""
+    poller = select.poll()
+    poller.register(fd, POLLIN | POLLPRI | POLLOUT)
+    try:
+        ready = poller.poll(0)
+    except OSError:
+        return POLLERR
+    return ready[0][1] if ready else 0
+
+
 def is_dir(node) -> bool:
     return S.S_ISDIR(node.mode)

@@ -22,7 +22,7 @@ import time
 
 from downstairs.sandbox import calls_fs, calls_io, calls_process, calls_system, special
 from downstairs.sandbox.process import Process, killed
-from downstairs.sandbox.signals import SA_NOCLDWAIT, SIGCHLD, SIGHUP, SIGKILL, SIGTERM
+from downstairs.sandbox.signals import SA_NOCLDWAIT, SIGALRM, SIGCHLD, SIGHUP, SIGKILL, SIGTERM
 from downstairs.sandbox.terminal import Console, standard_streams
 from downstairs.sandbox.waits import Block, SysError, WaitQueue
 
@@ -49,7 +49,8 @@ class Kernel:
         self.last_pid = 0
         self.ready: collections.deque = collections.deque()
         self.host_queues: dict[tuple[int, bool], WaitQueue] = {}
-        self.timers: list = []                      # heap of (deadline, sequence, process)
+        self.timers: list = []                      # heap of (deadline, sequence, process, serial)
+        self.alarms: list = []                      # ITIMER_REAL: the same, for SIGALRM
         self.timer_count = 0
         self.started = time.monotonic()
         self.finished = False                       # pid 1 has exited: the sandbox is over
@@ -132,7 +133,7 @@ class Kernel:
 
     def quiet(self) -> bool:
         """Nothing waits for a host descriptor or a timer: only the processes need watching."""
-        if self.timers and self.next_deadline() is not None:
+        if self.next_deadline() is not None:
             return False
         return not any(queue.waiters for queue in self.host_queues.values())
 
@@ -143,6 +144,11 @@ class Kernel:
         return reading, writing
 
     def next_deadline(self) -> float | None:
+        """When the earliest timed wait ends or interval timer fires (None: neither)."""
+        wait, alarm = self.next_wait(), self.next_alarm()
+        return wait if alarm is None else alarm if wait is None else min(wait, alarm)
+
+    def next_wait(self) -> float | None:
         """When the earliest timed wait ends (None: no call waits with a timeout)."""
         while self.timers:
             _, _, process, serial = self.timers[0]
@@ -151,11 +157,41 @@ class Kernel:
             heapq.heappop(self.timers)                 # stale: that wait ended otherwise
         return None
 
+    def next_alarm(self) -> float | None:
+        """When the earliest ITIMER_REAL fires (None: none is armed)."""
+        while self.alarms:
+            _, _, process, serial = self.alarms[0]
+            if process.alive and process.itimer_serial == serial:
+                return self.alarms[0][0]
+            heapq.heappop(self.alarms)                 # stale: set again, or its process ended
+        return None
+
     def expire_timers(self) -> None:
+        """Wake the timed waits that are over and send SIGALRM for the interval timers due
+        (an interval timer is re-armed a period after it was due, or after now if the
+        sandbox fell that far behind)."""
         now = time.monotonic()
-        while self.next_deadline() is not None and self.timers[0][0] <= now:
-            process = heapq.heappop(self.timers)[2]
-            self.make_ready(process)
+        while (deadline := self.next_wait()) is not None and deadline <= now:
+            self.make_ready(heapq.heappop(self.timers)[2])
+        while (deadline := self.next_alarm()) is not None and deadline <= now:
+            process = heapq.heappop(self.alarms)[2]
+            process.itimer_deadline = None
+            if process.itimer_interval:
+                self.arm_alarm(process, max(deadline + process.itimer_interval, now))
+            self.send_signal(process, SIGALRM)
+
+    def set_itimer(self, process: Process, value: float, interval: float) -> None:
+        """setitimer(ITIMER_REAL): SIGALRM in `value` seconds, then every `interval` (0:
+        once); a value of 0 disarms it."""
+        process.itimer_serial += 1
+        process.itimer_deadline, process.itimer_interval = None, interval
+        if value > 0:
+            self.arm_alarm(process, time.monotonic() + value)
+
+    def arm_alarm(self, process: Process, deadline: float) -> None:
+        process.itimer_deadline = deadline
+        self.timer_count += 1
+        heapq.heappush(self.alarms, (deadline, self.timer_count, process, process.itimer_serial))
 
     def interrupted(self, process: Process) -> int:
         """What a blocked call returns when a signal interrupts it: what it moved so far,

@@ -78,6 +78,9 @@ class Process:
         self.block_serial = 0                # counts parkings (a timer names the one it is for)
         self.waiting_on: tuple = ()          # the queues of the call it is blocked in
         self.deadline: float | None = None   # when the current call gives up waiting
+        self.itimer_deadline: float | None = None   # ITIMER_REAL: when SIGALRM is due,
+        self.itimer_interval = 0.0                  # ... the period it is re-armed with (0: once),
+        self.itimer_serial = 0                      # ... and a count of settings (a timer names its own)
         self.progress = 0                    # bytes a partly done call already moved
         self.clear_tid = 0                   # set_tid_address
         self.robust_list = (0, 0)

@@ -24,7 +24,8 @@ import termios
 from downstairs.sandbox import fs
 from downstairs.sandbox.abi import Stat, WINSIZE
 from downstairs.sandbox.files import (
-    O_RDONLY, O_RDWR, O_WRONLY, OpenFile, POLLIN, POLLOUT, host_readable,
+    O_RDONLY, O_RDWR, O_WRONLY, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM,
+    OpenFile, host_events, host_readable,
 )
 from downstairs.sandbox.waits import Block, SysError
 
@@ -124,15 +125,28 @@ class HostStream(OpenFile):
             raise SysError(err.errno) from None
 
     def poll(self) -> int:
-        mask = 0
-        if self.readable() and host_readable(self.host_fd):
-            mask |= POLLIN
-        if self.writable():
-            mask |= POLLOUT
+        """The host's answer for the descriptor (POLLHUP of a pipe at its end too), less
+        what this end was not opened for."""
+        mask = host_events(self.host_fd)
+        if not self.readable():
+            mask &= ~(POLLIN | POLLPRI | POLLRDNORM)
+        if not self.writable():
+            mask &= ~(POLLOUT | POLLWRNORM)
         return mask
 
     def queues(self) -> list:
-        return [self.kernel.host_queue(self.host_fd)] if self.readable() else []
+        """A poll waits for the host descriptor to become readable or writable. Where it
+        already is (call this before poll(): then nothing arrives unseen in between), the
+        poll did not want what is there, and waiting on the descriptor would wake the poll
+        at once, over and over: no queue for that direction, so the poll waits for its
+        timeout or a signal, as it would on Linux."""
+        events = host_events(self.host_fd)
+        queues = []
+        if self.readable() and not events & (POLLIN | POLLHUP | POLLERR):
+            queues.append(self.kernel.host_queue(self.host_fd))
+        if self.writable() and not events & (POLLOUT | POLLHUP | POLLERR):
+            queues.append(self.kernel.host_queue(self.host_fd, writing=True))
+        return queues
 
     def ioctl(self, process, request: int, arg: int) -> int:
         if not self.node.is_tty():

@@ -10,6 +10,7 @@ sandbox's first process is.
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 
@@ -50,6 +51,7 @@ def outcome(result):
     ("rv_procs", [], b""),
     ("rv_files", [], b""),
     ("rv_stdin", [], b"some text\nfrom standard input\n" * 200),
+    ("rv_timers", [], b""),
 ])
 def test_program_like_qemu(build, tmp_path, name, args, stdin):
     program = build(name, "riscv64")
@@ -101,6 +103,34 @@ int main(int argc, char **argv) {
     subprocess.run(["riscv64-linux-gnu-gcc", "-static", "-O2", "-o", str(program), str(source)], check=True)
     result = run_user(program, [], tmp_path)
     assert outcome(result) == (b"again with an argument\nchild exited 6\nagain with the parent's turn\n", b"", 6)
+
+
+def test_a_poll_that_wants_nothing_a_host_descriptor_has_sleeps(tmp_path):
+    """A poll for POLLPRI on standard input that is /dev/null: the host descriptor is always
+    readable, which the poll does not want, so it must sleep out its timeout, not be woken
+    by the descriptor over and over (before, it spun: its two seconds on the CPU). Its CPU
+    time is the check, not a speed target: asleep, the poll costs what starting the
+    sandbox costs."""
+    source = tmp_path / "pollpri.c"
+    source.write_text(r'''
+#include <poll.h>
+#include <stdio.h>
+int main(void) {
+    struct pollfd p = {0, POLLPRI, 0};
+    int r = poll(&p, 1, 2000);
+    printf("poll %d revents %#x\n", r, p.revents);
+    return 0;
+}
+''')
+    program = tmp_path / "pollpri"
+    subprocess.run(["riscv64-linux-gnu-gcc", "-static", "-O2", "-o", str(program), str(source)], check=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(downstairs("run-user", str(program)), stdin=subprocess.DEVNULL,
+                            capture_output=True, env=USER_ENV, timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert (result.stdout, result.returncode) == (b"poll 0 revents 0\n", 0)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    assert cpu < 0.6, f"a 2 s poll took {cpu:.2f} s of CPU"
 
 
 @pytest.mark.slow

@@ -1,0 +1,64 @@
+/* Waiting with timers and polls on riscv64, compared with qemu-riscv64 (test_run_user.py):
+   an interval timer (setitimer/getitimer, ITIMER_REAL) that wakes pause() with SIGALRM,
+   alarm() over it, and poll on standard input, which the test gives as a pipe at its end. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+int main(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, 0);
+
+    struct itimerval every = {{0, 20000}, {0, 30000}}, now, old;
+    if (setitimer(ITIMER_REAL, &every, &old) != 0) { perror("setitimer"); return 1; }
+    printf("old timer %ld.%06ld every %ld.%06ld\n", (long)old.it_value.tv_sec,
+           (long)old.it_value.tv_usec, (long)old.it_interval.tv_sec, (long)old.it_interval.tv_usec);
+    while (alarms < 3)
+        pause();
+    getitimer(ITIMER_REAL, &now);
+    printf("alarms %d, interval %ld.%06ld, next within it: %d\n", (int)alarms,
+           (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec,
+           now.it_value.tv_sec == 0 && now.it_value.tv_usec > 0 && now.it_value.tv_usec <= 20000);
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, &old);
+    printf("disarmed: it was every %ld.%06ld\n", (long)old.it_interval.tv_sec, (long)old.it_interval.tv_usec);
+    getitimer(ITIMER_REAL, &now);
+    printf("now %ld.%06ld every %ld.%06ld\n", (long)now.it_value.tv_sec, (long)now.it_value.tv_usec,
+           (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec);
+
+    /* Bad arguments: a usec out of range, an unknown timer. */
+    struct itimerval bad = {{0, 0}, {0, 1000000}};
+    errno = 0;
+    printf("usec 1000000: %d %s\n", setitimer(ITIMER_REAL, &bad, 0), strerror(errno));
+    errno = 0;
+    printf("timer 7: %d %s\n", setitimer(7, &every, 0), strerror(errno));
+    errno = 0;
+    printf("getitimer 7: %d %s\n", getitimer(7, &now), strerror(errno));
+
+    /* alarm() is setitimer underneath: the seconds left of an earlier one, then SIGALRM. */
+    alarms = 0;
+    printf("alarm(5) -> %u\n", alarm(5));
+    printf("alarm(1) -> %u\n", alarm(1));
+    pause();
+    printf("alarms %d\n", (int)alarms);
+
+    /* A poll that wants only POLLPRI of a pipe at its end: POLLHUP answers it at once. */
+    struct pollfd p = {0, POLLPRI, 0};
+    int r = poll(&p, 1, 5000);
+    printf("poll %d revents %#x\n", r, p.revents);
+    /* One that wants nothing of a pipe at its end: POLLHUP is reported anyway. */
+    p.events = 0;
+    r = poll(&p, 1, 5000);
+    printf("poll %d revents %#x\n", r, p.revents);
+    return 0;
+}
