@@ -112,10 +112,13 @@ def sys_clock_nanosleep(kernel, process, clock, flags, req, rem, *_):
     return sleep_until(process, process.deadline)
 
 
-# Interval timers (man 2 setitimer). ITIMER_REAL is the kernel's (Kernel.set_itimer): SIGALRM
-# when it runs out. ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time, which the
-# layer does not keep: they read as disarmed, and arming one is EINVAL. Served on the hart;
-# the x86-64 platforms pass these calls to the host, whose timers signal the host process.
+# Interval timers (man 2 setitimer, alarm). ITIMER_REAL is the layer's own on every platform
+# (Kernel.set_itimer): its SIGALRM goes through Kernel.send_signal, which ends a call the layer
+# holds, as Linux's would. A host timer's signal would stay pending on the host until the layer
+# answered: an alarm() meant to end a long poll or read would not. ITIMER_VIRTUAL and
+# ITIMER_PROF count the caller's CPU time, so they only tick while it runs: the x86-64
+# platforms hand them to the host (tracer.py). On the hart the layer keeps no CPU time: they
+# read as disarmed there, and arming one is EINVAL.
 
 def itimer_which(which: int) -> int:
     which = s32(which)
@@ -165,6 +168,16 @@ def sys_setitimer(kernel, process, which, new, old, *_):
     return 0
 
 
+def sys_alarm(kernel, process, seconds, *_):
+    """alarm: setitimer(ITIMER_REAL) for whole seconds, once; the seconds the earlier one had
+    left, rounded as Linux rounds them (a part of a second counts when it is at least half,
+    or when it is all there is)."""
+    left = 0.0 if process.itimer_deadline is None else max(process.itimer_deadline - time.monotonic(), 0.0)
+    whole, usec = int(left), int((left % 1) * 1e6)
+    kernel.set_itimer(process, float(seconds & 0xFFFFFFFF), 0.0)
+    return whole + 1 if (not whole and usec) or usec >= 500_000 else whole
+
+
 def sys_getrandom(kernel, process, addr, count, flags, *_):
     if flags & ~GRND_FLAGS:
         raise SysError(errno.EINVAL)
@@ -187,4 +200,5 @@ HANDLERS = {
     "gettimeofday": sys_gettimeofday, "time": sys_time, "times": sys_times,
     "nanosleep": sys_nanosleep, "clock_nanosleep": sys_clock_nanosleep,
     "getrandom": sys_getrandom, "sysinfo": sys_sysinfo,
+    "setitimer": sys_setitimer, "getitimer": sys_getitimer, "alarm": sys_alarm,
 }

@@ -30,7 +30,7 @@ from downstairs.isa import encode
 from downstairs.machine import engine as engines
 from downstairs.machine.machine import Machine
 from downstairs.machine.virt import RAM_BASE
-from downstairs.sandbox import calls_process, calls_system, elf, signals
+from downstairs.sandbox import calls_process, elf, signals
 from downstairs.sandbox.abi import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
@@ -742,6 +742,4 @@ SERVED_HERE = {
     "rt_sigaction": sys_rt_sigaction, "rt_sigprocmask": sys_rt_sigprocmask,
     "rt_sigpending": sys_rt_sigpending, "rt_sigreturn": sys_rt_sigreturn,
     "rt_sigsuspend": sys_rt_sigsuspend, "sigaltstack": sys_sigaltstack,
-    # The x86-64 platforms pass these to the host, whose timers signal the host process.
-    "setitimer": calls_system.sys_setitimer, "getitimer": calls_system.sys_getitimer,
 }

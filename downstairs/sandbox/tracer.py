@@ -31,7 +31,7 @@ import struct
 import time
 
 from downstairs.errors import UsageError
-from downstairs.sandbox import abi, calls_process, signals
+from downstairs.sandbox import abi, calls_process, calls_system, signals
 from downstairs.sandbox.abi import s32, s64
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, NO_RETURN
@@ -57,6 +57,7 @@ WALL = 0x40000000                               # __WALL: clone children too
 MASK64 = (1 << 64) - 1
 RAX, ORIG_RAX = 8 * 10, 8 * 15                  # offsets in struct user_regs_struct
 RESTARTS = (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND)   # results a signal may make again
+LONGEST_WAIT = 86400.0                          # seconds the loop waits at most (see timeout)
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_BIT = 0x40000000                            # __X32_SYSCALL_BIT: the x32 ABI's calls
 MAP_SHARED, MAP_PRIVATE, MAP_ANONYMOUS, MAP_TYPE = 0x01, 0x02, 0x20, 0x0F
@@ -93,9 +94,8 @@ PASSED = {
     "nanosleep": "only waits",
     "clock_nanosleep": "only waits",
     "restart_syscall": "resumes a passed call a signal interrupted",
-    "alarm": "a timer that signals the caller",
-    "setitimer": "a timer that signals the caller",
-    "getitimer": "reads the caller's own timer",
+    "setitimer": "ITIMER_VIRTUAL and ITIMER_PROF, timers of the caller's own CPU time; ITIMER_REAL is the layer's, whose SIGALRM must end a call the layer holds",
+    "getitimer": "as setitimer",
     "exit": "ends the caller (the layer learns it from waitpid)",
     "exit_group": "ends the caller (the layer learns it from waitpid)",
     "clone": "the layer checks the flags (processes, not threads) and adds CLONE_PARENT; the child is traced from its first instruction",
@@ -105,7 +105,7 @@ PASSED = {
     "execveat": "as execve",
 }
 # Passed calls that first go through the layer (which checks and rewrites them).
-THROUGH_LAYER = ("mmap", "madvise", "clone", "fork", "vfork", "execve", "execveat")
+THROUGH_LAYER = ("mmap", "madvise", "clone", "fork", "vfork", "execve", "execveat", "setitimer", "getitimer")
 
 # What a task's next syscall stop is.
 RUNNING, SKIPPED, REISSUED, EXIT, CANCELLED = range(5)
@@ -226,7 +226,8 @@ class Tracer:
         self.kernel = kernel
 
     def extra_handlers(self) -> dict:
-        return {"mmap": self.sys_mmap, "madvise": self.sys_madvise}
+        return {"mmap": self.sys_mmap, "madvise": self.sys_madvise,
+                "setitimer": self.sys_setitimer, "getitimer": self.sys_getitimer}
 
     # ---- starting --------------------------------------------------------------------------
 
@@ -373,8 +374,11 @@ class Tracer:
         self.kernel.expire_timers()
 
     def timeout(self) -> float | None:
+        """How long the loop may wait for the host before a timer is due (None: for ever). A
+        program may ask for a wait of 2^63 seconds, more than select takes: the loop then
+        looks again after a day, and the timer is still there."""
         deadline = self.kernel.next_deadline()
-        return None if deadline is None else max(0.0, deadline - time.monotonic())
+        return None if deadline is None else min(max(0.0, deadline - time.monotonic()), LONGEST_WAIT)
 
     def reap_events(self) -> None:
         """Handle every waitpid event there is, without waiting."""
@@ -656,6 +660,23 @@ class Tracer:
                     pass
             return None
         self.host_runs(task, regs, after)
+        return NO_RETURN
+
+    def sys_setitimer(self, kernel, process, which, *args):
+        """ITIMER_REAL is the layer's (calls_system.py says why); the CPU-time timers go to
+        the host, which ticks them while the caller runs."""
+        if s32(which) == calls_system.ITIMER_REAL:
+            return calls_system.sys_setitimer(kernel, process, which, *args)
+        task = process.context
+        self.host_runs(task, self.stopped_regs(task), None)
+        return NO_RETURN
+
+    def sys_getitimer(self, kernel, process, which, *args):
+        """As setitimer: ITIMER_REAL from the layer, the others from the host."""
+        if s32(which) == calls_system.ITIMER_REAL:
+            return calls_system.sys_getitimer(kernel, process, which, *args)
+        task = process.context
+        self.host_runs(task, self.stopped_regs(task), None)
         return NO_RETURN
 
     def sys_madvise(self, kernel, process, addr, length, advice, *_):

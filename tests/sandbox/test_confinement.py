@@ -20,7 +20,7 @@ import time
 import pytest
 
 from downstairs.sandbox import table
-from tests.sandbox.conftest import ENV, copy_root, run_sandboxed, sandbox_command
+from tests.sandbox.conftest import ENV, copy_root, run_native, run_sandboxed, sandbox_command
 
 PLATFORMS = ["seccomp", "ptrace"]
 # Refused calls left out of the "never runs" check: if one did run, even with zero
@@ -184,3 +184,21 @@ def test_a_fork_a_signal_restarts_is_made_once_as_asked(busybox_root, tmp_path, 
     (root / "bin" / "forks").chmod(0o755)
     result = run_sandboxed(root, ["/bin/forks", "300", "100"], platform=platform)
     assert (result.stdout, result.status) == (b"forks 300 ok\n", 0), result
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_timers_and_long_waits_like_the_host_kernel(busybox_root, tmp_path, build, platform):
+    """An interval timer's SIGALRM must end a call the layer holds, as the host kernel's
+    would: ITIMER_REAL is the layer's own (before, the host's timer signalled the host
+    process, and a poll the layer held sat out its whole timeout). Waits of 2^62 seconds
+    must not overflow anything (the loop's select once did). The CPU-time timers still go
+    to the host. Natively and sandboxed, the same output."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    for name in ("timers", "longwait"):
+        (root / "bin" / name).write_bytes(build(name).read_bytes())
+        (root / "bin" / name).chmod(0o755)
+    for argv in (["/bin/timers", "cpu"], ["/bin/longwait"]):
+        native = run_native(copy_root(root, tmp_path / f"native-{argv[0][5:]}"), argv)
+        sandboxed = run_sandboxed(root, argv, platform=platform)
+        assert (sandboxed.stdout, sandboxed.status) == (native.stdout, native.status) and native.stdout
+        assert native.status == 0

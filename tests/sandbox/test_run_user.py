@@ -51,7 +51,8 @@ def outcome(result):
     ("rv_procs", [], b""),
     ("rv_files", [], b""),
     ("rv_stdin", [], b"some text\nfrom standard input\n" * 200),
-    ("rv_timers", [], b""),
+    ("timers", [], b""),
+    ("longwait", [], b""),
 ])
 def test_program_like_qemu(build, tmp_path, name, args, stdin):
     program = build(name, "riscv64")
