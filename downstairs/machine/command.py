@@ -51,7 +51,9 @@ OPTIONS = [
     Option(("-kernel",), "kernel", VALUE, metavar="FILE", help="kernel or bare-metal program (ELF or raw)"),
     Option(("-append",), "append", VALUE, default="", metavar="STR",
            help="kernel command line (/chosen/bootargs)"),
-    Option(("-smp",), "smp", VALUE, default="1", metavar="N", help="number of harts, 1 to 8"),
+    Option(("-smp",), "smp", VALUE, default="1", metavar="N",
+           help="number of harts, 1 to 8 (QEMU's topology fields are checked against it)"),
+    Option(("-cpu",), "cpu", VALUE, metavar="MODEL", help="rv64, the only hart model"),
     Option(("-icount",), "icount", VALUE, metavar="shift=N",
            help="time follows the instruction count: 2^N ns per instruction "
                 "(QEMU's -icount shift=N,sleep=off)"),
@@ -97,6 +99,7 @@ OPTIONS = [
     Option(("-semihosting",), "", REFUSED, "a guest reaches the host through the UART, virtio and sifive_test only"),
     Option(("-mem-path",), "", REFUSED, "RAM is this process's memory"),
     Option(("-mem-prealloc",), "", REFUSED, "RAM is this process's memory"),
+    Option(("-d",), "", REFUSED, "--trace-stages, --trace-file and --explain show a run; gdb (-s) steps one"),
 ]
 
 
@@ -176,12 +179,45 @@ def check_qemu_options(serial: str | None, monitor: str | None) -> None:
         raise UsageError(f"-monitor {monitor}: there is no monitor (give none; Ctrl-A x quits)")
 
 
+def check_cpu(cpu: str | None) -> None:
+    """-cpu: the harts are QEMU's rv64 model (docs/board.md says what they have), and their
+    extensions cannot be turned on or off."""
+    if cpu is None or cpu == "rv64":
+        return
+    if cpu.split(",")[0] == "rv64":
+        raise UsageError(f"-cpu {cpu}: the harts' extensions are fixed (give -cpu rv64, or no -cpu)")
+    raise UsageError(f"unable to find CPU model '{cpu.split(',')[0]}' (this machine has rv64)")
+
+
+SMP_KEYS = ("cpus", "maxcpus", "sockets", "dies", "clusters", "cores", "threads")
+
+
 def parse_smp(text: str) -> int:
-    """-smp N or cpus=N[,...]: the number of harts, 1 to 8."""
-    value = text.split(",")[0].removeprefix("cpus=")
-    if not value.isdigit() or not 1 <= int(value) <= 8:
+    """QEMU's -smp [cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,clusters=C][,cores=C][,threads=T]:
+    the number of harts, 1 to 8. As on QEMU, a topology given must multiply out to maxcpus
+    (or, without N, gives N), and here maxcpus must be N: no hart is plugged in later."""
+    fields: dict[str, int] = {}
+    for index, part in enumerate(text.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep and index == 0:
+            key, value = "cpus", key
+        if key not in SMP_KEYS or key in fields or not value.isdigit():
+            raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8, then "
+                             f"{', '.join(k + '=N' for k in SMP_KEYS[1:])}")
+        fields[key] = int(value)
+    topology = [fields[k] for k in SMP_KEYS[2:] if k in fields]
+    product = 1
+    for count in topology:
+        product *= count
+    harts = fields.get("cpus", fields.get("maxcpus", product if topology else 1))
+    most = fields.get("maxcpus", harts)
+    if topology and product != most:
+        raise UsageError(f"invalid -smp {text!r}: the topology gives {product} harts, not {most}")
+    if most != harts:
+        raise UsageError(f"invalid -smp {text!r}: maxcpus must be the number of harts (none is hot-plugged)")
+    if not 1 <= harts <= 8:
         raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8")
-    return int(value)
+    return harts
 
 
 def parse_globals(options: list[str]) -> None:
@@ -231,6 +267,9 @@ def boot(opts: dict) -> int:
 
     board, dumpdtb = parse_board(opts["machine"])
     check_qemu_options(opts["serial"], opts["monitor"])
+    check_cpu(opts["cpu"])
+    if opts["append"] and not opts["kernel"]:
+        raise UsageError("-append only allowed with -kernel option")
     config = boards.BootConfig(board=board, ram_size=parse_size(opts["memory"]),
                                bios=opts["bios"], kernel=opts["kernel"], append=opts["append"],
                                harts=parse_smp(opts["smp"]), icount=parse_icount(opts["icount"]),
