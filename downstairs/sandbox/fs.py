@@ -29,6 +29,10 @@ MEMORY_DEV = (0 << 8) | 0x2A         # st_dev of nodes born in memory: an anonym
 BLOCK = 4096                         # st_blksize of memory nodes
 PATH_MAX = 4096
 NAME_MAX = 255
+# The most bytes a file may hold once written: its bytes live in this process's memory (and
+# a hole costs as much as data), so a write or truncate beyond it is EFBIG, as beyond a file
+# system's largest file (s_maxbytes).
+FILE_MAX = 1 << 30
 
 
 def now_ns() -> int:
@@ -114,6 +118,8 @@ class File(Node):
         return self.data
 
     def write(self, offset: int, data: bytes) -> int:
+        if offset + len(data) > FILE_MAX:
+            raise SysError(errno.EFBIG)
         buf = self.copy_up()
         if offset > len(buf):
             buf.extend(bytes(offset - len(buf)))
@@ -122,6 +128,8 @@ class File(Node):
         return len(data)
 
     def truncate(self, length: int) -> None:
+        if length > FILE_MAX:
+            raise SysError(errno.EFBIG)
         buf = self.copy_up()
         if length < len(buf):
             del buf[length:]

@@ -65,3 +65,17 @@ def test_symlink_loop(view_and_process):
     with pytest.raises(SysError) as err:
         view.resolve(process, view.root, b"/etc/a").existing()
     assert err.value.errno == errno.ELOOP
+
+
+def test_a_file_grows_to_file_max_and_no_further(view_and_process):
+    """Written files live in memory: a write or truncate past FILE_MAX is EFBIG, where a
+    truncate or pwrite at 2^40 used to try to allocate it (found by random system calls)."""
+    view, process, root = view_and_process
+    node = view.resolve(process, view.root, b"/etc/motd").existing()
+    for grow in (lambda: node.truncate(1 << 40), lambda: node.write(1 << 40, b"x"),
+                 lambda: node.write(fs.FILE_MAX, b"x"), lambda: node.truncate(fs.FILE_MAX + 1)):
+        with pytest.raises(SysError) as error:
+            grow()
+        assert error.value.errno == errno.EFBIG
+    assert node.write(0, b"in memory\n") == 10 and node.read(0, 100) == b"in memory\n"
+    assert (root / "etc" / "motd").read_text() == "inside\n"
