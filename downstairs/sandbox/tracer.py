@@ -662,31 +662,31 @@ class Tracer:
         self.host_runs(task, regs, after)
         return NO_RETURN
 
+    def to_host(self, process):
+        """Let the host run the call `process` is stopped in, as the program made it."""
+        task = process.context
+        self.host_runs(task, self.stopped_regs(task), None)
+        return NO_RETURN
+
     def sys_setitimer(self, kernel, process, which, *args):
         """ITIMER_REAL is the layer's (calls_system.py says why); the CPU-time timers go to
         the host, which ticks them while the caller runs."""
         if s32(which) == calls_system.ITIMER_REAL:
             return calls_system.sys_setitimer(kernel, process, which, *args)
-        task = process.context
-        self.host_runs(task, self.stopped_regs(task), None)
-        return NO_RETURN
+        return self.to_host(process)
 
     def sys_getitimer(self, kernel, process, which, *args):
         """As setitimer: ITIMER_REAL from the layer, the others from the host."""
         if s32(which) == calls_system.ITIMER_REAL:
             return calls_system.sys_getitimer(kernel, process, which, *args)
-        task = process.context
-        self.host_runs(task, self.stopped_regs(task), None)
-        return NO_RETURN
+        return self.to_host(process)
 
     def sys_madvise(self, kernel, process, addr, length, advice, *_):
         """madvise: advice about the caller's own pages goes to the host; the rest (memory
         poisoning, KSM merging) gets EINVAL, as a kernel without it would say."""
         if advice & 0xFFFFFFFF not in SAFE_ADVICE:
             raise SysError(errno.EINVAL)
-        task = process.context
-        self.host_runs(task, self.stopped_regs(task), None)
-        return NO_RETURN
+        return self.to_host(process)
 
     def send_signal(self, process, sig: int) -> None:
         """A host signal to the process; if it is parked in a served call that the signal
