@@ -49,10 +49,13 @@ def dump(command: list[str], path) -> str:
 def test_dumpdtb_matches_qemus_nodes(tmp_path, harts):
     need("dtc")
     need("qemu-system-riscv64")
-    ours = dump(RUN + ["-M", f"virt,dumpdtb={tmp_path}/ours.dtb", "-m", "256M", "-smp", str(harts),
-                       "-append", "console=ttyS0"], tmp_path / "ours.dtb")
+    kernel = tmp_path / "wfi.bin"                       # -append needs a -kernel, as on QEMU
+    kernel.write_bytes(bytes.fromhex("73005010"))
+    boot = ["-bios", "none", "-kernel", str(kernel), "-append", "console=ttyS0"]
+    ours = dump(RUN + ["-M", f"virt,dumpdtb={tmp_path}/ours.dtb", "-m", "256M", "-smp", str(harts)] + boot,
+                tmp_path / "ours.dtb")
     theirs = dump(["qemu-system-riscv64", "-M", f"virt,dumpdtb={tmp_path}/q.dtb", "-m", "256M",
-                   "-smp", str(harts), "-nographic"], tmp_path / "q.dtb")
+                   "-smp", str(harts), "-nographic"] + boot, tmp_path / "q.dtb")
     our_nodes, their_nodes = node_paths(ours), node_paths(theirs)
     missing = {p for p in their_nodes if not any(p == n or p.startswith(n + "/") for n in NOT_HERE)}
     assert our_nodes == missing
