@@ -379,8 +379,9 @@ def do_poll(kernel, process, addr: int, count: int, timeout_ms: int) -> int:
             if file is None:
                 revents = POLLNVAL
             else:
-                queues += file.queues()                  # before poll(): see HostStream.queues
-                revents = file.poll() & (events | POLLERR | POLLHUP)
+                now, waits = file.poll_wait()
+                revents = now & (events | POLLERR | POLLHUP)
+                queues += waits
         struct.pack_into("<h", raw, 8 * i + 6, revents)
         ready += revents != 0
     deadline = poll_deadline(process, timeout_ms)
@@ -413,8 +414,8 @@ def do_select(kernel, process, nfds: int, sets: list[int], timeout_ms: int) -> i
         file = process.fds.files.get(fd)
         if file is None:
             raise SysError(errno.EBADF)
-        queues += file.queues()                          # before poll(): see HostStream.queues
-        events = file.poll()
+        events, waits = file.poll_wait()
+        queues += waits
         if wanted[0] & bit and events & (POLLIN | POLLHUP | POLLERR):
             found[0] |= bit
         if wanted[1] & bit and events & (POLLOUT | POLLERR):

@@ -90,6 +90,11 @@ class OpenFile:
         """The wait queues a poll on this file must sleep on."""
         return []
 
+    def poll_wait(self) -> tuple[int, list]:
+        """poll() and queues() of one moment: the events true now, and where a poll that
+        wanted none of them sleeps."""
+        return self.poll(), self.queues()
+
     def release(self) -> None:
         """The last descriptor closed."""
 

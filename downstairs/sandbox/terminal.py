@@ -125,28 +125,28 @@ class HostStream(OpenFile):
             raise SysError(err.errno) from None
 
     def poll(self) -> int:
-        """The host's answer for the descriptor (POLLHUP of a pipe at its end too), less
-        what this end was not opened for."""
-        mask = host_events(self.host_fd)
-        if not self.readable():
-            mask &= ~(POLLIN | POLLPRI | POLLRDNORM)
-        if not self.writable():
-            mask &= ~(POLLOUT | POLLWRNORM)
-        return mask
+        return self.poll_wait()[0]
 
     def queues(self) -> list:
-        """A poll waits for the host descriptor to become readable or writable. Where it
-        already is (call this before poll(): then nothing arrives unseen in between), the
-        poll did not want what is there, and waiting on the descriptor would wake the poll
-        at once, over and over: no queue for that direction, so the poll waits for its
-        timeout or a signal, as it would on Linux."""
+        return self.poll_wait()[1]
+
+    def poll_wait(self) -> tuple[int, list]:
+        """One look at the host descriptor: the host's events (POLLHUP of a pipe at its end
+        too), less what this end was not opened for; and the host queues of the directions
+        that are not ready yet. Where the descriptor is ready, the poll did not want what is
+        there, and waiting on it would wake the poll at once, over and over: no queue for
+        that direction, so the poll waits for its timeout or a signal, as it would on Linux."""
         events = host_events(self.host_fd)
         queues = []
         if self.readable() and not events & (POLLIN | POLLHUP | POLLERR):
             queues.append(self.kernel.host_queue(self.host_fd))
         if self.writable() and not events & (POLLOUT | POLLHUP | POLLERR):
             queues.append(self.kernel.host_queue(self.host_fd, writing=True))
-        return queues
+        if not self.readable():
+            events &= ~(POLLIN | POLLPRI | POLLRDNORM)
+        if not self.writable():
+            events &= ~(POLLOUT | POLLWRNORM)
+        return events, queues
 
     def ioctl(self, process, request: int, arg: int) -> int:
         if not self.node.is_tty():
