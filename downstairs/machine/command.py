@@ -170,23 +170,22 @@ def parse_icount(text: str | None) -> int | None:
     return shift
 
 
-def check_qemu_options(serial: str | None, monitor: str | None) -> None:
-    """-serial and -monitor as QEMU takes them with -nographic: only the values that describe
-    this machine's one console (the UART on the terminal, no monitor) are accepted."""
+def check_qemu_options(opts: dict) -> None:
+    """QEMU options taken only in the forms that describe this machine: -serial and -monitor
+    as with -nographic (the UART on the terminal, no monitor); -cpu rv64, the harts' one
+    model (docs/board.md says what they have), whose extensions cannot be switched; and
+    -append only with -kernel, as QEMU says."""
+    serial, monitor, cpu = opts["serial"], opts["monitor"], opts["cpu"]
     if serial is not None and serial not in ("stdio", "mon:stdio"):
         raise UsageError(f"-serial {serial}: the UART is this terminal (give stdio or mon:stdio)")
     if monitor is not None and monitor != "none":
         raise UsageError(f"-monitor {monitor}: there is no monitor (give none; Ctrl-A x quits)")
-
-
-def check_cpu(cpu: str | None) -> None:
-    """-cpu: the harts are QEMU's rv64 model (docs/board.md says what they have), and their
-    extensions cannot be turned on or off."""
-    if cpu is None or cpu == "rv64":
-        return
-    if cpu.split(",")[0] == "rv64":
-        raise UsageError(f"-cpu {cpu}: the harts' extensions are fixed (give -cpu rv64, or no -cpu)")
-    raise UsageError(f"unable to find CPU model '{cpu.split(',')[0]}' (this machine has rv64)")
+    if cpu is not None and cpu != "rv64":
+        if cpu.split(",")[0] == "rv64":
+            raise UsageError(f"-cpu {cpu}: the harts' extensions are fixed (give -cpu rv64, or no -cpu)")
+        raise UsageError(f"unable to find CPU model '{cpu.split(',')[0]}' (this machine has rv64)")
+    if opts["append"] and not opts["kernel"]:
+        raise UsageError("-append only allowed with -kernel option")
 
 
 SMP_KEYS = ("cpus", "maxcpus", "sockets", "dies", "clusters", "cores", "threads")
@@ -266,10 +265,7 @@ def boot(opts: dict) -> int:
     from downstairs.machine.console import Console, OutputClosed, QuitRequested
 
     board, dumpdtb = parse_board(opts["machine"])
-    check_qemu_options(opts["serial"], opts["monitor"])
-    check_cpu(opts["cpu"])
-    if opts["append"] and not opts["kernel"]:
-        raise UsageError("-append only allowed with -kernel option")
+    check_qemu_options(opts)
     config = boards.BootConfig(board=board, ram_size=parse_size(opts["memory"]),
                                bios=opts["bios"], kernel=opts["kernel"], append=opts["append"],
                                harts=parse_smp(opts["smp"]), icount=parse_icount(opts["icount"]),
