@@ -344,6 +344,8 @@ class HartPlatform:
             if last - 1 > filled:                        # whole zero pages between the two
                 space.carve(filled << 12, (last - 1) << 12)
                 space.add_area(Area(filled << 12, (last - 1) << 12, prot))
+            # Page by page: those with file bytes, and the last, which the next segment may
+            # share (the page then gets both segments' protections).
             for vpn in [*range(first, min(filled, last)), *range(max(filled, last - 1), last)]:
                 prots[vpn] = prots.get(vpn, 0) | prot
                 image = images.setdefault(vpn, bytearray(PAGE))
