@@ -192,7 +192,7 @@ class Checker(ExprChecker):
             ty, borrow = self.param_type(a.annotation)
             params.append((a.arg, ty))
             borrows.append(borrow)
-        result = T.VOID if node.returns is None else self.type_of(node.returns)
+        result = T.VOID if node.returns is None else self.type_of(node.returns, result=True)
         if not (result is T.VOID or T.is_scalar(result) or T.is_resource(result)):
             raise self.err(node.returns, "functions return integers, bool, None or a resource only")
         hidden = 1 if T.is_resource(result) and result.size > 16 else 0     # the result's address (lower.py)
@@ -343,14 +343,17 @@ class Checker(ExprChecker):
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
                 and isinstance(self.module.names.get(node.value.id), Builtin) and node.value.id in BORROWS:
             ty = self.type_of(node.slice)
-            if T.is_scalar(ty) or ty is T.BYTES or ty is T.VOID:
+            if T.is_scalar(ty) or ty is T.BYTES:
                 raise self.err(node, f"{node.value.id}[...] borrows a record or an array, not a {ty!r}")
             return ty, BORROWS[node.value.id]
         return self.type_of(node), None
 
-    def type_of(self, node):
-        """The type an annotation names."""
+    def type_of(self, node, result: bool = False):
+        """The type an annotation names. None names one only as a function's `result`: a
+        variable, parameter, field or element must hold a value."""
         if isinstance(node, ast.Constant) and node.value is None:
+            if not result:
+                raise self.err(node, "None is not a type a value can have: only a function's result can be None")
             return T.VOID
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Array":
             if not (isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2):

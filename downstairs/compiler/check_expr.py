@@ -269,6 +269,8 @@ class ExprChecker:
             raise self.err(node, "keyword arguments are not supported")
         if not isinstance(node.func, (ast.Name, ast.Attribute)):
             raise self.err(node, "call a function by its name")
+        if isinstance(node.func, ast.Attribute) and self.is_field(node.func):
+            raise self.err(node, f"{ast.unparse(node.func)!r} is not a function: records have no methods")
         callee = self.lookup(node.func)
         args = node.args
         if isinstance(callee, Func):
