@@ -486,9 +486,14 @@ class GdbServer:
         """Z (insert) or z (remove) TYPE,ADDR,KIND on every hart."""
         fields = packet[1:].split(";")[0].split(",")
         ztype, addr, kind = int(fields[0]), int(fields[1], 16), int(fields[2], 16)
-        if ztype > 4:
-            self.send("")
+        if ztype not in (0, 1, 2, 3, 4):
+            self.send("")                              # a type we lack, as QEMU answers
             return
+        if not (0 <= addr <= gdbtarget.MASK64 and 0 <= kind <= gdbtarget.MASK64) or (
+                ztype >= 2 and (kind == 0 or addr + kind - 1 > gdbtarget.MASK64
+                                or (addr ^ (addr + kind - 1)) >> 63)):
+            self.send("E22")                           # watched bytes must be in one half of
+            return                                     # the address space (trigger.napot_address)
         key = (ztype, addr, kind)
         if packet[0] == "z":
             self.remove(key)

@@ -245,14 +245,18 @@ def packet(body: bytes) -> bytes:
 
 def test_malformed_packets_get_errors_and_the_machine_stays_stopped():
     """What a buggy or hostile client sends (bad hex, missing fields, an empty packet, a read
-    longer than a packet, a vCont action we lack) gets E22 or the empty "unsupported" reply,
+    longer than a packet, a vCont action we lack, a watchpoint that wraps or crosses 2^63, an
+    address beyond 64 bits, a breakpoint type we lack) gets E22 or the empty "unsupported" reply,
     as QEMU's stub answers; the machine stays stopped and the session goes on."""
     elf = debuggee()
     port = free_port()
     cases = [(b"m", b"E22"), (b"mzz,4", b"E22"), (b"m80000000,ffffffffffffffff", b"E22"),
              (b"M80000000,4:zz", b"E22"), (b"Z0,zz,2", b"E22"), (b"pzz", b"E22"),
              (b"P1=zz", b"E22"), (b"Hgzz", b"E22"), (b"Tzz", b"E22"), (b"vCont;c:zz", b"E22"),
-             (b"qXfer:features:read:target.xml:zz", b"E22"), (b"", b""), (b"vCont;x", b"")]
+             (b"qXfer:features:read:target.xml:zz", b"E22"), (b"", b""), (b"vCont;x", b""),
+             (b"Z2,7fffffffffffffff,2", b"E22"), (b"Z3,fffffffffffffffe,4", b"E22"),
+             (b"Z2,80000000,0", b"E22"), (b"Z0,10000000000000000,4", b"E22"), (b"Z0,-4,4", b"E22"),
+             (b"z-1,80000000,4", b""), (b"Z9,80000000,4", b"")]
     with Emulator(baremetal_command(OURS, elf, port)) as machine:
         wait_listening(port)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:

@@ -154,6 +154,17 @@ def test_debugger_watchpoint_stops_before_the_store(engine):
     assert (h.halt, h.halt_addr, h.pc, bench.read_u64(DATA + 8), bench.reg(7)) == (c.HALT_WATCH, DATA + 8, CODE + 4, 0, 1)
 
 
+@pytest.mark.parametrize("addr,length,tdata2", [
+    (0x80000000, 8, 0x80000003), (0x80000003, 2, 0x80000003), (0x80000006, 4, 0x80000007),
+    (0x7FFFFFFFFFFFFFFF, 2, 0x3FFFFFFFFFFFFFFF),       # crosses 2^63: the largest block, and it ends
+    (0xFFFFFFFFFFFFFFFE, 4, 0xBFFFFFFFFFFFFFFF),       # wraps: likewise (gdbstub refuses both)
+])
+def test_napot_address_covers_the_range_and_always_ends(engine, addr, length, tdata2):
+    """The tdata2 of gdb's watchpoint of `length` bytes at addr; the compiled loop once ran
+    forever when the block it needed was 2^64 bytes."""
+    assert engine.trigger.napot_address(addr, length) == tdata2
+
+
 def test_debugger_hardware_breakpoint_and_the_limits(engine):
     bench = Bench(engine)
     bench.program([e.i("addi", 5, 5, 1), e.i("addi", 5, 5, 1)])

@@ -33,7 +33,7 @@ from downstairs.machine.core import trap
 from downstairs.machine.core.consts import (
     ACCESS_LOAD, BREAKPOINT_COUNT, CSR_TDATA1, CSR_TDATA2,
     CSR_TINFO, CSR_TSELECT, EXC_BREAKPOINT, HALT_BREAKPOINT, HALT_TRIGGER,
-    HALT_WATCH, MASK64, TRIGGER_ACTION_SHIFT, TRIGGER_COUNT, TRIGGER_DMODE, TRIGGER_EXECUTE,
+    HALT_WATCH, MASK64, SIGN64, TRIGGER_ACTION_SHIFT, TRIGGER_COUNT, TRIGGER_DMODE, TRIGGER_EXECUTE,
     TRIGGER_INFO, TRIGGER_LOAD, TRIGGER_M, TRIGGER_MATCH_SHIFT, TRIGGER_MCONTROL,
     TRIGGER_MCONTROL6, TRIGGER_S, TRIGGER_STORE, TRIGGER_TYPE_SHIFT,
     TRIGGER_U, TRIGGER_VS, TRIGGER_VU,
@@ -289,9 +289,12 @@ def debugger_control(kind: cython.ulonglong, length: cython.ulonglong) -> cython
 
 def napot_address(addr: cython.ulonglong, length: cython.ulonglong) -> cython.ulonglong:
     """tdata2 for a NAPOT range covering [addr, addr + length): the smallest naturally
-    aligned power-of-two block holding it, its size encoded in the low bits."""
+    aligned power-of-two block holding it, its size encoded in the low bits. The block is
+    at most 2^63 bytes: a range that wraps or crosses 2^63 is not covered (gdbstub refuses
+    those), and the loop ends whatever it is given."""
+    last: cython.ulonglong = (addr + length - 1) & MASK64
     size: cython.ulonglong = 2
-    while size < length or (addr & ~(size - 1)) + size < addr + length:
+    while size < SIGN64 and (addr ^ last) >= size:   # addr and last in different blocks
         size <<= 1
     return (addr & ~(size - 1)) | ((size >> 1) - 1)
 
