@@ -31,19 +31,29 @@ SECTOR = 512                      # a disk's unit: virtio-blk counts in 512-byte
 UNITS = {"": 20, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}   # bare number: MiB
 
 
+def decimal(text: str) -> int | None:
+    """`text` as a number when it is plain ASCII digits, else None: str.isdigit() also takes
+    '²' (which int() refuses), and past 4,300 digits int() refuses too. 30 digits are more
+    than any count or size here can use, and the caller's range check says so."""
+    if not (0 < len(text) <= 30 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def parse_size(text: str, what: str = "memory size") -> int:
     """A size in QEMU's syntax: digits and an optional K/M/G/T/P/E suffix (powers of 1024,
     an optional B or iB after it); a bare number is MiB, as -m reads it. Returns bytes;
     whether the size suits the machine is the caller's to say."""
     body = str(text).strip()
     digits = 0
-    while digits < len(body) and body[digits].isdecimal():
+    while digits < len(body) and body[digits] in "0123456789":
         digits += 1
+    number = decimal(body[:digits])
     rest = body[digits:].lstrip()
     unit = rest[:1].upper() if rest[:1] and rest[:1] in "kKmMgGtTpPeE" else ""
-    if digits == 0 or rest[len(unit):] not in ("", "b", "B", "ib", "iB"):
+    if number is None or rest[len(unit):] not in ("", "b", "B", "ib", "iB"):
         raise UsageError(f"invalid {what} {text!r} (examples: 128M, 1G; a bare number is MiB)")
-    return int(body[:digits]) << UNITS[unit]
+    return number << UNITS[unit]
 
 
 def read_input(path: str, what: str, limit: int) -> bytes:

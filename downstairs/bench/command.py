@@ -19,6 +19,7 @@ same run. Nothing here is a pass/fail test: it measures. Exit status 0, or 1 whe
 import argparse
 
 from downstairs.errors import UsageError
+from downstairs.host import decimal
 
 ROUNDS = {"firmware": 3, "own-firmware": 5, "linux": 5, "vm": 3}   # boots when --rounds is not given
 REPEAT = {"programs": 3, "sandbox": 5}                              # runs when --repeat is not given
@@ -63,9 +64,10 @@ def count(option: str, text: str | None, default: int) -> int:
     """A count option's value: a whole number, at least 1."""
     if text is None:
         return default
-    if not text.strip().isdigit() or int(text) < 1:
+    number = decimal(text.strip())
+    if number is None or number < 1:
         raise UsageError(f"{option} {text!r}: give a whole number of at least 1")
-    return int(text)
+    return number
 
 
 def main(args: argparse.Namespace) -> int:

@@ -154,13 +154,16 @@ def parse_icount(text: str | None) -> int | None:
     """QEMU's `-icount shift=N[,sleep=off]` or plain `-icount N`: N from 0 to 10."""
     if text is None:
         return None
+    from downstairs.host import decimal
+
     shift = None
     for option in text.split(","):
         key, _, value = option.partition("=")
-        if not value and key.isdigit():
+        if not value and decimal(key) is not None:
             key, value = "shift", key
-        if key == "shift" and value.isdigit() and int(value) <= 10:
-            shift = int(value)
+        number = decimal(value)
+        if key == "shift" and number is not None and number <= 10:
+            shift = number
         elif key == "sleep" and value in ("on", "off"):
             pass                       # time never waits for the host here: always sleep=off
         else:
@@ -195,15 +198,18 @@ def parse_smp(text: str) -> int:
     """QEMU's -smp [cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,clusters=C][,cores=C][,threads=T]:
     the number of harts, 1 to 8. As on QEMU, a topology given must multiply out to maxcpus
     (or, without N, gives N), and here maxcpus must be N: no hart is plugged in later."""
+    from downstairs.host import decimal
+
     fields: dict[str, int] = {}
     for index, part in enumerate(text.split(",")):
         key, sep, value = part.partition("=")
         if not sep and index == 0:
             key, value = "cpus", key
-        if key not in SMP_KEYS or key in fields or not value.isdigit():
+        number = decimal(value)
+        if key not in SMP_KEYS or key in fields or number is None:
             raise UsageError(f"invalid -smp {text!r}: a number of harts from 1 to 8, then "
                              f"{', '.join(k + '=N' for k in SMP_KEYS[1:])}")
-        fields[key] = int(value)
+        fields[key] = number
     topology = [fields[k] for k in SMP_KEYS[2:] if k in fields]
     product = 1
     for count in topology:

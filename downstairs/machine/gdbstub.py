@@ -40,6 +40,7 @@ import select
 import socket
 
 from downstairs.errors import UsageError
+from downstairs.host import decimal
 from downstairs.machine import gdbtarget
 from downstairs.machine.core.consts import (
     HALT_WATCH, TRIGGER_EXECUTE, TRIGGER_LOAD, TRIGGER_STORE,
@@ -59,10 +60,11 @@ CONTINUE, STEP, KILL, DETACH = "continue", "step", "kill", "detach"
 def parse_address(spec: str) -> tuple[str, int]:
     """QEMU's -gdb device: tcp::PORT or tcp:HOST:PORT (HOST empty: the loopback address)."""
     kind, _, rest = spec.partition(":")
-    host, _, port = rest.rpartition(":")
-    if kind != "tcp" or not port.isdigit() or not 0 < int(port) < 65536:
+    host, _, text = rest.rpartition(":")
+    port = decimal(text)
+    if kind != "tcp" or port is None or not 0 < port < 65536:
         raise UsageError(f"-gdb {spec}: use tcp::PORT or tcp:HOST:PORT")
-    return host or "127.0.0.1", int(port)
+    return host or "127.0.0.1", port
 
 
 def checksum(data: bytes) -> bytes:

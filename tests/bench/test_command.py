@@ -13,6 +13,7 @@ BENCH = [sys.executable, "-m", "downstairs", "bench"]
     (["--repeat", "0"], "--repeat '0'"),
     (["--repeat", "-1"], "--repeat '-1'"),
     (["--repeat", "two"], "--repeat 'two'"),
+    (["--repeat", "\u00b2"], "--repeat '\u00b2'"),
     (["--rounds", "0", "--firmware"], "--rounds '0'"),
     (["--rounds", "-2", "--linux"], "--rounds '-2'"),
     (["--rounds", "0", "--vm"], "--rounds '0'"),

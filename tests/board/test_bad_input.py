@@ -52,6 +52,10 @@ CASES = {
     "smp topology that does not multiply out": (lambda t: ["-smp", "2,sockets=3"], "the topology gives 3 harts"),
     "smp with hot-plug room": (lambda t: ["-smp", "2,maxcpus=4"], "maxcpus must be the number of harts"),
     "smp unknown field": (lambda t: ["-smp", "2,books=1"], "invalid -smp"),
+    "smp not ASCII digits": (lambda t: ["-smp", "\u00b2"], "invalid -smp"),       # isdigit(), yet not int()
+    "smp longer than int() reads": (lambda t: ["-smp", "1" * 5000], "invalid -smp"),
+    "icount not ASCII digits": (lambda t: ["-icount", "shift=\u00b2"], "invalid -icount"),
+    "memory longer than int() reads": (lambda t: ["-m", "1" * 5000 + "M"], "invalid memory size"),
     "append without a kernel": (lambda t: ["-append", "console=ttyS0"], "-append only allowed with -kernel"),
     "a CPU model there is not": (lambda t: ["-cpu", "rv32"], "unable to find CPU model 'rv32'"),
     "CPU extensions": (lambda t: ["-cpu", "rv64,h=true"], "extensions are fixed"),

@@ -278,6 +278,7 @@ def test_malformed_packets_get_errors_and_the_machine_stays_stopped():
 
 @pytest.mark.parametrize("options,message", [
     (["-gdb", "udp::1234"], "-gdb udp::1234: use tcp::PORT or tcp:HOST:PORT"),
+    (["-gdb", "tcp::\u00b2"], "-gdb tcp::\u00b2: use tcp::PORT or tcp:HOST:PORT"),
     (["-S"], "-S waits for a debugger: give -s or -gdb tcp::PORT too"),
 ])
 def test_bad_gdb_options_are_one_line(options, message):

@@ -28,7 +28,7 @@ def test_sizes(text, size):
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["", "M", "1.5G", "-1M", "12Q", "1e400", "0x10M"])
+@pytest.mark.parametrize("text", ["", "M", "1.5G", "-1M", "12Q", "1e400", "0x10M", "\u0663M", "1" * 5000])
 def test_bad_sizes(text):
     with pytest.raises(UsageError, match="invalid memory size"):
         parse_size(text)
