@@ -319,7 +319,11 @@ def boot(opts: dict) -> int:
         if tracer is not None:
             console.restore()
             tracer.finish()
-            watchers.finish()
+            try:
+                watchers.finish()
+            except OSError as error:              # the timeline's file: a full disk, say
+                print(f"downstairs: writing --trace-file failed: {error.strerror}", file=sys.stderr)
+                status = status or 1
         if opts["stats"]:
             seconds = time.perf_counter() - started
             print(f"\ndownstairs: {machine.instructions} instructions in {seconds:.3f} s "

@@ -111,6 +111,15 @@ def test_a_path_that_cannot_be_written_is_one_line(tmp_path):
     assert result.stderr.strip().startswith("downstairs run: error: --trace-file ")
 
 
+def test_a_file_that_fails_at_the_end_is_one_line():
+    """/dev/full opens, and the write at the end fails (as on a full disk): the guest's run
+    is over, so one line and status 1, not a traceback."""
+    result = subprocess.run(OURS + baremetal("hello") + ["--trace-file", "/dev/full"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == "downstairs: writing --trace-file failed: No space left on device"
+
+
 def test_the_format_checker_finds_overlaps():
     bad = {"traceEvents": [{"name": "a", "ph": "X", "pid": 1, "tid": 1, "ts": 0, "dur": 5},
                            {"name": "b", "ph": "X", "pid": 1, "tid": 1, "ts": 3, "dur": 5}]}
