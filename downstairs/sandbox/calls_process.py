@@ -11,7 +11,7 @@ import errno
 import os
 import struct
 
-from downstairs.sandbox import elf, fs
+from downstairs.sandbox import cputime, elf, fs
 from downstairs.sandbox.abi import s32
 from downstairs.sandbox.calls_fs import AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, read_path, start_dir
 from downstairs.sandbox.process import RLIMIT_NOFILE, X_OK, describe, killed
@@ -34,7 +34,6 @@ WNOHANG, WUNTRACED, WEXITED, WCONTINUED, WNOWAIT = 1, 2, 4, 8, 0x01000000
 WAIT_FLAGS = WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000
 P_ALL, P_PID, P_PGID = 0, 1, 2
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
-RUSAGE_SIZE = 144
 MAX_ARG_STRLEN = 131072
 MAX_ARG_TOTAL = 2 << 20
 MAX_ARG_COUNT = 0x7FFFFFFF
@@ -385,7 +384,8 @@ def sys_wait4(kernel, process, pid, status_addr, options, rusage, *_):
         if status_addr:
             process.memory.write(status_addr, struct.pack("<i", child.status))
         if rusage:
-            process.memory.write(rusage, bytes(RUSAGE_SIZE))
+            process.memory.write(rusage, cputime.rusage(*cputime.with_children(kernel, child)))
+        cputime.waited_for(kernel, process, child)
         kernel.reap(child)
         return child.pid
     if options & WNOHANG:
@@ -407,7 +407,10 @@ def sys_waitid(kernel, process, idtype, ident, info, options, rusage, *_):
         if info:
             siginfo = struct.pack("<iii4xiii", 17, 0, code, child.pid, child.uid, value)
             process.memory.write(info, siginfo + bytes(128 - len(siginfo)))
+        if rusage:
+            process.memory.write(rusage, cputime.rusage(*cputime.with_children(kernel, child)))
         if not options & WNOWAIT:
+            cputime.waited_for(kernel, process, child)
             kernel.reap(child)
         return 0
     if options & WNOHANG:
@@ -497,7 +500,7 @@ def sys_setrlimit(kernel, process, resource, addr, *_):
 
 
 def sys_getrusage(kernel, process, who, addr, *_):
-    process.memory.write(addr, bytes(RUSAGE_SIZE))
+    process.memory.write(addr, cputime.usage(kernel, process, s32(who)))
     return 0
 
 

@@ -12,25 +12,25 @@ import os
 import struct
 import time
 
+from downstairs.sandbox import cputime
 from downstairs.sandbox.abi import TIMESPEC, UTSNAME_FIELD, s32
 from downstairs.sandbox.waits import Block, SysError
 
 CLOCKS = {0, 1, 4, 5, 6, 7, 8, 9, 11}         # REALTIME, MONOTONIC, *_RAW, *_COARSE, BOOTTIME, ..._ALARM, TAI
-CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 2, 3
 COARSE = {5, 6}
 TIMER_ABSTIME = 1
 GRND_FLAGS = 1 | 2 | 4                         # NONBLOCK, RANDOM, INSECURE
 MAX_RANDOM = 33554431
 SYSINFO = struct.Struct("<q3Q6QH6xQQI4x")      # struct sysinfo on 64-bit ABIs: 112 bytes
-CLOCK_TICKS = 100
 # struct itimerval: it_interval, then it_value, each a struct timeval (seconds, microseconds).
 ITIMERVAL = struct.Struct("<qqqq")
-ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
+ITIMER_REAL = 0                                # (ITIMER_VIRTUAL and ITIMER_PROF: cputime.py)
 
 
 def clock_ns(kernel, process, clock: int) -> int:
-    if clock in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID):
-        return int((time.monotonic() - process.start) * 1e9)
+    """A clock's reading in ns: the host's clocks, and the process's CPU-time clocks (cputime.py)."""
+    if cputime.is_cpu_clock(clock):
+        return cputime.clock_ns(kernel, process, clock)
     if clock not in CLOCKS:
         raise SysError(errno.EINVAL)
     host = {8: time.CLOCK_REALTIME, 9: time.CLOCK_BOOTTIME, 11: time.CLOCK_TAI}.get(clock, clock)
@@ -77,8 +77,8 @@ def sys_time(kernel, process, addr, *_):
 
 def sys_times(kernel, process, addr, *_):
     if addr:
-        process.memory.write(addr, bytes(32))
-    return int((time.monotonic() - kernel.started) * CLOCK_TICKS) + 1
+        process.memory.write(addr, cputime.tms(kernel, process))
+    return int((time.monotonic() - kernel.started) * cputime.CLOCK_TICKS) + 1
 
 
 def sleep_until(process, deadline: float) -> int:
@@ -117,12 +117,12 @@ def sys_clock_nanosleep(kernel, process, clock, flags, req, rem, *_):
 # holds, as Linux's would. A host timer's signal would stay pending on the host until the layer
 # answered: an alarm() meant to end a long poll or read would not. ITIMER_VIRTUAL and
 # ITIMER_PROF count the caller's CPU time, so they only tick while it runs: the x86-64
-# platforms hand them to the host (tracer.py). On the hart the layer keeps no CPU time: they
-# read as disarmed there, and arming one is EINVAL.
+# platforms hand them to the host (tracer.py), and on the hart the layer keeps them with the
+# CPU time it counts (cputime.py).
 
 def itimer_which(which: int) -> int:
     which = s32(which)
-    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+    if which not in (ITIMER_REAL, cputime.ITIMER_VIRTUAL, cputime.ITIMER_PROF):
         raise SysError(errno.EINVAL)
     return which
 
@@ -143,8 +143,11 @@ def itimerval(interval: float, value: float) -> bytes:
 
 def current_itimer(process, which: int) -> bytes:
     """What getitimer says of timer `which`: its period and the time left."""
-    if which != ITIMER_REAL or process.itimer_deadline is None:
-        return itimerval(process.itimer_interval if which == ITIMER_REAL else 0.0, 0.0)
+    if which != ITIMER_REAL:
+        left, interval = cputime.timer_left(process, which)
+        return itimerval(interval / 1e9, left / 1e9)
+    if process.itimer_deadline is None:
+        return itimerval(process.itimer_interval, 0.0)
     return itimerval(process.itimer_interval, max(process.itimer_deadline - time.monotonic(), 1e-6))
 
 
@@ -159,8 +162,7 @@ def sys_setitimer(kernel, process, which, new, old, *_):
     interval, value = timeval_seconds(isec, iusec), timeval_seconds(vsec, vusec)
     before = current_itimer(process, which)
     if which != ITIMER_REAL:
-        if value:
-            raise SysError(errno.EINVAL)
+        cputime.set_timer(process, which, (vsec * 1_000_000 + vusec) * 1000, (isec * 1_000_000 + iusec) * 1000)
     else:
         kernel.set_itimer(process, value, interval)
     if old:

@@ -30,7 +30,7 @@ from downstairs.isa import encode
 from downstairs.machine import engine as engines
 from downstairs.machine.machine import Machine
 from downstairs.machine.virt import RAM_BASE
-from downstairs.sandbox import calls_process, elf, signals
+from downstairs.sandbox import calls_process, cputime, elf, signals
 from downstairs.sandbox.abi import s32
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import BLOCKED, ERESTARTSYS, NO_RETURN
@@ -249,50 +249,64 @@ class HartPlatform:
         self.runnable.append(process)
 
     def run_process(self, process) -> None:
-        """Run `process` until it blocks, exits or uses up its slice."""
-        hart, kernel = self.hart, self.kernel
-        self.switch_to(process)
-        ctx = process.context
-        budget = SLICE
-        while budget > 0:
-            if not self.deliver(process):
-                return                                  # a signal ended it
-            hart.priv = PRV_U
-            hart.pc = ctx.pc
-            hart.waiting = 0
-            budget -= self.engine.run(hart, budget)
-            if not hart.waiting:                         # the slice ran out in U-mode
-                ctx.pc = hart.pc
-                self.runnable.append(process)
-                return
-            hart.waiting = 0
-            cause, epc, tval = hart.mcause, hart.mepc, hart.mtval
-            if cause == EXC_ECALL_U:
-                ctx.ecall_pc, ctx.pc = epc, epc + 4
-                reg = hart.reg
-                ctx.orig_a0 = reg(10)
-                ctx.call = (reg(17), (ctx.orig_a0, reg(11), reg(12), reg(13), reg(14), reg(15)))
-                result = kernel.call(process, *ctx.call)
-                if result is BLOCKED:
+        """Run `process` until it blocks, exits or uses up its slice. Its CPU time
+        (cputime.py): the host's time in engine.run is its user time, and the rest of the
+        time here (its calls, faults and signals) its system time."""
+        clock = time.perf_counter_ns
+        mark = clock()                                  # when its time was last counted
+        try:
+            hart, kernel = self.hart, self.kernel
+            self.switch_to(process)
+            ctx = process.context
+            budget = SLICE
+            while budget > 0:
+                if not self.deliver(process):
+                    return                                  # a signal ended it
+                hart.priv = PRV_U
+                hart.pc = ctx.pc
+                hart.waiting = 0
+                budget -= self.engine.run(hart, budget)
+                now = clock()
+                process.user_ns += now - mark
+                mark = now
+                if process.cpu_itimers:
+                    cputime.check_timers(kernel, process)
+                if not hart.waiting:                         # the slice ran out in U-mode
+                    ctx.pc = hart.pc
+                    self.runnable.append(process)
                     return
-                if result is NO_RETURN:                 # exec, rt_sigreturn, exit, vfork
-                    if not process.alive or ctx.vfork_child is not None:
+                hart.waiting = 0
+                cause, epc, tval = hart.mcause, hart.mepc, hart.mtval
+                if cause == EXC_ECALL_U:
+                    ctx.ecall_pc, ctx.pc = epc, epc + 4
+                    reg = hart.reg
+                    ctx.orig_a0 = reg(10)
+                    ctx.call = (reg(17), (ctx.orig_a0, reg(11), reg(12), reg(13), reg(14), reg(15)))
+                    result = kernel.call(process, *ctx.call)
+                    if result is BLOCKED:
                         return
-                    self.switch_to(process)             # exec'd: its new registers
-                    continue
-                hart.set_reg(10, result & ((1 << 64) - 1))
-                ctx.restart = result == -ERESTARTSYS
-                if kernel.ready:
-                    self.runnable.append(process)       # let the woken run too
-                    return
-            elif cause in (EXC_INSN_PAGE, EXC_LOAD_PAGE, EXC_STORE_PAGE):
-                ctx.pc = epc
-                if not ctx.space.fault(tval, cause == EXC_STORE_PAGE, cause == EXC_INSN_PAGE):
-                    self.force_signal(process, SIGSEGV, tval)
-            else:
-                ctx.pc = epc
-                self.force_signal(process, FAULT_SIGNALS.get(cause, SIGSEGV), tval)
-        self.runnable.append(process)
+                    if result is NO_RETURN:                 # exec, rt_sigreturn, exit, vfork
+                        if not process.alive or ctx.vfork_child is not None:
+                            return
+                        self.switch_to(process)             # exec'd: its new registers
+                        continue
+                    hart.set_reg(10, result & ((1 << 64) - 1))
+                    ctx.restart = result == -ERESTARTSYS
+                    if kernel.ready:
+                        self.runnable.append(process)       # let the woken run too
+                        return
+                elif cause in (EXC_INSN_PAGE, EXC_LOAD_PAGE, EXC_STORE_PAGE):
+                    ctx.pc = epc
+                    if not ctx.space.fault(tval, cause == EXC_STORE_PAGE, cause == EXC_INSN_PAGE):
+                        self.force_signal(process, SIGSEGV, tval)
+                else:
+                    ctx.pc = epc
+                    self.force_signal(process, FAULT_SIGNALS.get(cause, SIGSEGV), tval)
+            self.runnable.append(process)
+        finally:
+            process.system_ns += clock() - mark
+            if process.cpu_itimers and process.alive:
+                cputime.check_timers(kernel, process)
 
     # ---- exec, clone, exit -----------------------------------------------------------------------
 
@@ -456,6 +470,9 @@ class HartPlatform:
 
     def reap_all(self) -> None:
         """Nothing to wait for: the hart's processes end when end_all says."""
+
+    def update_cpu(self, process) -> None:
+        """Nothing to ask: run_process counts a process's CPU time as it runs it."""
 
     def end_all(self) -> None:
         for process in list(self.kernel.processes.values()):

@@ -70,6 +70,11 @@ class Process:
         self.environ: list[bytes] = []
         self.comm = b""
         self.start = time.monotonic()
+        self.user_ns = 0                     # CPU time it used in user mode and in the system
+        self.system_ns = 0                   # (the platform counts them: cputime.py) ...
+        self.children_user_ns = 0            # ... and what its children used that it waited for
+        self.children_system_ns = 0
+        self.cpu_itimers: dict[int, tuple[int, int]] = {}   # armed ITIMER_VIRTUAL/_PROF (hart)
         self.alive = True                    # False once it exited (a zombie until reaped)
         self.status = 0                      # its wait status, once it exited
         self.reaped = False

@@ -25,7 +25,7 @@ from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
 from downstairs.sandbox.tracer import (
     AUDIT_ARCH_X86_64, MASK64, PASSED, PTRACE_GET_SYSCALL_INFO, PTRACE_POKEUSER, PTRACE_SETREGS,
     PTRACE_SYSCALL, PTRACE_SYSEMU, RAX, RUNNING, SKIPPED, SYSCALL_STATUS, THROUGH_LAYER, WALL, X32_BIT,
-    Task, Tracer, ptrace, raw_ptrace, raw_waitpid, select_ready,
+    RawUsage, Task, Tracer, ptrace, raw_ptrace, raw_wait4, select_ready, usage_ns,
 )
 
 
@@ -47,7 +47,8 @@ class SysemuPlatform(Tracer):
         self.direct: set[int] = set()        # numbers passed straight to the host
         self.info = SyscallInfo()
         self.info_addr = ctypes.addressof(self.info)
-        self.status_word = ctypes.c_int()      # waitpid's status
+        self.status_word = ctypes.c_int()      # wait4's status
+        self.usage = RawUsage()                # ... and rusage (at an exit, the final CPU times)
 
     def attach(self, kernel) -> None:
         super().attach(kernel)
@@ -74,15 +75,15 @@ class SysemuPlatform(Tracer):
         kernel = self.kernel
         tasks, direct, call = self.tasks, self.direct, kernel.call
         info, info_addr, size = self.info, self.info_addr, ctypes.sizeof(SyscallInfo)
-        raw, waitpid = raw_ptrace, raw_waitpid
-        status_word = self.status_word
-        status_addr = ctypes.addressof(status_word)
+        raw, wait4 = raw_ptrace, raw_wait4
+        status_word, usage = self.status_word, self.usage
+        status_addr, usage_addr = ctypes.addressof(status_word), ctypes.addressof(usage)
         while tasks:
             if self.signals_in:
                 return
             # a signal interrupts the wait (EINTR); one in the instant before it blocks is
             # only seen at the next stop: Python cannot wait for a child and a signal at once
-            pid = waitpid(-1, status_addr, WALL)
+            pid = wait4(-1, status_addr, WALL, usage_addr)
             if pid < 0:
                 if ctypes.get_errno() == errno.ECHILD:
                     tasks.clear()
@@ -90,7 +91,7 @@ class SysemuPlatform(Tracer):
             status = status_word.value
             task = tasks.get(pid)
             if status != SYSCALL_STATUS or task is None or task.state != RUNNING:
-                self.handle_safely(pid, status)
+                self.handle_safely(pid, status, usage_ns(usage[0] + usage[1] / 1e6, usage[2] + usage[3] / 1e6))
                 if kernel.ready or self.signals_in or not kernel.quiet():
                     return
                 continue
@@ -130,19 +131,19 @@ class SysemuPlatform(Tracer):
             self.complete(task, self.kernel.call(task.process, task.number, task.args))
 
     def wait_event(self):
-        """The next (pid, status), or None when a signal, a host descriptor or a timer needs
+        """The next (pid, status, usage), or None when a signal, a host descriptor or a timer needs
         attention first: waits in select on the descriptors and a SIGCHLD wakeup pipe."""
         reading, writing = self.kernel.host_waits()
         with self.sigchld_wakeup() as wakeup:
             if self.signals_in:                        # noted before the wakeup pipe was set
                 return None
             try:
-                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
+                pid, status, usage = os.wait4(-1, WALL | os.WNOHANG)
             except ChildProcessError:
                 self.tasks.clear()
                 return None
             if pid:
-                return pid, status
+                return pid, status, usage_ns(usage.ru_utime, usage.ru_stime)
             ready_r, ready_w = select_ready([wakeup] + reading, writing, self.timeout())
         self.drain_wakeups()
         self.wake_host(ready_r, ready_w)

@@ -15,7 +15,7 @@ import errno
 import stat as S
 import time
 
-from downstairs.sandbox import fs
+from downstairs.sandbox import cputime, fs
 from downstairs.sandbox.waits import SysError
 
 DEVICES = {                      # name: (kind, major, minor, mode)
@@ -26,7 +26,6 @@ DEVICES = {                      # name: (kind, major, minor, mode)
 DEV_LINKS = {b"stdin": b"/proc/self/fd/0", b"stdout": b"/proc/self/fd/1",
              b"stderr": b"/proc/self/fd/2", b"fd": b"/proc/self/fd"}
 PROC_DEV = 0x16                  # st_dev of /proc's nodes (procfs's anonymous device)
-CLOCK_TICKS = 100                # USER_HZ: the unit of /proc/PID/stat's times
 
 
 def makedev(major: int, minor: int) -> int:
@@ -186,11 +185,13 @@ def state_letter(proc) -> str:
 
 
 def stat_line(kernel, proc) -> bytes:
-    """/proc/PID/stat's 52 fields (proc(5)); times this layer does not keep are 0."""
+    """/proc/PID/stat's 52 fields (proc(5)); what this layer does not keep is 0."""
     ppid = proc.parent.pid if proc.parent is not None else 0
-    start = int((proc.start - kernel.started) * CLOCK_TICKS)
+    start = int((proc.start - kernel.started) * cputime.CLOCK_TICKS)
+    user, system = cputime.own(kernel, proc)
+    times = [cputime.ticks(ns) for ns in (user, system, proc.children_user_ns, proc.children_system_ns)]
     fields = [proc.pid, f"({proc.comm.decode(errors='replace')})", state_letter(proc), ppid,
-              proc.pgid, proc.sid, 0, kernel.console.foreground, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+              proc.pgid, proc.sid, 0, kernel.console.foreground, 0, 0, 0, 0, 0, *times,
               20, 0, 1, 0, start, 0, 0, proc.rlimits[9][0]] + [0] * 27
     return (" ".join(str(f) for f in fields) + "\n").encode()
 

@@ -32,6 +32,7 @@ import time
 
 from downstairs.errors import UsageError
 from downstairs.sandbox import abi, calls_process, calls_system, signals
+from downstairs.sandbox.cputime import CPUCLOCK_SCHED
 from downstairs.sandbox.abi import s32, s64
 from downstairs.sandbox.files import RegularFile
 from downstairs.sandbox.kernel import ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, NO_RETURN
@@ -114,9 +115,16 @@ libc = ctypes.CDLL(None, use_errno=True)
 raw_ptrace = libc.ptrace
 raw_ptrace.restype = ctypes.c_long
 raw_ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
-raw_waitpid = libc.waitpid                      # -1 with EINTR when a signal comes (os.waitpid retries)
-raw_waitpid.restype = ctypes.c_int
-raw_waitpid.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+raw_wait4 = libc.wait4                          # -1 with EINTR when a signal comes (os.wait4 retries)
+raw_wait4.restype = ctypes.c_int
+raw_wait4.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+# struct rusage as wait4 fills it: ru_utime and ru_stime (seconds, microseconds), 14 longs more
+RawUsage = ctypes.c_long * 18
+
+
+def usage_ns(user: float, system: float) -> tuple[int, int]:
+    """(user, system) ns from a wait4 rusage's two times in seconds (microsecond steps)."""
+    return round(user * 1_000_000) * 1000, round(system * 1_000_000) * 1000
 
 
 def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
@@ -384,29 +392,31 @@ class Tracer:
         """Handle every waitpid event there is, without waiting."""
         while self.tasks:
             try:
-                pid, status = os.waitpid(-1, WALL | os.WNOHANG)
+                pid, status, usage = os.wait4(-1, WALL | os.WNOHANG)
             except ChildProcessError:
                 self.tasks.clear()
                 return
             if pid == 0:
                 return
-            self.handle_safely(pid, status)
+            self.handle_safely(pid, status, usage_ns(usage.ru_utime, usage.ru_stime))
 
     # ---- stops -------------------------------------------------------------------------------
 
-    def handle_safely(self, pid: int, status: int) -> None:
+    def handle_safely(self, pid: int, status: int, usage: tuple[int, int] | None = None) -> None:
         try:
-            self.handle(pid, status)
+            self.handle(pid, status, usage)
         except ProcessLookupError:
             pass                                      # it died meanwhile: waitpid will say so
 
-    def handle(self, pid: int, status: int) -> None:
+    def handle(self, pid: int, status: int, usage: tuple[int, int] | None = None) -> None:
+        """One wait4 event of host process `pid`; `usage`: the (user, system) ns wait4
+        reported, which for an exit are the process's final CPU times."""
         task = self.tasks.get(pid)
         if task is None:
             self.early[pid] = status                  # a child reporting before its fork event
             return
         if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-            self.died(task, status)
+            self.died(task, status, usage)
             return
         sig = os.WSTOPSIG(status)
         if sig == SYSCALL_STOP:
@@ -526,9 +536,12 @@ class Tracer:
             if err.errno != errno.ESRCH:
                 raise
 
-    def died(self, task: Task, status: int) -> None:
+    def died(self, task: Task, status: int, usage: tuple[int, int] | None = None) -> None:
         self.tasks.pop(task.host_pid, None)
         process = task.process
+        if usage is not None:                         # its final CPU times (else the last read)
+            process.user_ns = max(process.user_ns, usage[0])
+            process.system_ns = max(process.system_ns, usage[1])
         if os.WIFEXITED(status):
             guest = exited(os.WEXITSTATUS(status))
         else:
@@ -539,6 +552,23 @@ class Tracer:
             os.close(task.exec_fd)
             task.exec_fd = -1
         self.kernel.exit(process, guest)
+
+    def update_cpu(self, process) -> None:
+        """`process`'s CPU time so far (cputime.py): the total from its host process's
+        CPU-time clock, split into user and system time as the tick counts in its
+        /proc/PID/stat split it; neither part ever goes back. Gone already: died() sets
+        the final figures."""
+        host_pid = process.context.host_pid
+        try:
+            total = time.clock_gettime_ns(((~host_pid) << 3) | CPUCLOCK_SCHED)
+            with open(f"/proc/{host_pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return
+        utime, stime = int(fields[11]), int(fields[12])    # proc(5) fields 14 and 15
+        split = total * utime // (utime + stime) if utime + stime else total
+        user = max(process.user_ns, min(split, total - process.system_ns))
+        process.user_ns, process.system_ns = user, max(process.system_ns, total - user)
 
     # ---- finishing a call ---------------------------------------------------------------------
 
@@ -776,12 +806,12 @@ class Tracer:
         """Wait until every traced process is gone (after end_all)."""
         while self.tasks:
             try:
-                pid, status = os.waitpid(-1, WALL)
+                pid, status, usage = os.wait4(-1, WALL)
             except ChildProcessError:
                 break
             task = self.tasks.get(pid)
             if task is not None and (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
-                self.died(task, status)
+                self.died(task, status, usage_ns(usage.ru_utime, usage.ru_stime))
             elif task is not None:
                 self.resume(task, PTRACE_CONT)
 

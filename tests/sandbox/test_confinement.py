@@ -187,6 +187,20 @@ def test_a_fork_a_signal_restarts_is_made_once_as_asked(busybox_root, tmp_path, 
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
+def test_cpu_time_like_the_host_kernel(busybox_root, tmp_path, build, platform):
+    """CPU time is the host process's (cputime.py): the CPU-time clocks, getrusage, times,
+    and a child's time once waited for (before, the clocks read the wall time since the
+    process started, and times, getrusage and wait4's rusage were all zeros)."""
+    root = copy_root(busybox_root, tmp_path / "root")
+    (root / "bin" / "cputime").write_bytes(build("cputime").read_bytes())
+    (root / "bin" / "cputime").chmod(0o755)
+    native = run_native(copy_root(root, tmp_path / "native"), ["/bin/cputime"])
+    sandboxed = run_sandboxed(root, ["/bin/cputime"], platform=platform)
+    assert (sandboxed.stdout, sandboxed.status) == (native.stdout, native.status)
+    assert native.status == 0 and b": 0\n" not in native.stdout and b"burned: 1" in native.stdout
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
 def test_timers_and_long_waits_like_the_host_kernel(busybox_root, tmp_path, build, platform):
     """An interval timer's SIGALRM must end a call the layer holds, as the host kernel's
     would: ITIMER_REAL is the layer's own (before, the host's timer signalled the host

@@ -52,7 +52,9 @@ def outcome(result):
     ("rv_files", [], b""),
     ("rv_stdin", [], b"some text\nfrom standard input\n" * 200),
     ("timers", [], b""),
+    ("timers", ["cpu"], b""),
     ("longwait", [], b""),
+    ("cputime", [], b""),
 ])
 def test_program_like_qemu(build, tmp_path, name, args, stdin):
     program = build(name, "riscv64")

@@ -1,18 +1,43 @@
 /* Waiting with timers and polls, compared with qemu-riscv64 (test_run_user.py) and, built
    for x86-64, with the host kernel (test_confinement.py):
    an interval timer (setitimer/getitimer, ITIMER_REAL) that wakes pause() with SIGALRM,
-   alarm() over it, and poll on standard input, which the test gives as a pipe at its end. */
+   alarm() over it, and poll on standard input, which the test gives as a pipe at its end.
+   With an argument, the CPU-time timers too: ITIMER_PROF armed and read back, a periodic
+   ITIMER_VIRTUAL's SIGVTALRMs while the program spins, and a one-shot ITIMER_PROF. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t alarms;
+static volatile sig_atomic_t alarms, vtalrms, profs;
 
 static void on_alarm(int sig) { (void)sig; alarms++; }
+static void on_cpu_timer(int sig) { if (sig == SIGVTALRM) vtalrms++; else profs++; }
+
+/* Spin on the CPU until *count reaches `want`, or for `cpu_ms` of CPU time when want < 0
+   (giving up after 20 s of wall time either way). */
+static void spin(volatile sig_atomic_t *count, int want, long cpu_ms) {
+    struct timespec wall0, cpu0, t;
+    clock_gettime(CLOCK_MONOTONIC, &wall0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
+    volatile unsigned long x = 1;
+    for (;;) {
+        if (want >= 0 && *count >= want)
+            return;
+        for (int i = 0; i < 10000; i++)
+            x = x * 6364136223846793005UL + 1442695040888963407UL;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        if (want < 0 && (t.tv_sec - cpu0.tv_sec) * 1000 + (t.tv_nsec - cpu0.tv_nsec) / 1000000 >= cpu_ms)
+            return;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - wall0.tv_sec > 20)
+            return;
+    }
+}
 
 int main(int argc, char **argv) {
     (void)argv;
@@ -46,14 +71,31 @@ int main(int argc, char **argv) {
     printf("timer 7: %d %s\n", r, strerror(errno));
     r = getitimer(7, &now);
     printf("getitimer 7: %d %s\n", r, strerror(errno));
-    /* With an argument, the CPU-time timers: armed, read back and disarmed (the x86-64
-       platforms hand them to the host; the hart keeps no CPU time, and arming one is EINVAL). */
+    /* With an argument, the CPU-time timers (the x86-64 platforms hand them to the host; on
+       the hart the layer keeps them with the CPU time it counts). */
     if (argc > 1) {
         struct itimerval cpu = {{0, 0}, {100, 0}};
         r = setitimer(ITIMER_PROF, &cpu, 0);
         getitimer(ITIMER_PROF, &now);
         printf("ITIMER_PROF: %d %s, armed %d\n", r, r ? strerror(errno) : "", now.it_value.tv_sec > 90);
         setitimer(ITIMER_PROF, &off, 0);
+        getitimer(ITIMER_PROF, &now);
+        printf("disarmed: %ld.%06ld\n", (long)now.it_value.tv_sec, (long)now.it_value.tv_usec);
+        sa.sa_handler = on_cpu_timer;
+        sigaction(SIGVTALRM, &sa, 0);
+        sigaction(SIGPROF, &sa, 0);
+        struct itimerval virt = {{0, 10000}, {0, 20000}};
+        setitimer(ITIMER_VIRTUAL, &virt, 0);
+        spin(&vtalrms, 3, 0);
+        setitimer(ITIMER_VIRTUAL, &off, &old);
+        printf("SIGVTALRM %d, period %ld.%06ld\n", (int)vtalrms, (long)old.it_interval.tv_sec,
+               (long)old.it_interval.tv_usec);
+        struct itimerval once = {{0, 0}, {0, 10000}};
+        setitimer(ITIMER_PROF, &once, 0);
+        spin(&profs, 1, 0);
+        spin(0, -1, 50);                         /* a one-shot timer fires once */
+        getitimer(ITIMER_PROF, &now);
+        printf("SIGPROF %d, then disarmed: %d\n", (int)profs, now.it_value.tv_sec == 0 && now.it_value.tv_usec == 0);
     }
 
     /* alarm() is setitimer underneath: the seconds left of an earlier one, then SIGALRM. */
