@@ -47,6 +47,7 @@ IIR_NONE, IIR_MS, IIR_THRE, IIR_RDA, IIR_RLS = 0x01, 0x00, 0x02, 0x04, 0x06
 IIR_FIFO_ON = 0xC0
 MCR_LOOP = 0x10
 FIFO_DEPTH = 16
+BYTES = [bytes((b,)) for b in range(256)]   # what one transmitted byte is handed on as
 
 
 class Uart16550:
@@ -113,11 +114,12 @@ class Uart16550:
             return self.lcr
         if offset == MCR:
             return self.mcr
-        if offset == LSR:
-            value = LSR_THRE | LSR_TEMT | (LSR_DR if self.rx else 0) | (LSR_OE if self.overrun else 0)
-            self.overrun = False
-            self._update()
-            return value
+        if offset == LSR:                        # (a driver polls it before every byte it sends)
+            if self.overrun:                     # reading LSR clears OE, and with it the line
+                self.overrun = False             # status cause
+                self._update()
+                return LSR_THRE | LSR_TEMT | LSR_OE | (LSR_DR if self.rx else 0)
+            return LSR_THRE | LSR_TEMT | (LSR_DR if self.rx else 0)
         if offset == MSR:
             if self.mcr & MCR_LOOP:             # loopback wires the modem outputs back in
                 m = self.mcr
@@ -135,12 +137,14 @@ class Uart16550:
             if dlab:
                 self.dll = value
                 return
+            self.thre_pending = True             # the byte leaves at once: THR is empty again
             if self.mcr & MCR_LOOP:
                 self.backlog.append(value)
                 self._refill()
             else:
-                self.output(bytes((value,)))
-            self.thre_pending = True             # the byte left at once: THR is empty again
+                self.output(BYTES[value])
+                if not self.ier & IER_THRE:      # (then no cause changed: a console writing
+                    return                       # byte after byte costs one call less)
         elif offset == IER:
             if dlab:
                 self.dlm = value
