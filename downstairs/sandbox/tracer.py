@@ -224,7 +224,7 @@ class Tracer:
     def __init__(self):
         self.kernel = None
         self.tasks: dict[int, Task] = {}
-        self.early: dict[int, int] = {}      # stops of children whose fork event is not seen yet
+        self.early: dict[int, tuple] = {}    # (status, usage) of children whose fork event is not seen yet
         self.regs = Regs()
         self.regs_addr = ctypes.addressof(self.regs)
         self.signals_in: list[int] = []      # signals the sandbox itself received
@@ -413,7 +413,7 @@ class Tracer:
         reported, which for an exit are the process's final CPU times."""
         task = self.tasks.get(pid)
         if task is None:
-            self.early[pid] = status                  # a child reporting before its fork event
+            self.early[pid] = (status, usage)         # a child reporting before its fork event
             return
         if os.WIFEXITED(status) or os.WIFSIGNALED(status):
             self.died(task, status, usage)
@@ -499,7 +499,7 @@ class Tracer:
         child.memory = Memory(host_pid)
         early = self.early.pop(host_pid, None)
         if early is not None:
-            self.handle(host_pid, early)
+            self.handle(host_pid, *early)
 
     def start_child(self, task: Task) -> None:
         """A new child's first stop: its pid where CLONE_CHILD_SETTID asked, then run it."""
@@ -558,6 +558,8 @@ class Tracer:
         CPU-time clock, split into user and system time as the tick counts in its
         /proc/PID/stat split it; neither part ever goes back. Gone already: died() sets
         the final figures."""
+        if process.context is None:
+            return                                    # its host process is not made yet
         host_pid = process.context.host_pid
         try:
             total = time.clock_gettime_ns(((~host_pid) << 3) | CPUCLOCK_SCHED)
