@@ -137,9 +137,10 @@ class Machine:
         ram_end = self.ram_base + self.ram_size
         for addr, data, size in image.segments:
             if addr < self.ram_base or addr + size > ram_end:
+                hint = " (try a larger -m)" if addr >= self.ram_base else ""   # (below RAM: none helps)
                 raise UsageError(
                     f"{image.path}: the {what} needs {addr:#x}-{addr + size:#x}, outside RAM "
-                    f"{self.ram_base:#x}-{ram_end:#x} (try a larger -m)")
+                    f"{self.ram_base:#x}-{ram_end:#x}{hint}")
             for other in self.images:
                 for o_addr, _, o_size in other.segments:
                     if addr < o_addr + o_size and o_addr < addr + size:

@@ -71,7 +71,8 @@ def command_line(args) -> list[bytes]:
 
 def check_root(root: str) -> str:
     if not os.path.isdir(root):
-        raise UsageError(f"{root}: no such directory (the root must be a directory)")
+        problem = "not a directory" if os.path.exists(root) else "no such directory"
+        raise UsageError(f"{root}: {problem} (the root must be a directory)")
     return os.path.abspath(root)
 
 

@@ -3,6 +3,7 @@ and `--help` on every command."""
 
 import glob
 import resource
+import struct
 import subprocess
 import sys
 
@@ -63,6 +64,27 @@ def test_kernel_larger_than_ram(tmp_path):
     small = tmp_path / "small.bin"
     small.write_bytes(bytes(1 << 20))                 # fits in RAM, but not at 0x80000000 + 2 MiB
     assert_one_line_error(run(*RUN, "-m", "2M", "-bios", str(small), "-kernel", str(small)), "outside RAM")
+
+
+def test_kernel_below_ram_gets_no_advice_about_memory(tmp_path, hello):
+    """An ELF linked below RAM (a Linux program at 0x10000, say): no -m can help it, so
+    the message does not suggest a larger one, as it does for an image past RAM's end."""
+    elf = bytearray(open(hello, "rb").read())
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for k in range(phnum):
+        at = phoff + k * phentsize
+        vaddr, paddr = struct.unpack_from("<QQ", elf, at + 16)
+        if struct.unpack_from("<I", elf, at)[0] == 1:                 # PT_LOAD: moved down
+            struct.pack_into("<QQ", elf, at + 16, vaddr - 0x80000000 + 0x10000, paddr - 0x80000000 + 0x10000)
+    low = tmp_path / "low.elf"
+    low.write_bytes(bytes(elf))
+    result = run(*RUN, "-bios", "none", "-kernel", str(low))
+    assert_one_line_error(result, "outside RAM")
+    assert "larger -m" not in result.stderr
+    small = tmp_path / "small.bin"
+    small.write_bytes(bytes(1 << 20))
+    assert "(try a larger -m)" in run(*RUN, "-m", "2M", "-bios", str(small), "-kernel", str(small)).stderr
 
 
 def test_overlapping_images(hello):

@@ -41,6 +41,13 @@ def test_root_missing(tmp_path):
     assert lines[0].startswith("downstairs sandbox: error: "), lines[0]      # the command's name
 
 
+def test_root_is_a_file(tmp_path):
+    (tmp_path / "file").write_text("not a directory\n")
+    status, lines, _ = run("sandbox", "--root", str(tmp_path / "file"), "--", "/bin/sh")
+    assert status == 2
+    one_line(lines, "file: not a directory")
+
+
 def test_program_missing(root):
     status, lines, _ = run("sandbox", "--root", str(root), "--", "/bin/nothing-here")
     assert status == 127
