@@ -127,6 +127,10 @@ def usage_ns(user: float, system: float) -> tuple[int, int]:
     return round(user * 1_000_000) * 1000, round(system * 1_000_000) * 1000
 
 
+def no_op_handler(*_) -> None:
+    """A Python signal handler that does nothing (its signal's wakeup-fd byte is the point)."""
+
+
 def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
     """ptrace(2); an error raises OSError (ProcessLookupError if the tracee died meanwhile)."""
     ctypes.set_errno(0)
@@ -336,15 +340,22 @@ class Tracer:
 
     @contextlib.contextmanager
     def sigchld_wakeup(self):
-        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable."""
+        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable. On
+        the way out SIGCHLD is held while its old handler goes back: one that came just
+        before runs the no-op handler first (Python would otherwise find the old handler
+        when it got to it, and print "Signal 17 ignored due to race condition" with a
+        traceback), and one that comes meanwhile meets the old disposition."""
         self.wakeup_fd()
-        old = signal.signal(signal.SIGCHLD, lambda *_: None)
+        old = signal.signal(signal.SIGCHLD, no_op_handler)
         previous = signal.set_wakeup_fd(self.wakeup_w)
         try:
             yield self.wakeup_r
         finally:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+            no_op_handler()                  # a Python call: a signal already in runs before it
             signal.set_wakeup_fd(previous)
             signal.signal(signal.SIGCHLD, old)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def run_ready(self) -> None:
         """Run again the parked calls whose wait is over."""
