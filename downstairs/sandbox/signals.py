@@ -121,5 +121,21 @@ def caught(handler):
     try:
         yield
     finally:
-        for sig, previous in old.items():
-            host.signal(sig, previous)
+        restore(old)
+
+
+def restore(old: dict) -> None:
+    """Put back the Python handlers `old` maps signals to. The signals are held meanwhile:
+    one that came just before runs the handler being replaced first (Python would otherwise
+    find the old one when it got to it, and report "Signal N ignored due to race condition"
+    with a traceback), and one that comes meanwhile meets the old handler."""
+    mask = host.pthread_sigmask(host.SIG_BLOCK, set(old))
+    run_pending()
+    for sig, previous in old.items():
+        host.signal(sig, previous)
+    host.pthread_sigmask(host.SIG_SETMASK, mask)
+
+
+def run_pending() -> None:
+    """Nothing: calling a Python function is where Python runs the handlers of signals
+    that have come in."""

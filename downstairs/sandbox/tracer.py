@@ -340,22 +340,16 @@ class Tracer:
 
     @contextlib.contextmanager
     def sigchld_wakeup(self):
-        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable. On
-        the way out SIGCHLD is held while its old handler goes back: one that came just
-        before runs the no-op handler first (Python would otherwise find the old handler
-        when it got to it, and print "Signal 17 ignored due to race condition" with a
-        traceback), and one that comes meanwhile meets the old disposition."""
+        """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable (the
+        old handler goes back as signals.restore says why: SIGCHLD comes often)."""
         self.wakeup_fd()
         old = signal.signal(signal.SIGCHLD, no_op_handler)
         previous = signal.set_wakeup_fd(self.wakeup_w)
         try:
             yield self.wakeup_r
         finally:
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-            no_op_handler()                  # a Python call: a signal already in runs before it
             signal.set_wakeup_fd(previous)
-            signal.signal(signal.SIGCHLD, old)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            signals.restore({signal.SIGCHLD: old})
 
     def run_ready(self) -> None:
         """Run again the parked calls whose wait is over."""
