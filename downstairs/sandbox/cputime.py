@@ -6,8 +6,9 @@ Where the time comes from is the platform's (`platform.update_cpu`):
   CPU-time clock gives the total in nanoseconds, split into user and system time in the
   proportion /proc/PID/stat's tick counts give (as Linux's own cputime_adjust does); when
   the host process ends, wait4's rusage gives the final figures.
-- the hart (run-user): the host's CPU time spent running the process's instructions is its
-  user time, and the time spent serving its calls and faults is its system time.
+- the hart (run-user): the host's time (its monotonic clock, cheap to read) spent running
+  the process's instructions is its user time, and the time spent serving its calls and
+  faults is its system time.
 
 A process keeps what it used itself in user_ns and system_ns, and what its children used
 in children_user_ns and children_system_ns. A child's times (its own and its children's)
