@@ -25,7 +25,7 @@ from downstairs.sandbox.kernel import BLOCKED, NO_RETURN
 from downstairs.sandbox.tracer import (
     AUDIT_ARCH_X86_64, MASK64, PASSED, PTRACE_GET_SYSCALL_INFO, PTRACE_POKEUSER, PTRACE_SETREGS,
     PTRACE_SYSCALL, PTRACE_SYSEMU, RAX, RUNNING, SKIPPED, SYSCALL_STATUS, THROUGH_LAYER, WALL, X32_BIT,
-    RawUsage, Task, Tracer, ptrace, raw_ptrace, raw_wait4, select_ready, usage_ns,
+    RawUsage, Task, Tracer, ptrace, raw_ptrace, raw_usage_ns, raw_wait4, select_ready, usage_ns,
 )
 
 
@@ -91,7 +91,7 @@ class SysemuPlatform(Tracer):
             status = status_word.value
             task = tasks.get(pid)
             if status != SYSCALL_STATUS or task is None or task.state != RUNNING:
-                self.handle_safely(pid, status, usage_ns(usage[0] + usage[1] / 1e6, usage[2] + usage[3] / 1e6))
+                self.handle_safely(pid, status, raw_usage_ns(usage))
                 if kernel.ready or self.signals_in or not kernel.quiet():
                     return
                 continue

@@ -127,6 +127,11 @@ def usage_ns(user: float, system: float) -> tuple[int, int]:
     return round(user * 1_000_000) * 1000, round(system * 1_000_000) * 1000
 
 
+def raw_usage_ns(raw) -> tuple[int, int]:
+    """(user, system) ns from a RawUsage that raw_wait4 filled (timevals: seconds, microseconds)."""
+    return raw[0] * 1_000_000_000 + raw[1] * 1000, raw[2] * 1_000_000_000 + raw[3] * 1000
+
+
 def no_op_handler(*_) -> None:
     """A Python signal handler that does nothing (its signal's wakeup-fd byte is the point)."""
 
