@@ -198,6 +198,8 @@ def parse_smp(text: str) -> int:
     """QEMU's -smp [cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,clusters=C][,cores=C][,threads=T]:
     the number of harts, 1 to 8. As on QEMU, a topology given must multiply out to maxcpus
     (or, without N, gives N), and here maxcpus must be N: no hart is plugged in later."""
+    import math
+
     from downstairs.host import decimal
 
     fields: dict[str, int] = {}
@@ -211,9 +213,7 @@ def parse_smp(text: str) -> int:
                              f"{', '.join(k + '=N' for k in SMP_KEYS[1:])}")
         fields[key] = number
     topology = [fields[k] for k in SMP_KEYS[2:] if k in fields]
-    product = 1
-    for count in topology:
-        product *= count
+    product = math.prod(topology)
     harts = fields.get("cpus", fields.get("maxcpus", product if topology else 1))
     most = fields.get("maxcpus", harts)
     if topology and product != most:
