@@ -252,10 +252,10 @@ class HartPlatform:
         """Run `process` until it blocks, exits or uses up its slice. Its CPU time
         (cputime.py): the host's time in engine.run is its user time, and the rest of the
         time here (its calls, faults and signals) its system time."""
+        hart, kernel = self.hart, self.kernel
         clock = time.perf_counter_ns
         mark = clock()                                  # when its time was last counted
         try:
-            hart, kernel = self.hart, self.kernel
             self.switch_to(process)
             ctx = process.context
             budget = SLICE
