@@ -130,12 +130,12 @@ def restore(old: dict) -> None:
     find the old one when it got to it, and report "Signal N ignored due to race condition"
     with a traceback), and one that comes meanwhile meets the old handler."""
     mask = host.pthread_sigmask(host.SIG_BLOCK, set(old))
-    run_pending()
+    no_op()                              # a Python call: where pending handlers run
     for sig, previous in old.items():
         host.signal(sig, previous)
     host.pthread_sigmask(host.SIG_SETMASK, mask)
 
 
-def run_pending() -> None:
-    """Nothing: calling a Python function is where Python runs the handlers of signals
-    that have come in."""
+def no_op(*_) -> None:
+    """Nothing. A Python signal handler for a signal whose wakeup-fd byte is the point; and a
+    Python function to call, which is where Python runs the handlers of signals come in."""

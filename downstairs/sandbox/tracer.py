@@ -132,10 +132,6 @@ def raw_usage_ns(raw) -> tuple[int, int]:
     return raw[0] * 1_000_000_000 + raw[1] * 1000, raw[2] * 1_000_000_000 + raw[3] * 1000
 
 
-def no_op_handler(*_) -> None:
-    """A Python signal handler that does nothing (its signal's wakeup-fd byte is the point)."""
-
-
 def ptrace(request: int, pid: int, addr: int = 0, data: int = 0) -> int:
     """ptrace(2); an error raises OSError (ProcessLookupError if the tracee died meanwhile)."""
     ctypes.set_errno(0)
@@ -348,7 +344,7 @@ class Tracer:
         """While the block runs, a child's event (SIGCHLD) makes wakeup_fd() readable (the
         old handler goes back as signals.restore says why: SIGCHLD comes often)."""
         self.wakeup_fd()
-        old = signal.signal(signal.SIGCHLD, no_op_handler)
+        old = signal.signal(signal.SIGCHLD, signals.no_op)
         previous = signal.set_wakeup_fd(self.wakeup_w)
         try:
             yield self.wakeup_r
